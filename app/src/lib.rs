@@ -1,0 +1,72 @@
+//! Tweestap's portal: pages, their server functions and the types both halves
+//! share. Everything server-only (domain rules, storage, session handling)
+//! sits behind the `ssr` feature, so the wasm bundle carries none of it and
+//! the server crate reaches it without a dependency cycle.
+
+pub mod error;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod core;
+#[cfg(feature = "ssr")]
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod storage;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="nl">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <HydrationScripts options />
+                <leptos_meta::MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, so this marks the moment hydration has
+    // finished; end-to-end tests wait for it before they click.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Title text="Tweestap" />
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/inloggen") view=pages::login::LoginPage />
+                <ParentRoute path=path!("") view=pages::portal::Portal>
+                    <Route path=path!("") view=pages::home::HomePage />
+                    <Route path=path!("mijn-gegevens") view=pages::my_details::MyDetailsPage />
+                    <Route path=path!("clienten") view=pages::clients::ClientsPage />
+                    <Route path=path!("kantoorgebruikers") view=pages::office_users::OfficeUsersPage />
+                    <Route path=path!("help") view=pages::help::HelpPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,152 @@
+//! Values shown in the pages and carried by server functions.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserKind {
+    /// 'Kantoorgebruiker': staff of one branch.
+    Office,
+    /// 'Cliëntgebruiker': a person at one or more clients.
+    Client,
+}
+
+impl UserKind {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            UserKind::Office => "kantoor",
+            UserKind::Client => "client",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Self> {
+        match value {
+            "kantoor" => Some(UserKind::Office),
+            "client" => Some(UserKind::Client),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserKind::Office => "Kantoorgebruiker",
+            UserKind::Client => "Cliëntgebruiker",
+        }
+    }
+}
+
+/// A client's two-factor policy, as the 'Authenticatie' tab names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum TwoFactorPolicy {
+    Ja,
+    #[default]
+    Nee,
+    Optioneel,
+}
+
+impl TwoFactorPolicy {
+    pub const ALL: [TwoFactorPolicy; 3] = [
+        TwoFactorPolicy::Ja,
+        TwoFactorPolicy::Nee,
+        TwoFactorPolicy::Optioneel,
+    ];
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            TwoFactorPolicy::Ja => "ja",
+            TwoFactorPolicy::Nee => "nee",
+            TwoFactorPolicy::Optioneel => "optioneel",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_db() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TwoFactorPolicy::Ja => "Ja",
+            TwoFactorPolicy::Nee => "Nee",
+            TwoFactorPolicy::Optioneel => "Optioneel",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Who is logged in, as the header and menu need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub login_name: String,
+    pub display_name: String,
+    pub kind: UserKind,
+    pub is_beheerder: bool,
+    pub office_name: String,
+    pub active_client: Option<ClientRef>,
+    /// All clients a client user belongs to (empty for office users).
+    pub clients: Vec<ClientRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyDetails {
+    pub login_name: String,
+    pub display_name: String,
+    pub kind: UserKind,
+    pub email: Option<String>,
+    /// Only the last two digits are sent to the browser.
+    pub mobile_masked: Option<String>,
+    pub branch: Option<String>,
+    pub clients: Vec<ClientRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRow {
+    pub id: i64,
+    pub name: String,
+    pub branch: String,
+    pub policy: TwoFactorPolicy,
+    pub user_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeUserRow {
+    pub id: i64,
+    pub login_name: String,
+    pub display_name: String,
+    pub branch: String,
+    pub is_beheerder: bool,
+    pub two_factor: bool,
+}
+
+/// Shows a phone number as its last two digits, e.g. `******01`.
+pub fn mask_phone(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(|c| c.is_ascii_digit()).collect();
+    let shown = digits.len().min(2);
+    let hidden = digits.len().saturating_sub(shown).min(8);
+    let tail: String = digits[digits.len() - shown..].iter().collect();
+    format!("{}{}", "*".repeat(hidden), tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_round_trips_through_its_stored_form() {
+        for policy in TwoFactorPolicy::ALL {
+            assert_eq!(TwoFactorPolicy::from_db(policy.as_db()), Some(policy));
+        }
+        assert_eq!(TwoFactorPolicy::from_db("misschien"), None);
+        assert_eq!(TwoFactorPolicy::default(), TwoFactorPolicy::Nee);
+    }
+
+    #[test]
+    fn masked_phone_shows_only_the_last_two_digits() {
+        assert_eq!(mask_phone("+31612345601"), "********01");
+        assert_eq!(mask_phone("7"), "7");
+        assert_eq!(mask_phone(""), "");
+    }
+}

@@ -1,0 +1,23 @@
+//! 'Help': what two-factor login is. The wizard that binds an authenticator
+//! app will start from here.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn HelpPage() -> impl IntoView {
+    view! {
+        <Title text="Help – Tweestap" />
+        <h1>"Help"</h1>
+        <h2>"Inloggen met twee-factor-authenticatie"</h2>
+        <p>
+            "2-factor inlog is een veiligere manier van inloggen dan alleen een inlognaam en wachtwoord. "
+            "Na je wachtwoord vul je dan ook een beveiligingscode in. Die krijg je per SMS, "
+            "of je authenticator app maakt hem op je telefoon."
+        </p>
+        <p>
+            "Of je die extra stap moet doen, stelt je administratiekantoor in. "
+            "Een wijziging geldt vanaf de volgende keer dat je inlogt."
+        </p>
+    }
+}

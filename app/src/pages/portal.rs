@@ -1,0 +1,190 @@
+//! The frame of every page after login: header with the user's name and
+//! active client, the menu, and 'Uitloggen'.
+
+use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos_router::components::{Outlet, Redirect, A};
+
+use crate::{error::AppError, model::Viewer};
+
+/// The viewer as the portal loaded it; pages read it from context.
+pub type ViewerResource = Resource<Result<Viewer, AppError>>;
+
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Viewer, AppError> {
+    crate::core::respond(ssr::whoami()).await
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    crate::core::respond(ssr::logout()).await
+}
+
+#[server(endpoint = "switch_client")]
+pub async fn switch_client(client_id: i64) -> Result<(), AppError> {
+    crate::core::respond(ssr::switch_client(client_id)).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::{
+        core::core,
+        error::AppError,
+        model::{UserKind, Viewer},
+        session::{self, require_user},
+        storage::{
+            audit::{self, AuditEntry},
+            clients, sessions,
+        },
+    };
+
+    pub async fn whoami() -> Result<Viewer, AppError> {
+        let auth = require_user().await?;
+        let core = core()?;
+        let clients = match auth.user.kind {
+            UserKind::Client => clients::clients_of_user(&core.db, auth.user.id).await?,
+            UserKind::Office => Vec::new(),
+        };
+        // The stored choice wins while the user still belongs to that client.
+        let active_client = auth
+            .active_client_id
+            .and_then(|id| clients.iter().find(|c| c.id == id))
+            .or(clients.first())
+            .cloned();
+        Ok(Viewer {
+            login_name: auth.user.login_name,
+            display_name: auth.user.display_name,
+            kind: auth.user.kind,
+            is_beheerder: auth.user.is_beheerder,
+            office_name: auth.user.office_name,
+            active_client,
+            clients,
+        })
+    }
+
+    pub async fn logout() -> Result<(), AppError> {
+        let core = core()?;
+        if let Ok(auth) = require_user().await {
+            audit::record(
+                &core.db,
+                AuditEntry {
+                    office_id: Some(auth.user.office_id),
+                    actor_user_id: Some(auth.user.id),
+                    action: "logout",
+                    subject: Some(&auth.user.login_name),
+                    ..Default::default()
+                },
+                core.now(),
+            )
+            .await?;
+        }
+        session::end(&core).await
+    }
+
+    pub async fn switch_client(client_id: i64) -> Result<(), AppError> {
+        let auth = require_user().await?;
+        let core = core()?;
+        let mine = clients::clients_of_user(&core.db, auth.user.id).await?;
+        if !mine.iter().any(|c| c.id == client_id) {
+            return Err(AppError::Forbidden);
+        }
+        sessions::set_active_client(&core.db, &auth.session_hash, client_id).await?;
+        Ok(())
+    }
+}
+
+#[component]
+pub fn Portal() -> impl IntoView {
+    let viewer: ViewerResource = Resource::new(|| (), |_| whoami());
+    provide_context(viewer);
+
+    view! {
+        <header class="kop">
+            <a class="merk" href="/">"Tweestap"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match viewer.await {
+                        Ok(v) => Either::Left(view! { <Header viewer=v /> }),
+                        Err(AppError::NotLoggedIn) => Either::Right(Either::Left(view! { <Redirect path="/inloggen" /> })),
+                        Err(e) => Either::Right(Either::Right(view! { <p class="melding fout" role="alert">{e.to_string()}</p> })),
+                    }
+                })}
+            </Suspense>
+        </header>
+        <main class="inhoud">
+            <Outlet />
+        </main>
+    }
+}
+
+#[component]
+fn Header(viewer: Viewer) -> impl IntoView {
+    let logout_action = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if logout_action.value().get().is_some() {
+            let _ = window().location().set_href("/inloggen");
+        }
+    });
+    let beheerder = viewer.is_beheerder;
+
+    view! {
+        <div class="gebruiker">
+            <span class="naam" data-testid="gebruikersnaam">{viewer.display_name.clone()}</span>
+            <ClientSwitch viewer=viewer.clone() />
+        </div>
+        <nav class="menu" aria-label="Hoofdmenu">
+            <ul>
+                {beheerder.then(|| view! {
+                    <li><A href="/clienten">"Cliënten"</A></li>
+                    <li><A href="/kantoorgebruikers">"Kantoorgebruikers"</A></li>
+                })}
+                <li><A href="/mijn-gegevens">"Mijn gegevens"</A></li>
+                <li><A href="/help">"Help"</A></li>
+                <li>
+                    <ActionForm action=logout_action>
+                        <button type="submit" class="link">"Uitloggen"</button>
+                    </ActionForm>
+                </li>
+            </ul>
+        </nav>
+    }
+}
+
+/// The active client, and a choice among them for users of several clients.
+#[component]
+fn ClientSwitch(viewer: Viewer) -> impl IntoView {
+    let switch = ServerAction::<SwitchClient>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = switch.value().get() {
+            // Everything on the page belongs to the active client: reload it.
+            let _ = window().location().reload();
+        }
+    });
+    let active_id = viewer.active_client.as_ref().map(|c| c.id);
+    match (viewer.clients.len(), viewer.active_client) {
+        (0, _) | (_, None) => Either::Left(()),
+        (1, Some(active)) => Either::Right(Either::Left(view! {
+            <span class="client" data-testid="actieve-client">{active.name}</span>
+        })),
+        _ => Either::Right(Either::Right(view! {
+            <label class="client">
+                <span class="sr-only">"Actieve cliënt"</span>
+                <select
+                    data-testid="actieve-client"
+                    on:change=move |ev| {
+                        if let Ok(client_id) = event_target_value(&ev).parse::<i64>() {
+                            switch.dispatch(SwitchClient { client_id });
+                        }
+                    }
+                >
+                    {viewer.clients.into_iter().map(|c| {
+                        let selected = Some(c.id) == active_id;
+                        view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || switch.value().get().and_then(Result::err).map(|e| view! {
+                <p class="melding fout" role="alert">{e.to_string()}</p>
+            })}
+        })),
+    }
+}

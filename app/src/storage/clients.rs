@@ -1,0 +1,86 @@
+//! Clients ('cliënten') and which client users belong to them.
+
+use sqlx::Row;
+
+use super::{Db, StorageError, StorageResult};
+use crate::{
+    domain::clock::UnixTime,
+    model::{ClientRef, ClientRow, TwoFactorPolicy},
+};
+
+pub async fn create_client(
+    db: &Db,
+    office_id: i64,
+    branch_id: i64,
+    name: &str,
+    policy: TwoFactorPolicy,
+    now: UnixTime,
+) -> StorageResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO clients (office_id, branch_id, name, two_factor_policy, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(office_id)
+    .bind(branch_id)
+    .bind(name)
+    .bind(policy.as_db())
+    .bind(now)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn link_user(db: &Db, user_id: i64, client_id: i64) -> StorageResult<()> {
+    sqlx::query("INSERT INTO client_users (user_id, client_id) VALUES ($1, $2)")
+        .bind(user_id)
+        .bind(client_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The clients of one client user, by name: the first is the active client
+/// at login.
+pub async fn clients_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<ClientRef>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.name FROM clients c \
+         JOIN client_users cu ON cu.client_id = c.id \
+         WHERE cu.user_id = $1 ORDER BY c.name, c.id",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ClientRef {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<ClientRow>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.name, b.name AS branch, c.two_factor_policy, \
+                (SELECT COUNT(*) FROM client_users cu WHERE cu.client_id = c.id) AS user_count \
+         FROM clients c JOIN branches b ON b.id = c.branch_id \
+         WHERE c.office_id = $1 ORDER BY c.name, c.id",
+    )
+    .bind(office_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let policy: String = r.try_get("two_factor_policy")?;
+            Ok(ClientRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                branch: r.try_get("branch")?,
+                policy: TwoFactorPolicy::from_db(&policy)
+                    .ok_or_else(|| StorageError::Corrupt(format!("policy {policy:?}")))?,
+                user_count: r.try_get("user_count")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,32 @@
+//! Offices ('kantoren') and their branches ('vestigingen').
+
+use sqlx::Row;
+
+use super::{Db, StorageResult};
+use crate::domain::clock::UnixTime;
+
+pub async fn create_office(db: &Db, name: &str, now: UnixTime) -> StorageResult<i64> {
+    let row = sqlx::query("INSERT INTO offices (name, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(name)
+        .bind(now)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn create_branch(db: &Db, office_id: i64, name: &str) -> StorageResult<i64> {
+    let row = sqlx::query("INSERT INTO branches (office_id, name) VALUES ($1, $2) RETURNING id")
+        .bind(office_id)
+        .bind(name)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// The demo seed only ever goes into an installation without offices.
+pub async fn office_count(db: &Db) -> StorageResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM offices")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("n")?)
+}

@@ -1,0 +1,141 @@
+//! Users of both kinds: office users ('kantoorgebruikers') and client users
+//! ('cliëntgebruikers').
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{flag, Db, StorageError, StorageResult};
+use crate::{
+    domain::clock::UnixTime,
+    model::{OfficeUserRow, UserKind},
+};
+
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub office_id: i64,
+    pub kind: UserKind,
+    /// Already in canonical form (see `LoginName`).
+    pub login_name: &'a str,
+    pub display_name: &'a str,
+    pub email: Option<&'a str>,
+    pub mobile: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub branch_id: Option<i64>,
+    pub is_beheerder: bool,
+    pub two_factor_required: bool,
+}
+
+pub async fn create_user(db: &Db, user: &NewUser<'_>, now: UnixTime) -> StorageResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO users (office_id, kind, login_name, display_name, email, mobile, \
+                            password_hash, branch_id, is_beheerder, two_factor_required, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(user.office_id)
+    .bind(user.kind.as_db())
+    .bind(user.login_name)
+    .bind(user.display_name)
+    .bind(user.email)
+    .bind(user.mobile)
+    .bind(user.password_hash)
+    .bind(user.branch_id)
+    .bind(user.is_beheerder)
+    .bind(user.two_factor_required)
+    .bind(now)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// What the password step needs of a user.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: i64,
+    pub office_id: i64,
+    pub password_hash: String,
+}
+
+pub async fn credentials(db: &Db, login_name: &str) -> StorageResult<Option<Credentials>> {
+    let row = sqlx::query("SELECT id, office_id, password_hash FROM users WHERE login_name = $1")
+        .bind(login_name)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| {
+        Ok(Credentials {
+            user_id: r.try_get("id")?,
+            office_id: r.try_get("office_id")?,
+            password_hash: r.try_get("password_hash")?,
+        })
+    })
+    .transpose()
+}
+
+/// One user as the server's access checks and pages see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub office_id: i64,
+    pub office_name: String,
+    pub kind: UserKind,
+    pub login_name: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub branch: Option<String>,
+    pub is_beheerder: bool,
+    pub two_factor_required: bool,
+}
+
+pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
+    let row = sqlx::query(
+        "SELECT u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
+                u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required \
+         FROM users u JOIN offices o ON o.id = u.office_id \
+         LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(user_record).transpose()
+}
+
+fn user_record(r: &AnyRow) -> StorageResult<UserRecord> {
+    let kind: String = r.try_get("kind")?;
+    Ok(UserRecord {
+        id: r.try_get("id")?,
+        office_id: r.try_get("office_id")?,
+        office_name: r.try_get("office_name")?,
+        kind: UserKind::from_db(&kind)
+            .ok_or_else(|| StorageError::Corrupt(format!("user kind {kind:?}")))?,
+        login_name: r.try_get("login_name")?,
+        display_name: r.try_get("display_name")?,
+        email: r.try_get("email")?,
+        mobile: r.try_get("mobile")?,
+        branch: r.try_get("branch")?,
+        is_beheerder: flag(r, "is_beheerder")?,
+        two_factor_required: flag(r, "two_factor_required")?,
+    })
+}
+
+pub async fn list_office_users(db: &Db, office_id: i64) -> StorageResult<Vec<OfficeUserRow>> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.login_name, u.display_name, b.name AS branch, u.is_beheerder, \
+                u.two_factor_required \
+         FROM users u JOIN branches b ON b.id = u.branch_id \
+         WHERE u.office_id = $1 AND u.kind = 'kantoor' ORDER BY u.display_name, u.id",
+    )
+    .bind(office_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OfficeUserRow {
+                id: r.try_get("id")?,
+                login_name: r.try_get("login_name")?,
+                display_name: r.try_get("display_name")?,
+                branch: r.try_get("branch")?,
+                is_beheerder: flag(r, "is_beheerder")?,
+                two_factor: flag(r, "two_factor_required")?,
+            })
+        })
+        .collect()
+}

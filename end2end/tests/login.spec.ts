@@ -1,0 +1,111 @@
+import { expect, test } from '@playwright/test';
+import { login, logout, open, PASSWORD } from './helpers';
+
+const demo = [
+  { login: 'beheerder', name: 'Bea Beheer', beheerder: true },
+  { login: 'medewerker', name: 'Mees Medewerker', beheerder: false },
+  { login: 'bakker', name: 'Bram Bakker', beheerder: false, client: 'Bakkerij De Korenbloem' },
+  { login: 'hovenier', name: 'Hanna Hovenier', beheerder: false, client: 'Hoveniersbedrijf Groen' },
+  { login: 'zorg', name: 'Zeynep Zorg', beheerder: false, client: 'Zorggroep Horizon' },
+  { login: 'multi', name: 'Max Multi', beheerder: false, client: 'Bakkerij De Korenbloem' },
+];
+
+for (const user of demo) {
+  test(`${user.login} reaches its own menu and logs out`, async ({ page }) => {
+    await login(page, user.login);
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+    await expect(page.getByTestId('gebruikersnaam')).toHaveText(user.name);
+    if (user.client) {
+      const active = page.getByTestId('actieve-client');
+      if (user.login === 'multi') {
+        await expect(active.locator('option:checked')).toHaveText(user.client);
+      } else {
+        await expect(active).toHaveText(user.client);
+      }
+    }
+
+    const menu = page.getByRole('navigation', { name: 'Hoofdmenu' });
+    const admin = [menu.getByRole('link', { name: 'Cliënten' }), menu.getByRole('link', { name: 'Kantoorgebruikers' })];
+    for (const link of admin) {
+      await expect(link).toHaveCount(user.beheerder ? 1 : 0);
+    }
+    await expect(menu.getByRole('link', { name: 'Mijn gegevens' })).toBeVisible();
+    await expect(menu.getByRole('link', { name: 'Help' })).toBeVisible();
+
+    await menu.getByRole('link', { name: 'Mijn gegevens' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Mijn gegevens' })).toBeVisible();
+    await expect(page.getByText(user.login, { exact: true })).toBeVisible();
+    if (user.beheerder) {
+      await menu.getByRole('link', { name: 'Cliënten' }).click();
+      await expect(page.getByRole('cell', { name: 'Zorggroep Horizon' })).toBeVisible();
+      await menu.getByRole('link', { name: 'Kantoorgebruikers' }).click();
+      await expect(page.getByRole('cell', { name: 'Mees Medewerker' })).toBeVisible();
+    }
+
+    await logout(page);
+    await page.goto('/mijn-gegevens');
+    await expect(page).toHaveURL(/\/inloggen$/);
+  });
+}
+
+test('a wrong password shows the message and keeps the login name', async ({ page }) => {
+  await login(page, 'beheerder', 'niet-het-wachtwoord');
+  await expect(page.getByRole('alert')).toHaveText('Inlognaam of wachtwoord onjuist');
+  await expect(page.getByLabel('Inlognaam')).toHaveValue('beheerder');
+  await expect(page).toHaveURL(/\/inloggen$/);
+
+  // The same message for a login name that does not exist.
+  await page.getByLabel('Inlognaam').fill('bestaat-niet');
+  await page.getByLabel('Wachtwoord').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Inlognaam of wachtwoord onjuist');
+  await expect(page.getByLabel('Inlognaam')).toHaveValue('bestaat-niet');
+});
+
+test('empty fields and a 10 KB password get a clear message', async ({ page }) => {
+  await open(page, '/inloggen');
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Vul je inlognaam in.');
+
+  await page.getByLabel('Inlognaam').fill('beheerder');
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Vul je wachtwoord in.');
+
+  await page.getByLabel('Wachtwoord').fill('x'.repeat(10 * 1024));
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await expect(page.getByRole('alert')).toContainText('te lang');
+  await expect(page.getByLabel('Inlognaam')).toHaveValue('beheerder');
+
+  await page.getByLabel('Inlognaam').fill('ƀéhéérdér 🙂 \u202e');
+  await page.getByLabel('Wachtwoord').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Inlognaam of wachtwoord onjuist');
+});
+
+test('a forged session cookie leads to the login page', async ({ page, context, baseURL }) => {
+  await context.addCookies([
+    { name: 'tweestap_sessie', value: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', url: baseURL! },
+  ]);
+  await page.goto('/kantoorgebruikers');
+  await expect(page).toHaveURL(/\/inloggen$/);
+  await expect(page.getByRole('heading', { name: 'Inloggen' })).toBeVisible();
+});
+
+test('a user of two clients switches the active client', async ({ page }) => {
+  await login(page, 'multi');
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  const select = page.getByTestId('actieve-client');
+  await select.selectOption({ label: 'Hoveniersbedrijf Groen' });
+  await expect(page.getByText('namens Hoveniersbedrijf Groen')).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('actieve-client').locator('option:checked')).toHaveText('Hoveniersbedrijf Groen');
+});
+
+test('a beheerder-only page tells others they have no access', async ({ page }) => {
+  await login(page, 'medewerker');
+  await expect(page).toHaveURL(/\/$/);
+  await open(page, '/clienten');
+  await expect(page.getByRole('alert')).toHaveText('Je hebt geen toegang tot deze functie.');
+});

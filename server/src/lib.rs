@@ -1,0 +1,9 @@
+//! The server: configuration, start-up, the HTTP router and its layers.
+//! What a page or server function does lives in `app`; this crate wires it
+//! to a socket.
+
+pub mod config;
+pub mod guard;
+pub mod router;
+pub mod seed;
+pub mod state;

@@ -1,0 +1,118 @@
+use std::{io::BufRead, sync::Arc, time::Duration};
+
+use app::{domain::clock::SystemClock, storage::sessions};
+use clap::Parser;
+use server::{
+    config::{Cli, Command, CreateOffice},
+    router, seed,
+    state::AppState,
+};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+
+    let cli = Cli::parse();
+    let state = cli.config.state(Arc::new(SystemClock)).await?;
+    match cli.command {
+        None | Some(Command::Serve) => serve(cli.config, state).await,
+        Some(Command::CreateOffice(args)) => create_office(&state, args).await,
+    }
+}
+
+async fn serve(config: server::config::Config, state: AppState) -> anyhow::Result<()> {
+    tracing::info!("{}", config.summary());
+    if config.demo_seed {
+        if seed::demo(&state.core).await? {
+            tracing::info!(
+                "demo office seeded; every demo login has password {}",
+                seed::DEMO_PASSWORD
+            );
+        } else {
+            tracing::info!("database already has data; demo seed skipped");
+        }
+    }
+    spawn_session_sweeper(&state);
+
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router::build(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Expired sessions are refused when read; sweeping them only keeps the
+/// table small. Several instances sweeping the same table is harmless.
+fn spawn_session_sweeper(state: &AppState) {
+    let core = state.core.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = core.now();
+            let life = core.sessions.lifetime;
+            if let Err(err) = sessions::delete_older_than(
+                &core.db,
+                now - life.absolute_seconds,
+                now - life.idle_seconds,
+            )
+            .await
+            {
+                tracing::warn!("session sweep failed: {err}");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut sig) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            sig.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+async fn create_office(state: &AppState, args: CreateOffice) -> anyhow::Result<()> {
+    let password = match std::env::var("TWEESTAP_INITIAL_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Wachtwoord voor {} (één regel):", args.login);
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    seed::first_office(
+        &state.core,
+        seed::FirstOffice {
+            office: &args.office,
+            branch: &args.branch,
+            login: &args.login,
+            name: &args.name,
+            email: args.email.as_deref(),
+            password,
+        },
+    )
+    .await?;
+    println!(
+        "Kantoor {:?} met vestiging {:?} en beheerder {:?} aangemaakt.",
+        args.office, args.branch, args.login
+    );
+    Ok(())
+}

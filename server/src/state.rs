@@ -1,0 +1,12 @@
+//! The router's state: Leptos' options plus the `Core` that server
+//! functions receive as context.
+
+use app::core::Core;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub core: Core,
+}
