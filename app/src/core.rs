@@ -2,7 +2,7 @@
 //! hasher, clock, settings), handed in as Leptos context by the server crate,
 //! and the one place where errors become HTTP answers.
 
-use std::{fmt::Display, future::Future, sync::Arc};
+use std::{fmt::Display, future::Future, sync::Arc, time::Duration};
 
 use leptos::prelude::use_context;
 
@@ -14,6 +14,7 @@ use crate::{
         token::random_bytes,
     },
     error::AppError,
+    sms::SmsSender,
     storage::{Db, StorageError},
 };
 
@@ -23,6 +24,16 @@ pub struct Core {
     pub passwords: Passwords,
     pub clock: Arc<dyn Clock>,
     pub sessions: SessionSettings,
+    pub sms: SmsSettings,
+}
+
+#[derive(Clone)]
+pub struct SmsSettings {
+    pub sender: Arc<dyn SmsSender>,
+    /// A send that takes longer counts as failed; the user is told at once.
+    pub timeout: Duration,
+    /// At most this many SMS per office per 24 hours.
+    pub office_daily_cap: i64,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -20,6 +20,13 @@ pub enum AppError {
     /// Input that cannot be accepted; the text says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// Too many tries or messages; the text says how long to wait.
+    #[error("{0}")]
+    TooMany(String),
+    /// A service the portal depends on (the SMS gateway) failed; the text
+    /// says what to do instead.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed on the server. The reference lets support find the
     /// log line; the cause itself stays on the server.
     #[error("Er ging iets mis aan onze kant (referentie {0}). Probeer het opnieuw.")]
@@ -40,6 +47,8 @@ impl AppError {
             AppError::Forbidden => "TS-RECHTEN",
             AppError::BadCredentials => "TS-INLOG",
             AppError::Invalid(_) => "TS-INVOER",
+            AppError::TooMany(_) => "TS-LIMIET",
+            AppError::Unavailable(_) => "TS-SMS",
             AppError::Internal(_) => "TS-INTERN",
             AppError::Transport(_) => "TS-VERBINDING",
         }
@@ -51,6 +60,8 @@ impl AppError {
             AppError::NotLoggedIn | AppError::BadCredentials => 401,
             AppError::Forbidden => 403,
             AppError::Invalid(_) => 422,
+            AppError::TooMany(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 400,
         }

@@ -3,6 +3,7 @@
 //! sits behind the `ssr` feature, so the wasm bundle carries none of it and
 //! the server crate reaches it without a dependency cycle.
 
+pub mod countdown;
 pub mod error;
 pub mod model;
 pub mod pages;
@@ -12,7 +13,11 @@ pub mod core;
 #[cfg(feature = "ssr")]
 pub mod domain;
 #[cfg(feature = "ssr")]
+pub mod second_factor;
+#[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod sms;
 #[cfg(feature = "ssr")]
 pub mod storage;
 
@@ -59,11 +64,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/inloggen") view=pages::login::LoginPage />
+                <Route path=path!("/inloggen/code") view=pages::second_step::CodePage />
+                <Route path=path!("/inloggen/mobiel") view=pages::second_step::MobilePage />
                 <ParentRoute path=path!("") view=pages::portal::Portal>
                     <Route path=path!("") view=pages::home::HomePage />
                     <Route path=path!("mijn-gegevens") view=pages::my_details::MyDetailsPage />
                     <Route path=path!("clienten") view=pages::clients::ClientsPage />
+                    <Route path=path!("clienten/:id") view=pages::clients::ClientEditPage />
                     <Route path=path!("kantoorgebruikers") view=pages::office_users::OfficeUsersPage />
+                    <Route path=path!("kantoorgebruikers/:id") view=pages::office_users::OfficeUserEditPage />
                     <Route path=path!("help") view=pages::help::HelpPage />
                 </ParentRoute>
             </Routes>

@@ -71,6 +71,16 @@ impl TwoFactorPolicy {
     }
 }
 
+/// Whether a user must give a second factor at login, as the policy rules
+/// (`domain::policy`) decide it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TwoFactorRequirement {
+    Mandatory,
+    /// A client's policy is 'Optioneel': the user chooses in 'Mijn gegevens'.
+    UserChoice,
+    Off,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientRef {
     pub id: i64,
@@ -100,6 +110,9 @@ pub struct MyDetails {
     pub mobile_masked: Option<String>,
     pub branch: Option<String>,
     pub clients: Vec<ClientRef>,
+    pub two_factor: TwoFactorState,
+    /// Client users under 'Optioneel': their current choice.
+    pub own_choice: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,7 +131,69 @@ pub struct OfficeUserRow {
     pub display_name: String,
     pub branch: String,
     pub is_beheerder: bool,
-    pub two_factor: bool,
+    pub two_factor: TwoFactorState,
+}
+
+/// Where the login goes after a right password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginOutcome {
+    LoggedIn,
+    /// A code was sent (or could not be): enter it on the code page.
+    NeedsCode,
+    /// No mobile number is known: ask for one first.
+    NeedsMobile,
+}
+
+/// The second step's state, for its page and countdowns. All times are
+/// seconds from now as the server counts them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeStatus {
+    pub masked_phone: Option<String>,
+    /// How long the current code stays valid (0: none or expired).
+    pub valid_for: i64,
+    /// When 'Nieuwe code sturen' may be used again (0: now).
+    pub resend_in: i64,
+    pub locked_for: Option<i64>,
+    /// A mobile number must be given before any code can be sent.
+    pub needs_mobile: bool,
+    /// The newest attempt to send a code failed at the gateway.
+    pub send_failed: bool,
+}
+
+/// One user's two-factor state as a beheerder sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorState {
+    /// True when the next login asks for a second factor.
+    pub applies: bool,
+    pub requirement: TwoFactorRequirement,
+    /// 'SMS', or 'SMS (nog geen mobiel nummer)', or '–'.
+    pub factor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientUserRow {
+    pub login_name: String,
+    pub display_name: String,
+    pub two_factor: TwoFactorState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientDetail {
+    pub client: ClientRow,
+    pub users: Vec<ClientUserRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeUserDetail {
+    pub id: i64,
+    pub login_name: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub branch: String,
+    pub is_beheerder: bool,
+    pub two_factor_switch: bool,
+    pub two_factor: TwoFactorState,
 }
 
 /// Shows a phone number as its last two digits, e.g. `******01`.

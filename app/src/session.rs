@@ -7,14 +7,14 @@ use leptos::prelude::use_context;
 use crate::{
     core::{core, internal, Core},
     domain::{
-        session_lifetime::SessionState,
+        session_lifetime::{second_factor_state, SessionState},
         token::{looks_like_token, new_session_token, token_hash},
     },
     error::AppError,
     model::UserKind,
     storage::{
         clients,
-        sessions::{self, SessionRecord},
+        sessions::{self, SessionRecord, Stage},
         users::{self, UserRecord},
         StorageResult,
     },
@@ -54,8 +54,12 @@ pub fn expired_cookie(secure: bool) -> String {
     format!("{}; Max-Age=0", session_cookie("", secure))
 }
 
-/// Looks up the session of a request; an expired one is deleted on the way.
-pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Option<AuthUser>> {
+/// A request's session, whatever its stage, with its user. Expired
+/// sessions are deleted on the way and count as none.
+pub async fn lookup(
+    core: &Core,
+    headers: &HeaderMap,
+) -> StorageResult<Option<(SessionRecord, UserRecord)>> {
     let Some(token) = token_from_headers(headers) else {
         return Ok(None);
     };
@@ -64,11 +68,15 @@ pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Opt
         return Ok(None);
     };
     let now = core.now();
-    match core
-        .sessions
-        .lifetime
-        .state(session.created_at, session.last_seen_at, now)
-    {
+    let state = match session.stage {
+        Stage::Active => {
+            core.sessions
+                .lifetime
+                .state(session.created_at, session.last_seen_at, now)
+        }
+        Stage::SecondFactor => second_factor_state(session.created_at, now),
+    };
+    match state {
         SessionState::Expired => {
             sessions::delete(&core.db, &hash).await?;
             return Ok(None);
@@ -76,13 +84,20 @@ pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Opt
         SessionState::LiveNeedsTouch => sessions::touch(&core.db, &hash, now).await?,
         SessionState::Live => {}
     }
-    let Some(user) = users::find(&core.db, session.user_id).await? else {
-        return Ok(None);
-    };
-    Ok(Some(AuthUser {
-        session_hash: hash,
-        user,
-        active_client_id: session.active_client_id,
+    Ok(users::find(&core.db, session.user_id)
+        .await?
+        .map(|user| (session, user)))
+}
+
+/// The logged-in user behind a request; a login still waiting for its
+/// second factor is not one.
+pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Option<AuthUser>> {
+    Ok(lookup(core, headers).await?.and_then(|(session, user)| {
+        (session.stage == Stage::Active).then_some(AuthUser {
+            session_hash: session.id_hash,
+            user,
+            active_client_id: session.active_client_id,
+        })
     }))
 }
 
@@ -110,37 +125,57 @@ pub async fn require_beheerder() -> Result<AuthUser, AppError> {
     }
 }
 
+/// A login that gave the right password and waits for its second factor.
+#[derive(Debug, Clone)]
+pub struct PendingLogin {
+    pub session: SessionRecord,
+    pub user: UserRecord,
+}
+
+/// The second step's server functions start here; nothing else accepts a
+/// waiting login.
+pub async fn require_pending() -> Result<PendingLogin, AppError> {
+    let core = core()?;
+    match lookup(&core, &request_headers()).await? {
+        Some((session, user)) if session.stage == Stage::SecondFactor => {
+            Ok(PendingLogin { session, user })
+        }
+        _ => Err(AppError::NotLoggedIn),
+    }
+}
+
 /// Starts a session under a fresh id and sets its cookie. A session the
 /// browser already had is ended first, so an id planted before login is
-/// never the one that becomes logged in.
-pub async fn start(core: &Core, user: &users::Credentials) -> Result<(), AppError> {
+/// never the one that becomes logged in. Returns the new session's key.
+pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<String, AppError> {
     if let Some(old) = token_from_headers(&request_headers()) {
         sessions::delete(&core.db, &token_hash(&old)).await?;
     }
-    let user_record = users::find(&core.db, user.user_id)
-        .await?
-        .ok_or_else(|| internal("user vanished during login"))?;
-    let active_client_id = match user_record.kind {
-        UserKind::Client => clients::clients_of_user(&core.db, user.user_id)
+    let active_client_id = match user.kind {
+        UserKind::Client => clients::clients_of_user(&core.db, user.id)
             .await?
             .first()
             .map(|c| c.id),
         UserKind::Office => None,
     };
     let token = new_session_token();
+    let id_hash = token_hash(&token);
     let now = core.now();
     sessions::insert(
         &core.db,
         &SessionRecord {
-            id_hash: token_hash(&token),
-            user_id: user.user_id,
+            id_hash: id_hash.clone(),
+            user_id: user.id,
+            stage,
             active_client_id,
+            pending_mobile: None,
             created_at: now,
             last_seen_at: now,
         },
     )
     .await?;
-    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))
+    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
+    Ok(id_hash)
 }
 
 /// Ends the request's session, if any, and clears the cookie.

@@ -1,10 +1,15 @@
 import { expect, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 
 export const PASSWORD = 'Welkom-2fa!';
 
 /** Opens a page and waits until the wasm has hydrated it. */
 export async function open(page: Page, path: string) {
   await page.goto(path);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }
 
@@ -18,5 +23,54 @@ export async function login(page: Page, loginName: string, password = PASSWORD) 
 export async function logout(page: Page) {
   await page.getByRole('button', { name: 'Uitloggen' }).click();
   await expect(page).toHaveURL(/\/inloggen$/);
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await hydrated(page);
+}
+
+type OutboxLine = { time: string; to: string; text: string };
+
+/** The development outbox that scripts/test points the server at. */
+function outbox(): OutboxLine[] {
+  const path = process.env.SMS_OUTBOX;
+  if (!path) throw new Error('SMS_OUTBOX is not set (scripts/test sets it)');
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as OutboxLine);
+}
+
+export function smsCount(to: string): number {
+  return outbox().filter((line) => line.to === to).length;
+}
+
+/** Waits for an SMS to `to` beyond the first `after` ones, and returns its code. */
+export async function codeFromOutbox(to: string, after = 0): Promise<string> {
+  let code = '';
+  await expect
+    .poll(() => {
+      const lines = outbox().filter((line) => line.to === to);
+      if (lines.length <= after) return '';
+      code = lines[lines.length - 1].text.match(/\b(\d{6})\b/)?.[1] ?? '';
+      return code;
+    })
+    .toMatch(/^\d{6}$/);
+  return code;
+}
+
+/** Logs in a user whose login asks for an SMS code, reading it from the outbox. */
+export async function loginWithSms(page: Page, loginName: string, phone: string) {
+  const before = smsCount(phone);
+  await login(page, loginName);
+  await expect(page).toHaveURL(/\/inloggen\/code$/);
+  await hydrated(page);
+  const code = await codeFromOutbox(phone, before);
+  await page.getByLabel('Beveiligingscode').fill(code);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
 }

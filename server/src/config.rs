@@ -1,17 +1,32 @@
 //! Configuration: one struct, read from flags and environment variables
 //! (flags win). The README lists every setting.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use app::{
-    core::{Core, SessionSettings},
+    core::{Core, SessionSettings, SmsSettings},
     domain::{clock::Clock, password::Passwords, session_lifetime::SessionLifetime},
+    sms::SmsSender,
     storage::{redact_url, Db},
 };
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use leptos::config::LeptosOptions;
 
-use crate::state::AppState;
+use crate::{
+    sms::{
+        outbox::Outbox,
+        twilio::{Twilio, TwilioConfig},
+    },
+    state::AppState,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmsChoice {
+    /// Append each SMS to a file and list them at /dev/sms; sends nothing.
+    Outbox,
+    /// Send through Twilio (TWILIO_* settings).
+    Twilio,
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,6 +101,40 @@ pub struct Config {
     /// How many password hashes may run at once (19 MiB each); default: the number of cores.
     #[arg(long, env = "TWEESTAP_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
+    /// Where SMS codes go: the development outbox or Twilio.
+    #[arg(long, env = "TWEESTAP_SMS", value_enum, default_value = "outbox")]
+    pub sms: SmsChoice,
+    /// The development outbox: one JSON line per SMS (`time`, `to`, `text`).
+    #[arg(
+        long,
+        env = "TWEESTAP_SMS_OUTBOX",
+        default_value = "data/sms-outbox.jsonl"
+    )]
+    pub sms_outbox: PathBuf,
+    /// An SMS send that takes longer fails, and the user is told at once.
+    #[arg(long, env = "TWEESTAP_SMS_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub sms_timeout_seconds: u64,
+    /// At most this many SMS per office per 24 hours.
+    #[arg(long, env = "TWEESTAP_SMS_OFFICE_DAILY_CAP", default_value_t = 500)]
+    pub sms_office_daily_cap: i64,
+    #[arg(
+        long,
+        env = "TWILIO_API_BASE",
+        default_value = "https://api.twilio.com"
+    )]
+    pub twilio_api_base: String,
+    #[arg(long, env = "TWILIO_ACCOUNT_SID", default_value = "")]
+    pub twilio_account_sid: String,
+    #[arg(
+        long,
+        env = "TWILIO_AUTH_TOKEN",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub twilio_auth_token: String,
+    /// Sender: an E.164 number or an alphanumeric sender id such as "Tweestap".
+    #[arg(long, env = "TWILIO_FROM", default_value = "Tweestap")]
+    pub twilio_from: String,
     /// Folder with the built site (pkg/ with wasm, js, css); cargo-leptos sets it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -123,7 +172,7 @@ impl Config {
     /// One line for the log at start, without secrets.
     pub fn summary(&self) -> String {
         format!(
-            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h public_url={} hash_concurrency={} site_root={}",
+            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h public_url={} hash_concurrency={} site_root={} sms={:?} sms_timeout={}s sms_office_daily_cap={}",
             self.listen,
             redact_url(&self.database_url),
             self.demo_seed,
@@ -132,20 +181,55 @@ impl Config {
             self.public_url,
             self.hash_concurrency(),
             self.site_root,
+            self.sms,
+            self.sms_timeout_seconds,
+            self.sms_office_daily_cap,
         )
+    }
+
+    fn sms_sender(&self, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn SmsSender>> {
+        Ok(match self.sms {
+            SmsChoice::Outbox => Arc::new(Outbox::new(self.sms_outbox.clone(), clock)),
+            SmsChoice::Twilio => {
+                if self.twilio_account_sid.is_empty() || self.twilio_auth_token.is_empty() {
+                    anyhow::bail!(
+                        "TWEESTAP_SMS=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+                    );
+                }
+                Arc::new(Twilio::new(TwilioConfig {
+                    api_base: self.twilio_api_base.clone(),
+                    account_sid: self.twilio_account_sid.clone(),
+                    auth_token: self.twilio_auth_token.clone(),
+                    from: self.twilio_from.clone(),
+                    timeout: self.sms_timeout(),
+                })?)
+            }
+        })
+    }
+
+    fn sms_timeout(&self) -> Duration {
+        Duration::from_secs(self.sms_timeout_seconds.max(1))
     }
 
     /// Opens the database and builds the state every request shares.
     pub async fn state(&self, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
         let db = Db::open(&self.database_url).await?;
         let passwords = Passwords::new(self.hash_concurrency())?;
+        let sender = self.sms_sender(clock.clone())?;
+        tracing::info!("SMS: {}", sender.describe());
         Ok(AppState {
             leptos_options: self.leptos_options(),
+            outbox: (self.sms == SmsChoice::Outbox).then(|| self.sms_outbox.clone()),
             core: Core {
                 db,
                 passwords,
                 clock,
                 sessions: self.session_settings(),
+                sms: SmsSettings {
+                    sender,
+                    timeout: self.sms_timeout(),
+                    office_daily_cap: self.sms_office_daily_cap,
+                },
             },
         })
     }

@@ -1,5 +1,6 @@
 //! The page guard: no page behind the login renders for a request without a
-//! live session. Server functions are not guarded here; each checks its
+//! logged-in session; a login waiting for its second factor reaches only the
+//! second-step pages. Server functions are not guarded here; each checks its
 //! caller itself (`app::session::require_user`), so a direct call is refused
 //! just the same.
 
@@ -10,18 +11,22 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 
+use app::storage::sessions::Stage;
+
 use crate::state::AppState;
 
 pub const LOGIN_PATH: &str = "/inloggen";
+
+pub const CODE_PATH: &str = "/inloggen/code";
+pub const MOBILE_PATH: &str = "/inloggen/mobiel";
 
 pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
         return next.run(request).await;
     }
-    let is_login_page = path == LOGIN_PATH;
-    let session = match app::session::authenticate(&state.core, request.headers()).await {
-        Ok(session) => session,
+    let stage = match app::session::lookup(&state.core, request.headers()).await {
+        Ok(found) => found.map(|(session, _)| session.stage),
         Err(err) => {
             tracing::error!("session lookup failed: {err}");
             return (
@@ -31,10 +36,19 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
                 .into_response();
         }
     };
-    let mut response = match (is_login_page, session.is_some()) {
-        (true, true) => Redirect::to("/").into_response(),
-        (false, false) => Redirect::to(LOGIN_PATH).into_response(),
-        _ => next.run(request).await,
+    let second_step = path == CODE_PATH || path == MOBILE_PATH;
+    let redirect = match (stage, path) {
+        (Some(Stage::Active), _) if path == LOGIN_PATH || second_step => Some("/"),
+        // Starting over at the login page is always allowed.
+        (_, LOGIN_PATH) => None,
+        (Some(Stage::SecondFactor), _) if second_step => None,
+        (Some(Stage::SecondFactor), _) => Some(CODE_PATH),
+        (None, _) => Some(LOGIN_PATH),
+        (Some(Stage::Active), _) => None,
+    };
+    let mut response = match redirect {
+        Some(to) => Redirect::to(to).into_response(),
+        None => next.run(request).await,
     };
     // Pages carry personal data: never keep them in a shared or local cache.
     response

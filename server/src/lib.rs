@@ -3,7 +3,9 @@
 //! to a socket.
 
 pub mod config;
+pub mod dev_sms;
 pub mod guard;
 pub mod router;
 pub mod seed;
+pub mod sms;
 pub mod state;

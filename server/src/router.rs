@@ -4,7 +4,9 @@
 use app::{shell, App};
 use axum::{
     http::{header, HeaderValue},
-    middleware, Router,
+    middleware,
+    routing::get,
+    Router,
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
@@ -13,7 +15,7 @@ use tower_http::{
     compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
 };
 
-use crate::{guard, state::AppState};
+use crate::{dev_sms, guard, state::AppState};
 
 pub fn build(state: AppState) -> Router {
     let options = state.leptos_options.clone();
@@ -35,14 +37,23 @@ pub fn build(state: AppState) -> Router {
         ))
         .service(ServeDir::new(pkg_dir));
 
-    Router::new()
+    let has_outbox = state.outbox.is_some();
+    let router = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
             move || provide_context(core.clone()),
             move || shell(options.clone()),
         )
-        .route_layer(middleware::from_fn_with_state(state.clone(), guard::pages))
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard::pages));
+    // Development only: outside the page guard, and absent unless the
+    // outbox is the SMS sender.
+    let router = if has_outbox {
+        router.route("/dev/sms", get(dev_sms::page))
+    } else {
+        router
+    };
+    router
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(

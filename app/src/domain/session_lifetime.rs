@@ -26,6 +26,9 @@ pub enum SessionState {
     Expired,
 }
 
+/// A login waiting for its second factor lapses after this long.
+pub const SECOND_FACTOR_SECONDS: i64 = 15 * 60;
+
 /// Writing last-seen on every request would make every page view a database
 /// write; once a minute is precise enough for an idle limit of minutes.
 const TOUCH_AFTER_SECONDS: i64 = 60;
@@ -47,9 +50,24 @@ impl SessionLifetime {
     }
 }
 
+/// A session waiting for its second factor: alive for a fixed time only.
+pub fn second_factor_state(created_at: UnixTime, now: UnixTime) -> SessionState {
+    if now - created_at >= SECOND_FACTOR_SECONDS {
+        SessionState::Expired
+    } else {
+        SessionState::Live
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_waiting_login_lapses_after_fifteen_minutes() {
+        assert_eq!(second_factor_state(T0, T0 + 899), SessionState::Live);
+        assert_eq!(second_factor_state(T0, T0 + 900), SessionState::Expired);
+    }
 
     const T0: UnixTime = 1_800_000_000;
 

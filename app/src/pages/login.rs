@@ -3,10 +3,10 @@
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
-use crate::error::AppError;
+use crate::{error::AppError, model::LoginOutcome};
 
 #[server(endpoint = "login")]
-pub async fn login(login_name: String, password: String) -> Result<(), AppError> {
+pub async fn login(login_name: String, password: String) -> Result<LoginOutcome, AppError> {
     crate::core::respond(ssr::login(login_name, password)).await
 }
 
@@ -16,14 +16,15 @@ mod ssr {
         core::{core, internal},
         domain::login_form::{check_password_input, LoginName},
         error::AppError,
-        session,
+        model::LoginOutcome,
+        second_factor,
         storage::{
             audit::{self, AuditEntry},
             users,
         },
     };
 
-    pub async fn login(login_name: String, password: String) -> Result<(), AppError> {
+    pub async fn login(login_name: String, password: String) -> Result<LoginOutcome, AppError> {
         let core = core()?;
         let name = LoginName::parse(&login_name).map_err(AppError::Invalid)?;
         check_password_input(&password).map_err(AppError::Invalid)?;
@@ -53,20 +54,34 @@ mod ssr {
             return Err(AppError::BadCredentials);
         };
 
-        session::start(&core, &user).await?;
+        let record = users::find(&core.db, user.user_id)
+            .await?
+            .ok_or_else(|| internal("user vanished during login"))?;
+        let outcome = second_factor::after_password(&core, &record).await?;
         audit::record(
             &core.db,
             AuditEntry {
                 office_id: Some(user.office_id),
                 actor_user_id: Some(user.user_id),
-                action: "login.ok",
+                action: match outcome {
+                    LoginOutcome::LoggedIn => "login.ok",
+                    _ => "login.password_ok",
+                },
                 subject: Some(name.as_str()),
                 ..Default::default()
             },
             now,
         )
         .await?;
-        Ok(())
+        Ok(outcome)
+    }
+}
+
+pub fn next_page(outcome: LoginOutcome) -> &'static str {
+    match outcome {
+        LoginOutcome::LoggedIn => "/",
+        LoginOutcome::NeedsCode => "/inloggen/code",
+        LoginOutcome::NeedsMobile => "/inloggen/mobiel",
     }
 }
 
@@ -75,10 +90,10 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let value = action.value();
     Effect::new(move |_| {
-        if let Some(Ok(())) = value.get() {
-            // A full page load, so the portal is rendered by the server with
-            // the new session from the first byte.
-            let _ = window().location().set_href("/");
+        if let Some(Ok(outcome)) = value.get() {
+            // A full page load, so the next page is rendered by the server
+            // with the new session from the first byte.
+            let _ = window().location().set_href(next_page(outcome));
         }
     });
     let error = move || value.get().and_then(Result::err);

@@ -9,6 +9,7 @@ pub mod my_details;
 pub mod not_found;
 pub mod office_users;
 pub mod portal;
+pub mod second_step;
 
 use leptos::prelude::*;
 
@@ -17,4 +18,28 @@ use crate::error::AppError;
 /// How a page shows a server function's refusal or failure.
 pub fn error_message(error: AppError) -> impl IntoView {
     view! { <p class="melding fout" role="alert">{error.to_string()}</p> }
+}
+
+pub fn ja_nee(value: bool) -> &'static str {
+    if value {
+        "Ja"
+    } else {
+        "Nee"
+    }
+}
+
+/// Counts an action's successful runs: pages reload their data on these
+/// only, so a refused form keeps what the user typed.
+pub fn successes<A>(action: ServerAction<A>) -> Signal<usize>
+where
+    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+    A: serde::de::DeserializeOwned,
+{
+    let count = RwSignal::new(0_usize);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            count.update(|n| *n += 1);
+        }
+    });
+    count.into()
 }

@@ -1,13 +1,22 @@
-//! 'Mijn gegevens': the user's own account.
+//! 'Mijn gegevens': the user's own account, and the choice of two-factor
+//! login where a client's policy is 'Optioneel'.
 
-use leptos::{either::Either, prelude::*};
+use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
-use crate::{error::AppError, model::MyDetails};
+use crate::{
+    error::AppError,
+    model::{MyDetails, TwoFactorRequirement},
+};
 
 #[server(endpoint = "my_details")]
 pub async fn load_my_details() -> Result<MyDetails, AppError> {
     crate::core::respond(ssr::my_details()).await
+}
+
+#[server(endpoint = "set_my_two_factor")]
+pub async fn set_my_two_factor(two_factor: String) -> Result<(), AppError> {
+    crate::core::respond(ssr::set_my_two_factor(two_factor)).await
 }
 
 #[cfg(feature = "ssr")]
@@ -15,9 +24,13 @@ mod ssr {
     use crate::{
         core::core,
         error::AppError,
-        model::{mask_phone, MyDetails, UserKind},
+        model::{mask_phone, MyDetails, TwoFactorRequirement, UserKind},
+        second_factor,
         session::require_user,
-        storage::clients,
+        storage::{
+            audit::{self, AuditEntry},
+            clients, users,
+        },
     };
 
     pub async fn my_details() -> Result<MyDetails, AppError> {
@@ -29,6 +42,8 @@ mod ssr {
             UserKind::Office => Vec::new(),
         };
         Ok(MyDetails {
+            two_factor: second_factor::state_of(&core, &user).await?,
+            own_choice: user.two_factor_chosen,
             login_name: user.login_name,
             display_name: user.display_name,
             kind: user.kind,
@@ -38,15 +53,53 @@ mod ssr {
             clients,
         })
     }
+
+    /// Only where a client's policy leaves the choice to the user.
+    pub async fn set_my_two_factor(two_factor: String) -> Result<(), AppError> {
+        let auth = require_user().await?;
+        let core = core()?;
+        let on = match two_factor.as_str() {
+            "ja" => true,
+            "nee" => false,
+            _ => return Err(AppError::invalid("Kies 'Ja' of 'Nee'.")),
+        };
+        let state = second_factor::state_of(&core, &auth.user).await?;
+        if state.requirement != TwoFactorRequirement::UserChoice {
+            return Err(AppError::invalid(
+                "Je administratiekantoor bepaalt voor jouw account of twee-factor-authenticatie aan staat.",
+            ));
+        }
+        if on == auth.user.two_factor_chosen {
+            return Ok(());
+        }
+        users::set_two_factor_choice(&core.db, auth.user.id, on).await?;
+        let yes_no = |b: bool| if b { "Ja" } else { "Nee" };
+        audit::record(
+            &core.db,
+            AuditEntry {
+                office_id: Some(auth.user.office_id),
+                actor_user_id: Some(auth.user.id),
+                action: "user.two_factor_choice",
+                subject: Some(&auth.user.login_name),
+                old_value: Some(yes_no(auth.user.two_factor_chosen)),
+                new_value: Some(yes_no(on)),
+            },
+            core.now(),
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 #[component]
 pub fn MyDetailsPage() -> impl IntoView {
-    let details = Resource::new(|| (), |_| load_my_details());
+    let choose = ServerAction::<SetMyTwoFactor>::new();
+    let saves = super::successes(choose);
+    let details = Resource::new(move || saves.get(), |_| load_my_details());
     view! {
         <Title text="Mijn gegevens – Tweestap" />
         <h1>"Mijn gegevens"</h1>
-        <Suspense fallback=|| view! { <p>"Laden…"</p> }>
+        <Transition fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {
                     Ok(d) => Either::Left(view! {
@@ -62,10 +115,42 @@ pub fn MyDetailsPage() -> impl IntoView {
                             <dd>{d.clients.into_iter().map(|c| c.name).collect::<Vec<_>>().join(", ")}</dd>
                         })}
                     </dl>
+                    <h2>"Inlog met twee-factor-authenticatie"</h2>
+                    {match d.two_factor.requirement {
+                        TwoFactorRequirement::UserChoice => Either::Left(view! {
+                            <ActionForm action=choose>
+                                <fieldset>
+                                    <legend>"Inlog met twee-factor-authenticatie"</legend>
+                                    <div class="keuze">
+                                        <input type="radio" id="mijn-tf-ja" name="two_factor" value="ja" checked=d.own_choice />
+                                        <label for="mijn-tf-ja">"Ja"</label>
+                                    </div>
+                                    <div class="keuze">
+                                        <input type="radio" id="mijn-tf-nee" name="two_factor" value="nee" checked=!d.own_choice />
+                                        <label for="mijn-tf-nee">"Nee"</label>
+                                    </div>
+                                </fieldset>
+                                <p class="uitleg">"Een wijziging geldt vanaf de volgende keer dat je inlogt."</p>
+                                <button type="submit" disabled=move || choose.pending().get()>"Opslaan"</button>
+                            </ActionForm>
+                        }),
+                        TwoFactorRequirement::Mandatory => Either::Right(Either::Left(view! {
+                            <p data-testid="twee-factor">"Aan. Je administratiekantoor heeft dit verplicht gesteld. Factor: " {d.two_factor.factor} "."</p>
+                        })),
+                        TwoFactorRequirement::Off => Either::Right(Either::Right(view! {
+                            <p data-testid="twee-factor">"Uit."</p>
+                        })),
+                    }}
                     }),
                     Err(e) => Either::Right(super::error_message(e)),
                 }
             })}
-        </Suspense>
+        </Transition>
+        <p class="melding bevestiging" role="status">
+            {move || matches!(choose.value().get(), Some(Ok(()))).then_some("Je keuze is opgeslagen. Die geldt vanaf de volgende keer dat je inlogt.")}
+        </p>
+        <p class="melding fout" role="alert">
+            {move || choose.value().get().and_then(Result::err).map(|e| e.to_string())}
+        </p>
     }
 }

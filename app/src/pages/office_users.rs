@@ -1,25 +1,199 @@
-//! 'Kantoorgebruikers': the office's staff logins (beheerders only).
+//! 'Kantoorgebruikers': the office's staff logins, and per user the tab
+//! 'Gebruikersgegevens' with 'Inlog met twee-factor-authenticatie'
+//! (beheerders only).
 
-use leptos::{either::Either, prelude::*};
+use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
 
-use crate::{error::AppError, model::OfficeUserRow};
+use super::ja_nee;
+use crate::{
+    error::AppError,
+    model::{OfficeUserDetail, OfficeUserRow},
+};
 
 #[server(endpoint = "list_office_users")]
 pub async fn list_office_users() -> Result<Vec<OfficeUserRow>, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        let core = crate::core::core()?;
-        Ok(crate::storage::users::list_office_users(&core.db, auth.user.office_id).await?)
-    })
-    .await
+    crate::core::respond(ssr::list()).await
 }
 
-fn ja_nee(value: bool) -> &'static str {
-    if value {
-        "Ja"
-    } else {
-        "Nee"
+#[server(endpoint = "office_user_detail")]
+pub async fn load_office_user_detail(id: i64) -> Result<OfficeUserDetail, AppError> {
+    crate::core::respond(ssr::detail(id)).await
+}
+
+#[server(endpoint = "save_office_user")]
+pub async fn save_office_user(
+    id: i64,
+    display_name: String,
+    email: String,
+    mobile: String,
+    two_factor: String,
+) -> Result<(), AppError> {
+    crate::core::respond(ssr::save(id, display_name, email, mobile, two_factor)).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use crate::{
+        core::core,
+        domain::phone::MobileNumber,
+        error::AppError,
+        model::{OfficeUserDetail, OfficeUserRow, UserKind},
+        second_factor,
+        session::{require_beheerder, AuthUser},
+        storage::{
+            audit::{self, AuditEntry},
+            users::{self, OfficeUserUpdate, UserRecord},
+        },
+    };
+
+    pub async fn list() -> Result<Vec<OfficeUserRow>, AppError> {
+        let auth = require_beheerder().await?;
+        let core = core()?;
+        let mut rows = Vec::new();
+        for id in users::office_user_ids(&core.db, auth.user.office_id).await? {
+            if let Some(user) = users::find(&core.db, id).await? {
+                rows.push(OfficeUserRow {
+                    two_factor: second_factor::state_of(&core, &user).await?,
+                    id: user.id,
+                    login_name: user.login_name,
+                    display_name: user.display_name,
+                    branch: user.branch.unwrap_or_default(),
+                    is_beheerder: user.is_beheerder,
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn own_office_user(auth: &AuthUser, id: i64) -> Result<UserRecord, AppError> {
+        let core = core()?;
+        users::find(&core.db, id)
+            .await?
+            .filter(|u| u.office_id == auth.user.office_id && u.kind == UserKind::Office)
+            .ok_or_else(|| AppError::invalid("Deze kantoorgebruiker bestaat niet (meer)."))
+    }
+
+    pub async fn detail(id: i64) -> Result<OfficeUserDetail, AppError> {
+        let auth = require_beheerder().await?;
+        let core = core()?;
+        let user = own_office_user(&auth, id).await?;
+        Ok(OfficeUserDetail {
+            two_factor: second_factor::state_of(&core, &user).await?,
+            id: user.id,
+            login_name: user.login_name,
+            display_name: user.display_name,
+            email: user.email,
+            mobile: user.mobile,
+            branch: user.branch.unwrap_or_default(),
+            is_beheerder: user.is_beheerder,
+            two_factor_switch: user.two_factor_required,
+        })
+    }
+
+    /// Checks every field before anything is written: a refused form
+    /// changes nothing.
+    fn parse_update(
+        display_name: &str,
+        email: &str,
+        mobile: &str,
+        two_factor: &str,
+    ) -> Result<OfficeUserUpdate, AppError> {
+        let display_name = display_name.trim();
+        if display_name.is_empty() {
+            return Err(AppError::invalid("Vul een naam in."));
+        }
+        if display_name.chars().count() > 100 {
+            return Err(AppError::invalid("Een naam is hoogstens 100 tekens lang."));
+        }
+        let email = email.trim();
+        let email = if email.is_empty() {
+            None
+        } else if email.len() > 200
+            || !email.contains('@')
+            || email.chars().any(char::is_whitespace)
+        {
+            return Err(AppError::invalid(
+                "Vul een geldig e-mailadres in, bijvoorbeeld naam@kantoor.nl.",
+            ));
+        } else {
+            Some(email.to_string())
+        };
+        let mobile = if mobile.trim().is_empty() {
+            None
+        } else {
+            Some(
+                MobileNumber::parse(mobile)
+                    .map_err(AppError::Invalid)?
+                    .as_str()
+                    .to_string(),
+            )
+        };
+        let two_factor_required = match two_factor {
+            "ja" => true,
+            "nee" => false,
+            _ => {
+                return Err(AppError::invalid(
+                    "Kies bij 'Inlog met twee-factor-authenticatie' 'Ja' of 'Nee'.",
+                ))
+            }
+        };
+        Ok(OfficeUserUpdate {
+            display_name: display_name.to_string(),
+            email,
+            mobile,
+            two_factor_required,
+        })
+    }
+
+    pub async fn save(
+        id: i64,
+        display_name: String,
+        email: String,
+        mobile: String,
+        two_factor: String,
+    ) -> Result<(), AppError> {
+        let auth = require_beheerder().await?;
+        let core = core()?;
+        let update = parse_update(&display_name, &email, &mobile, &two_factor)?;
+        let user = own_office_user(&auth, id).await?;
+        users::update_office_user(&core.db, id, &update).await?;
+
+        let yes_no = |b: bool| if b { "Ja" } else { "Nee" };
+        let changes = [
+            (
+                "user.display_name",
+                Some(user.display_name.clone()),
+                Some(update.display_name.clone()),
+            ),
+            ("user.email", user.email.clone(), update.email.clone()),
+            ("user.mobile", user.mobile.clone(), update.mobile.clone()),
+            (
+                "user.two_factor",
+                Some(yes_no(user.two_factor_required).to_string()),
+                Some(yes_no(update.two_factor_required).to_string()),
+            ),
+        ];
+        let now = core.now();
+        for (action, old, new) in changes {
+            if old != new {
+                audit::record(
+                    &core.db,
+                    AuditEntry {
+                        office_id: Some(auth.user.office_id),
+                        actor_user_id: Some(auth.user.id),
+                        action,
+                        subject: Some(&user.login_name),
+                        old_value: old.as_deref(),
+                        new_value: new.as_deref(),
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -40,15 +214,17 @@ pub fn OfficeUsersPage() -> impl IntoView {
                             <th scope="col">"Vestiging"</th>
                             <th scope="col">"Beheerder"</th>
                             <th scope="col">"Inlog met twee-factor-authenticatie"</th>
+                            <th scope="col">"Factor"</th>
                         </tr></thead>
                         <tbody>
                             {rows.into_iter().map(|u| view! {
                                 <tr>
-                                    <td>{u.display_name}</td>
+                                    <td><A href=format!("/kantoorgebruikers/{}", u.id)>{u.display_name}</A></td>
                                     <td>{u.login_name}</td>
                                     <td>{u.branch}</td>
                                     <td>{ja_nee(u.is_beheerder)}</td>
-                                    <td>{ja_nee(u.two_factor)}</td>
+                                    <td>{ja_nee(u.two_factor.applies)}</td>
+                                    <td>{u.two_factor.factor}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -58,5 +234,76 @@ pub fn OfficeUsersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+pub fn OfficeUserEditPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let save = ServerAction::<SaveOfficeUser>::new();
+    let saves = super::successes(save);
+    let detail = Resource::new(
+        move || (id(), saves.get()),
+        |(id, _)| load_office_user_detail(id),
+    );
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let save_error = move || save.value().get().and_then(Result::err);
+
+    view! {
+        <Title text="Kantoorgebruiker bewerken – Tweestap" />
+        <p><A href="/kantoorgebruikers">"← Kantoorgebruikers"</A></p>
+        <Transition fallback=|| view! { <p>"Laden…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Err(e) => Either::Right(super::error_message(e)),
+                    Ok(u) => Either::Left(view! {
+                        <h1>{u.display_name.clone()}</h1>
+                        <p>{format!("Inlognaam {} · vestiging {}", u.login_name, u.branch)}</p>
+                        <nav class="tabs" aria-label="Onderdelen">
+                            <a href=format!("/kantoorgebruikers/{}", u.id) aria-current="page">"Gebruikersgegevens"</a>
+                        </nav>
+                        <section class="tab">
+                            <ActionForm action=save>
+                                <input type="hidden" name="id" value=u.id.to_string() />
+                                <div class="veld">
+                                    <label for="display_name">"Naam"</label>
+                                    <input id="display_name" name="display_name" type="text" value=u.display_name.clone() />
+                                </div>
+                                <div class="veld">
+                                    <label for="email">"E-mailadres"</label>
+                                    <input id="email" name="email" type="email" value=u.email.clone().unwrap_or_default() />
+                                </div>
+                                <div class="veld">
+                                    <label for="mobile">"Mobiel nummer"</label>
+                                    <input id="mobile" name="mobile" type="tel" value=u.mobile.clone().unwrap_or_default() />
+                                </div>
+                                <fieldset>
+                                    <legend>"Inlog met twee-factor-authenticatie"</legend>
+                                    <div class="keuze">
+                                        <input type="radio" id="tf-ja" name="two_factor" value="ja" checked=u.two_factor_switch />
+                                        <label for="tf-ja">"Ja"</label>
+                                    </div>
+                                    <div class="keuze">
+                                        <input type="radio" id="tf-nee" name="two_factor" value="nee" checked=!u.two_factor_switch />
+                                        <label for="tf-nee">"Nee"</label>
+                                    </div>
+                                </fieldset>
+                                <p class="uitleg">{format!("Factor bij inloggen: {}. Een wijziging geldt bij de volgende keer inloggen.", u.two_factor.factor)}</p>
+                                <button type="submit" disabled=move || save.pending().get()>"Gebruikersgegevens opslaan"</button>
+                            </ActionForm>
+                            <p class="melding bevestiging" role="status">{move || saved().then_some("De gebruikersgegevens zijn opgeslagen.")}</p>
+                            <p class="melding fout" role="alert">{move || save_error().map(|e| e.to_string())}</p>
+                        </section>
+                    }),
+                }
+            })}
+        </Transition>
     }
 }

@@ -84,3 +84,53 @@ pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<Clien
         })
         .collect()
 }
+
+/// The policies of all clients of one client user.
+pub async fn policies_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<TwoFactorPolicy>> {
+    let rows = sqlx::query(
+        "SELECT c.two_factor_policy FROM clients c \
+         JOIN client_users cu ON cu.client_id = c.id WHERE cu.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let policy: String = r.try_get("two_factor_policy")?;
+            TwoFactorPolicy::from_db(&policy)
+                .ok_or_else(|| StorageError::Corrupt(format!("policy {policy:?}")))
+        })
+        .collect()
+}
+
+/// One client of an office; `None` when it belongs to another office.
+pub async fn find_in_office(
+    db: &Db,
+    office_id: i64,
+    client_id: i64,
+) -> StorageResult<Option<ClientRow>> {
+    Ok(list_for_office(db, office_id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == client_id))
+}
+
+pub async fn set_policy(db: &Db, client_id: i64, policy: TwoFactorPolicy) -> StorageResult<()> {
+    sqlx::query("UPDATE clients SET two_factor_policy = $1 WHERE id = $2")
+        .bind(policy.as_db())
+        .bind(client_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The branch whose name an SMS or an authenticator app shows for a client.
+pub async fn branch_name(db: &Db, client_id: i64) -> StorageResult<Option<String>> {
+    let row = sqlx::query(
+        "SELECT b.name FROM clients c JOIN branches b ON b.id = c.branch_id WHERE c.id = $1",
+    )
+    .bind(client_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| r.try_get("name")).transpose()?)
+}

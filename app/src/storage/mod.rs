@@ -8,8 +8,10 @@
 
 pub mod audit;
 pub mod clients;
+pub mod codes;
 pub mod offices;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};

@@ -4,26 +4,56 @@
 
 use sqlx::Row;
 
-use super::{Db, StorageResult};
+use super::{Db, StorageError, StorageResult};
 use crate::domain::clock::UnixTime;
+
+/// A session waits for its second factor, or is logged in. Going from one
+/// to the other always means a new session row under a new id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    SecondFactor,
+    Active,
+}
+
+impl Stage {
+    fn as_db(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "second_factor",
+            Stage::Active => "active",
+        }
+    }
+
+    fn from_db(value: &str) -> Option<Stage> {
+        match value {
+            "second_factor" => Some(Stage::SecondFactor),
+            "active" => Some(Stage::Active),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub id_hash: String,
     pub user_id: i64,
+    pub stage: Stage,
     pub active_client_id: Option<i64>,
+    /// A mobile number typed during the second step, not yet confirmed.
+    pub pending_mobile: Option<String>,
     pub created_at: UnixTime,
     pub last_seen_at: UnixTime,
 }
 
 pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, active_client_id, created_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&session.id_hash)
     .bind(session.user_id)
+    .bind(session.stage.as_db())
     .bind(session.active_client_id)
+    .bind(&session.pending_mobile)
     .bind(session.created_at)
     .bind(session.last_seen_at)
     .execute(db.pool())
@@ -33,17 +63,21 @@ pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
 
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
     let row = sqlx::query(
-        "SELECT id_hash, user_id, active_client_id, created_at, last_seen_at \
+        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at \
          FROM sessions WHERE id_hash = $1",
     )
     .bind(id_hash)
     .fetch_optional(db.pool())
     .await?;
     row.map(|r| {
+        let stage: String = r.try_get("stage")?;
         Ok(SessionRecord {
             id_hash: r.try_get("id_hash")?,
             user_id: r.try_get("user_id")?,
+            stage: Stage::from_db(&stage)
+                .ok_or_else(|| StorageError::Corrupt(format!("session stage {stage:?}")))?,
             active_client_id: r.try_get("active_client_id")?,
+            pending_mobile: r.try_get("pending_mobile")?,
             created_at: r.try_get("created_at")?,
             last_seen_at: r.try_get("last_seen_at")?,
         })
@@ -63,6 +97,15 @@ pub async fn touch(db: &Db, id_hash: &str, now: UnixTime) -> StorageResult<()> {
 pub async fn set_active_client(db: &Db, id_hash: &str, client_id: i64) -> StorageResult<()> {
     sqlx::query("UPDATE sessions SET active_client_id = $1 WHERE id_hash = $2")
         .bind(client_id)
+        .bind(id_hash)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn set_pending_mobile(db: &Db, id_hash: &str, mobile: &str) -> StorageResult<()> {
+    sqlx::query("UPDATE sessions SET pending_mobile = $1 WHERE id_hash = $2")
+        .bind(mobile)
         .bind(id_hash)
         .execute(db.pool())
         .await?;

@@ -4,10 +4,7 @@
 use sqlx::{any::AnyRow, Row};
 
 use super::{flag, Db, StorageError, StorageResult};
-use crate::{
-    domain::clock::UnixTime,
-    model::{OfficeUserRow, UserKind},
-};
+use crate::{domain::clock::UnixTime, model::UserKind};
 
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -83,12 +80,14 @@ pub struct UserRecord {
     pub branch: Option<String>,
     pub is_beheerder: bool,
     pub two_factor_required: bool,
+    pub two_factor_chosen: bool,
 }
 
 pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
     let row = sqlx::query(
         "SELECT u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
-                u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required \
+                u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
+                u.two_factor_chosen \
          FROM users u JOIN offices o ON o.id = u.office_id \
          LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
     )
@@ -113,29 +112,79 @@ fn user_record(r: &AnyRow) -> StorageResult<UserRecord> {
         branch: r.try_get("branch")?,
         is_beheerder: flag(r, "is_beheerder")?,
         two_factor_required: flag(r, "two_factor_required")?,
+        two_factor_chosen: flag(r, "two_factor_chosen")?,
     })
 }
 
-pub async fn list_office_users(db: &Db, office_id: i64) -> StorageResult<Vec<OfficeUserRow>> {
+/// Saved only after a code sent to it was entered right.
+pub async fn set_mobile(db: &Db, user_id: i64, mobile: &str) -> StorageResult<()> {
+    sqlx::query("UPDATE users SET mobile = $1 WHERE id = $2")
+        .bind(mobile)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// A client user's own choice under 'Optioneel'.
+pub async fn set_two_factor_choice(db: &Db, user_id: i64, on: bool) -> StorageResult<()> {
+    sqlx::query("UPDATE users SET two_factor_chosen = $1 WHERE id = $2")
+        .bind(on)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// What a beheerder edits under 'Gebruikersgegevens'.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeUserUpdate {
+    pub display_name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub two_factor_required: bool,
+}
+
+pub async fn update_office_user(
+    db: &Db,
+    user_id: i64,
+    update: &OfficeUserUpdate,
+) -> StorageResult<()> {
+    sqlx::query(
+        "UPDATE users SET display_name = $1, email = $2, mobile = $3, two_factor_required = $4 \
+         WHERE id = $5 AND kind = 'kantoor'",
+    )
+    .bind(&update.display_name)
+    .bind(&update.email)
+    .bind(&update.mobile)
+    .bind(update.two_factor_required)
+    .bind(user_id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Client users of one client, for its edit page.
+pub async fn users_of_client(db: &Db, client_id: i64) -> StorageResult<Vec<UserRecord>> {
+    let ids = sqlx::query("SELECT user_id FROM client_users WHERE client_id = $1 ORDER BY user_id")
+        .bind(client_id)
+        .fetch_all(db.pool())
+        .await?;
+    let mut users = Vec::with_capacity(ids.len());
+    for row in ids {
+        if let Some(user) = find(db, row.try_get("user_id")?).await? {
+            users.push(user);
+        }
+    }
+    Ok(users)
+}
+
+pub async fn office_user_ids(db: &Db, office_id: i64) -> StorageResult<Vec<i64>> {
     let rows = sqlx::query(
-        "SELECT u.id, u.login_name, u.display_name, b.name AS branch, u.is_beheerder, \
-                u.two_factor_required \
-         FROM users u JOIN branches b ON b.id = u.branch_id \
-         WHERE u.office_id = $1 AND u.kind = 'kantoor' ORDER BY u.display_name, u.id",
+        "SELECT id FROM users WHERE office_id = $1 AND kind = 'kantoor' ORDER BY display_name, id",
     )
     .bind(office_id)
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(OfficeUserRow {
-                id: r.try_get("id")?,
-                login_name: r.try_get("login_name")?,
-                display_name: r.try_get("display_name")?,
-                branch: r.try_get("branch")?,
-                is_beheerder: flag(r, "is_beheerder")?,
-                two_factor: flag(r, "two_factor_required")?,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }

@@ -4,10 +4,17 @@
 
 #![allow(dead_code)]
 
-use std::{net::SocketAddr, sync::Arc};
+pub mod gateway;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use app::domain::clock::ManualClock;
-use server::{config::Config, router, seed, state::AppState};
+use server::{
+    config::{Config, SmsChoice},
+    router, seed,
+    sms::outbox,
+    state::AppState,
+};
 use sqlx::{AnyConnection, Connection, Executor};
 
 pub const START: i64 = 1_800_000_000;
@@ -42,13 +49,9 @@ macro_rules! on_both_engines {
 }
 
 /// A database URL no other test uses.
-pub async fn fresh_database(engine: Engine) -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database(engine: Engine, dir: &std::path::Path) -> String {
     match engine {
-        Engine::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}/test.db", dir.path().display());
-            (url, Some(dir))
-        }
+        Engine::Sqlite => format!("sqlite://{}/test.db", dir.display()),
         Engine::Postgres => {
             let admin = std::env::var("TWEESTAP_TEST_POSTGRES_URL").expect(
                 "TWEESTAP_TEST_POSTGRES_URL is not set: the PostgreSQL half of the tests \
@@ -64,7 +67,7 @@ pub async fn fresh_database(engine: Engine) -> (String, Option<tempfile::TempDir
                 .await
                 .expect("create test database");
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            (format!("{base}/{name}"), None)
+            format!("{base}/{name}")
         }
     }
 }
@@ -85,13 +88,19 @@ pub struct TestApp {
     pub base: String,
     pub state: AppState,
     pub clock: Arc<ManualClock>,
-    _dir: Option<tempfile::TempDir>,
+    pub config: Config,
+    pub outbox: PathBuf,
+    dir: Arc<tempfile::TempDir>,
 }
 
 pub struct Options {
     pub public_url: &'static str,
     pub idle_minutes: u32,
     pub absolute_hours: u32,
+    /// `Some(base)`: send SMS through the Twilio adapter to this stub.
+    pub twilio: Option<String>,
+    pub sms_timeout_seconds: u64,
+    pub office_daily_cap: i64,
 }
 
 impl Default for Options {
@@ -100,6 +109,9 @@ impl Default for Options {
             public_url: "http://127.0.0.1:3000",
             idle_minutes: 60,
             absolute_hours: 12,
+            twilio: None,
+            sms_timeout_seconds: 10,
+            office_daily_cap: 500,
         }
     }
 }
@@ -111,7 +123,14 @@ impl TestApp {
 
     /// A seeded demo office behind the real router on 127.0.0.1.
     pub async fn start_with(engine: Engine, options: Options) -> TestApp {
-        let (url, dir) = fresh_database(engine).await;
+        // Server logs go to the test's captured output, shown when it fails.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,sqlx=warn")
+            .with_test_writer()
+            .try_init();
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let url = fresh_database(engine, dir.path()).await;
+        let outbox = dir.path().join("sms-outbox.jsonl");
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: url,
@@ -120,14 +139,36 @@ impl TestApp {
             session_absolute_hours: options.absolute_hours,
             public_url: options.public_url.to_string(),
             hash_concurrency: Some(2),
+            sms: if options.twilio.is_some() {
+                SmsChoice::Twilio
+            } else {
+                SmsChoice::Outbox
+            },
+            sms_outbox: outbox.clone(),
+            sms_timeout_seconds: options.sms_timeout_seconds,
+            sms_office_daily_cap: options.office_daily_cap,
+            twilio_api_base: options.twilio.clone().unwrap_or_default(),
+            twilio_account_sid: "AC-test".into(),
+            twilio_auth_token: "test-token".into(),
+            twilio_from: "Tweestap".into(),
             site_root: "target/site".into(),
         };
         let clock = Arc::new(ManualClock::new(START));
-        let state = config.state(clock.clone()).await.expect("state");
+        let app = Self::serve(config, clock, dir, outbox).await;
         assert!(
-            seed::demo(&state.core).await.expect("seed"),
+            seed::demo(&app.state.core).await.expect("seed"),
             "fresh database was seeded"
         );
+        app
+    }
+
+    async fn serve(
+        config: Config,
+        clock: Arc<ManualClock>,
+        dir: Arc<tempfile::TempDir>,
+        outbox: PathBuf,
+    ) -> TestApp {
+        let state = config.state(clock.clone()).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let app = router::build(state.clone());
@@ -138,8 +179,37 @@ impl TestApp {
             base: format!("http://{addr}"),
             state,
             clock,
-            _dir: dir,
+            config,
+            outbox,
+            dir,
         }
+    }
+
+    /// A second server instance on the same database (own pool, own
+    /// process state), as a deployment with several instances has.
+    pub async fn another_instance(&self) -> TestApp {
+        Self::serve(
+            self.config.clone(),
+            self.clock.clone(),
+            self.dir.clone(),
+            self.outbox.clone(),
+        )
+        .await
+    }
+
+    /// The code in the newest outbox message to this number.
+    pub async fn last_code_to(&self, phone: &str) -> String {
+        let lines = outbox::read(&self.outbox).await.expect("outbox");
+        let line = lines
+            .iter()
+            .rev()
+            .find(|l| l.to == phone)
+            .unwrap_or_else(|| panic!("no SMS to {phone}"));
+        code_in(&line.text)
+    }
+
+    pub async fn outbox_count(&self) -> usize {
+        outbox::read(&self.outbox).await.expect("outbox").len()
     }
 
     pub fn browser(&self) -> Browser {
@@ -155,6 +225,15 @@ impl TestApp {
 }
 
 /// What a browser would do with our one cookie, done by hand.
+/// The six digits in an SMS text ("… is 123456. …").
+pub fn code_in(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| w.trim_end_matches('.'))
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no code in {text:?}"))
+        .to_string()
+}
+
 pub struct Browser {
     pub base: String,
     pub http: reqwest::Client,
@@ -226,5 +305,9 @@ impl Browser {
     pub async fn login(&mut self, login: &str, password: &str) -> Answer {
         self.call("login", &[("login_name", login), ("password", password)])
             .await
+    }
+
+    pub async fn verify(&mut self, code: &str) -> Answer {
+        self.call("verify_code", &[("code", code)]).await
     }
 }

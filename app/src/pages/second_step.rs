@@ -1,0 +1,195 @@
+//! The second step of a login: 'Mobiel nummer' when none is known, then the
+//! SMS security code ('beveiligingscode'). Only a login that gave the right
+//! password reaches these pages and their server functions.
+
+use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::{
+    countdown::{minutes_seconds, remaining, use_ticks},
+    error::AppError,
+    model::CodeStatus,
+};
+
+#[server(endpoint = "code_status")]
+pub async fn load_code_status() -> Result<CodeStatus, AppError> {
+    crate::core::respond(async {
+        let pending = crate::session::require_pending().await?;
+        crate::second_factor::status(&crate::core::core()?, &pending).await
+    })
+    .await
+}
+
+#[server(endpoint = "verify_code")]
+pub async fn verify_code(code: String) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let pending = crate::session::require_pending().await?;
+        crate::second_factor::verify(&crate::core::core()?, &pending, &code).await
+    })
+    .await
+}
+
+#[server(endpoint = "resend_code")]
+pub async fn resend_code() -> Result<(), AppError> {
+    crate::core::respond(async {
+        let pending = crate::session::require_pending().await?;
+        crate::second_factor::resend(&crate::core::core()?, &pending).await
+    })
+    .await
+}
+
+#[server(endpoint = "submit_mobile")]
+pub async fn submit_mobile(mobile: String) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let pending = crate::session::require_pending().await?;
+        crate::second_factor::use_new_mobile(&crate::core::core()?, &pending, &mobile).await
+    })
+    .await
+}
+
+fn go_to(path: &str) {
+    let _ = window().location().set_href(path);
+}
+
+#[component]
+pub fn CodePage() -> impl IntoView {
+    let verify = ServerAction::<VerifyCode>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let status = Resource::new(move || resend.version().get(), |_| load_code_status());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = verify.value().get() {
+            go_to("/");
+        }
+    });
+    let verify_error = move || verify.value().get().and_then(Result::err);
+    let resend_error = move || resend.value().get().and_then(Result::err);
+    let resent = move || matches!(resend.value().get(), Some(Ok(())));
+    let ticks = use_ticks();
+
+    view! {
+        <Title text="Beveiligingscode – Tweestap" />
+        <main class="inloggen">
+            <h1>"Beveiligingscode"</h1>
+            <Suspense fallback=|| view! { <p>"Laden…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Err(AppError::NotLoggedIn) => Either::Left(view! { <Redirect path="/inloggen" /> }.into_any()),
+                        Err(e) => Either::Left(super::error_message(e).into_any()),
+                        Ok(s) if s.needs_mobile => Either::Left(view! { <Redirect path="/inloggen/mobiel" /> }.into_any()),
+                        Ok(s) => Either::Right(view! { <CodeState status=s ticks=ticks /> }),
+                    }
+                })}
+            </Suspense>
+            <ActionForm action=verify>
+                <div class="veld">
+                    <label for="code">"Beveiligingscode"</label>
+                    <input
+                        id="code"
+                        name="code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        maxlength="11"
+                        aria-describedby="code-uitleg"
+                    />
+                    <small id="code-uitleg">"6 cijfers, bijvoorbeeld 123 456"</small>
+                </div>
+                <p class="melding fout" role="alert">{move || verify_error().map(|e| e.to_string())}</p>
+                <button type="submit" disabled=move || verify.pending().get()>"Inloggen"</button>
+            </ActionForm>
+            <ResendButton resend=resend status=status ticks=ticks />
+            <p class="melding fout" role="alert">{move || resend_error().map(|e| e.to_string())}</p>
+            <p class="melding bevestiging" role="status">{move || resent().then_some("Er is een nieuwe code verstuurd.")}</p>
+            <p><a href="/inloggen">"Opnieuw inloggen"</a></p>
+        </main>
+    }
+}
+
+/// Where the code went, how long it stays valid, and a lockout if any.
+#[component]
+fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
+    let valid = remaining(ticks, status.valid_for);
+    let phone = status.masked_phone.clone().unwrap_or_default();
+    view! {
+        {status.locked_for.map(|wait| view! {
+            <p class="melding fout" role="alert">
+                {format!("Er is te vaak een onjuiste code ingevuld. Je kunt het over {} minuten opnieuw proberen.", (wait + 59) / 60)}
+            </p>
+        })}
+        {status.send_failed.then(|| view! {
+            <p class="melding fout" role="alert">
+                "De SMS met je beveiligingscode kon niet worden verstuurd. Probeer het zo opnieuw met 'Nieuwe code sturen'. "
+                "Lukt het niet, neem dan contact op met je administratiekantoor."
+            </p>
+        })}
+        <p>"We hebben een SMS met een beveiligingscode gestuurd naar het nummer " <strong data-testid="nummer">{phone}</strong> "."</p>
+        <p aria-live="polite" data-testid="geldig">
+            {move || match valid() {
+                0 => "Er is geen geldige code meer. Vraag een nieuwe code aan met 'Nieuwe code sturen'.".to_string(),
+                left => format!("De code is nog {} geldig.", minutes_seconds(left)),
+            }}
+        </p>
+    }
+}
+
+#[component]
+fn ResendButton(
+    resend: ServerAction<ResendCode>,
+    status: Resource<Result<CodeStatus, AppError>>,
+    ticks: ReadSignal<i64>,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let wait = status.await.map(|s| s.resend_in).unwrap_or(0);
+                let left = remaining(ticks, wait);
+                view! {
+                    <ActionForm action=resend>
+                        <button type="submit" class="tweede" disabled=move || { left() > 0 || resend.pending().get() }>
+                            "Nieuwe code sturen"
+                        </button>
+                        <span class="wacht" aria-live="polite" data-testid="opnieuw-over">
+                            {move || match left() {
+                                0 => String::new(),
+                                s => format!("Over {s} seconden kun je een nieuwe code laten sturen."),
+                            }}
+                        </span>
+                    </ActionForm>
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn MobilePage() -> impl IntoView {
+    let submit = ServerAction::<SubmitMobile>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = submit.value().get() {
+            go_to("/inloggen/code");
+        }
+    });
+    let error = move || submit.value().get().and_then(Result::err);
+    view! {
+        <Title text="Mobiel nummer – Tweestap" />
+        <main class="inloggen">
+            <h1>"Mobiel nummer"</h1>
+            <p>
+                "Je administratiekantoor vraagt bij het inloggen om een beveiligingscode per SMS. "
+                "Er is nog geen mobiel nummer van je bekend. Vul het hieronder in; we sturen er meteen een code naartoe. "
+                "Het nummer wordt pas opgeslagen als je die code goed hebt ingevuld."
+            </p>
+            <ActionForm action=submit>
+                <div class="veld">
+                    <label for="mobile">"Mobiel nummer"</label>
+                    <input id="mobile" name="mobile" type="tel" autocomplete="tel" inputmode="tel" aria-describedby="mobiel-uitleg" />
+                    <small id="mobiel-uitleg">"Bijvoorbeeld 06 12345678"</small>
+                </div>
+                <p class="melding fout" role="alert">{move || error().map(|e| e.to_string())}</p>
+                <button type="submit" disabled=move || submit.pending().get()>"Code sturen"</button>
+            </ActionForm>
+            <p><a href="/inloggen">"Opnieuw inloggen"</a></p>
+        </main>
+    }
+}

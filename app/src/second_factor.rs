@@ -1,0 +1,318 @@
+//! The second step of a login by SMS code: who must take it, sending a
+//! code within the limits, and checking a typed code exactly once. Server
+//! functions call these; the rules themselves are in `domain`.
+
+use crate::{
+    core::Core,
+    domain::{
+        codes::{self, MAX_ATTEMPTS_PER_CODE},
+        lockout::minutes_text,
+        phone::MobileNumber,
+        policy::{self, PolicySubject},
+        sms_quota::{self, Refusal},
+    },
+    error::AppError,
+    model::{mask_phone, CodeStatus, LoginOutcome, TwoFactorState, UserKind},
+    session::{self, PendingLogin},
+    sms::{login_code_text, SmsMessage},
+    storage::{
+        audit::{self, AuditEntry},
+        clients,
+        codes::{self as stored_codes, NewCode},
+        sessions::{self, Stage},
+        throttle,
+        users::{self, UserRecord},
+        StorageResult,
+    },
+};
+
+pub async fn policy_subject(core: &Core, user: &UserRecord) -> StorageResult<PolicySubject> {
+    let client_policies = match user.kind {
+        UserKind::Client => clients::policies_of_user(&core.db, user.id).await?,
+        UserKind::Office => Vec::new(),
+    };
+    Ok(PolicySubject {
+        kind: user.kind,
+        office_switch: user.two_factor_required,
+        client_policies,
+        own_choice: user.two_factor_chosen,
+    })
+}
+
+/// A user's two-factor state, as 'Mijn gegevens' and the beheerder see it.
+pub async fn state_of(core: &Core, user: &UserRecord) -> StorageResult<TwoFactorState> {
+    let subject = policy_subject(core, user).await?;
+    let applies = policy::applies(&subject);
+    let factor = match (applies, &user.mobile) {
+        (false, _) => "–".to_string(),
+        (true, Some(_)) => "SMS".to_string(),
+        (true, None) => "SMS (nog geen mobiel nummer)".to_string(),
+    };
+    Ok(TwoFactorState {
+        applies,
+        requirement: policy::requirement(&subject),
+        factor,
+    })
+}
+
+/// After a right password: log in, or start the second step.
+pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutcome, AppError> {
+    let subject = policy_subject(core, user).await?;
+    if !policy::applies(&subject) {
+        session::start(core, user, Stage::Active).await?;
+        return Ok(LoginOutcome::LoggedIn);
+    }
+    let session_hash = session::start(core, user, Stage::SecondFactor).await?;
+    match &user.mobile {
+        Some(mobile) => {
+            // A failed send is reported on the code page, which offers
+            // 'Nieuwe code sturen'; the login itself goes on.
+            if let Err(err) = send_code(
+                core,
+                user,
+                &session_hash,
+                &MobileNumber::from_stored(mobile.clone()),
+            )
+            .await
+            {
+                tracing::warn!(user = %user.login_name, "no code sent at login: {err:?}");
+            }
+            Ok(LoginOutcome::NeedsCode)
+        }
+        None => Ok(LoginOutcome::NeedsMobile),
+    }
+}
+
+/// Sends a fresh code for this pending login, within the limits.
+pub async fn send_code(
+    core: &Core,
+    user: &UserRecord,
+    session_hash: &str,
+    to: &MobileNumber,
+) -> Result<(), AppError> {
+    let now = core.now();
+    if let Some(wait) = throttle::get(&core.db, user.id).await?.locked_for(now) {
+        return Err(locked_error(wait));
+    }
+    let code = codes::generate();
+    let code_hash = codes::hash(&code);
+    let reserved = stored_codes::reserve(
+        &core.db,
+        &NewCode {
+            user_id: user.id,
+            office_id: user.office_id,
+            session_hash,
+            phone: to.as_str(),
+            code_hash: &code_hash,
+        },
+        core.sms.office_daily_cap,
+        now,
+    )
+    .await?;
+    let code_id = reserved.map_err(refusal_error)?;
+
+    let branch = branch_for_sms(core, user).await?;
+    let message = SmsMessage {
+        to: to.as_str().to_string(),
+        text: login_code_text(&branch, &code),
+    };
+    let outcome = match tokio::time::timeout(core.sms.timeout, core.sms.sender.send(&message)).await
+    {
+        Ok(result) => result,
+        Err(_) => Err(crate::sms::SmsError::Timeout),
+    };
+    let entry = |action| AuditEntry {
+        office_id: Some(user.office_id),
+        actor_user_id: Some(user.id),
+        action,
+        subject: Some(&user.login_name),
+        new_value: Some(message.to.as_str()),
+        ..Default::default()
+    };
+    match outcome {
+        Ok(()) => {
+            audit::record(&core.db, entry("sms.sent"), now).await?;
+            Ok(())
+        }
+        Err(err) => {
+            tracing::warn!(user = %user.login_name, sender = %core.sms.sender.describe(), "SMS not sent: {err}");
+            stored_codes::mark_send_failed(&core.db, code_id).await?;
+            audit::record(&core.db, entry("sms.failed"), now).await?;
+            Err(AppError::Unavailable(
+                "De SMS met je beveiligingscode kon niet worden verstuurd. Probeer het zo opnieuw met 'Nieuwe code sturen'. \
+                 Lukt het niet, neem dan contact op met je administratiekantoor."
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// Client users: the branch of the active client; office users: their own.
+async fn branch_for_sms(core: &Core, user: &UserRecord) -> StorageResult<String> {
+    let branch = match user.kind {
+        UserKind::Office => user.branch.clone(),
+        UserKind::Client => match clients::clients_of_user(&core.db, user.id).await?.first() {
+            Some(client) => clients::branch_name(&core.db, client.id).await?,
+            None => None,
+        },
+    };
+    Ok(branch.unwrap_or_else(|| user.office_name.clone()))
+}
+
+fn locked_error(wait: i64) -> AppError {
+    AppError::TooMany(format!(
+        "Er is te vaak een onjuiste code ingevuld. Je kunt het {} opnieuw proberen.",
+        minutes_text(wait)
+    ))
+}
+
+fn refusal_error(refusal: Refusal) -> AppError {
+    AppError::TooMany(match refusal {
+        Refusal::TooSoon(wait) => format!("Je kunt over {wait} seconden een nieuwe code laten sturen."),
+        Refusal::AccountHourly(wait) => format!(
+            "Er zijn het afgelopen uur al 5 codes verstuurd. Je kunt {} een nieuwe code laten sturen.",
+            minutes_text(wait)
+        ),
+        Refusal::OfficeDaily => "Het maximale aantal SMS-berichten voor vandaag is bereikt. \
+                                  Neem contact op met je administratiekantoor."
+            .into(),
+    })
+}
+
+/// What the code page shows.
+pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, AppError> {
+    let now = core.now();
+    let latest = stored_codes::latest_for_session(&core.db, &pending.session.id_hash).await?;
+    let last_sent = stored_codes::last_sent_at(&core.db, &pending.session.id_hash).await?;
+    let throttle = throttle::get(&core.db, pending.user.id).await?;
+    let valid_for = latest
+        .as_ref()
+        .filter(|c| c.state.check(now).is_ok())
+        .map_or(0, |c| c.state.expires_at - now);
+    let phone = latest
+        .map(|c| c.phone)
+        .or_else(|| pending.session.pending_mobile.clone())
+        .or_else(|| pending.user.mobile.clone());
+    Ok(CodeStatus {
+        needs_mobile: phone.is_none(),
+        masked_phone: phone.as_deref().map(mask_phone),
+        valid_for,
+        resend_in: sms_quota::resend_in(last_sent, now),
+        locked_for: throttle.locked_for(now),
+        send_failed: stored_codes::newest_send_failed(&core.db, &pending.session.id_hash).await?,
+    })
+}
+
+/// 'Nieuwe code sturen'.
+pub async fn resend(core: &Core, pending: &PendingLogin) -> Result<(), AppError> {
+    let to = pending
+        .session
+        .pending_mobile
+        .clone()
+        .or_else(|| pending.user.mobile.clone())
+        .ok_or_else(|| AppError::invalid("Vul eerst je mobiele nummer in."))?;
+    send_code(
+        core,
+        &pending.user,
+        &pending.session.id_hash,
+        &MobileNumber::from_stored(to),
+    )
+    .await
+}
+
+/// 'Mobiel nummer' at login: remember the number on the waiting login and
+/// send a code to it. It becomes the user's number only with that code.
+pub async fn use_new_mobile(
+    core: &Core,
+    pending: &PendingLogin,
+    typed: &str,
+) -> Result<(), AppError> {
+    if pending.user.mobile.is_some() {
+        return Err(AppError::invalid(
+            "Er is al een mobiel nummer bekend voor je account.",
+        ));
+    }
+    let number = MobileNumber::parse(typed).map_err(AppError::Invalid)?;
+    sessions::set_pending_mobile(&core.db, &pending.session.id_hash, number.as_str()).await?;
+    send_code(core, &pending.user, &pending.session.id_hash, &number).await
+}
+
+/// Checks a typed code. Only the right, unused, unexpired code of this very
+/// login turns it into a logged-in session, under a new session id.
+pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<(), AppError> {
+    let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
+    let now = core.now();
+    let user = &pending.user;
+    if let Some(wait) = throttle::get(&core.db, user.id).await?.locked_for(now) {
+        return Err(locked_error(wait));
+    }
+    let record = stored_codes::latest_for_session(&core.db, &pending.session.id_hash)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid("Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.")
+        })?;
+    record
+        .state
+        .check(now)
+        .map_err(|u| AppError::invalid(u.message()))?;
+
+    if !codes::matches(&record.code_hash, &code) {
+        stored_codes::count_wrong_try(&core.db, record.id).await?;
+        let after = throttle::update(&core.db, user.id, |t| t.after_failure(now)).await?;
+        audit::record(
+            &core.db,
+            AuditEntry {
+                office_id: Some(user.office_id),
+                actor_user_id: Some(user.id),
+                action: "code.failed",
+                subject: Some(&user.login_name),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        if let Some(wait) = after.locked_for(now) {
+            return Err(locked_error(wait));
+        }
+        return Err(AppError::invalid(
+            "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw.",
+        ));
+    }
+    if !stored_codes::consume(&core.db, record.id, MAX_ATTEMPTS_PER_CODE, now).await? {
+        return Err(AppError::invalid(codes::Unusable::Used.message()));
+    }
+    throttle::update(&core.db, user.id, |t| t.after_success()).await?;
+
+    if pending.session.pending_mobile.as_deref() == Some(record.phone.as_str()) {
+        users::set_mobile(&core.db, user.id, &record.phone).await?;
+        audit::record(
+            &core.db,
+            AuditEntry {
+                office_id: Some(user.office_id),
+                actor_user_id: Some(user.id),
+                action: "user.mobile",
+                subject: Some(&user.login_name),
+                old_value: None,
+                new_value: Some(&record.phone),
+            },
+            now,
+        )
+        .await?;
+    }
+    sessions::delete(&core.db, &pending.session.id_hash).await?;
+    session::start(core, user, Stage::Active).await?;
+    audit::record(
+        &core.db,
+        AuditEntry {
+            office_id: Some(user.office_id),
+            actor_user_id: Some(user.id),
+            action: "login.ok",
+            subject: Some(&user.login_name),
+            new_value: Some("sms"),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}

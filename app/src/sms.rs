@@ -1,0 +1,37 @@
+//! The one interface every SMS sender implements. The server picks one at
+//! start (the development outbox or a real provider, see `server::sms`);
+//! the second-factor step only ever talks to this trait.
+
+use std::{future::Future, pin::Pin};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsMessage {
+    /// E.164, e.g. `+31612345678`.
+    pub to: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmsError {
+    #[error("the SMS gateway did not answer in time")]
+    Timeout,
+    #[error("the SMS gateway refused the message: {0}")]
+    Refused(String),
+    #[error("the SMS gateway could not be reached: {0}")]
+    Unreachable(String),
+}
+
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>>;
+
+pub trait SmsSender: Send + Sync + 'static {
+    fn send<'a>(&'a self, message: &'a SmsMessage) -> SendFuture<'a>;
+    /// For logs and the start-up summary.
+    fn describe(&self) -> String;
+}
+
+/// The Dutch text of a login code, naming the branch the user knows.
+pub fn login_code_text(branch: &str, code: &str) -> String {
+    format!(
+        "Je beveiligingscode voor {branch} is {code}. De code is 5 minuten geldig. Deel deze code met niemand."
+    )
+}
