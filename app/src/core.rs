@@ -10,6 +10,7 @@ use crate::{
     domain::{
         clock::{Clock, UnixTime},
         password::Passwords,
+        secret_box::Keyring,
         session_lifetime::SessionLifetime,
         token::random_bytes,
     },
@@ -25,6 +26,8 @@ pub struct Core {
     pub clock: Arc<dyn Clock>,
     pub sessions: SessionSettings,
     pub sms: SmsSettings,
+    /// Seals authenticator secrets at rest.
+    pub keys: Keyring,
 }
 
 #[derive(Clone)]

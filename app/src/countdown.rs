@@ -31,6 +31,23 @@ pub fn remaining(
     move || (seconds - (ticks.get() - base)).max(0)
 }
 
+/// Seconds left in a repeating window (the app's 30-second codes),
+/// starting from `seconds_left` at the tick it was received.
+pub fn window_left(
+    ticks: ReadSignal<i64>,
+    seconds_left: i64,
+) -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let base = ticks.get_untracked();
+    move || {
+        let left = (seconds_left - (ticks.get() - base)).rem_euclid(30);
+        if left == 0 {
+            30
+        } else {
+            left
+        }
+    }
+}
+
 /// `4:05`
 pub fn minutes_seconds(seconds: i64) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)

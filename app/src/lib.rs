@@ -9,6 +9,8 @@ pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod authenticator;
+#[cfg(feature = "ssr")]
 pub mod core;
 #[cfg(feature = "ssr")]
 pub mod domain;
@@ -69,6 +71,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=pages::portal::Portal>
                     <Route path=path!("") view=pages::home::HomePage />
                     <Route path=path!("mijn-gegevens") view=pages::my_details::MyDetailsPage />
+                    <Route path=path!("mijn-gegevens/authenticator") view=pages::authenticator::AuthenticatorPage />
+                    <Route path=path!("mijn-gegevens/authenticator/koppelen") view=pages::authenticator::BindPage />
                     <Route path=path!("clienten") view=pages::clients::ClientsPage />
                     <Route path=path!("clienten/:id") view=pages::clients::ClientEditPage />
                     <Route path=path!("kantoorgebruikers") view=pages::office_users::OfficeUsersPage />

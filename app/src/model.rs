@@ -113,6 +113,7 @@ pub struct MyDetails {
     pub two_factor: TwoFactorState,
     /// Client users under 'Optioneel': their current choice.
     pub own_choice: bool,
+    pub app_bound: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +159,42 @@ pub struct CodeStatus {
     pub needs_mobile: bool,
     /// The newest attempt to send a code failed at the gateway.
     pub send_failed: bool,
+    /// An authenticator app is bound: its code is asked for first.
+    pub app_bound: bool,
+    /// Seconds until the app shows its next code, by the server's clock.
+    pub app_seconds_left: i64,
+    /// A mobile number is known, so an SMS code can be sent instead.
+    pub sms_available: bool,
+}
+
+/// 'Mijn gegevens' → 'Authenticator': what to scan or type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindingSetup {
+    /// An SVG made on the server.
+    pub qr_svg: String,
+    /// The key in base32, in groups of four, for people who cannot scan.
+    pub key: String,
+    /// The name the app will show: the branch.
+    pub issuer: String,
+    pub account: String,
+    /// An app is bound already; confirming this binds a new phone instead.
+    pub already_bound: bool,
+    /// Seconds before this binding lapses if it is not confirmed.
+    pub lapses_in: i64,
+}
+
+/// The confirmation page of a binding ('Nu koppelen').
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindingStatus {
+    /// No binding is being set up (none started, or it lapsed).
+    pub lapsed: bool,
+    pub needs_mobile: bool,
+    pub masked_phone: Option<String>,
+    pub sms_valid_for: i64,
+    pub resend_in: i64,
+    pub send_failed: bool,
+    pub app_seconds_left: i64,
+    pub lapses_in: i64,
 }
 
 /// One user's two-factor state as a beheerder sees it.
@@ -166,12 +203,14 @@ pub struct TwoFactorState {
     /// True when the next login asks for a second factor.
     pub applies: bool,
     pub requirement: TwoFactorRequirement,
-    /// 'SMS', or 'SMS (nog geen mobiel nummer)', or '–'.
+    /// 'Authenticator app', 'SMS', 'SMS (nog geen mobiel nummer)' or '–'.
     pub factor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientUserRow {
+    pub id: i64,
+    pub app_bound: bool,
     pub login_name: String,
     pub display_name: String,
     pub two_factor: TwoFactorState,
@@ -194,6 +233,7 @@ pub struct OfficeUserDetail {
     pub is_beheerder: bool,
     pub two_factor_switch: bool,
     pub two_factor: TwoFactorState,
+    pub app_bound: bool,
 }
 
 /// Shows a phone number as its last two digits, e.g. `******01`.

@@ -3,13 +3,16 @@
 //! functions call these; the rules themselves are in `domain`.
 
 use crate::{
+    authenticator,
     core::Core,
     domain::{
+        clock::UnixTime,
         codes::{self, MAX_ATTEMPTS_PER_CODE},
         lockout::minutes_text,
         phone::MobileNumber,
         policy::{self, PolicySubject},
         sms_quota::{self, Refusal},
+        totp,
     },
     error::AppError,
     model::{mask_phone, CodeStatus, LoginOutcome, TwoFactorState, UserKind},
@@ -17,7 +20,7 @@ use crate::{
     sms::{login_code_text, SmsMessage},
     storage::{
         audit::{self, AuditEntry},
-        clients,
+        authenticators, clients,
         codes::{self as stored_codes, NewCode},
         sessions::{self, Stage},
         throttle,
@@ -42,11 +45,13 @@ pub async fn policy_subject(core: &Core, user: &UserRecord) -> StorageResult<Pol
 /// A user's two-factor state, as 'Mijn gegevens' and the beheerder see it.
 pub async fn state_of(core: &Core, user: &UserRecord) -> StorageResult<TwoFactorState> {
     let subject = policy_subject(core, user).await?;
-    let applies = policy::applies(&subject);
-    let factor = match (applies, &user.mobile) {
-        (false, _) => "–".to_string(),
-        (true, Some(_)) => "SMS".to_string(),
-        (true, None) => "SMS (nog geen mobiel nummer)".to_string(),
+    let app_bound = authenticators::bound(&core.db, user.id).await?.is_some();
+    let applies = must_give_second_factor(&subject, app_bound);
+    let factor = match (applies, app_bound, &user.mobile) {
+        (false, _, _) => "–".to_string(),
+        (true, true, _) => "Authenticator app".to_string(),
+        (true, false, Some(_)) => "SMS".to_string(),
+        (true, false, None) => "SMS (nog geen mobiel nummer)".to_string(),
     };
     Ok(TwoFactorState {
         applies,
@@ -55,14 +60,25 @@ pub async fn state_of(core: &Core, user: &UserRecord) -> StorageResult<TwoFactor
     })
 }
 
+/// The policy decides; a user who bound an authenticator app chose the
+/// stronger login and is asked for its code too.
+fn must_give_second_factor(subject: &PolicySubject, app_bound: bool) -> bool {
+    policy::applies(subject) || app_bound
+}
+
 /// After a right password: log in, or start the second step.
 pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutcome, AppError> {
     let subject = policy_subject(core, user).await?;
-    if !policy::applies(&subject) {
+    let app_bound = authenticators::bound(&core.db, user.id).await?.is_some();
+    if !must_give_second_factor(&subject, app_bound) {
         session::start(core, user, Stage::Active).await?;
         return Ok(LoginOutcome::LoggedIn);
     }
     let session_hash = session::start(core, user, Stage::SecondFactor).await?;
+    if app_bound {
+        // The app's code is asked for; an SMS only when the user asks.
+        return Ok(LoginOutcome::NeedsCode);
+    }
     match &user.mobile {
         Some(mobile) => {
             // A failed send is reported on the code page, which offers
@@ -159,7 +175,7 @@ async fn branch_for_sms(core: &Core, user: &UserRecord) -> StorageResult<String>
     Ok(branch.unwrap_or_else(|| user.office_name.clone()))
 }
 
-fn locked_error(wait: i64) -> AppError {
+pub(crate) fn locked_error(wait: i64) -> AppError {
     AppError::TooMany(format!(
         "Er is te vaak een onjuiste code ingevuld. Je kunt het {} opnieuw proberen.",
         minutes_text(wait)
@@ -193,8 +209,14 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
         .map(|c| c.phone)
         .or_else(|| pending.session.pending_mobile.clone())
         .or_else(|| pending.user.mobile.clone());
+    let app_bound = authenticators::bound(&core.db, pending.user.id)
+        .await?
+        .is_some();
     Ok(CodeStatus {
-        needs_mobile: phone.is_none(),
+        app_bound,
+        app_seconds_left: totp::seconds_left(now),
+        sms_available: phone.is_some(),
+        needs_mobile: phone.is_none() && !app_bound,
         masked_phone: phone.as_deref().map(mask_phone),
         valid_for,
         resend_in: sms_quota::resend_in(last_sent, now),
@@ -237,8 +259,72 @@ pub async fn use_new_mobile(
     send_code(core, &pending.user, &pending.session.id_hash, &number).await
 }
 
-/// Checks a typed code. Only the right, unused, unexpired code of this very
-/// login turns it into a logged-in session, under a new session id.
+/// The outcome of checking a typed SMS code against the newest code of a
+/// login or binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsCheck {
+    /// Right, and now used up; the number it went to.
+    Accepted(String),
+    Wrong,
+    Unusable(&'static str),
+    NoneSent,
+}
+
+/// Checks `code` against the newest SMS code of `context` and uses it up
+/// when right: exactly once, whatever runs in parallel.
+pub async fn use_sms_code(
+    core: &Core,
+    context: &str,
+    code: &str,
+    now: UnixTime,
+) -> StorageResult<SmsCheck> {
+    let Some(record) = stored_codes::latest_for_session(&core.db, context).await? else {
+        return Ok(SmsCheck::NoneSent);
+    };
+    if let Err(unusable) = record.state.check(now) {
+        return Ok(SmsCheck::Unusable(unusable.message()));
+    }
+    if !codes::matches(&record.code_hash, code) {
+        stored_codes::count_wrong_try(&core.db, record.id).await?;
+        return Ok(SmsCheck::Wrong);
+    }
+    if !stored_codes::consume(&core.db, record.id, MAX_ATTEMPTS_PER_CODE, now).await? {
+        return Ok(SmsCheck::Unusable(codes::Unusable::Used.message()));
+    }
+    Ok(SmsCheck::Accepted(record.phone))
+}
+
+/// Counts one failed code toward the account's lockout, and audits it.
+/// Returns the lockout error once the failure locks the account.
+pub async fn count_failure(
+    core: &Core,
+    user: &UserRecord,
+    now: UnixTime,
+) -> Result<Option<AppError>, AppError> {
+    let after = throttle::update(&core.db, user.id, |t| t.after_failure(now)).await?;
+    audit::record(
+        &core.db,
+        AuditEntry {
+            office_id: Some(user.office_id),
+            actor_user_id: Some(user.id),
+            action: "code.failed",
+            subject: Some(&user.login_name),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    Ok(after.locked_for(now).map(locked_error))
+}
+
+pub async fn reset_failures(core: &Core, user: &UserRecord) -> StorageResult<()> {
+    throttle::update(&core.db, user.id, |t| t.after_success()).await?;
+    Ok(())
+}
+
+/// Checks a typed code: the app's, when one is bound, or the newest SMS
+/// code of this login. Only a right, unused code turns the login into a
+/// logged-in session, under a new session id.
 pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<(), AppError> {
     let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
     let now = core.now();
@@ -246,59 +332,58 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
     if let Some(wait) = throttle::get(&core.db, user.id).await?.locked_for(now) {
         return Err(locked_error(wait));
     }
-    let record = stored_codes::latest_for_session(&core.db, &pending.session.id_hash)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid("Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.")
-        })?;
-    record
-        .state
-        .check(now)
-        .map_err(|u| AppError::invalid(u.message()))?;
-
-    if !codes::matches(&record.code_hash, &code) {
-        stored_codes::count_wrong_try(&core.db, record.id).await?;
-        let after = throttle::update(&core.db, user.id, |t| t.after_failure(now)).await?;
-        audit::record(
-            &core.db,
-            AuditEntry {
-                office_id: Some(user.office_id),
-                actor_user_id: Some(user.id),
-                action: "code.failed",
-                subject: Some(&user.login_name),
-                ..Default::default()
-            },
-            now,
-        )
-        .await?;
-        if let Some(wait) = after.locked_for(now) {
-            return Err(locked_error(wait));
+    let app = authenticator::check_app_code(core, user, &code, now).await?;
+    if app == Some(true) {
+        return finish_login(core, pending, "app", now).await;
+    }
+    let app_bound = app.is_some();
+    match use_sms_code(core, &pending.session.id_hash, &code, now).await? {
+        SmsCheck::Accepted(phone) => {
+            if pending.session.pending_mobile.as_deref() == Some(phone.as_str()) {
+                users::set_mobile(&core.db, user.id, &phone).await?;
+                audit::record(
+                    &core.db,
+                    AuditEntry {
+                        office_id: Some(user.office_id),
+                        actor_user_id: Some(user.id),
+                        action: "user.mobile",
+                        subject: Some(&user.login_name),
+                        old_value: None,
+                        new_value: Some(&phone),
+                    },
+                    now,
+                )
+                .await?;
+            }
+            return finish_login(core, pending, "sms", now).await;
         }
-        return Err(AppError::invalid(
-            "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw.",
-        ));
+        // Without an app there was nothing to compare the code with.
+        SmsCheck::Unusable(message) if !app_bound => return Err(AppError::invalid(message)),
+        SmsCheck::NoneSent if !app_bound => {
+            return Err(AppError::invalid(
+                "Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.",
+            ))
+        }
+        _ => {}
     }
-    if !stored_codes::consume(&core.db, record.id, MAX_ATTEMPTS_PER_CODE, now).await? {
-        return Err(AppError::invalid(codes::Unusable::Used.message()));
+    if let Some(locked) = count_failure(core, user, now).await? {
+        return Err(locked);
     }
-    throttle::update(&core.db, user.id, |t| t.after_success()).await?;
+    Err(AppError::invalid(if app_bound {
+        "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."
+    } else {
+        "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw."
+    }))
+}
 
-    if pending.session.pending_mobile.as_deref() == Some(record.phone.as_str()) {
-        users::set_mobile(&core.db, user.id, &record.phone).await?;
-        audit::record(
-            &core.db,
-            AuditEntry {
-                office_id: Some(user.office_id),
-                actor_user_id: Some(user.id),
-                action: "user.mobile",
-                subject: Some(&user.login_name),
-                old_value: None,
-                new_value: Some(&record.phone),
-            },
-            now,
-        )
-        .await?;
-    }
+async fn finish_login(
+    core: &Core,
+    pending: &PendingLogin,
+    factor: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let user = &pending.user;
+    reset_failures(core, user).await?;
     sessions::delete(&core.db, &pending.session.id_hash).await?;
     session::start(core, user, Stage::Active).await?;
     audit::record(
@@ -308,7 +393,7 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
             actor_user_id: Some(user.id),
             action: "login.ok",
             subject: Some(&user.login_name),
-            new_value: Some("sms"),
+            new_value: Some(factor),
             ..Default::default()
         },
         now,

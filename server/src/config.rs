@@ -5,7 +5,9 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use app::{
     core::{Core, SessionSettings, SmsSettings},
-    domain::{clock::Clock, password::Passwords, session_lifetime::SessionLifetime},
+    domain::{
+        clock::Clock, password::Passwords, secret_box::Keyring, session_lifetime::SessionLifetime,
+    },
     sms::SmsSender,
     storage::{redact_url, Db},
 };
@@ -135,6 +137,17 @@ pub struct Config {
     /// Sender: an E.164 number or an alphanumeric sender id such as "Tweestap".
     #[arg(long, env = "TWILIO_FROM", default_value = "Tweestap")]
     pub twilio_from: String,
+    /// Keys that seal authenticator secrets: lines `id:base64key`, the first
+    /// is used for new secrets. Created (one random key, mode 600) when missing.
+    #[arg(
+        long,
+        env = "TWEESTAP_KEY_FILE",
+        default_value = "data/keys/secrets.keys"
+    )]
+    pub key_file: PathBuf,
+    /// The same as the key file's content, given directly (wins over the file).
+    #[arg(long, env = "TWEESTAP_KEYS", hide_env_values = true)]
+    pub keys: Option<String>,
     /// Folder with the built site (pkg/ with wasm, js, css); cargo-leptos sets it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -207,6 +220,24 @@ impl Config {
         })
     }
 
+    /// The keyring from `TWEESTAP_KEYS`, or from the key file, which is
+    /// created with one fresh key for the embedded default.
+    pub fn keyring(&self) -> anyhow::Result<Keyring> {
+        if let Some(spec) = &self.keys {
+            return Ok(Keyring::parse(spec)?);
+        }
+        if !self.key_file.exists() {
+            if let Some(dir) = self.key_file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let entry = Keyring::new_entry("k1");
+            write_private(&self.key_file, &format!("# Tweestap: keys that seal authenticator secrets. First line: current key.\n{entry}\n"))?;
+            tracing::info!("created key file {}", self.key_file.display());
+        }
+        let text = std::fs::read_to_string(&self.key_file)?;
+        Ok(Keyring::parse(&text)?)
+    }
+
     fn sms_timeout(&self) -> Duration {
         Duration::from_secs(self.sms_timeout_seconds.max(1))
     }
@@ -216,6 +247,8 @@ impl Config {
         let db = Db::open(&self.database_url).await?;
         let passwords = Passwords::new(self.hash_concurrency())?;
         let sender = self.sms_sender(clock.clone())?;
+        let keys = self.keyring()?;
+        tracing::info!("secret key in use: {}", keys.current_id());
         tracing::info!("SMS: {}", sender.describe());
         Ok(AppState {
             leptos_options: self.leptos_options(),
@@ -230,6 +263,7 @@ impl Config {
                     timeout: self.sms_timeout(),
                     office_daily_cap: self.sms_office_daily_cap,
                 },
+                keys,
             },
         })
     }
@@ -242,4 +276,14 @@ fn hash_file_present() -> bool {
         .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
         .map(|p: PathBuf| p.exists())
         .unwrap_or(false)
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(content.as_bytes())
 }

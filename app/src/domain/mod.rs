@@ -1,6 +1,7 @@
 //! Plain-Rust rules of the login: no HTTP, no SQL. Time is always passed in,
 //! so every rule about expiry, lockout and limits is tested with fixed times.
 
+pub mod binding;
 pub mod clock;
 pub mod codes;
 pub mod lockout;
@@ -8,6 +9,8 @@ pub mod login_form;
 pub mod password;
 pub mod phone;
 pub mod policy;
+pub mod secret_box;
 pub mod session_lifetime;
 pub mod sms_quota;
 pub mod token;
+pub mod totp;

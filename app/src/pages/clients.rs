@@ -5,6 +5,7 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
+use super::authenticator::ResetAuthenticator;
 use crate::{
     error::AppError,
     model::{ClientDetail, ClientRow, TwoFactorPolicy},
@@ -40,7 +41,7 @@ mod ssr {
         session::{require_beheerder, AuthUser},
         storage::{
             audit::{self, AuditEntry},
-            clients, users,
+            authenticators, clients, users,
         },
     };
 
@@ -61,6 +62,8 @@ mod ssr {
         for user in users::users_of_client(&core.db, id).await? {
             rows.push(ClientUserRow {
                 two_factor: second_factor::state_of(&core, &user).await?,
+                id: user.id,
+                app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
                 login_name: user.login_name,
                 display_name: user.display_name,
             });
@@ -155,9 +158,11 @@ pub fn ClientEditPage() -> impl IntoView {
     };
     let save = ServerAction::<SaveClientAuthentication>::new();
     let saves = super::successes(save);
+    let reset = ServerAction::<ResetAuthenticator>::new();
+    let resets = super::successes(reset);
     let detail = Resource::new(
-        move || (id(), saves.get()),
-        |(id, _)| load_client_detail(id),
+        move || (id(), saves.get(), resets.get()),
+        |(id, _, _)| load_client_detail(id),
     );
     let saved = move || matches!(save.value().get(), Some(Ok(())));
     let save_error = move || save.value().get().and_then(Result::err);
@@ -197,7 +202,7 @@ pub fn ClientEditPage() -> impl IntoView {
                             <p class="melding bevestiging" role="status">{move || saved().then_some("De authenticatie is opgeslagen.")}</p>
                             <p class="melding fout" role="alert">{move || save_error().map(|e| e.to_string())}</p>
                             <h2>"Gebruikers van deze cliënt"</h2>
-                            <UserStates rows=d.users />
+                            <UserStates rows=d.users reset=reset />
                         </section>
                     }),
                 }
@@ -207,7 +212,10 @@ pub fn ClientEditPage() -> impl IntoView {
 }
 
 #[component]
-fn UserStates(rows: Vec<crate::model::ClientUserRow>) -> impl IntoView {
+fn UserStates(
+    rows: Vec<crate::model::ClientUserRow>,
+    reset: ServerAction<ResetAuthenticator>,
+) -> impl IntoView {
     view! {
         <table class="lijst">
             <thead><tr>
@@ -215,17 +223,20 @@ fn UserStates(rows: Vec<crate::model::ClientUserRow>) -> impl IntoView {
                 <th scope="col">"Inlognaam"</th>
                 <th scope="col">"Twee-factor bij inloggen"</th>
                 <th scope="col">"Factor"</th>
+                <th scope="col"><span class="sr-only">"Acties"</span></th>
             </tr></thead>
             <tbody>
                 {rows.into_iter().map(|u| view! {
                     <tr>
-                        <td>{u.display_name}</td>
+                        <td>{u.display_name.clone()}</td>
                         <td>{u.login_name}</td>
                         <td>{super::ja_nee(u.two_factor.applies)}</td>
                         <td>{u.two_factor.factor}</td>
+                        <td>{u.app_bound.then(|| view! { <super::office_users::ResetButton action=reset user_id=u.id name=u.display_name /> })}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
         </table>
+        <p class="melding fout" role="alert">{move || reset.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
     }
 }

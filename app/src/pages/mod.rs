@@ -1,6 +1,7 @@
 //! The portal's pages, one module each, every one with the server functions
 //! it calls beside it.
 
+pub mod authenticator;
 pub mod clients;
 pub mod help;
 pub mod home;

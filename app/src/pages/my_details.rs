@@ -4,6 +4,9 @@
 use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
+use leptos_router::components::A;
+
+use super::authenticator::{SendUnbindSms, UnbindAuthenticator, SETUP_PATH};
 use crate::{
     error::AppError,
     model::{MyDetails, TwoFactorRequirement},
@@ -29,7 +32,7 @@ mod ssr {
         session::require_user,
         storage::{
             audit::{self, AuditEntry},
-            clients, users,
+            authenticators, clients, users,
         },
     };
 
@@ -43,6 +46,7 @@ mod ssr {
         };
         Ok(MyDetails {
             two_factor: second_factor::state_of(&core, &user).await?,
+            app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
             own_choice: user.two_factor_chosen,
             login_name: user.login_name,
             display_name: user.display_name,
@@ -95,7 +99,9 @@ mod ssr {
 pub fn MyDetailsPage() -> impl IntoView {
     let choose = ServerAction::<SetMyTwoFactor>::new();
     let saves = super::successes(choose);
-    let details = Resource::new(move || saves.get(), |_| load_my_details());
+    let unbind = ServerAction::<UnbindAuthenticator>::new();
+    let unbinds = super::successes(unbind);
+    let details = Resource::new(move || (saves.get(), unbinds.get()), |_| load_my_details());
     view! {
         <Title text="Mijn gegevens – Tweestap" />
         <h1>"Mijn gegevens"</h1>
@@ -115,6 +121,10 @@ pub fn MyDetailsPage() -> impl IntoView {
                             <dd>{d.clients.into_iter().map(|c| c.name).collect::<Vec<_>>().join(", ")}</dd>
                         })}
                     </dl>
+                    <nav class="tabs" aria-label="Onderdelen">
+                        <a href="/mijn-gegevens" aria-current="page">"Gegevens"</a>
+                        <a href=SETUP_PATH>"Authenticator"</a>
+                    </nav>
                     <h2>"Inlog met twee-factor-authenticatie"</h2>
                     {match d.two_factor.requirement {
                         TwoFactorRequirement::UserChoice => Either::Left(view! {
@@ -141,6 +151,15 @@ pub fn MyDetailsPage() -> impl IntoView {
                             <p data-testid="twee-factor">"Uit."</p>
                         })),
                     }}
+                    <h2>"Authenticator app"</h2>
+                    {if d.app_bound {
+                        Either::Left(view! { <UnbindForm action=unbind /> })
+                    } else {
+                        Either::Right(view! {
+                            <p>"Liever geen SMS? Met een authenticator app maakt je telefoon de code zelf, ook zonder bereik. "
+                               <A href=SETUP_PATH>"Authenticator instellen"</A></p>
+                        })
+                    }}
                     }),
                     Err(e) => Either::Right(super::error_message(e)),
                 }
@@ -152,5 +171,30 @@ pub fn MyDetailsPage() -> impl IntoView {
         <p class="melding fout" role="alert">
             {move || choose.value().get().and_then(Result::err).map(|e| e.to_string())}
         </p>
+    }
+}
+
+/// 'Authenticator ontkoppelen', confirmed with a current app or SMS code.
+#[component]
+fn UnbindForm(action: ServerAction<UnbindAuthenticator>) -> impl IntoView {
+    let sms = ServerAction::<SendUnbindSms>::new();
+    view! {
+        <p data-testid="app-gekoppeld">"Je account is gekoppeld aan een authenticator app."</p>
+        <ActionForm action=action>
+            <div class="veld">
+                <label for="unbind_code">"Code uit de app of SMS-code"</label>
+                <input id="unbind_code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="11" />
+            </div>
+            <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+            <button type="submit" disabled=move || action.pending().get()>"Authenticator ontkoppelen"</button>
+        </ActionForm>
+        <ActionForm action=sms>
+            <button type="submit" class="tweede">"Stuur mij een SMS-code"</button>
+        </ActionForm>
+        <p class="melding" role="status">{move || match sms.value().get() {
+            Some(Ok(())) => Some("Er is een SMS-code verstuurd.".to_string()),
+            Some(Err(e)) => Some(e.to_string()),
+            None => None,
+        }}</p>
     }
 }

@@ -6,7 +6,7 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use super::ja_nee;
+use super::{authenticator::ResetAuthenticator, ja_nee};
 use crate::{
     error::AppError,
     model::{OfficeUserDetail, OfficeUserRow},
@@ -44,6 +44,7 @@ mod ssr {
         session::{require_beheerder, AuthUser},
         storage::{
             audit::{self, AuditEntry},
+            authenticators,
             users::{self, OfficeUserUpdate, UserRecord},
         },
     };
@@ -81,6 +82,7 @@ mod ssr {
         let user = own_office_user(&auth, id).await?;
         Ok(OfficeUserDetail {
             two_factor: second_factor::state_of(&core, &user).await?,
+            app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
             id: user.id,
             login_name: user.login_name,
             display_name: user.display_name,
@@ -249,9 +251,11 @@ pub fn OfficeUserEditPage() -> impl IntoView {
     };
     let save = ServerAction::<SaveOfficeUser>::new();
     let saves = super::successes(save);
+    let reset = ServerAction::<ResetAuthenticator>::new();
+    let resets = super::successes(reset);
     let detail = Resource::new(
-        move || (id(), saves.get()),
-        |(id, _)| load_office_user_detail(id),
+        move || (id(), saves.get(), resets.get()),
+        |(id, _, _)| load_office_user_detail(id),
     );
     let saved = move || matches!(save.value().get(), Some(Ok(())));
     let save_error = move || save.value().get().and_then(Result::err);
@@ -263,7 +267,9 @@ pub fn OfficeUserEditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Err(e) => Either::Right(super::error_message(e)),
-                    Ok(u) => Either::Left(view! {
+                    Ok(u) => Either::Left({
+                        let reset_name = u.display_name.clone();
+                        view! {
                         <h1>{u.display_name.clone()}</h1>
                         <p>{format!("Inlognaam {} · vestiging {}", u.login_name, u.branch)}</p>
                         <nav class="tabs" aria-label="Onderdelen">
@@ -300,10 +306,33 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                             </ActionForm>
                             <p class="melding bevestiging" role="status">{move || saved().then_some("De gebruikersgegevens zijn opgeslagen.")}</p>
                             <p class="melding fout" role="alert">{move || save_error().map(|e| e.to_string())}</p>
+                            {u.app_bound.then(|| view! {
+                                <h2>"Authenticator app"</h2>
+                                <p>"Er is een authenticator app gekoppeld. Telefoon kwijt? Na een reset logt de gebruiker weer in met een SMS-code."</p>
+                                <ResetButton action=reset user_id=u.id name=reset_name.clone() />
+                            })}
+                            <p class="melding fout" role="alert">{move || reset.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                            <p class="melding bevestiging" role="status">{move || matches!(reset.value().get(), Some(Ok(()))).then_some("De authenticator app is gereset.")}</p>
                         </section>
+                        }
                     }),
                 }
             })}
         </Transition>
+    }
+}
+
+/// 'Authenticator resetten' for one user (beheerders only).
+#[component]
+pub fn ResetButton(
+    action: ServerAction<ResetAuthenticator>,
+    user_id: i64,
+    name: String,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=action>
+            <input type="hidden" name="user_id" value=user_id.to_string() />
+            <button type="submit" class="tweede" aria-label=format!("Authenticator resetten van {name}")>"Authenticator resetten"</button>
+        </ActionForm>
     }
 }

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::{
-    countdown::{minutes_seconds, remaining, use_ticks},
+    countdown::{minutes_seconds, remaining, use_ticks, window_left},
     error::AppError,
     model::CodeStatus,
 };
@@ -123,13 +123,26 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                 "Lukt het niet, neem dan contact op met je administratiekantoor."
             </p>
         })}
-        <p>"We hebben een SMS met een beveiligingscode gestuurd naar het nummer " <strong data-testid="nummer">{phone}</strong> "."</p>
-        <p aria-live="polite" data-testid="geldig">
-            {move || match valid() {
-                0 => "Er is geen geldige code meer. Vraag een nieuwe code aan met 'Nieuwe code sturen'.".to_string(),
-                left => format!("De code is nog {} geldig.", minutes_seconds(left)),
-            }}
-        </p>
+        {if status.app_bound {
+            let app_left = window_left(ticks, status.app_seconds_left);
+            Either::Left(view! {
+                <p>"Vul de code in die je authenticator app nu laat zien."</p>
+                <p data-testid="app-over">{move || format!("Over {} seconden toont de app een nieuwe code.", app_left())}</p>
+                {(status.valid_for > 0).then(|| view! {
+                    <p>"Of vul de SMS-code in die we naar " <strong data-testid="nummer">{phone.clone()}</strong> " stuurden."</p>
+                })}
+            })
+        } else {
+            Either::Right(view! {
+                <p>"We hebben een SMS met een beveiligingscode gestuurd naar het nummer " <strong data-testid="nummer">{phone}</strong> "."</p>
+                <p aria-live="polite" data-testid="geldig">
+                    {move || match valid() {
+                        0 => "Er is geen geldige code meer. Vraag een nieuwe code aan met 'Nieuwe code sturen'.".to_string(),
+                        left => format!("De code is nog {} geldig.", minutes_seconds(left)),
+                    }}
+                </p>
+            })
+        }}
     }
 }
 
@@ -142,12 +155,18 @@ fn ResendButton(
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let wait = status.await.map(|s| s.resend_in).unwrap_or(0);
+                let status = status.await.ok();
+                let wait = status.as_ref().map_or(0, |s| s.resend_in);
                 let left = remaining(ticks, wait);
-                view! {
+                let label = match &status {
+                    Some(s) if s.app_bound && s.valid_for == 0 => "Stuur mij een SMS-code",
+                    _ => "Nieuwe code sturen",
+                };
+                let shown = status.as_ref().is_none_or(|s| !s.app_bound || s.sms_available);
+                shown.then(|| view! {
                     <ActionForm action=resend>
                         <button type="submit" class="tweede" disabled=move || { left() > 0 || resend.pending().get() }>
-                            "Nieuwe code sturen"
+                            {label}
                         </button>
                         <span class="wacht" aria-live="polite" data-testid="opnieuw-over">
                             {move || match left() {
@@ -156,7 +175,7 @@ fn ResendButton(
                             }}
                         </span>
                     </ActionForm>
-                }
+                })
             })}
         </Transition>
     }

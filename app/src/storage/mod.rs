@@ -7,6 +7,7 @@
 //! Times are Unix seconds in plain integer columns on both.
 
 pub mod audit;
+pub mod authenticators;
 pub mod clients;
 pub mod codes;
 pub mod offices;

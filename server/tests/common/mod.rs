@@ -151,6 +151,8 @@ impl TestApp {
             twilio_account_sid: "AC-test".into(),
             twilio_auth_token: "test-token".into(),
             twilio_from: "Tweestap".into(),
+            key_file: dir.path().join("keys/secrets.keys"),
+            keys: None,
             site_root: "target/site".into(),
         };
         let clock = Arc::new(ManualClock::new(START));
@@ -188,13 +190,24 @@ impl TestApp {
     /// A second server instance on the same database (own pool, own
     /// process state), as a deployment with several instances has.
     pub async fn another_instance(&self) -> TestApp {
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// Another instance on the same database, with a changed configuration.
+    pub async fn another_instance_with(&self, change: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        change(&mut config);
         Self::serve(
-            self.config.clone(),
+            config,
             self.clock.clone(),
             self.dir.clone(),
             self.outbox.clone(),
         )
         .await
+    }
+
+    pub fn now(&self) -> i64 {
+        app::domain::clock::Clock::now(self.clock.as_ref())
     }
 
     /// The code in the newest outbox message to this number.

@@ -1,0 +1,155 @@
+//! Bound authenticator apps and bindings being set up. Secrets arrive and
+//! leave sealed; this module never sees one in the clear.
+
+use sqlx::Row;
+
+use super::{Db, StorageResult};
+use crate::domain::clock::UnixTime;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub key_id: String,
+    pub secret_sealed: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    pub sealed: Sealed,
+    pub bound_at: UnixTime,
+    pub last_step: i64,
+}
+
+pub async fn bound(db: &Db, user_id: i64) -> StorageResult<Option<Bound>> {
+    let row = sqlx::query(
+        "SELECT key_id, secret_sealed, bound_at, last_step FROM authenticators WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(Bound {
+            sealed: Sealed {
+                key_id: r.try_get("key_id")?,
+                secret_sealed: r.try_get("secret_sealed")?,
+            },
+            bound_at: r.try_get("bound_at")?,
+            last_step: r.try_get("last_step")?,
+        })
+    })
+    .transpose()
+}
+
+/// Accepts a TOTP time step if it is newer than every step accepted before.
+/// Of any number of parallel calls with the same step, one gets `true`.
+pub async fn claim_step(db: &Db, user_id: i64, step: i64) -> StorageResult<bool> {
+    let done = sqlx::query(
+        "UPDATE authenticators SET last_step = $1 WHERE user_id = $2 AND last_step < $1",
+    )
+    .bind(step)
+    .bind(user_id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub sealed: Sealed,
+    pub created_at: UnixTime,
+    pub pending_mobile: Option<String>,
+}
+
+pub async fn enrolment(db: &Db, user_id: i64) -> StorageResult<Option<Enrolment>> {
+    let row = sqlx::query(
+        "SELECT key_id, secret_sealed, created_at, pending_mobile FROM authenticator_enrolments WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(Enrolment {
+            sealed: Sealed {
+                key_id: r.try_get("key_id")?,
+                secret_sealed: r.try_get("secret_sealed")?,
+            },
+            created_at: r.try_get("created_at")?,
+            pending_mobile: r.try_get("pending_mobile")?,
+        })
+    })
+    .transpose()
+}
+
+/// Starts a binding, replacing one that was being set up.
+pub async fn put_enrolment(
+    db: &Db,
+    user_id: i64,
+    sealed: &Sealed,
+    now: UnixTime,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO authenticator_enrolments (user_id, key_id, secret_sealed, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
+         created_at = excluded.created_at, pending_mobile = NULL",
+    )
+    .bind(user_id)
+    .bind(&sealed.key_id)
+    .bind(&sealed.secret_sealed)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn set_enrolment_mobile(db: &Db, user_id: i64, mobile: &str) -> StorageResult<()> {
+    sqlx::query("UPDATE authenticator_enrolments SET pending_mobile = $1 WHERE user_id = $2")
+        .bind(mobile)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Makes a confirmed binding the bound app, replacing any old one, with
+/// the confirming code's step already used.
+pub async fn bind(
+    db: &Db,
+    user_id: i64,
+    sealed: &Sealed,
+    used_step: i64,
+    now: UnixTime,
+) -> StorageResult<()> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO authenticators (user_id, key_id, secret_sealed, bound_at, last_step) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
+         bound_at = excluded.bound_at, last_step = excluded.last_step",
+    )
+    .bind(user_id)
+    .bind(&sealed.key_id)
+    .bind(&sealed.secret_sealed)
+    .bind(now)
+    .bind(used_step)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM authenticator_enrolments WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Unbinds (and drops a binding being set up). Returns whether an app was bound.
+pub async fn remove(db: &Db, user_id: i64) -> StorageResult<bool> {
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query("DELETE FROM authenticators WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM authenticator_enrolments WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,342 @@
+//! Binding an authenticator app and logging in with it, over real HTTP, on
+//! SQLite and on PostgreSQL.
+
+mod common;
+
+use app::{
+    domain::{secret_box::Keyring, totp},
+    storage::{audit, authenticators},
+};
+use common::{Browser, Engine, TestApp};
+
+const PASSWORD: &str = "Welkom-2fa!";
+const HOVENIER: &str = "+31612345601";
+const ZORG: &str = "+31612345602";
+
+on_both_engines!(
+    bind_then_log_in_with_the_apps_code_once_per_step,
+    fifty_parallel_logins_with_one_app_code_give_one_success,
+    a_lapsed_binding_cannot_be_confirmed,
+    the_wrong_field_is_named_and_nothing_is_bound,
+    keys_rotate_and_the_key_id_round_trips,
+    unbind_and_reset_are_audited_and_sms_returns,
+    failed_app_codes_count_toward_the_lockout,
+);
+
+async fn logged_in(app: &TestApp, login: &str) -> Browser {
+    let mut browser = app.browser();
+    let answer = browser.login(login, PASSWORD).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    if answer.body == "\"NeedsCode\"" {
+        let code = app.last_code_to(ZORG).await;
+        assert_eq!(browser.verify(&code).await.status, 200);
+    }
+    browser
+}
+
+fn field<'a>(json: &'a str, name: &str) -> &'a str {
+    let start = json
+        .find(&format!("\"{name}\":\""))
+        .unwrap_or_else(|| panic!("{name} in {json}"))
+        + name.len()
+        + 4;
+    let end = start + json[start..].find('"').unwrap();
+    &json[start..end]
+}
+
+/// Goes through 'Authenticator' → 'Verder' → 'Nu koppelen'; returns the secret.
+async fn bind(app: &TestApp, browser: &mut Browser, phone: &str) -> Vec<u8> {
+    let setup = browser.call("begin_binding", &[]).await;
+    assert_eq!(setup.status, 200, "{}", setup.body);
+    let secret = totp::secret_from_key(field(&setup.body, "key")).expect("a base32 key");
+    assert!(setup.body.contains("<svg"), "a QR code made on the server");
+    let next = browser.call("send_binding_sms", &[]).await;
+    assert_eq!(next.body, "true", "{}", next.body);
+    let sms = app.last_code_to(phone).await;
+    let app_code = totp::code_at(&secret, app.now());
+    let bound = browser
+        .call(
+            "confirm_binding",
+            &[("sms_code", &sms), ("app_code", &app_code)],
+        )
+        .await;
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    secret
+}
+
+async fn bind_then_log_in_with_the_apps_code_once_per_step(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let setup = hovenier.call("begin_binding", &[]).await;
+    assert_eq!(
+        field(&setup.body, "issuer"),
+        "Utrecht",
+        "the branch of the active client"
+    );
+    let secret = bind(&app, &mut hovenier, HOVENIER).await;
+    let binding_code = totp::code_at(&secret, app.now());
+    hovenier.call("logout", &[]).await;
+
+    let mut login = app.browser();
+    assert_eq!(
+        login.login("hovenier", PASSWORD).await.body,
+        "\"NeedsCode\"",
+        "a bound app is asked for"
+    );
+    let status = login.call("code_status", &[]).await;
+    assert!(
+        status.body.contains("\"app_bound\":true"),
+        "{}",
+        status.body
+    );
+    let sms_before = app.outbox_count().await;
+    assert_eq!(
+        login.verify(&binding_code).await.status,
+        422,
+        "the binding's code does not log in"
+    );
+
+    app.clock.advance(30);
+    let code = totp::code_at(&secret, app.now());
+    assert_eq!(login.verify(&code).await.status, 200);
+    assert_eq!(
+        app.outbox_count().await,
+        sms_before,
+        "no SMS when the app is used"
+    );
+
+    let mut replay = app.browser();
+    replay.login("hovenier", PASSWORD).await;
+    assert_eq!(
+        replay.verify(&code).await.status,
+        422,
+        "a step is accepted once"
+    );
+    let log = audit::recent(&app.state.core.db, 20).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "authenticator.bound"));
+}
+
+async fn fifty_parallel_logins_with_one_app_code_give_one_success(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let secret = bind(&app, &mut hovenier, HOVENIER).await;
+    app.clock.advance(30);
+    let code = totp::code_at(&secret, app.now());
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let mut browser = app.browser();
+        browser.login("hovenier", PASSWORD).await;
+        let code = code.clone();
+        tasks.push(tokio::spawn(
+            async move { browser.verify(&code).await.status },
+        ));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.unwrap() == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+async fn a_lapsed_binding_cannot_be_confirmed(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let setup = hovenier.call("begin_binding", &[]).await;
+    let secret = totp::secret_from_key(field(&setup.body, "key")).unwrap();
+    hovenier.call("send_binding_sms", &[]).await;
+    let sms = app.last_code_to(HOVENIER).await;
+    app.clock.advance(4 * 60);
+    let again = hovenier.call("begin_binding", &[]).await;
+    assert_eq!(
+        field(&again.body, "key"),
+        field(&setup.body, "key"),
+        "coming back resumes the binding"
+    );
+    app.clock.advance(6 * 60);
+    let late = hovenier
+        .call(
+            "confirm_binding",
+            &[
+                ("sms_code", &sms),
+                ("app_code", &totp::code_at(&secret, app.now())),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, 422);
+    assert!(late.body.contains("verlopen"), "{}", late.body);
+    assert!(authenticators::bound(&app.state.core.db, 4)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn the_wrong_field_is_named_and_nothing_is_bound(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let setup = hovenier.call("begin_binding", &[]).await;
+    let secret = totp::secret_from_key(field(&setup.body, "key")).unwrap();
+    hovenier.call("send_binding_sms", &[]).await;
+    let sms = app.last_code_to(HOVENIER).await;
+    let right_app = totp::code_at(&secret, app.now());
+    let wrong_app = if right_app == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let wrong_sms = if sms == "000000" { "111111" } else { "000000" };
+
+    let bad_app = hovenier
+        .call(
+            "confirm_binding",
+            &[("sms_code", &sms), ("app_code", wrong_app)],
+        )
+        .await;
+    assert_eq!(bad_app.status, 422);
+    assert!(bad_app.body.contains("Code uit de app"), "{}", bad_app.body);
+    let bad_sms = hovenier
+        .call(
+            "confirm_binding",
+            &[("sms_code", wrong_sms), ("app_code", &right_app)],
+        )
+        .await;
+    assert_eq!(bad_sms.status, 422);
+    assert!(bad_sms.body.contains("SMS-code"), "{}", bad_sms.body);
+    assert!(authenticators::bound(&app.state.core.db, 4)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Both right: bound, and the SMS code survived the wrong app code.
+    let ok = hovenier
+        .call(
+            "confirm_binding",
+            &[("sms_code", &sms), ("app_code", &right_app)],
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+}
+
+async fn keys_rotate_and_the_key_id_round_trips(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let secret = bind(&app, &mut hovenier, HOVENIER).await;
+    let stored = authenticators::bound(&app.state.core.db, 4)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.sealed.key_id, "k1");
+    assert!(!stored
+        .sealed
+        .secret_sealed
+        .contains(&totp::key_groups(&secret).replace(' ', "")));
+
+    let old_keys = std::fs::read_to_string(&app.config.key_file).unwrap();
+    let rotated = app
+        .another_instance_with(|config| {
+            config.keys = Some(format!("{}\n{old_keys}", Keyring::new_entry("k2")))
+        })
+        .await;
+    app.clock.advance(30);
+    let mut login = rotated.browser();
+    login.login("hovenier", PASSWORD).await;
+    assert_eq!(
+        login
+            .verify(&totp::code_at(&secret, app.now()))
+            .await
+            .status,
+        200,
+        "old key still opens"
+    );
+
+    let mut zorg = logged_in(&rotated, "zorg").await;
+    bind(&rotated, &mut zorg, ZORG).await;
+    let new = authenticators::bound(&rotated.state.core.db, 5)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(new.sealed.key_id, "k2", "new secrets use the current key");
+}
+
+async fn unbind_and_reset_are_audited_and_sms_returns(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let secret = bind(&app, &mut hovenier, HOVENIER).await;
+    assert_eq!(
+        hovenier
+            .call("unbind_authenticator", &[("code", "000000")])
+            .await
+            .status,
+        422
+    );
+    app.clock.advance(30);
+    let code = totp::code_at(&secret, app.now());
+    assert_eq!(
+        hovenier
+            .call("unbind_authenticator", &[("code", &code)])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        audit::recent(&app.state.core.db, 1).await.unwrap()[0].action,
+        "authenticator.unbound"
+    );
+
+    let mut zorg = logged_in(&app, "zorg").await;
+    bind(&app, &mut zorg, ZORG).await;
+    let mut medewerker = logged_in(&app, "medewerker").await;
+    assert_eq!(
+        medewerker
+            .call("reset_authenticator", &[("user_id", "5")])
+            .await
+            .status,
+        403
+    );
+    let mut beheerder = logged_in(&app, "beheerder").await;
+    assert_eq!(
+        beheerder
+            .call("reset_authenticator", &[("user_id", "5")])
+            .await
+            .status,
+        200
+    );
+    let entry = &audit::recent(&app.state.core.db, 1).await.unwrap()[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.actor_user_id),
+        ("authenticator.reset", Some(1))
+    );
+
+    let before = app.outbox_count().await;
+    let mut again = app.browser();
+    assert_eq!(again.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
+    assert_eq!(
+        app.outbox_count().await,
+        before + 1,
+        "after a reset the login sends an SMS again"
+    );
+}
+
+async fn failed_app_codes_count_toward_the_lockout(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let secret = bind(&app, &mut hovenier, HOVENIER).await;
+    let right = totp::code_at(&secret, app.now() + 30);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let mut login = app.browser();
+    login.login("hovenier", PASSWORD).await;
+    for _ in 0..9 {
+        assert_eq!(login.verify(wrong).await.status, 422);
+    }
+    assert_eq!(login.verify(wrong).await.status, 429);
+    assert_eq!(
+        login.verify(&right).await.status,
+        429,
+        "locked, even for the right code"
+    );
+}
