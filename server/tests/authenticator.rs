@@ -145,7 +145,7 @@ async fn a_lapsed_binding_cannot_be_confirmed(engine: Engine) {
     let mut hovenier = logged_in(&app, "hovenier").await;
     let setup = hovenier.call("begin_binding", &[]).await;
     let secret = totp::secret_from_key(field(&setup.body, "key")).unwrap();
-    hovenier.call("send_binding_sms", &[]).await;
+    assert_eq!(hovenier.call("send_binding_sms", &[]).await.body, "true");
     let sms = app.last_code_to(HOVENIER).await;
     app.clock.advance(4 * 60);
     let again = hovenier.call("begin_binding", &[]).await;
@@ -177,7 +177,7 @@ async fn the_wrong_field_is_named_and_nothing_is_bound(engine: Engine) {
     let mut hovenier = logged_in(&app, "hovenier").await;
     let setup = hovenier.call("begin_binding", &[]).await;
     let secret = totp::secret_from_key(field(&setup.body, "key")).unwrap();
-    hovenier.call("send_binding_sms", &[]).await;
+    assert_eq!(hovenier.call("send_binding_sms", &[]).await.body, "true");
     let sms = app.last_code_to(HOVENIER).await;
     let right_app = totp::code_at(&secret, app.now());
     let wrong_app = if right_app == "000000" {

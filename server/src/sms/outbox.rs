@@ -68,6 +68,11 @@ impl Outbox {
             .map_err(|e| SmsError::Unreachable(e.to_string()))?;
         file.write_all(line.as_bytes())
             .await
+            .map_err(|e| SmsError::Unreachable(e.to_string()))?;
+        // tokio hands the write to a background thread; flushing waits for
+        // it, so the line is in the file before the send counts as done.
+        file.flush()
+            .await
             .map_err(|e| SmsError::Unreachable(e.to_string()))
     }
 }
