@@ -107,7 +107,17 @@ pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppErro
         account,
         already_bound: authenticators::bound(&core.db, user_id).await?.is_some(),
         lapses_in: pending_left(created_at, now),
+        server_time: dutch_time(now),
+        app_seconds_left: totp::seconds_left(now),
     })
+}
+
+/// `16:04:05` in the Netherlands' time zone (CET/CEST).
+fn dutch_time(now: UnixTime) -> String {
+    jiff::Timestamp::from_second(now)
+        .and_then(|t| t.in_tz("Europe/Amsterdam"))
+        .map(|t| t.strftime("%H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 fn lapsed_error() -> AppError {
@@ -352,4 +362,14 @@ pub async fn reset(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<()
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_wizard_shows_dutch_local_time() {
+        // 2026-01-15 12:00:00 UTC is 13:00 in winter; 2026-07-15 is 14:00 in summer.
+        assert_eq!(super::dutch_time(1_768_478_400), "13:00:00");
+        assert_eq!(super::dutch_time(1_784_116_800), "14:00:00");
+    }
 }

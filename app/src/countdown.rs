@@ -48,6 +48,26 @@ pub fn window_left(
     }
 }
 
+/// A `HH:MM:SS` clock received from the server, moving on each tick.
+pub fn clock_from(
+    ticks: ReadSignal<i64>,
+    hh_mm_ss: &str,
+) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+    let base = ticks.get_untracked();
+    let parts: Vec<i64> = hh_mm_ss.split(':').filter_map(|p| p.parse().ok()).collect();
+    let start = match parts.as_slice() {
+        [h, m, s] => Some(h * 3600 + m * 60 + s),
+        _ => None,
+    };
+    move || match start {
+        Some(start) => {
+            let t = (start + ticks.get() - base).rem_euclid(24 * 3600);
+            format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+        }
+        None => String::new(),
+    }
+}
+
 /// `4:05`
 pub fn minutes_seconds(seconds: i64) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)

@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("kantoorgebruikers") view=pages::office_users::OfficeUsersPage />
                     <Route path=path!("kantoorgebruikers/:id") view=pages::office_users::OfficeUserEditPage />
                     <Route path=path!("help") view=pages::help::HelpPage />
+                    <Route path=path!("help/authenticator") view=pages::wizard::WizardPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -181,6 +181,10 @@ pub struct BindingSetup {
     pub already_bound: bool,
     /// Seconds before this binding lapses if it is not confirmed.
     pub lapses_in: i64,
+    /// The server's clock in Dutch local time (HH:MM:SS), to compare the
+    /// phone's clock with, and the seconds left of the app's current code.
+    pub server_time: String,
+    pub app_seconds_left: i64,
 }
 
 /// The confirmation page of a binding ('Nu koppelen').

@@ -36,7 +36,7 @@ for (const user of demo) {
       await expect(link).toHaveCount(user.beheerder ? 1 : 0);
     }
     await expect(menu.getByRole('link', { name: 'Mijn gegevens' })).toBeVisible();
-    await expect(menu.getByRole('link', { name: 'Help' })).toBeVisible();
+    await expect(menu.getByText('Help', { exact: true })).toBeVisible();
 
     await menu.getByRole('link', { name: 'Mijn gegevens' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Mijn gegevens' })).toBeVisible();

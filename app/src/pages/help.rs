@@ -19,5 +19,11 @@ pub fn HelpPage() -> impl IntoView {
             "Of je die extra stap moet doen, stelt je administratiekantoor in. "
             "Een wijziging geldt vanaf de volgende keer dat je inlogt."
         </p>
+        <h2>"Authenticator app"</h2>
+        <p>
+            "Een SMS komt niet altijd meteen aan. Met een authenticator app maakt je telefoon de code zelf. "
+            <leptos_router::components::A href="/help/authenticator">"Authenticator app koppelen"</leptos_router::components::A>
+            " loopt de stappen met je door."
+        </p>
     }
 }

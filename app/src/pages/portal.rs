@@ -125,6 +125,7 @@ fn Header(viewer: Viewer) -> impl IntoView {
         }
     });
     let beheerder = viewer.is_beheerder;
+    let help_menu = NodeRef::<leptos::html::Details>::new();
 
     view! {
         <div class="gebruiker">
@@ -138,7 +139,21 @@ fn Header(viewer: Viewer) -> impl IntoView {
                     <li><A href="/kantoorgebruikers">"Kantoorgebruikers"</A></li>
                 })}
                 <li><A href="/mijn-gegevens">"Mijn gegevens"</A></li>
-                <li><A href="/help">"Help"</A></li>
+                <li>
+                    <details class="helpmenu" node_ref=help_menu>
+                        <summary>"Help"</summary>
+                        // Close the menu once a choice is made (the page
+                        // changes without a reload).
+                        <ul on:click=move |_| {
+                            if let Some(menu) = help_menu.get() {
+                                menu.set_open(false);
+                            }
+                        }>
+                            <li><A href="/help">"Uitleg twee-factor-inlog"</A></li>
+                            <li><A href="/help/authenticator">"Authenticator app koppelen"</A></li>
+                        </ul>
+                    </details>
+                </li>
                 <li>
                     <ActionForm action=logout_action>
                         <button type="submit" class="link">"Uitloggen"</button>

@@ -1,0 +1,110 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, Page, test } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { codeFromOutbox, hydrated, login, logout, smsCount, totp } from './helpers';
+
+const ARTIFACTS = 'artifacts/wizard';
+
+/** No serious or critical accessibility problems, and a picture at phone and desktop width. */
+async function checkStep(page: Page, who: string, step: number) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({ path: `${ARTIFACTS}/${who}-stap${step}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+async function expectStep(page: Page, n: number) {
+  const heading = page.locator('#stap-kop');
+  await expect(heading).toContainText(`Stap ${n} van 5`);
+  await expect(heading).toBeFocused();
+}
+
+const cases = [
+  // A client user without a mobile number: the wizard asks for one.
+  { login: 'bakker', name: 'Bram Bakker', phone: '+31698989898', needsNumber: true, branch: 'Amersfoort' },
+  // An office user.
+  { login: 'beheerder', name: 'Bea Beheer', phone: '+31611223344', needsNumber: false, branch: 'Amersfoort' },
+];
+
+for (const user of cases) {
+  test(`${user.login} binds an app with the help-menu wizard`, async ({ page }) => {
+    await login(page, user.login);
+    await expect(page).toHaveURL(/\/$/);
+    await hydrated(page);
+
+    await page.getByText('Help', { exact: true }).click();
+    await page.getByRole('link', { name: 'Authenticator app koppelen' }).click();
+    await expect(page).toHaveURL(/\/help\/authenticator$/);
+    await hydrated(page);
+    await expect(page.locator('#stap-kop')).toContainText('Stap 1 van 5');
+    await expect(page.getByRole('link', { name: 'Uitleg twee-factor-inlog' })).toBeHidden();
+    await expect(page.getByText('Google Authenticator')).toBeVisible();
+    await expect(page.getByText('Microsoft Authenticator')).toBeVisible();
+    await checkStep(page, user.login, 1);
+
+    // Keyboard only: focus 'Volgende' and press Enter.
+    await page.getByRole('button', { name: 'Volgende' }).focus();
+    await page.keyboard.press('Enter');
+    await expectStep(page, 2);
+    await expect(page.getByTestId('servertijd')).toHaveText(/^\d\d:\d\d:\d\d$/);
+    const first = await page.getByTestId('servertijd').textContent();
+    await expect(page.getByTestId('servertijd')).not.toHaveText(first!, { timeout: 3_000 });
+    await expect(page.getByTestId('app-over')).toContainText('seconden');
+    await checkStep(page, user.login, 2);
+
+    await page.getByRole('button', { name: 'Volgende' }).click();
+    await expectStep(page, 3);
+    await expect(page.getByText(user.branch, { exact: true })).toBeVisible();
+    const key = (await page.getByTestId('sleutel').textContent())!.trim();
+    await checkStep(page, user.login, 3);
+
+    const before = smsCount(user.phone);
+    await page.getByRole('button', { name: 'Volgende' }).click();
+    await expectStep(page, 4);
+    if (user.needsNumber) {
+      await page.getByLabel('Mobiel nummer').fill('06 9898 98');
+      await page.getByRole('button', { name: 'Code sturen' }).click();
+      await expect(page.getByRole('alert').filter({ hasText: 'Nederlands mobiel nummer' })).toBeVisible();
+      await checkStep(page, `${user.login}-nummer`, 4);
+      await page.getByLabel('Mobiel nummer').fill(`06-${user.phone.slice(4)}`);
+      await page.getByRole('button', { name: 'Code sturen' }).click();
+    }
+    const sms = await codeFromOutbox(user.phone, before);
+    await page.getByLabel('SMS-code').fill(sms);
+    await checkStep(page, user.login, 4);
+
+    // Back and forth keeps what was typed, and sends no second SMS.
+    await page.getByRole('button', { name: 'Vorige' }).click();
+    await expectStep(page, 3);
+    await page.getByRole('button', { name: 'Volgende' }).click();
+    await expectStep(page, 4);
+    await expect(page.getByLabel('SMS-code')).toHaveValue(sms);
+    expect(smsCount(user.phone)).toBe(before + 1);
+
+    await page.getByLabel('Code uit de app').fill(totp(key));
+    await page.getByRole('button', { name: 'Nu koppelen' }).click();
+    await expectStep(page, 5);
+    await expect(page.getByTestId('gekoppeld')).toContainText('gekoppeld');
+    await expect(page.getByText('volgende keer dat je inlogt')).toBeVisible();
+    await checkStep(page, user.login, 5);
+
+    await logout(page);
+    await login(page, user.login);
+    await expect(page).toHaveURL(/\/inloggen\/code$/);
+    await hydrated(page);
+    await page.getByLabel('Beveiligingscode').fill(totp(key, Date.now() + 30_000));
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByTestId('gebruikersnaam')).toHaveText(user.name);
+
+    // Coming back, the wizard says an app is bound and offers a new phone.
+    await page.goto('/help/authenticator');
+    await hydrated(page);
+    await expect(page.getByText('Er is al een authenticator app gekoppeld')).toBeVisible();
+  });
+}
