@@ -252,12 +252,8 @@ pub async fn confirm(
     audit::record(
         &core.db,
         AuditEntry {
-            office_id: Some(user.office_id),
-            actor_user_id: Some(user.id),
-            action: "authenticator.bound",
-            subject: Some(&user.login_name),
             new_value: Some(&enrolment.sealed.key_id),
-            ..Default::default()
+            ..AuditEntry::own(user, "authenticator.bound")
         },
         now,
     )
@@ -311,13 +307,7 @@ pub async fn unbind(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), App
     authenticators::remove(&core.db, user.id).await?;
     audit::record(
         &core.db,
-        AuditEntry {
-            office_id: Some(user.office_id),
-            actor_user_id: Some(user.id),
-            action: "authenticator.unbound",
-            subject: Some(&user.login_name),
-            ..Default::default()
-        },
+        AuditEntry::own(user, "authenticator.unbound"),
         now,
     )
     .await?;

@@ -138,12 +138,8 @@ pub async fn send_code(
         Err(_) => Err(crate::sms::SmsError::Timeout),
     };
     let entry = |action| AuditEntry {
-        office_id: Some(user.office_id),
-        actor_user_id: Some(user.id),
-        action,
-        subject: Some(&user.login_name),
         new_value: Some(message.to.as_str()),
-        ..Default::default()
+        ..AuditEntry::own(user, action)
     };
     match outcome {
         Ok(()) => {
@@ -302,18 +298,7 @@ pub async fn count_failure(
     now: UnixTime,
 ) -> Result<Option<AppError>, AppError> {
     let after = throttle::update(&core.db, user.id, |t| t.after_failure(now)).await?;
-    audit::record(
-        &core.db,
-        AuditEntry {
-            office_id: Some(user.office_id),
-            actor_user_id: Some(user.id),
-            action: "code.failed",
-            subject: Some(&user.login_name),
-            ..Default::default()
-        },
-        now,
-    )
-    .await?;
+    audit::record(&core.db, AuditEntry::own(user, "code.failed"), now).await?;
     Ok(after.locked_for(now).map(locked_error))
 }
 
@@ -344,12 +329,8 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
                 audit::record(
                     &core.db,
                     AuditEntry {
-                        office_id: Some(user.office_id),
-                        actor_user_id: Some(user.id),
-                        action: "user.mobile",
-                        subject: Some(&user.login_name),
-                        old_value: None,
                         new_value: Some(&phone),
+                        ..AuditEntry::own(user, "user.mobile")
                     },
                     now,
                 )
@@ -389,12 +370,8 @@ async fn finish_login(
     audit::record(
         &core.db,
         AuditEntry {
-            office_id: Some(user.office_id),
-            actor_user_id: Some(user.id),
-            action: "login.ok",
-            subject: Some(&user.login_name),
             new_value: Some(factor),
-            ..Default::default()
+            ..AuditEntry::own(user, "login.ok")
         },
         now,
     )

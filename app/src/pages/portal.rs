@@ -64,18 +64,7 @@ mod ssr {
     pub async fn logout() -> Result<(), AppError> {
         let core = core()?;
         if let Ok(auth) = require_user().await {
-            audit::record(
-                &core.db,
-                AuditEntry {
-                    office_id: Some(auth.user.office_id),
-                    actor_user_id: Some(auth.user.id),
-                    action: "logout",
-                    subject: Some(&auth.user.login_name),
-                    ..Default::default()
-                },
-                core.now(),
-            )
-            .await?;
+            audit::record(&core.db, AuditEntry::own(&auth.user, "logout"), core.now()).await?;
         }
         session::end(&core).await
     }

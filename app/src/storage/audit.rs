@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Db, StorageResult};
+use super::{users::UserRecord, Db, StorageResult};
 use crate::domain::clock::UnixTime;
 
 #[derive(Debug, Clone, Default)]
@@ -14,6 +14,19 @@ pub struct AuditEntry<'a> {
     pub subject: Option<&'a str>,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
+}
+
+impl<'a> AuditEntry<'a> {
+    /// A user acting on their own account (login, codes, their app).
+    pub fn own(user: &'a UserRecord, action: &'a str) -> Self {
+        AuditEntry {
+            office_id: Some(user.office_id),
+            actor_user_id: Some(user.id),
+            action,
+            subject: Some(&user.login_name),
+            ..Default::default()
+        }
+    }
 }
 
 pub async fn record(db: &Db, entry: AuditEntry<'_>, now: UnixTime) -> StorageResult<()> {
