@@ -26,6 +26,15 @@ fn context(user_id: i64) -> Vec<u8> {
     format!("tweestap:authenticator:user:{user_id}").into_bytes()
 }
 
+/// Seals a secret so that it opens only in `user_id`'s row.
+pub fn seal(keys: &Keyring, user_id: i64, secret: &[u8]) -> Sealed {
+    let (key_id, secret_sealed) = keys.seal(secret, &context(user_id));
+    Sealed {
+        key_id,
+        secret_sealed,
+    }
+}
+
 fn open(keys: &Keyring, user_id: i64, sealed: &Sealed) -> Result<Vec<u8>, AppError> {
     keys.open(&sealed.key_id, &sealed.secret_sealed, &context(user_id))
         .map_err(internal)
@@ -77,17 +86,8 @@ pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppErro
         ),
         None => {
             let secret = totp::new_secret();
-            let (key_id, secret_sealed) = core.keys.seal(&secret, &context(user_id));
-            authenticators::put_enrolment(
-                &core.db,
-                user_id,
-                &Sealed {
-                    key_id,
-                    secret_sealed,
-                },
-                now,
-            )
-            .await?;
+            let sealed = seal(&core.keys, user_id, &secret);
+            authenticators::put_enrolment(&core.db, user_id, &sealed, now).await?;
             (secret, now)
         }
     };

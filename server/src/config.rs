@@ -52,6 +52,9 @@ pub enum Command {
     /// TWEESTAP_INITIAL_PASSWORD or, when that is unset, from the first line
     /// of standard input.
     CreateOffice(CreateOffice),
+    /// Write brotli and gzip copies of the built wasm, js and css beside
+    /// them (run after `cargo leptos build --release`).
+    Precompress,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod dev_sms;
 pub mod guard;
+pub mod precompress;
 pub mod router;
 pub mod seed;
 pub mod sms;

@@ -19,11 +19,28 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let cli = Cli::parse();
+    if let Some(Command::Precompress) = cli.command {
+        return precompress(&cli.config);
+    }
     let state = cli.config.state(Arc::new(SystemClock)).await?;
     match cli.command {
-        None | Some(Command::Serve) => serve(cli.config, state).await,
         Some(Command::CreateOffice(args)) => create_office(&state, args).await,
+        _ => serve(cli.config, state).await,
     }
+}
+
+fn precompress(config: &server::config::Config) -> anyhow::Result<()> {
+    let dir = std::path::Path::new(&config.site_root).join("pkg");
+    for file in server::precompress::pkg_dir(&dir)? {
+        println!(
+            "{}: {} B, gzip {} B, brotli {} B",
+            file.file.display(),
+            file.raw,
+            file.gzip,
+            file.brotli
+        );
+    }
+    Ok(())
 }
 
 async fn serve(config: server::config::Config, state: AppState) -> anyhow::Result<()> {

@@ -35,7 +35,13 @@ pub fn build(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static(pkg_cache),
         ))
-        .service(ServeDir::new(pkg_dir));
+        // Copies made by `server precompress` when present; otherwise the
+        // compression layer below compresses on the fly.
+        .service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
 
     let has_outbox = state.outbox.is_some();
     let router = Router::new()

@@ -41,7 +41,7 @@ pub async fn record(db: &Db, entry: AuditEntry<'_>, now: UnixTime) -> StorageRes
     .bind(entry.old_value)
     .bind(entry.new_value)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }

@@ -47,7 +47,7 @@ pub async fn claim_step(db: &Db, user_id: i64, step: i64) -> StorageResult<bool>
     )
     .bind(step)
     .bind(user_id)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -95,7 +95,7 @@ pub async fn put_enrolment(
     .bind(&sealed.key_id)
     .bind(&sealed.secret_sealed)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -104,7 +104,7 @@ pub async fn set_enrolment_mobile(db: &Db, user_id: i64, mobile: &str) -> Storag
     sqlx::query("UPDATE authenticator_enrolments SET pending_mobile = $1 WHERE user_id = $2")
         .bind(mobile)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -118,7 +118,7 @@ pub async fn bind(
     used_step: i64,
     now: UnixTime,
 ) -> StorageResult<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     sqlx::query(
         "INSERT INTO authenticators (user_id, key_id, secret_sealed, bound_at, last_step) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
@@ -141,7 +141,7 @@ pub async fn bind(
 
 /// Unbinds (and drops a binding being set up). Returns whether an app was bound.
 pub async fn remove(db: &Db, user_id: i64) -> StorageResult<bool> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     let done = sqlx::query("DELETE FROM authenticators WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)

@@ -25,7 +25,7 @@ pub async fn create_client(
     .bind(name)
     .bind(policy.as_db())
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(db.writer())
     .await?;
     Ok(row.try_get("id")?)
 }
@@ -34,7 +34,7 @@ pub async fn link_user(db: &Db, user_id: i64, client_id: i64) -> StorageResult<(
     sqlx::query("INSERT INTO client_users (user_id, client_id) VALUES ($1, $2)")
         .bind(user_id)
         .bind(client_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -119,7 +119,7 @@ pub async fn set_policy(db: &Db, client_id: i64, policy: TwoFactorPolicy) -> Sto
     sqlx::query("UPDATE clients SET two_factor_policy = $1 WHERE id = $2")
         .bind(policy.as_db())
         .bind(client_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }

@@ -28,7 +28,7 @@ pub async fn reserve(
     office_daily_cap: i64,
     now: UnixTime,
 ) -> StorageResult<Result<i64, Refusal>> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     throttle::take_turn(&mut tx, code.user_id).await?;
 
     let account = sqlx::query(
@@ -87,7 +87,7 @@ pub async fn mark_send_failed(db: &Db, id: i64) -> StorageResult<()> {
     sqlx::query("UPDATE sms_codes SET send_failed = $1 WHERE id = $2")
         .bind(true)
         .bind(id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -152,7 +152,7 @@ pub async fn last_sent_at(db: &Db, session_hash: &str) -> StorageResult<Option<U
 pub async fn count_wrong_try(db: &Db, id: i64) -> StorageResult<()> {
     sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
         .bind(id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -167,7 +167,7 @@ pub async fn consume(db: &Db, id: i64, max_attempts: i64, now: UnixTime) -> Stor
     .bind(now)
     .bind(id)
     .bind(max_attempts)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(done.rows_affected() == 1)
 }

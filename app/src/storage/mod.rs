@@ -47,6 +47,8 @@ pub enum Engine {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// The same pool as `pool` on PostgreSQL; one connection on SQLite.
+    writer: AnyPool,
     engine: Engine,
 }
 
@@ -67,30 +69,21 @@ impl Db {
             Engine::Postgres => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(match engine {
-                // SQLite serialises writers anyway; a few readers suffice.
-                Engine::Sqlite => 8,
-                Engine::Postgres => 16,
-            })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        // WAL lets readers run beside the one writer; the busy
-                        // timeout makes writers queue instead of failing.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let pool = pool_options(engine, 8, 16)
+            .connect_with(options.clone())
             .await?;
-        let db = Db { pool, engine };
+        // SQLite lets one connection write at a time and makes the others
+        // sleep and retry, which under load costs milliseconds per write.
+        // One writing connection lets writers wait in line here instead.
+        let writer = match engine {
+            Engine::Sqlite => pool_options(engine, 1, 1).connect_with(options).await?,
+            Engine::Postgres => pool.clone(),
+        };
+        let db = Db {
+            pool,
+            writer,
+            engine,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -99,20 +92,26 @@ impl Db {
         match self.engine {
             Engine::Sqlite => {
                 sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.pool)
+                    .run(&self.writer)
                     .await?
             }
             Engine::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
-                    .run(&self.pool)
+                    .run(&self.writer)
                     .await?
             }
         }
         Ok(())
     }
 
+    /// For statements that only read.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// For statements and transactions that write.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     pub fn engine(&self) -> Engine {
@@ -120,8 +119,32 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+fn pool_options(engine: Engine, sqlite_max: u32, postgres_max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(match engine {
+            Engine::Sqlite => sqlite_max,
+            Engine::Postgres => postgres_max,
+        })
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if engine == Engine::Sqlite {
+                    // WAL lets readers run beside the one writer; the busy
+                    // timeout covers writers from other processes.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// `sqlite://data/x.db` → make sure `data/` exists and the file is created.

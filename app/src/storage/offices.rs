@@ -9,7 +9,7 @@ pub async fn create_office(db: &Db, name: &str, now: UnixTime) -> StorageResult<
     let row = sqlx::query("INSERT INTO offices (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(name)
         .bind(now)
-        .fetch_one(db.pool())
+        .fetch_one(db.writer())
         .await?;
     Ok(row.try_get("id")?)
 }
@@ -18,7 +18,7 @@ pub async fn create_branch(db: &Db, office_id: i64, name: &str) -> StorageResult
     let row = sqlx::query("INSERT INTO branches (office_id, name) VALUES ($1, $2) RETURNING id")
         .bind(office_id)
         .bind(name)
-        .fetch_one(db.pool())
+        .fetch_one(db.writer())
         .await?;
     Ok(row.try_get("id")?)
 }

@@ -56,7 +56,7 @@ pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
     .bind(&session.pending_mobile)
     .bind(session.created_at)
     .bind(session.last_seen_at)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -89,7 +89,7 @@ pub async fn touch(db: &Db, id_hash: &str, now: UnixTime) -> StorageResult<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
         .bind(now)
         .bind(id_hash)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -98,7 +98,7 @@ pub async fn set_active_client(db: &Db, id_hash: &str, client_id: i64) -> Storag
     sqlx::query("UPDATE sessions SET active_client_id = $1 WHERE id_hash = $2")
         .bind(client_id)
         .bind(id_hash)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -107,7 +107,7 @@ pub async fn set_pending_mobile(db: &Db, id_hash: &str, mobile: &str) -> Storage
     sqlx::query("UPDATE sessions SET pending_mobile = $1 WHERE id_hash = $2")
         .bind(mobile)
         .bind(id_hash)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -115,7 +115,7 @@ pub async fn set_pending_mobile(db: &Db, id_hash: &str, mobile: &str) -> Storage
 pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -129,7 +129,7 @@ pub async fn delete_older_than(
     let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2")
         .bind(created_before)
         .bind(seen_before)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(done.rows_affected())
 }

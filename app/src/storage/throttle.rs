@@ -24,12 +24,17 @@ pub async fn get(db: &Db, user_id: i64) -> StorageResult<Throttle> {
 }
 
 /// Applies `step` to the stored state, retrying when another request
-/// changed it in between. Returns the state written.
+/// changed it in between. Returns the state written. A step that changes
+/// nothing (a right code with no failures before it) writes nothing.
 pub async fn update(
     db: &Db,
     user_id: i64,
     step: impl Fn(&Throttle) -> Throttle,
 ) -> StorageResult<Throttle> {
+    let old = get(db, user_id).await?;
+    if step(&old) == old {
+        return Ok(old);
+    }
     ensure_row(db, user_id).await?;
     loop {
         let old = get(db, user_id).await?;
@@ -45,7 +50,7 @@ pub async fn update(
         .bind(old.failed_count)
         .bind(old.lockout_level)
         .bind(old.locked_until)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
         if done.rows_affected() == 1 {
             return Ok(new);
@@ -56,7 +61,7 @@ pub async fn update(
 async fn ensure_row(db: &Db, user_id: i64) -> StorageResult<()> {
     sqlx::query("INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING")
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }

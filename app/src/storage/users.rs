@@ -38,7 +38,7 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>, now: UnixTime) -> StorageR
     .bind(user.is_beheerder)
     .bind(user.two_factor_required)
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(db.writer())
     .await?;
     Ok(row.try_get("id")?)
 }
@@ -121,7 +121,7 @@ pub async fn set_mobile(db: &Db, user_id: i64, mobile: &str) -> StorageResult<()
     sqlx::query("UPDATE users SET mobile = $1 WHERE id = $2")
         .bind(mobile)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -131,7 +131,7 @@ pub async fn set_two_factor_choice(db: &Db, user_id: i64, on: bool) -> StorageRe
     sqlx::query("UPDATE users SET two_factor_chosen = $1 WHERE id = $2")
         .bind(on)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -159,7 +159,7 @@ pub async fn update_office_user(
     .bind(&update.mobile)
     .bind(update.two_factor_required)
     .bind(user_id)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }

@@ -1,0 +1,61 @@
+-- wrk script of the login bench (server/benches/login). wrk runs a copy in
+-- every thread; the arguments after `--` say what to send:
+--   <threads> get <path>
+--   <threads> post <path> <form body>
+--   <threads> codes <path> <file>
+-- In `codes` mode each line of the file is "<session token> <code>", one
+-- pending login each, dealt out over the threads so that every request is
+-- a first use of a right code. When a thread runs out it repeats its last
+-- line; those answers fail and show up as errors in the result.
+
+local next_thread_id = 0
+
+function setup(thread)
+  thread:set("thread_id", next_thread_id)
+  next_thread_id = next_thread_id + 1
+end
+
+local mode, path, body
+local lines, position = {}, 1
+
+function init(args)
+  local threads = tonumber(args[1])
+  mode, path = args[2], args[3]
+  if mode == "post" then
+    body = args[4]
+  elseif mode == "codes" then
+    local index = 0
+    for line in io.lines(args[4]) do
+      if index % threads == thread_id then
+        local token, code = line:match("^(%S+) (%S+)$")
+        lines[#lines + 1] = { token, code }
+      end
+      index = index + 1
+    end
+  end
+end
+
+local form = "application/x-www-form-urlencoded"
+
+function request()
+  if mode == "get" then
+    return wrk.format("GET", path)
+  elseif mode == "post" then
+    return wrk.format("POST", path, { ["Content-Type"] = form, ["Accept"] = "application/json" }, body)
+  end
+  local entry = lines[math.min(position, #lines)]
+  position = position + 1
+  return wrk.format("POST", path, {
+    ["Content-Type"] = form,
+    ["Accept"] = "application/json",
+    ["Cookie"] = "tweestap_sessie=" .. entry[1],
+  }, "code=" .. entry[2])
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests":%d,"duration_us":%d,"status_errors":%d,"socket_errors":%d,"p50_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    math.floor(latency:percentile(50)), math.floor(latency:percentile(99))))
+end

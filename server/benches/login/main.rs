@@ -1,0 +1,274 @@
+//! What a login costs, measured side by side in one run (`scripts/bench`).
+//!
+//! Starts the release server (built by `cargo leptos build --release`) as
+//! its own process on loopback, loads it with wrk, reads its memory from
+//! /proc, and prints one table. Each throughput is measured in the same run
+//! as what it is compared with, so ratios hold on a noisy machine.
+//!
+//! Settings (environment):
+//! - `TWEESTAP_BENCH_SECONDS`: length of each load run (default 10).
+//! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default 15000).
+//! - `TWEESTAP_BENCH_POSTGRES_URL`: a throw-away PostgreSQL database; without
+//!   it the PostgreSQL rows are left out.
+//! - `TWEESTAP_BENCH_LOADS`: page loads for the hydration median (default 10).
+
+mod argon;
+mod frontend;
+mod prepare;
+mod process;
+mod report;
+mod wrk;
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use app::{
+    domain::secret_box::Keyring,
+    storage::{Db, Engine},
+};
+use prepare::Factor;
+use process::{Launch, ServerProcess};
+use report::{LoginRun, Report, VerifyRun};
+use wrk::Requests;
+
+/// Every demo login has this password; `bakker`'s client says 'Nee', so a
+/// right password logs in without a second step.
+const LOGIN_BODY: &str = "login_name=bakker&password=Welkom-2fa%21";
+const LOGIN_CONCURRENCY: [u32; 3] = [2, 8, 64];
+const VERIFY_CONCURRENCY: u32 = 8;
+const PAGE_CONCURRENCY: u32 = 8;
+
+struct Settings {
+    seconds: Duration,
+    pool: usize,
+    postgres_url: Option<String>,
+    loads: u32,
+}
+
+impl Settings {
+    fn from_env() -> anyhow::Result<Settings> {
+        fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+            match std::env::var(name) {
+                Ok(v) => v
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a number")),
+                Err(_) => Ok(default),
+            }
+        }
+        Ok(Settings {
+            seconds: Duration::from_secs(number("TWEESTAP_BENCH_SECONDS", 10)?),
+            pool: number("TWEESTAP_BENCH_POOL", 15_000)?,
+            postgres_url: std::env::var("TWEESTAP_BENCH_POSTGRES_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
+            loads: number("TWEESTAP_BENCH_LOADS", 10)?,
+        })
+    }
+}
+
+struct Paths {
+    workspace: PathBuf,
+    binary: PathBuf,
+    site_root: PathBuf,
+    work: PathBuf,
+    script: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let settings = Settings::from_env()?;
+    let paths = paths()?;
+    let keys_spec = Keyring::new_entry("bench");
+    let keys = Keyring::parse(&keys_spec)?;
+    let mut report = Report::new(settings.seconds);
+
+    // The embedded default: SQLite, as `scripts/run` starts it.
+    let sqlite_url = format!("sqlite://{}", paths.work.join("bench.db").display());
+    let server = ServerProcess::start(launch(&paths, &sqlite_url, &keys_spec, "sqlite"))?;
+    step(&format!("server on SQLite at {}", server.base_url));
+
+    // Idle: started, one page served, nothing else.
+    reqwest::get(format!("{}/inloggen", server.base_url))
+        .await?
+        .error_for_status()?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    report.idle_rss = server.rss()?;
+
+    step("login page, server-side rendered");
+    report.page = Some(load(
+        &paths,
+        &server,
+        PAGE_CONCURRENCY,
+        settings.seconds,
+        Requests::Get { path: "/inloggen" },
+    )?);
+
+    step("Argon2id ceiling (before the logins)");
+    report.ceiling_before = argon::ceiling(settings.seconds);
+    for concurrency in LOGIN_CONCURRENCY {
+        step(&format!("password logins, {concurrency} at once"));
+        server.reset_peak()?;
+        let load = load(
+            &paths,
+            &server,
+            concurrency,
+            settings.seconds,
+            Requests::PostForm {
+                path: "/api/login",
+                body: LOGIN_BODY,
+            },
+        )?;
+        report.logins.push(LoginRun {
+            concurrency,
+            load,
+            peak_rss: server.peak_rss()?,
+        });
+    }
+    step("Argon2id ceiling (after the logins)");
+    report.ceiling_after = argon::ceiling(settings.seconds);
+
+    verifications(&paths, &settings, &server, &sqlite_url, &keys, &mut report).await?;
+
+    step("frontend sizes as served");
+    report.assets = frontend::sizes(&server.base_url).await?;
+    step(&format!(
+        "hydration of the login page, {} loads",
+        settings.loads
+    ));
+    report.hydration = Some(frontend::hydration(
+        &paths.workspace,
+        &server.base_url,
+        settings.loads,
+    )?);
+    drop(server);
+
+    if let Some(url) = &settings.postgres_url {
+        let server = ServerProcess::start(launch(&paths, url, &keys_spec, "postgres"))?;
+        step(&format!("server on PostgreSQL at {}", server.base_url));
+        verifications(&paths, &settings, &server, url, &keys, &mut report).await?;
+    }
+
+    report.took = started.elapsed();
+    let table = report.render();
+    std::fs::write(paths.work.join("results.md"), &table)?;
+    println!("\n{table}");
+    Ok(())
+}
+
+/// App-code and SMS-code verification on the server's database.
+async fn verifications(
+    paths: &Paths,
+    settings: &Settings,
+    server: &ServerProcess,
+    database_url: &str,
+    keys: &Keyring,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let db = Db::open(database_url).await?;
+    for factor in [Factor::App, Factor::Sms] {
+        let engine = db.engine();
+        step(&format!(
+            "{factor:?} code verification on {engine:?}: preparing {} pending logins",
+            settings.pool
+        ));
+        let file = paths
+            .work
+            .join(format!("pending-{factor:?}-{engine:?}.txt").to_lowercase());
+        let prepared = Instant::now();
+        prepare::pending_logins(&db, keys, factor, settings.pool, &file).await?;
+        step(&format!(
+            "prepared in {:.0} s; verifying",
+            prepared.elapsed().as_secs_f64()
+        ));
+        let load = load(
+            paths,
+            server,
+            VERIFY_CONCURRENCY,
+            settings.seconds,
+            Requests::Codes {
+                path: "/api/verify_code",
+                file: &file,
+            },
+        )?;
+        report.verifications.push(VerifyRun {
+            engine: match engine {
+                Engine::Sqlite => "SQLite",
+                Engine::Postgres => "PostgreSQL",
+            },
+            factor,
+            load,
+            pool: settings.pool,
+        });
+    }
+    db.close().await;
+    Ok(())
+}
+
+fn load(
+    paths: &Paths,
+    server: &ServerProcess,
+    concurrency: u32,
+    seconds: Duration,
+    requests: Requests<'_>,
+) -> anyhow::Result<wrk::Load> {
+    let cpu_before = server.cpu_time()?;
+    let mut load = wrk::run(
+        &paths.script,
+        &server.base_url,
+        concurrency,
+        seconds,
+        requests,
+    )?;
+    load.server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
+    Ok(load)
+}
+
+fn launch<'a>(paths: &'a Paths, url: &'a str, keys: &'a str, name: &'a str) -> Launch<'a> {
+    Launch {
+        binary: &paths.binary,
+        site_root: &paths.site_root,
+        database_url: url,
+        keys,
+        work_dir: &paths.work,
+        name,
+    }
+}
+
+fn paths() -> anyhow::Result<Paths> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("the server crate lives in the workspace")?
+        .to_path_buf();
+    let binary = workspace.join("target/release/server");
+    let site_root = workspace.join("target/site");
+    for needed in [&binary, &site_root.join("pkg")] {
+        anyhow::ensure!(
+            needed.exists(),
+            "{} is missing: run `cargo leptos build --release` first (scripts/bench does)",
+            needed.display()
+        );
+    }
+    // A fresh folder each run: the SQLite file, logs, pending logins.
+    let work = workspace.join("target/bench");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    std::fs::create_dir_all(&work)?;
+    let script = work.join("load.lua");
+    std::fs::write(&script, wrk::SCRIPT)?;
+    Ok(Paths {
+        workspace,
+        binary,
+        site_root,
+        work,
+        script,
+    })
+}
+
+fn step(what: &str) {
+    eprintln!("==> {what}");
+}

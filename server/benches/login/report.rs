@@ -1,0 +1,281 @@
+//! The one table the bench prints, in Markdown so it can go into the
+//! README as it is. Targets are shown beside the figures, not asserted.
+
+use std::{fmt::Write as _, time::Duration};
+
+use app::domain::password;
+
+use crate::{
+    frontend::{median, Asset, Hydration},
+    prepare::Factor,
+    wrk::Load,
+};
+
+pub struct LoginRun {
+    pub concurrency: u32,
+    pub load: Load,
+    pub peak_rss: u64,
+}
+
+pub struct VerifyRun {
+    pub engine: &'static str,
+    pub factor: Factor,
+    pub load: Load,
+    pub pool: usize,
+}
+
+pub struct Report {
+    seconds: Duration,
+    pub ceiling_before: f64,
+    pub ceiling_after: f64,
+    pub logins: Vec<LoginRun>,
+    pub verifications: Vec<VerifyRun>,
+    pub page: Option<Load>,
+    pub idle_rss: u64,
+    pub assets: Vec<Asset>,
+    pub hydration: Option<Hydration>,
+    pub took: Duration,
+}
+
+impl Report {
+    pub fn new(seconds: Duration) -> Report {
+        Report {
+            seconds,
+            ceiling_before: 0.0,
+            ceiling_after: 0.0,
+            logins: Vec::new(),
+            verifications: Vec::new(),
+            page: None,
+            idle_rss: 0,
+            assets: Vec::new(),
+            hydration: None,
+            took: Duration::ZERO,
+        }
+    }
+
+    /// The reference for password logins: the ceiling measured just before
+    /// and just after them, averaged.
+    fn ceiling(&self) -> f64 {
+        (self.ceiling_before + self.ceiling_after) / 2.0
+    }
+
+    pub fn render(&self) -> String {
+        let mut t = String::new();
+        let _ = writeln!(t, "{}", machine());
+        let _ = writeln!(
+            t,
+            "Each load run {} s through wrk on loopback; the whole bench took {:.0} s.\n",
+            self.seconds.as_secs(),
+            self.took.as_secs_f64()
+        );
+        t.push_str("| Measurement | Result | p50 | p99 | Beside it | Target |\n");
+        t.push_str("|---|---:|---:|---:|---|---|\n");
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        row(
+            &mut t,
+            &format!(
+                "Argon2id ceiling ({} KiB, t={}, p={}), {threads} threads",
+                password::MEMORY_KIB,
+                password::ITERATIONS,
+                password::PARALLELISM
+            ),
+            &format!("{:.1} hashes/s", self.ceiling()),
+            "",
+            "",
+            &format!(
+                "before {:.1}, after {:.1}",
+                self.ceiling_before, self.ceiling_after
+            ),
+            "",
+        );
+        for run in &self.logins {
+            row(
+                &mut t,
+                &format!("Password login, {} at once", run.concurrency),
+                &rate(&run.load),
+                &ms(run.load.p50_us),
+                &ms(run.load.p99_us),
+                &format!(
+                    "{:.0} % of ceiling; peak RSS {}; server CPU {:.1} ms per login{}",
+                    100.0 * run.load.per_second() / self.ceiling(),
+                    mb(run.peak_rss),
+                    run.load.cpu_ms_per_request(),
+                    errors(&run.load)
+                ),
+                if run.concurrency == 64 {
+                    "≥ 90 % of ceiling; RSS < 250 MB"
+                } else {
+                    "≥ 90 % of ceiling"
+                },
+            );
+        }
+        for run in &self.verifications {
+            let what = match run.factor {
+                Factor::App => "App code",
+                Factor::Sms => "SMS code",
+            };
+            row(
+                &mut t,
+                &format!(
+                    "{what} verification, {}, {} at once",
+                    run.engine,
+                    crate::VERIFY_CONCURRENCY
+                ),
+                &rate(&run.load),
+                &ms(run.load.p50_us),
+                &ms(run.load.p99_us),
+                &format!(
+                    "server CPU {:.2} ms per request; {} of {} prepared logins used{}",
+                    run.load.cpu_ms_per_request(),
+                    run.load.requests.min(run.pool as u64),
+                    run.pool,
+                    errors(&run.load)
+                ),
+                if run.factor == Factor::App && run.engine == "SQLite" {
+                    "≥ 5,000/s, p99 < 20 ms"
+                } else {
+                    ""
+                },
+            );
+        }
+        if let Some(page) = &self.page {
+            row(
+                &mut t,
+                &format!(
+                    "Login page, server-side rendered, {} at once",
+                    crate::PAGE_CONCURRENCY
+                ),
+                &rate(page),
+                &ms(page.p50_us),
+                &ms(page.p99_us),
+                &format!(
+                    "server CPU {:.2} ms per request{}",
+                    page.cpu_ms_per_request(),
+                    errors(page)
+                ),
+                "",
+            );
+        }
+        row(
+            &mut t,
+            "Server RSS, idle after start",
+            &mb(self.idle_rss),
+            "",
+            "",
+            "",
+            "< 40 MB",
+        );
+        for asset in &self.assets {
+            row(
+                &mut t,
+                &format!("{} as served: raw / gzip / brotli", asset.kind),
+                &format!(
+                    "{} / {} / {} B",
+                    thousands(asset.raw),
+                    thousands(asset.gzip),
+                    thousands(asset.brotli)
+                ),
+                "",
+                "",
+                "",
+                if asset.kind == "wasm" {
+                    "≤ 250 KB brotli"
+                } else {
+                    ""
+                },
+            );
+        }
+        if let Some(h) = &self.hydration {
+            row(
+                &mut t,
+                &format!(
+                    "Login page hydrated, fresh browser context (median of {})",
+                    h.cold_ms.len()
+                ),
+                &format!("{:.0} ms", median(&h.cold_ms)),
+                "",
+                "",
+                &format!(
+                    "range {:.0}–{:.0} ms; reloaded with the bundle cached: {:.0} ms",
+                    min(&h.cold_ms),
+                    max(&h.cold_ms),
+                    median(&h.warm_ms)
+                ),
+                "< 300 ms",
+            );
+        }
+        t
+    }
+}
+
+fn row(t: &mut String, what: &str, result: &str, p50: &str, p99: &str, beside: &str, target: &str) {
+    let _ = writeln!(
+        t,
+        "| {what} | {result} | {p50} | {p99} | {beside} | {target} |"
+    );
+}
+
+fn rate(load: &Load) -> String {
+    let per_second = load.per_second();
+    if per_second >= 100.0 {
+        format!("{}/s", thousands(per_second.round() as u64))
+    } else {
+        format!("{per_second:.1}/s")
+    }
+}
+
+fn ms(us: u64) -> String {
+    format!("{:.1} ms", us as f64 / 1000.0)
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn errors(load: &Load) -> String {
+    match load.errors() {
+        0 => String::new(),
+        n => format!("; **{n} failed** ({} refused)", load.status_errors),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn min(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn max(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// CPU model, cores and memory, from /proc.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory_kib: u64 = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    format!(
+        "Machine: {model}, {cores} cores, {:.0} GiB RAM.",
+        memory_kib as f64 / 1024.0 / 1024.0
+    )
+}

@@ -1,0 +1,87 @@
+//! Load through wrk (Debian's package), steered by `load.lua`, which prints
+//! one `BENCH {json}` line when done.
+
+use std::{path::Path, process::Command, time::Duration};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+pub const SCRIPT: &str = include_str!("load.lua");
+
+/// What one wrk run measured.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Load {
+    pub requests: u64,
+    pub duration_us: u64,
+    /// Answers with status 400 or above.
+    pub status_errors: u64,
+    pub socket_errors: u64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    /// CPU time the server used during the run (filled in by the caller).
+    #[serde(skip)]
+    pub server_cpu: Duration,
+}
+
+impl Load {
+    pub fn per_second(&self) -> f64 {
+        self.requests as f64 / (self.duration_us as f64 / 1e6)
+    }
+
+    /// Server CPU per request, in milliseconds.
+    pub fn cpu_ms_per_request(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1000.0 / self.requests.max(1) as f64
+    }
+
+    pub fn errors(&self) -> u64 {
+        self.status_errors + self.socket_errors
+    }
+}
+
+/// What to send: one fixed request, or one verification per prepared line.
+pub enum Requests<'a> {
+    Get { path: &'a str },
+    PostForm { path: &'a str, body: &'a str },
+    Codes { path: &'a str, file: &'a Path },
+}
+
+pub fn run(
+    script: &Path,
+    base_url: &str,
+    connections: u32,
+    duration: Duration,
+    requests: Requests<'_>,
+) -> anyhow::Result<Load> {
+    // Two threads: one per core; wrk needs at least one connection each.
+    let threads = connections.min(2);
+    let mut cmd = Command::new("wrk");
+    cmd.arg(format!("-t{threads}"))
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{}s", duration.as_secs().max(1)))
+        .arg("--timeout=30s")
+        .arg("-s")
+        .arg(script)
+        .arg(base_url)
+        .arg("--")
+        .arg(threads.to_string());
+    match requests {
+        Requests::Get { path } => cmd.args(["get", path]),
+        Requests::PostForm { path, body } => cmd.args(["post", path, body]),
+        Requests::Codes { path, file } => cmd.args(["codes", path]).arg(file),
+    };
+    let out = cmd
+        .output()
+        .context("running wrk (scripts/setup --bench installs it)")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!(
+            "wrk failed: {}\n{stdout}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH "))
+        .with_context(|| format!("wrk printed no result:\n{stdout}"))?;
+    Ok(serde_json::from_str(line)?)
+}
