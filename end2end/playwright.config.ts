@@ -1,8 +1,8 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './chromium.mjs';
 
 // The portal is started by scripts/test, which passes its address in BASE_URL.
-// Playwright drives Debian's Chromium; its own browser download cannot work
-// on these machines.
+// Playwright drives Debian's Chromium (chromium.mjs).
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -16,16 +16,6 @@ export default defineConfig({
     baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3000',
     locale: 'nl-NL',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 });

@@ -6,6 +6,7 @@
 // an observer installed before any page script notes performance.now() at
 // that moment, which counts from the start of the navigation.
 import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from '../chromium.mjs';
 
 const [url, loadsArg] = process.argv.slice(2);
 const loads = Number(loadsArg ?? 10);
@@ -14,17 +15,7 @@ if (!url || !(loads > 0)) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 
 function watchHydration() {
   new MutationObserver((_, observer) => {

@@ -69,7 +69,11 @@ export async function loginWithSms(page: Page, loginName: string, phone: string)
   await login(page, loginName);
   await expect(page).toHaveURL(/\/inloggen\/code$/);
   await hydrated(page);
-  const code = await codeFromOutbox(phone, before);
+  await submitCode(page, await codeFromOutbox(phone, before));
+}
+
+/** Types a security code on the code page and logs in with it. */
+export async function submitCode(page: Page, code: string) {
   await page.getByLabel('Beveiligingscode').fill(code);
   await page.getByRole('button', { name: 'Inloggen' }).click();
   await expect(page).toHaveURL(/\/$/);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { codeFromOutbox, hydrated, login, loginWithSms, logout, open, smsCount } from './helpers';
+import { codeFromOutbox, hydrated, login, loginWithSms, logout, open, smsCount, submitCode } from './helpers';
 
 const ZORG = '+31612345602';
 
@@ -87,11 +87,7 @@ test('the beheerder sets medewerker to Ja; medewerker is asked for a mobile numb
   await page.getByRole('button', { name: 'Code sturen' }).click();
   await expect(page).toHaveURL(/\/inloggen\/code$/);
   await hydrated(page);
-  const code = await codeFromOutbox(phone, before);
-  await page.getByLabel('Beveiligingscode').fill(code);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await expect(page).toHaveURL(/\/$/);
-  await hydrated(page);
+  await submitCode(page, await codeFromOutbox(phone, before));
   await page.getByRole('link', { name: 'Mijn gegevens' }).click();
   await expect(page.getByText('********21')).toBeVisible();
 });

@@ -53,7 +53,7 @@ pub enum Command {
     /// of standard input.
     CreateOffice(CreateOffice),
     /// Write brotli and gzip copies of the built wasm, js and css beside
-    /// them (run after `cargo leptos build --release`).
+    /// them (`scripts/release` runs it after the release build).
     Precompress,
 }
 

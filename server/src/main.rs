@@ -30,7 +30,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn precompress(config: &server::config::Config) -> anyhow::Result<()> {
-    let dir = std::path::Path::new(&config.site_root).join("pkg");
+    let options = config.leptos_options();
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     for file in server::precompress::pkg_dir(&dir)? {
         println!(
             "{}: {} B, gzip {} B, brotli {} B",

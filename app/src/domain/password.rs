@@ -38,6 +38,10 @@ pub enum PasswordError {
     Stopped,
 }
 
+fn hash_error(err: impl std::fmt::Display) -> PasswordError {
+    PasswordError::Hash(err.to_string())
+}
+
 fn params() -> Params {
     Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, Some(OUTPUT_BYTES))
         .expect("the fixed Argon2 parameters are valid")
@@ -90,14 +94,14 @@ pub fn hash_with(work: &mut WorkArea, password: &str) -> Result<String, Password
             &mut out,
             work.blocks(params.block_count())?,
         )
-        .map_err(|e| PasswordError::Hash(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| PasswordError::Hash(e.to_string()))?;
+        .map_err(hash_error)?;
+    let salt = SaltString::encode_b64(&salt).map_err(hash_error)?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| PasswordError::Hash(e.to_string()))?,
+        params: ParamsString::try_from(&params).map_err(hash_error)?,
         salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&out).map_err(|e| PasswordError::Hash(e.to_string()))?),
+        hash: Some(Output::new(&out).map_err(hash_error)?),
     };
     Ok(phc.to_string())
 }

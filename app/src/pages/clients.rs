@@ -3,7 +3,7 @@
 
 use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 
 use super::authenticator::ResetAuthenticator;
 use crate::{
@@ -148,14 +148,7 @@ const POLICY_HELP: [(TwoFactorPolicy, &str); 3] = [
 
 #[component]
 pub fn ClientEditPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = super::route_id();
     let save = ServerAction::<SaveClientAuthentication>::new();
     let saves = super::successes(save);
     let reset = ServerAction::<ResetAuthenticator>::new();

@@ -30,6 +30,18 @@ pub fn ja_nee(value: bool) -> &'static str {
     }
 }
 
+/// The route's `:id` as a number; 0, which matches no row, when it is not one.
+pub fn route_id() -> impl Fn() -> i64 + Copy + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    }
+}
+
 /// Counts an action's successful runs: pages reload their data on these
 /// only, so a refused form keeps what the user typed.
 pub fn successes<A>(action: ServerAction<A>) -> Signal<usize>

@@ -4,7 +4,7 @@
 
 use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 
 use super::{authenticator::ResetAuthenticator, ja_nee};
 use crate::{
@@ -241,14 +241,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
 
 #[component]
 pub fn OfficeUserEditPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = super::route_id();
     let save = ServerAction::<SaveOfficeUser>::new();
     let saves = super::successes(save);
     let reset = ServerAction::<ResetAuthenticator>::new();

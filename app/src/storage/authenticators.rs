@@ -1,7 +1,7 @@
 //! Bound authenticator apps and bindings being set up. Secrets arrive and
 //! leave sealed; this module never sees one in the clear.
 
-use sqlx::Row;
+use sqlx::{any::AnyRow, Row};
 
 use super::{Db, StorageResult};
 use crate::domain::clock::UnixTime;
@@ -10,6 +10,15 @@ use crate::domain::clock::UnixTime;
 pub struct Sealed {
     pub key_id: String,
     pub secret_sealed: String,
+}
+
+impl Sealed {
+    fn from_row(row: &AnyRow) -> StorageResult<Sealed> {
+        Ok(Sealed {
+            key_id: row.try_get("key_id")?,
+            secret_sealed: row.try_get("secret_sealed")?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,10 +37,7 @@ pub async fn bound(db: &Db, user_id: i64) -> StorageResult<Option<Bound>> {
     .await?;
     row.map(|r| {
         Ok(Bound {
-            sealed: Sealed {
-                key_id: r.try_get("key_id")?,
-                secret_sealed: r.try_get("secret_sealed")?,
-            },
+            sealed: Sealed::from_row(&r)?,
             bound_at: r.try_get("bound_at")?,
             last_step: r.try_get("last_step")?,
         })
@@ -68,10 +74,7 @@ pub async fn enrolment(db: &Db, user_id: i64) -> StorageResult<Option<Enrolment>
     .await?;
     row.map(|r| {
         Ok(Enrolment {
-            sealed: Sealed {
-                key_id: r.try_get("key_id")?,
-                secret_sealed: r.try_get("secret_sealed")?,
-            },
+            sealed: Sealed::from_row(&r)?,
             created_at: r.try_get("created_at")?,
             pending_mobile: r.try_get("pending_mobile")?,
         })

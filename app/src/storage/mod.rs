@@ -69,14 +69,19 @@ impl Db {
             Engine::Postgres => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = pool_options(engine, 8, 16)
+        let readers = match engine {
+            // SQLite serialises writers anyway; a few readers suffice.
+            Engine::Sqlite => 8,
+            Engine::Postgres => 16,
+        };
+        let pool = pool_options(engine, readers)
             .connect_with(options.clone())
             .await?;
         // SQLite lets one connection write at a time and makes the others
         // sleep and retry, which under load costs milliseconds per write.
         // One writing connection lets writers wait in line here instead.
         let writer = match engine {
-            Engine::Sqlite => pool_options(engine, 1, 1).connect_with(options).await?,
+            Engine::Sqlite => pool_options(engine, 1).connect_with(options).await?,
             Engine::Postgres => pool.clone(),
         };
         let db = Db {
@@ -124,12 +129,9 @@ impl Db {
     }
 }
 
-fn pool_options(engine: Engine, sqlite_max: u32, postgres_max: u32) -> AnyPoolOptions {
+fn pool_options(engine: Engine, max_connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
-        .max_connections(match engine {
-            Engine::Sqlite => sqlite_max,
-            Engine::Postgres => postgres_max,
-        })
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |conn, _meta| {
             Box::pin(async move {

@@ -31,14 +31,17 @@ pub async fn update(
     user_id: i64,
     step: impl Fn(&Throttle) -> Throttle,
 ) -> StorageResult<Throttle> {
-    let old = get(db, user_id).await?;
-    if step(&old) == old {
-        return Ok(old);
-    }
-    ensure_row(db, user_id).await?;
+    let mut row_exists = false;
     loop {
         let old = get(db, user_id).await?;
         let new = step(&old);
+        if new == old {
+            return Ok(new);
+        }
+        if !row_exists {
+            ensure_row(db, user_id).await?;
+            row_exists = true;
+        }
         let done = sqlx::query(
             "UPDATE code_throttle SET failed_count = $1, lockout_level = $2, locked_until = $3 \
              WHERE user_id = $4 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",

@@ -77,25 +77,12 @@ pub struct Hydration {
 /// Runs `end2end/bench/hydration.mjs` (Playwright driving Debian's
 /// Chromium) against the login page.
 pub fn hydration(workspace: &Path, base_url: &str, loads: u32) -> anyhow::Result<Hydration> {
-    let out = Command::new("node")
-        .current_dir(workspace.join("end2end"))
+    let mut node = Command::new("node");
+    node.current_dir(workspace.join("end2end"))
         .arg("bench/hydration.mjs")
         .arg(format!("{base_url}/inloggen"))
-        .arg(loads.to_string())
-        .output()
-        .context("running node (scripts/setup --bench installs Playwright)")?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        bail!(
-            "hydration measurement failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("HYDRATION "))
-        .context("the hydration script printed no result")?;
-    Ok(serde_json::from_str(line)?)
+        .arg(loads.to_string());
+    crate::child::run_for(node, "HYDRATION")
 }
 
 pub fn median(values: &[f64]) -> f64 {

@@ -1,8 +1,8 @@
 //! What a login costs, measured side by side in one run (`scripts/bench`).
 //!
-//! Starts the release server (built by `cargo leptos build --release`) as
-//! its own process on loopback, loads it with wrk, reads its memory from
-//! /proc, and prints one table. Each throughput is measured in the same run
+//! Starts the release server (built by `scripts/release`) as its own
+//! process on loopback, loads it with wrk, reads its memory from /proc,
+//! and prints one table. Each throughput is measured in the same run
 //! as what it is compared with, so ratios hold on a noisy machine.
 //!
 //! Settings (environment):
@@ -13,6 +13,7 @@
 //! - `TWEESTAP_BENCH_LOADS`: page loads for the hydration median (default 10).
 
 mod argon;
+mod child;
 mod frontend;
 mod prepare;
 mod process;
@@ -25,10 +26,7 @@ use std::{
 };
 
 use anyhow::Context;
-use app::{
-    domain::secret_box::Keyring,
-    storage::{Db, Engine},
-};
+use app::{domain::secret_box::Keyring, storage::Db};
 use prepare::Factor;
 use process::{Launch, ServerProcess};
 use report::{LoginRun, Report, VerifyRun};
@@ -84,7 +82,10 @@ async fn main() -> anyhow::Result<()> {
     let paths = paths()?;
     let keys_spec = Keyring::new_entry("bench");
     let keys = Keyring::parse(&keys_spec)?;
-    let mut report = Report::new(settings.seconds);
+    let mut report = Report {
+        seconds: settings.seconds,
+        ..Report::default()
+    };
 
     // The embedded default: SQLite, as `scripts/run` starts it.
     let sqlite_url = format!("sqlite://{}", paths.work.join("bench.db").display());
@@ -195,10 +196,7 @@ async fn verifications(
             },
         )?;
         report.verifications.push(VerifyRun {
-            engine: match engine {
-                Engine::Sqlite => "SQLite",
-                Engine::Postgres => "PostgreSQL",
-            },
+            engine,
             factor,
             load,
             pool: settings.pool,
@@ -248,7 +246,7 @@ fn paths() -> anyhow::Result<Paths> {
     for needed in [&binary, &site_root.join("pkg")] {
         anyhow::ensure!(
             needed.exists(),
-            "{} is missing: run `cargo leptos build --release` first (scripts/bench does)",
+            "{} is missing: run `scripts/release` first (scripts/bench does)",
             needed.display()
         );
     }

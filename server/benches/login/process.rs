@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 pub struct ServerProcess {
     child: Child,
     pub base_url: String,
-    pub log: PathBuf,
+    log: PathBuf,
 }
 
 pub struct Launch<'a> {

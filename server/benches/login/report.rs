@@ -3,7 +3,7 @@
 
 use std::{fmt::Write as _, time::Duration};
 
-use app::domain::password;
+use app::{domain::password, storage::Engine};
 
 use crate::{
     frontend::{median, Asset, Hydration},
@@ -18,14 +18,15 @@ pub struct LoginRun {
 }
 
 pub struct VerifyRun {
-    pub engine: &'static str,
+    pub engine: Engine,
     pub factor: Factor,
     pub load: Load,
     pub pool: usize,
 }
 
+#[derive(Default)]
 pub struct Report {
-    seconds: Duration,
+    pub seconds: Duration,
     pub ceiling_before: f64,
     pub ceiling_after: f64,
     pub logins: Vec<LoginRun>,
@@ -38,21 +39,6 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(seconds: Duration) -> Report {
-        Report {
-            seconds,
-            ceiling_before: 0.0,
-            ceiling_after: 0.0,
-            logins: Vec::new(),
-            verifications: Vec::new(),
-            page: None,
-            idle_rss: 0,
-            assets: Vec::new(),
-            hydration: None,
-            took: Duration::ZERO,
-        }
-    }
-
     /// The reference for password logins: the ceiling measured just before
     /// and just after them, averaged.
     fn ceiling(&self) -> f64 {
@@ -89,18 +75,15 @@ impl Report {
             "",
         );
         for run in &self.logins {
-            row(
+            load_row(
                 &mut t,
                 &format!("Password login, {} at once", run.concurrency),
-                &rate(&run.load),
-                &ms(run.load.p50_us),
-                &ms(run.load.p99_us),
+                &run.load,
                 &format!(
-                    "{:.0} % of ceiling; peak RSS {}; server CPU {:.1} ms per login{}",
+                    "{:.0} % of ceiling; peak RSS {}; server CPU {:.1} ms per login",
                     100.0 * run.load.per_second() / self.ceiling(),
                     mb(run.peak_rss),
                     run.load.cpu_ms_per_request(),
-                    errors(&run.load)
                 ),
                 if run.concurrency == 64 {
                     "≥ 90 % of ceiling; RSS < 250 MB"
@@ -114,24 +97,24 @@ impl Report {
                 Factor::App => "App code",
                 Factor::Sms => "SMS code",
             };
-            row(
+            let engine = match run.engine {
+                Engine::Sqlite => "SQLite",
+                Engine::Postgres => "PostgreSQL",
+            };
+            load_row(
                 &mut t,
                 &format!(
-                    "{what} verification, {}, {} at once",
-                    run.engine,
+                    "{what} verification, {engine}, {} at once",
                     crate::VERIFY_CONCURRENCY
                 ),
-                &rate(&run.load),
-                &ms(run.load.p50_us),
-                &ms(run.load.p99_us),
+                &run.load,
                 &format!(
-                    "server CPU {:.2} ms per request; {} of {} prepared logins used{}",
+                    "server CPU {:.2} ms per request; {} of {} prepared logins used",
                     run.load.cpu_ms_per_request(),
                     run.load.requests.min(run.pool as u64),
                     run.pool,
-                    errors(&run.load)
                 ),
-                if run.factor == Factor::App && run.engine == "SQLite" {
+                if run.factor == Factor::App && run.engine == Engine::Sqlite {
                     "≥ 5,000/s, p99 < 20 ms"
                 } else {
                     ""
@@ -139,20 +122,14 @@ impl Report {
             );
         }
         if let Some(page) = &self.page {
-            row(
+            load_row(
                 &mut t,
                 &format!(
                     "Login page, server-side rendered, {} at once",
                     crate::PAGE_CONCURRENCY
                 ),
-                &rate(page),
-                &ms(page.p50_us),
-                &ms(page.p99_us),
-                &format!(
-                    "server CPU {:.2} ms per request{}",
-                    page.cpu_ms_per_request(),
-                    errors(page)
-                ),
+                page,
+                &format!("server CPU {:.2} ms per request", page.cpu_ms_per_request()),
                 "",
             );
         }
@@ -212,6 +189,19 @@ fn row(t: &mut String, what: &str, result: &str, p50: &str, p99: &str, beside: &
     let _ = writeln!(
         t,
         "| {what} | {result} | {p50} | {p99} | {beside} | {target} |"
+    );
+}
+
+/// A row for one load run: its rate and latencies, and its failures if any.
+fn load_row(t: &mut String, what: &str, load: &Load, beside: &str, target: &str) {
+    row(
+        t,
+        what,
+        &rate(load),
+        &ms(load.p50_us),
+        &ms(load.p99_us),
+        &format!("{beside}{}", errors(load)),
+        target,
     );
 }
 

@@ -3,7 +3,6 @@
 
 use std::{path::Path, process::Command, time::Duration};
 
-use anyhow::{bail, Context};
 use serde::Deserialize;
 
 pub const SCRIPT: &str = include_str!("load.lua");
@@ -69,19 +68,5 @@ pub fn run(
         Requests::PostForm { path, body } => cmd.args(["post", path, body]),
         Requests::Codes { path, file } => cmd.args(["codes", path]).arg(file),
     };
-    let out = cmd
-        .output()
-        .context("running wrk (scripts/setup --bench installs it)")?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        bail!(
-            "wrk failed: {}\n{stdout}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("BENCH "))
-        .with_context(|| format!("wrk printed no result:\n{stdout}"))?;
-    Ok(serde_json::from_str(line)?)
+    crate::child::run_for(cmd, "BENCH")
 }
