@@ -1,48 +1,29 @@
 //! Binding an authenticator app ('Authenticatie App instellen in plaats van
-//! SMS'), checking its codes, and unbinding. The manual route in 'Mijn
-//! gegevens' and the help-menu wizard both call these.
+//! SMS'), and unbinding or resetting one. The manual route in 'Mijn
+//! gegevens' and the help-menu wizard both call these. Every change here
+//! needs a recent step-up (`step_up`), ends the user's other sessions, is
+//! audited, and is told to the number the account had.
 
 use crate::{
     core::{internal, Core},
-    domain::{
-        binding::pending_left, clock::UnixTime, codes, phone::MobileNumber, secret_box::Keyring,
-        sms_quota, totp,
-    },
+    domain::{binding::pending_left, clock::UnixTime, codes, phone::MobileNumber, sms_quota, totp},
     error::AppError,
+    factors::{self, CodeContext, SmsCheck},
     model::{mask_phone, BindingSetup, BindingStatus, UserKind},
-    second_factor::{self, SmsCheck},
     session::AuthUser,
+    step_up,
     storage::{
         audit::{self, AuditEntry},
-        authenticators::{self, Enrolment, Sealed},
-        clients, codes as stored_codes, throttle,
+        authenticators::{self, Enrolment},
+        clients, codes as stored_codes, sessions,
         users::{self, UserRecord},
-        StorageResult,
+        StorageError, StorageResult,
     },
 };
 
-/// Associated data for sealing: a secret only opens in its own user's row.
-fn context(user_id: i64) -> Vec<u8> {
-    format!("tweestap:authenticator:user:{user_id}").into_bytes()
-}
-
-/// Seals a secret so that it opens only in `user_id`'s row.
-pub fn seal(keys: &Keyring, user_id: i64, secret: &[u8]) -> Sealed {
-    let (key_id, secret_sealed) = keys.seal(secret, &context(user_id));
-    Sealed {
-        key_id,
-        secret_sealed,
-    }
-}
-
-fn open(keys: &Keyring, user_id: i64, sealed: &Sealed) -> Result<Vec<u8>, AppError> {
-    keys.open(&sealed.key_id, &sealed.secret_sealed, &context(user_id))
-        .map_err(internal)
-}
-
 /// SMS codes of a binding are kept apart from those of a login.
-fn sms_context(auth: &AuthUser) -> String {
-    format!("binding:{}", auth.session_hash)
+fn sms_context(auth: &AuthUser) -> CodeContext<'_> {
+    CodeContext::Binding(&auth.session_hash)
 }
 
 /// The name the app shows: the user's branch, or the active client's.
@@ -77,16 +58,17 @@ async fn live_enrolment(
 /// Shows the binding being set up, or starts a new one. Coming back within
 /// ten minutes resumes it with the same key.
 pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppError> {
+    step_up::require_recent(core, auth)?;
     let now = core.now();
     let user_id = auth.user.id;
     let (secret, created_at) = match live_enrolment(core, user_id, now).await? {
         Some(enrolment) => (
-            open(&core.keys, user_id, &enrolment.sealed)?,
+            factors::open(&core.keys, user_id, &enrolment.sealed)?,
             enrolment.created_at,
         ),
         None => {
             let secret = totp::new_secret();
-            let sealed = seal(&core.keys, user_id, &secret);
+            let sealed = factors::seal(&core.keys, user_id, &secret);
             authenticators::put_enrolment(&core.db, user_id, &sealed, now).await?;
             (secret, now)
         }
@@ -129,6 +111,7 @@ fn lapsed_error() -> AppError {
 /// 'Verder': sends the confirmation SMS. `Ok(false)` when no mobile number
 /// is known yet: the next page asks for one first.
 pub async fn send_confirmation(core: &Core, auth: &AuthUser) -> Result<bool, AppError> {
+    step_up::require_recent(core, auth)?;
     let now = core.now();
     let enrolment = live_enrolment(core, auth.user.id, now)
         .await?
@@ -139,32 +122,39 @@ pub async fn send_confirmation(core: &Core, auth: &AuthUser) -> Result<bool, App
     else {
         return Ok(false);
     };
-    second_factor::send_code(
+    factors::send_code(
         core,
         &auth.user,
-        &sms_context(auth),
+        sms_context(auth),
         &MobileNumber::from_stored(number),
     )
     .await?;
     Ok(true)
 }
 
-/// A mobile number typed during binding: a code goes to it, and it becomes
-/// the user's number only when the binding is confirmed with that code.
+/// A mobile number typed during binding, for a user who has none yet: a
+/// code goes to it, and it becomes the user's number only when the binding
+/// is confirmed with that code. A stored number is never replaced here.
 pub async fn use_new_mobile(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppError> {
+    step_up::require_recent(core, auth)?;
+    if auth.user.mobile.is_some() {
+        return Err(AppError::invalid(
+            "Er is al een mobiel nummer bekend voor je account; de bevestigings-SMS gaat naar dat nummer.",
+        ));
+    }
     let now = core.now();
     live_enrolment(core, auth.user.id, now)
         .await?
         .ok_or_else(lapsed_error)?;
     let number = MobileNumber::parse(typed).map_err(AppError::Invalid)?;
     authenticators::set_enrolment_mobile(&core.db, auth.user.id, number.as_str()).await?;
-    second_factor::send_code(core, &auth.user, &sms_context(auth), &number).await
+    factors::send_code(core, &auth.user, sms_context(auth), &number).await
 }
 
 pub async fn status(core: &Core, auth: &AuthUser) -> Result<BindingStatus, AppError> {
     let now = core.now();
     let enrolment = live_enrolment(core, auth.user.id, now).await?;
-    let context = sms_context(auth);
+    let context = sms_context(auth).key();
     let latest = stored_codes::latest_for_session(&core.db, &context).await?;
     let phone = latest
         .as_ref()
@@ -193,164 +183,155 @@ pub async fn confirm(
     sms_typed: &str,
     app_typed: &str,
 ) -> Result<(), AppError> {
+    step_up::require_recent(core, auth)?;
     let now = core.now();
     let user = &auth.user;
     let enrolment = live_enrolment(core, user.id, now)
         .await?
         .ok_or_else(lapsed_error)?;
-    if let Some(wait) = throttle::get(&core.db, user.id).await?.locked_for(now) {
-        return Err(second_factor::locked_error(wait));
-    }
     let sms_code =
         codes::parse_typed(sms_typed).map_err(|m| AppError::invalid(format!("SMS-code: {m}")))?;
     let app_code = codes::parse_typed(app_typed)
         .map_err(|m| AppError::invalid(format!("Code uit de app: {m}")))?;
-
-    let secret = open(&core.keys, user.id, &enrolment.sealed)?;
-    let step = totp::verify(&secret, &app_code, now);
-    let sms = if step.is_some() {
-        second_factor::use_sms_code(core, &sms_context(auth), &sms_code, now).await?
-    } else {
-        // Do not use up the SMS code when the app's code is wrong: the user
-        // fixes one field and tries again.
-        SmsCheck::Wrong
-    };
-    let (step, phone) = match (step, sms) {
-        (Some(step), SmsCheck::Accepted(phone)) => (step, phone),
-        (_, SmsCheck::Unusable(message)) => {
-            return Err(AppError::invalid(format!("SMS-code: {message}")))
-        }
-        (_, SmsCheck::NoneSent) => {
-            return Err(AppError::invalid(
+    factors::refuse_if_locked(core, user, now).await?;
+    if let Err(check) = factors::usable_code_waits(core, sms_context(auth), now).await? {
+        return Err(match check {
+            SmsCheck::Unusable(message) => AppError::invalid(format!("SMS-code: {message}")),
+            _ => AppError::invalid(
                 "SMS-code: er is nog geen SMS verstuurd. Kies 'Nieuwe code sturen'.",
-            ))
+            ),
+        });
+    }
+
+    let attempt = factors::reserve_try(core, user, now).await?;
+    let secret = factors::open(&core.keys, user.id, &enrolment.sealed)?;
+    let Some(step) = totp::verify(&secret, &app_code, now) else {
+        // The SMS code is left unused: the user fixes one field and tries again.
+        let wrong = AppError::invalid(
+            "Code uit de app: deze code is onjuist. Controleer of de tijd op je telefoon goed staat en \
+             vul de code in die de app nu laat zien.",
+        );
+        return Err(attempt.wrong(core, user, wrong, now).await);
+    };
+    let phone = match factors::use_sms_code(core, sms_context(auth), &sms_code, now).await? {
+        SmsCheck::Accepted(phone) => phone,
+        SmsCheck::Unusable(message) => {
+            let wrong = AppError::invalid(format!("SMS-code: {message}"));
+            return Err(attempt.wrong(core, user, wrong, now).await);
         }
-        (None, _) => {
-            if let Some(locked) = second_factor::count_failure(core, user, now).await? {
-                return Err(locked);
-            }
-            return Err(AppError::invalid(
-                "Code uit de app: deze code is onjuist. Controleer of de tijd op je telefoon goed staat en \
-                 vul de code in die de app nu laat zien.",
-            ));
-        }
-        (Some(_), SmsCheck::Wrong) => {
-            if let Some(locked) = second_factor::count_failure(core, user, now).await? {
-                return Err(locked);
-            }
-            return Err(AppError::invalid(
-                "SMS-code: deze code is onjuist. Controleer de code in de SMS.",
-            ));
+        _ => {
+            let wrong =
+                AppError::invalid("SMS-code: deze code is onjuist. Controleer de code in de SMS.");
+            return Err(attempt.wrong(core, user, wrong, now).await);
         }
     };
+    attempt.right(core, now).await?;
 
-    authenticators::bind(&core.db, user.id, &enrolment.sealed, step, now).await?;
-    second_factor::reset_failures(core, user).await?;
-    if enrolment.pending_mobile.as_deref() == Some(phone.as_str()) {
-        users::set_mobile(&core.db, user.id, &phone).await?;
+    let was_bound = authenticators::bound(&core.db, user.id).await?.is_some();
+    let new_mobile = (enrolment.pending_mobile.as_deref() == Some(phone.as_str())).then_some(phone);
+    // The binding, a new number, ending the other sessions and the audit
+    // row stand or fall together.
+    let mut tx = core.db.begin_write().await?;
+    authenticators::bind_on(&mut tx, user.id, &enrolment.sealed, step, now).await?;
+    if let Some(mobile) = &new_mobile {
+        users::set_mobile_on(&mut *tx, user.id, mobile).await?;
     }
-    audit::record(
-        &core.db,
+    sessions::end_others(&mut *tx, user.id, Some(&auth.session_hash)).await?;
+    audit::record_on(
+        &mut *tx,
         AuditEntry {
+            old_value: was_bound.then_some("app"),
             new_value: Some(&enrolment.sealed.key_id),
             ..AuditEntry::own(user, "authenticator.bound")
         },
         now,
     )
     .await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    let change = if was_bound {
+        "een nieuwe authenticator app gekoppeld; de vorige werkt niet meer"
+    } else {
+        "een authenticator app gekoppeld"
+    };
+    factors::announce(core, user, user.mobile.as_deref(), change).await;
     Ok(())
 }
 
-/// `None`: no app bound. `Some(true)`: right, and its time step was not
-/// used before (now it is). `Some(false)`: wrong, or a replay.
-pub async fn check_app_code(
-    core: &Core,
-    user: &UserRecord,
-    code: &str,
-    now: UnixTime,
-) -> Result<Option<bool>, AppError> {
-    let Some(bound) = authenticators::bound(&core.db, user.id).await? else {
-        return Ok(None);
-    };
-    let secret = open(&core.keys, user.id, &bound.sealed)?;
-    Ok(Some(match totp::verify(&secret, code, now) {
-        Some(step) => authenticators::claim_step(&core.db, user.id, step).await?,
-        None => false,
-    }))
-}
-
-/// 'Authenticator ontkoppelen', after a current app code or an SMS code
-/// sent for it.
-pub async fn unbind(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppError> {
+/// 'Authenticator ontkoppelen', after a step-up: from then on the login
+/// asks for an SMS code again where a second factor applies.
+pub async fn unbind(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
+    step_up::require_recent(core, auth)?;
     let now = core.now();
     let user = &auth.user;
-    let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
-    if let Some(wait) = throttle::get(&core.db, user.id).await?.locked_for(now) {
-        return Err(second_factor::locked_error(wait));
-    }
-    let right = match check_app_code(core, user, &code, now).await? {
-        None => return Err(AppError::invalid("Er is geen authenticator app gekoppeld.")),
-        Some(true) => true,
-        Some(false) => matches!(
-            second_factor::use_sms_code(core, &sms_context(auth), &code, now).await?,
-            SmsCheck::Accepted(_)
-        ),
-    };
-    if !right {
-        if let Some(locked) = second_factor::count_failure(core, user, now).await? {
-            return Err(locked);
-        }
-        return Err(AppError::invalid(
-            "Deze code is onjuist. Vul de code uit je app in, of een SMS-code.",
-        ));
-    }
-    authenticators::remove(&core.db, user.id).await?;
-    audit::record(
-        &core.db,
+    if !remove(
+        core,
+        user,
+        Some(&auth.session_hash),
         AuditEntry::own(user, "authenticator.unbound"),
         now,
     )
-    .await?;
+    .await?
+    {
+        return Err(AppError::invalid("Er is geen authenticator app gekoppeld."));
+    }
+    factors::announce(
+        core,
+        user,
+        user.mobile.as_deref(),
+        "de authenticator app ontkoppeld",
+    )
+    .await;
     Ok(())
 }
 
-/// For unbinding by SMS: a code to the known number.
-pub async fn send_unbind_code(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
-    let number = auth.user.mobile.clone().ok_or_else(|| {
-        AppError::invalid("Er is geen mobiel nummer bekend; gebruik de code uit je app.")
-    })?;
-    second_factor::send_code(
-        core,
-        &auth.user,
-        &sms_context(auth),
-        &MobileNumber::from_stored(number),
-    )
-    .await
+/// Removes the app, ends the user's sessions but `keep`, and audits, in
+/// one transaction. `false`: no app was bound (nothing changed).
+async fn remove(
+    core: &Core,
+    user: &UserRecord,
+    keep: Option<&str>,
+    entry: AuditEntry<'_>,
+    now: UnixTime,
+) -> Result<bool, AppError> {
+    let mut tx = core.db.begin_write().await?;
+    if !authenticators::remove_on(&mut tx, user.id).await? {
+        tx.rollback().await.map_err(StorageError::from)?;
+        return Ok(false);
+    }
+    sessions::end_others(&mut *tx, user.id, keep).await?;
+    audit::record_on(&mut *tx, entry, now).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(true)
 }
 
-/// A beheerder resets a user's app (a lost phone): the user logs in by SMS again.
+/// A beheerder resets a user's app (a lost phone), after the beheerder's
+/// own step-up: the user's sessions end and the user logs in by SMS again.
 pub async fn reset(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<(), AppError> {
     let user = users::find(&core.db, user_id)
         .await?
         .filter(|u| u.office_id == beheerder.user.office_id)
         .ok_or_else(|| AppError::invalid("Deze gebruiker bestaat niet (meer)."))?;
-    if !authenticators::remove(&core.db, user.id).await? {
+    step_up::require_recent(core, beheerder)?;
+    let entry = AuditEntry {
+        office_id: Some(beheerder.user.office_id),
+        actor_user_id: Some(beheerder.user.id),
+        action: "authenticator.reset",
+        subject: Some(&user.login_name),
+        ..Default::default()
+    };
+    let keep = (user.id == beheerder.user.id).then_some(beheerder.session_hash.as_str());
+    if !remove(core, &user, keep, entry, core.now()).await? {
         return Err(AppError::invalid(
             "Deze gebruiker heeft geen authenticator app gekoppeld.",
         ));
     }
-    audit::record(
-        &core.db,
-        AuditEntry {
-            office_id: Some(beheerder.user.office_id),
-            actor_user_id: Some(beheerder.user.id),
-            action: "authenticator.reset",
-            subject: Some(&user.login_name),
-            ..Default::default()
-        },
-        core.now(),
+    factors::announce(
+        core,
+        &user,
+        user.mobile.as_deref(),
+        "de authenticator app gereset door je administratiekantoor",
     )
-    .await?;
+    .await;
     Ok(())
 }
 

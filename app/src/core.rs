@@ -53,6 +53,20 @@ impl Core {
     }
 }
 
+/// The address a request came from, as the server worked it out (the
+/// socket's, or `X-Forwarded-For`'s behind a trusted proxy). The server
+/// puts it in every request's extensions; rules keyed on the address
+/// (the password throttle) read it with [`client_ip`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// The calling request's address; `None` outside a request.
+pub fn client_ip() -> Option<std::net::IpAddr> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
+        .map(|ip| ip.0)
+}
+
 /// The server's `Core`, as provided to every request.
 pub fn core() -> Result<Core, AppError> {
     use_context::<Core>().ok_or_else(|| internal("Core was not provided as context"))

@@ -27,6 +27,13 @@ pub enum AppError {
     /// says what to do instead.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many logins at once: answered at once instead of queued.
+    #[error("Het is op dit moment te druk in het portaal. Probeer het over een minuut opnieuw.")]
+    Busy,
+    /// A change to how the account logs in needs a fresh proof of who is
+    /// asking: the password and the current second factor.
+    #[error("Bevestig eerst dat jij het bent: vul je wachtwoord in en een code van je huidige tweede factor.")]
+    StepUpRequired,
     /// Something failed on the server. The reference lets support find the
     /// log line; the cause itself stays on the server.
     #[error("Er ging iets mis aan onze kant (referentie {0}). Probeer het opnieuw.")]
@@ -49,6 +56,8 @@ impl AppError {
             AppError::Invalid(_) => "TS-INVOER",
             AppError::TooMany(_) => "TS-LIMIET",
             AppError::Unavailable(_) => "TS-SMS",
+            AppError::Busy => "TS-DRUK",
+            AppError::StepUpRequired => "TS-BEVESTIG",
             AppError::Internal(_) => "TS-INTERN",
             AppError::Transport(_) => "TS-VERBINDING",
         }
@@ -61,7 +70,8 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::Invalid(_) => 422,
             AppError::TooMany(_) => 429,
-            AppError::Unavailable(_) => 503,
+            AppError::Unavailable(_) | AppError::Busy => 503,
+            AppError::StepUpRequired => 403,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 400,
         }

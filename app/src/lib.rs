@@ -15,11 +15,17 @@ pub mod core;
 #[cfg(feature = "ssr")]
 pub mod domain;
 #[cfg(feature = "ssr")]
+pub mod factors;
+#[cfg(feature = "ssr")]
+pub mod password_step;
+#[cfg(feature = "ssr")]
 pub mod second_factor;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod sms;
+#[cfg(feature = "ssr")]
+pub mod step_up;
 #[cfg(feature = "ssr")]
 pub mod storage;
 

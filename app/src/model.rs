@@ -249,6 +249,29 @@ pub fn mask_phone(number: &str) -> String {
     format!("{}{}", "*".repeat(hidden), tail)
 }
 
+/// Whether this session may change how the account logs in now, and
+/// what proves the user when it may not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepUpStatus {
+    /// Seconds the last step-up still holds (0: a step-up is needed).
+    pub seconds_left: i64,
+    /// A bound app's code proves the user.
+    pub app: bool,
+    /// An SMS code to this (masked, stored) number proves the user.
+    pub sms_to: Option<String>,
+    /// Seconds the newest step-up SMS code stays valid.
+    pub sms_valid_for: i64,
+    /// Seconds before another SMS may be sent.
+    pub resend_in: i64,
+}
+
+impl StepUpStatus {
+    /// Without app or number, the password alone proves the user.
+    pub fn needs_code(&self) -> bool {
+        self.app || self.sms_to.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

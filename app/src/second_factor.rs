@@ -1,29 +1,24 @@
-//! The second step of a login by SMS code: who must take it, sending a
-//! code within the limits, and checking a typed code exactly once. Server
-//! functions call these; the rules themselves are in `domain`.
+//! The second step of a login: who must take it, and checking the typed
+//! app or SMS code exactly once. The factors themselves are in `factors`;
+//! the rules in `domain`.
 
 use crate::{
-    authenticator,
     core::Core,
     domain::{
         clock::UnixTime,
-        codes::{self, MAX_ATTEMPTS_PER_CODE},
-        lockout::minutes_text,
+        codes,
         phone::MobileNumber,
         policy::{self, PolicySubject},
-        sms_quota::{self, Refusal},
-        totp,
+        sms_quota, totp,
     },
     error::AppError,
+    factors::{self, CodeContext, SmsCheck},
     model::{mask_phone, CodeStatus, LoginOutcome, TwoFactorState, UserKind},
     session::{self, PendingLogin},
-    sms::{login_code_text, SmsMessage},
     storage::{
         audit::{self, AuditEntry},
-        authenticators, clients,
-        codes::{self as stored_codes, NewCode},
+        authenticators, clients, codes as stored_codes,
         sessions::{self, Stage},
-        throttle,
         users::{self, UserRecord},
         StorageResult,
     },
@@ -66,16 +61,23 @@ fn must_give_second_factor(subject: &PolicySubject, app_bound: bool) -> bool {
     policy::applies(subject) || app_bound
 }
 
+/// A number a beheerder set is confirmed by its owner at the next login:
+/// that login asks for a code sent to it, whatever the policy says.
+fn number_to_confirm(user: &UserRecord) -> bool {
+    user.mobile.is_some() && !user.mobile_confirmed
+}
+
 /// After a right password: log in, or start the second step.
 pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutcome, AppError> {
     let subject = policy_subject(core, user).await?;
     let app_bound = authenticators::bound(&core.db, user.id).await?.is_some();
-    if !must_give_second_factor(&subject, app_bound) {
+    if !must_give_second_factor(&subject, app_bound) && !number_to_confirm(user) {
         session::start(core, user, Stage::Active).await?;
         return Ok(LoginOutcome::LoggedIn);
     }
     let session_hash = session::start(core, user, Stage::SecondFactor).await?;
-    if app_bound {
+    let context = CodeContext::Login(&session_hash);
+    if app_bound && !number_to_confirm(user) {
         // The app's code is asked for; an SMS only when the user asks.
         return Ok(LoginOutcome::NeedsCode);
     }
@@ -83,10 +85,10 @@ pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutco
         Some(mobile) => {
             // A failed send is reported on the code page, which offers
             // 'Nieuwe code sturen'; the login itself goes on.
-            if let Err(err) = send_code(
+            if let Err(err) = factors::send_code(
                 core,
                 user,
-                &session_hash,
+                context,
                 &MobileNumber::from_stored(mobile.clone()),
             )
             .await
@@ -99,104 +101,12 @@ pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutco
     }
 }
 
-/// Sends a fresh code for this pending login, within the limits.
-pub async fn send_code(
-    core: &Core,
-    user: &UserRecord,
-    session_hash: &str,
-    to: &MobileNumber,
-) -> Result<(), AppError> {
-    let now = core.now();
-    if let Some(wait) = throttle::get(&core.db, user.id).await?.locked_for(now) {
-        return Err(locked_error(wait));
-    }
-    let code = codes::generate();
-    let code_hash = codes::hash(&code);
-    let reserved = stored_codes::reserve(
-        &core.db,
-        &NewCode {
-            user_id: user.id,
-            office_id: user.office_id,
-            session_hash,
-            phone: to.as_str(),
-            code_hash: &code_hash,
-        },
-        core.sms.office_daily_cap,
-        now,
-    )
-    .await?;
-    let code_id = reserved.map_err(refusal_error)?;
-
-    let branch = branch_for_sms(core, user).await?;
-    let message = SmsMessage {
-        to: to.as_str().to_string(),
-        text: login_code_text(&branch, &code),
-    };
-    let outcome = match tokio::time::timeout(core.sms.timeout, core.sms.sender.send(&message)).await
-    {
-        Ok(result) => result,
-        Err(_) => Err(crate::sms::SmsError::Timeout),
-    };
-    let entry = |action| AuditEntry {
-        new_value: Some(message.to.as_str()),
-        ..AuditEntry::own(user, action)
-    };
-    match outcome {
-        Ok(()) => {
-            audit::record(&core.db, entry("sms.sent"), now).await?;
-            Ok(())
-        }
-        Err(err) => {
-            tracing::warn!(user = %user.login_name, sender = %core.sms.sender.describe(), "SMS not sent: {err}");
-            stored_codes::mark_send_failed(&core.db, code_id).await?;
-            audit::record(&core.db, entry("sms.failed"), now).await?;
-            Err(AppError::Unavailable(
-                "De SMS met je beveiligingscode kon niet worden verstuurd. Probeer het zo opnieuw met 'Nieuwe code sturen'. \
-                 Lukt het niet, neem dan contact op met je administratiekantoor."
-                    .into(),
-            ))
-        }
-    }
-}
-
-/// Client users: the branch of the active client; office users: their own.
-async fn branch_for_sms(core: &Core, user: &UserRecord) -> StorageResult<String> {
-    let branch = match user.kind {
-        UserKind::Office => user.branch.clone(),
-        UserKind::Client => match clients::clients_of_user(&core.db, user.id).await?.first() {
-            Some(client) => clients::branch_name(&core.db, client.id).await?,
-            None => None,
-        },
-    };
-    Ok(branch.unwrap_or_else(|| user.office_name.clone()))
-}
-
-pub(crate) fn locked_error(wait: i64) -> AppError {
-    AppError::TooMany(format!(
-        "Er is te vaak een onjuiste code ingevuld. Je kunt het {} opnieuw proberen.",
-        minutes_text(wait)
-    ))
-}
-
-fn refusal_error(refusal: Refusal) -> AppError {
-    AppError::TooMany(match refusal {
-        Refusal::TooSoon(wait) => format!("Je kunt over {wait} seconden een nieuwe code laten sturen."),
-        Refusal::AccountHourly(wait) => format!(
-            "Er zijn het afgelopen uur al 5 codes verstuurd. Je kunt {} een nieuwe code laten sturen.",
-            minutes_text(wait)
-        ),
-        Refusal::OfficeDaily => "Het maximale aantal SMS-berichten voor vandaag is bereikt. \
-                                  Neem contact op met je administratiekantoor."
-            .into(),
-    })
-}
-
 /// What the code page shows.
 pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, AppError> {
     let now = core.now();
-    let latest = stored_codes::latest_for_session(&core.db, &pending.session.id_hash).await?;
-    let last_sent = stored_codes::last_sent_at(&core.db, &pending.session.id_hash).await?;
-    let throttle = throttle::get(&core.db, pending.user.id).await?;
+    let context = CodeContext::Login(&pending.session.id_hash).key();
+    let latest = stored_codes::latest_for_session(&core.db, &context).await?;
+    let last_sent = stored_codes::last_sent_at(&core.db, &context).await?;
     let valid_for = latest
         .as_ref()
         .filter(|c| c.state.check(now).is_ok())
@@ -216,8 +126,8 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
         masked_phone: phone.as_deref().map(mask_phone),
         valid_for,
         resend_in: sms_quota::resend_in(last_sent, now),
-        locked_for: throttle.locked_for(now),
-        send_failed: stored_codes::newest_send_failed(&core.db, &pending.session.id_hash).await?,
+        locked_for: factors::locked_for(core, pending.user.id, now).await?,
+        send_failed: stored_codes::newest_send_failed(&core.db, &context).await?,
     })
 }
 
@@ -229,22 +139,33 @@ pub async fn resend(core: &Core, pending: &PendingLogin) -> Result<(), AppError>
         .clone()
         .or_else(|| pending.user.mobile.clone())
         .ok_or_else(|| AppError::invalid("Vul eerst je mobiele nummer in."))?;
-    send_code(
+    factors::send_code(
         core,
         &pending.user,
-        &pending.session.id_hash,
+        CodeContext::Login(&pending.session.id_hash),
         &MobileNumber::from_stored(to),
     )
     .await
 }
 
-/// 'Mobiel nummer' at login: remember the number on the waiting login and
-/// send a code to it. It becomes the user's number only with that code.
+/// 'Mobiel nummer' at login, for a user with no factor at all yet:
+/// remember the number on the waiting login and send a code to it. It
+/// becomes the user's number only with that code. A user with a bound app
+/// or a stored number never gets here: typing a number must not be a way
+/// around the factor they have.
 pub async fn use_new_mobile(
     core: &Core,
     pending: &PendingLogin,
     typed: &str,
 ) -> Result<(), AppError> {
+    if authenticators::bound(&core.db, pending.user.id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            "Je account is gekoppeld aan een authenticator app. Vul de code uit de app in.",
+        ));
+    }
     if pending.user.mobile.is_some() {
         return Err(AppError::invalid(
             "Er is al een mobiel nummer bekend voor je account.",
@@ -252,121 +173,90 @@ pub async fn use_new_mobile(
     }
     let number = MobileNumber::parse(typed).map_err(AppError::Invalid)?;
     sessions::set_pending_mobile(&core.db, &pending.session.id_hash, number.as_str()).await?;
-    send_code(core, &pending.user, &pending.session.id_hash, &number).await
-}
-
-/// The outcome of checking a typed SMS code against the newest code of a
-/// login or binding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SmsCheck {
-    /// Right, and now used up; the number it went to.
-    Accepted(String),
-    Wrong,
-    Unusable(&'static str),
-    NoneSent,
-}
-
-/// Checks `code` against the newest SMS code of `context` and uses it up
-/// when right: exactly once, whatever runs in parallel.
-pub async fn use_sms_code(
-    core: &Core,
-    context: &str,
-    code: &str,
-    now: UnixTime,
-) -> StorageResult<SmsCheck> {
-    let Some(record) = stored_codes::latest_for_session(&core.db, context).await? else {
-        return Ok(SmsCheck::NoneSent);
-    };
-    if let Err(unusable) = record.state.check(now) {
-        return Ok(SmsCheck::Unusable(unusable.message()));
-    }
-    if !codes::matches(&record.code_hash, code) {
-        stored_codes::count_wrong_try(&core.db, record.id).await?;
-        return Ok(SmsCheck::Wrong);
-    }
-    if !stored_codes::consume(&core.db, record.id, MAX_ATTEMPTS_PER_CODE, now).await? {
-        return Ok(SmsCheck::Unusable(codes::Unusable::Used.message()));
-    }
-    Ok(SmsCheck::Accepted(record.phone))
-}
-
-/// Counts one failed code toward the account's lockout, and audits it.
-/// Returns the lockout error once the failure locks the account.
-pub async fn count_failure(
-    core: &Core,
-    user: &UserRecord,
-    now: UnixTime,
-) -> Result<Option<AppError>, AppError> {
-    let after = throttle::update(&core.db, user.id, |t| t.after_failure(now)).await?;
-    audit::record(&core.db, AuditEntry::own(user, "code.failed"), now).await?;
-    Ok(after.locked_for(now).map(locked_error))
-}
-
-pub async fn reset_failures(core: &Core, user: &UserRecord) -> StorageResult<()> {
-    throttle::update(&core.db, user.id, |t| t.after_success()).await?;
-    Ok(())
+    factors::send_code(
+        core,
+        &pending.user,
+        CodeContext::Login(&pending.session.id_hash),
+        &number,
+    )
+    .await
 }
 
 /// Checks a typed code: the app's, when one is bound, or the newest SMS
-/// code of this login. Only a right, unused code turns the login into a
-/// logged-in session, under a new session id.
+/// code of this login. The try is counted before the code is judged. Only
+/// a right, unused code turns the login into a logged-in session, under a
+/// new session id, and of parallel right answers only one.
 pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<(), AppError> {
     let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
     let now = core.now();
     let user = &pending.user;
-    if let Some(wait) = throttle::get(&core.db, user.id).await?.locked_for(now) {
-        return Err(locked_error(wait));
-    }
-    let app = authenticator::check_app_code(core, user, &code, now).await?;
-    if app == Some(true) {
-        return finish_login(core, pending, "app", now).await;
-    }
-    let app_bound = app.is_some();
-    match use_sms_code(core, &pending.session.id_hash, &code, now).await? {
-        SmsCheck::Accepted(phone) => {
-            if pending.session.pending_mobile.as_deref() == Some(phone.as_str()) {
-                users::set_mobile(&core.db, user.id, &phone).await?;
-                audit::record(
-                    &core.db,
-                    AuditEntry {
-                        new_value: Some(&phone),
-                        ..AuditEntry::own(user, "user.mobile")
-                    },
-                    now,
-                )
-                .await?;
-            }
-            return finish_login(core, pending, "sms", now).await;
+    let context = CodeContext::Login(&pending.session.id_hash);
+    factors::refuse_if_locked(core, user, now).await?;
+    let app_bound = authenticators::bound(&core.db, user.id).await?.is_some();
+    if !app_bound {
+        // Without an app there is nothing to compare with unless a code
+        // waits; saying so costs no try.
+        if let Err(check) = factors::usable_code_waits(core, context, now).await? {
+            return Err(match check {
+                SmsCheck::Unusable(message) => AppError::invalid(message),
+                _ => AppError::invalid("Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'."),
+            });
         }
-        // Without an app there was nothing to compare the code with.
-        SmsCheck::Unusable(message) if !app_bound => return Err(AppError::invalid(message)),
-        SmsCheck::NoneSent if !app_bound => {
-            return Err(AppError::invalid(
-                "Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.",
-            ))
-        }
-        _ => {}
     }
-    if let Some(locked) = count_failure(core, user, now).await? {
-        return Err(locked);
+    let attempt = factors::reserve_try(core, user, now).await?;
+    if factors::check_app_code(core, user, &code, now).await? == Some(true) {
+        attempt.right(core, now).await?;
+        return finish_login(core, pending, "app", None, now).await;
     }
-    Err(AppError::invalid(if app_bound {
+    if let SmsCheck::Accepted(phone) = factors::use_sms_code(core, context, &code, now).await? {
+        attempt.right(core, now).await?;
+        return finish_login(core, pending, "sms", Some(phone), now).await;
+    }
+    let wrong = AppError::invalid(if app_bound {
         "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."
     } else {
         "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw."
-    }))
+    });
+    Err(attempt.wrong(core, user, wrong, now).await)
 }
 
 async fn finish_login(
     core: &Core,
     pending: &PendingLogin,
     factor: &str,
+    sms_to: Option<String>,
     now: UnixTime,
 ) -> Result<(), AppError> {
     let user = &pending.user;
-    reset_failures(core, user).await?;
-    sessions::delete(&core.db, &pending.session.id_hash).await?;
-    session::start(core, user, Stage::Active).await?;
+    if !session::promote(core, pending).await? {
+        // Another request with a right answer took this login first.
+        return Err(AppError::NotLoggedIn);
+    }
+    if let Some(phone) = sms_to {
+        if pending.session.pending_mobile.as_deref() == Some(phone.as_str()) {
+            users::set_mobile_on(core.db.writer(), user.id, &phone).await?;
+            audit::record(
+                &core.db,
+                AuditEntry {
+                    new_value: Some(&phone),
+                    ..AuditEntry::own(user, "user.mobile")
+                },
+                now,
+            )
+            .await?;
+        } else if !user.mobile_confirmed && user.mobile.as_deref() == Some(phone.as_str()) {
+            users::confirm_mobile(&core.db, user.id, &phone).await?;
+            audit::record(
+                &core.db,
+                AuditEntry {
+                    new_value: Some(&phone),
+                    ..AuditEntry::own(user, "user.mobile_confirmed")
+                },
+                now,
+            )
+            .await?;
+        }
+    }
     audit::record(
         &core.db,
         AuditEntry {

@@ -21,6 +21,18 @@ use crate::{
 };
 
 pub const COOKIE_NAME: &str = "tweestap_sessie";
+/// Under https the cookie carries the `__Host-` prefix: the browser then
+/// accepts it only when Secure, for this host alone, on path `/`, so no
+/// sibling subdomain can plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-tweestap_sessie";
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// The logged-in user behind a request.
 #[derive(Debug, Clone)]
@@ -28,22 +40,26 @@ pub struct AuthUser {
     pub session_hash: String,
     pub user: UserRecord,
     pub active_client_id: Option<i64>,
+    /// When this session last proved its user again (`step_up`).
+    pub stepped_up_at: Option<i64>,
 }
 
-pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+pub fn token_from_headers(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let name = cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE_NAME)
+        .find(|c| c.name() == name)
         .map(|c| c.value().to_string())
         .filter(|v| looks_like_token(v))
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    let mut cookie = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax");
+    let name = cookie_name(secure);
+    let mut cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax");
     if secure {
         cookie.push_str("; Secure");
     }
@@ -60,7 +76,7 @@ pub async fn lookup(
     core: &Core,
     headers: &HeaderMap,
 ) -> StorageResult<Option<(SessionRecord, UserRecord)>> {
-    let Some(token) = token_from_headers(headers) else {
+    let Some(token) = token_from_headers(headers, core.sessions.secure_cookie) else {
         return Ok(None);
     };
     let hash = token_hash(&token);
@@ -97,6 +113,7 @@ pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Opt
             session_hash: session.id_hash,
             user,
             active_client_id: session.active_client_id,
+            stepped_up_at: session.stepped_up_at,
         })
     }))
 }
@@ -148,39 +165,89 @@ pub async fn require_pending() -> Result<PendingLogin, AppError> {
 /// browser already had is ended first, so an id planted before login is
 /// never the one that becomes logged in. Returns the new session's key.
 pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<String, AppError> {
-    if let Some(old) = token_from_headers(&request_headers()) {
+    if let Some(old) = token_from_headers(&request_headers(), core.sessions.secure_cookie) {
         sessions::delete(&core.db, &token_hash(&old)).await?;
     }
-    let active_client_id = match user.kind {
+    let active_client_id = first_client(core, user).await?;
+    let (token, record) = new_record(core, user, stage, active_client_id, None);
+    sessions::insert(&core.db, &record).await?;
+    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
+    Ok(record.id_hash)
+}
+
+/// The right second factor: the pending login ends and a logged-in
+/// session starts under a new id, in one step that only one request can
+/// take. `false` when another request promoted (or ended) it first.
+pub async fn promote(core: &Core, pending: &PendingLogin) -> Result<bool, AppError> {
+    let user = &pending.user;
+    let active_client_id = first_client(core, user).await?;
+    let (token, record) = new_record(core, user, Stage::Active, active_client_id, None);
+    if !sessions::replace(
+        &core.db,
+        &pending.session.id_hash,
+        Stage::SecondFactor,
+        &record,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
+    Ok(true)
+}
+
+/// A step-up: the session goes on under a new id, marked as proven now.
+pub async fn renew_stepped_up(core: &Core, auth: &AuthUser) -> Result<bool, AppError> {
+    let now = core.now();
+    let (token, record) = new_record(
+        core,
+        &auth.user,
+        Stage::Active,
+        auth.active_client_id,
+        Some(now),
+    );
+    if !sessions::replace(&core.db, &auth.session_hash, Stage::Active, &record).await? {
+        return Ok(false);
+    }
+    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
+    Ok(true)
+}
+
+async fn first_client(core: &Core, user: &UserRecord) -> StorageResult<Option<i64>> {
+    Ok(match user.kind {
         UserKind::Client => clients::clients_of_user(&core.db, user.id)
             .await?
             .first()
             .map(|c| c.id),
         UserKind::Office => None,
-    };
+    })
+}
+
+fn new_record(
+    core: &Core,
+    user: &UserRecord,
+    stage: Stage,
+    active_client_id: Option<i64>,
+    stepped_up_at: Option<i64>,
+) -> (String, SessionRecord) {
     let token = new_session_token();
-    let id_hash = token_hash(&token);
     let now = core.now();
-    sessions::insert(
-        &core.db,
-        &SessionRecord {
-            id_hash: id_hash.clone(),
-            user_id: user.id,
-            stage,
-            active_client_id,
-            pending_mobile: None,
-            created_at: now,
-            last_seen_at: now,
-        },
-    )
-    .await?;
-    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
-    Ok(id_hash)
+    let record = SessionRecord {
+        id_hash: token_hash(&token),
+        user_id: user.id,
+        stage,
+        active_client_id,
+        pending_mobile: None,
+        created_at: now,
+        last_seen_at: now,
+        stepped_up_at,
+    };
+    (token, record)
 }
 
 /// Ends the request's session, if any, and clears the cookie.
 pub async fn end(core: &Core) -> Result<(), AppError> {
-    if let Some(token) = token_from_headers(&request_headers()) {
+    if let Some(token) = token_from_headers(&request_headers(), core.sessions.secure_cookie) {
         sessions::delete(&core.db, &token_hash(&token)).await?;
     }
     set_cookie(&expired_cookie(core.sessions.secure_cookie))
@@ -206,20 +273,32 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_str(&format!("andere=1; {COOKIE_NAME}={token}")).unwrap(),
         );
-        assert_eq!(token_from_headers(&headers), Some(token));
+        assert_eq!(token_from_headers(&headers, false), Some(token.clone()));
+        // Under https only the __Host- cookie counts.
+        assert_eq!(token_from_headers(&headers, true), None);
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("{SECURE_COOKIE_NAME}={token}")).unwrap(),
+        );
+        assert_eq!(token_from_headers(&headers, true), Some(token));
 
         headers.insert(
             header::COOKIE,
             HeaderValue::from_static("tweestap_sessie=' OR 1=1 --"),
         );
-        assert_eq!(token_from_headers(&headers), None);
+        assert_eq!(token_from_headers(&headers, false), None);
     }
 
     #[test]
     fn cookie_flags() {
         let c = session_cookie("abc", false);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
-        assert!(session_cookie("abc", true).ends_with("; Secure"));
+        let secure = session_cookie("abc", true);
+        assert!(
+            secure.starts_with("__Host-tweestap_sessie=abc; Path=/;")
+                && secure.ends_with("; Secure")
+        );
+        assert!(!secure.contains("Domain"));
         assert!(expired_cookie(false).contains("Max-Age=0"));
     }
 }

@@ -35,3 +35,12 @@ pub fn login_code_text(branch: &str, code: &str) -> String {
         "Je beveiligingscode voor {branch} is {code}. De code is 5 minuten geldig. Deel deze code met niemand."
     )
 }
+
+/// Told to the number an account had, after a change to how it logs in:
+/// if the change was not theirs, the owner hears of it on the phone they
+/// still hold.
+pub fn change_notice_text(login: &str, change: &str) -> String {
+    format!(
+        "Tweestap: voor je account {login} is zojuist {change}. Was jij dit niet? Neem dan direct contact op met je administratiekantoor."
+    )
+}

@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { codeFromOutbox, hydrated, login, logout, smsCount, submitCode, totp } from './helpers';
+import { codeFromOutbox, hydrated, login, logout, smsCount, stepUp, submitCode, totp } from './helpers';
 
 type Case = { login: string; name: string; branch: string; phone: string; needsNumber: boolean };
 
@@ -23,6 +23,8 @@ for (const user of cases) {
     await page.getByRole('link', { name: 'Authenticator', exact: true }).click();
     await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator$/);
     await hydrated(page);
+    // A change to how the account logs in: first the step-up.
+    await stepUp(page, user.needsNumber ? undefined : user.phone);
     await expect(page.getByRole('img', { name: new RegExp(`QR-code voor ${user.branch}`) })).toBeVisible();
     await expect(page.locator('.qr svg')).toBeVisible();
     await expect(page.getByText('synchroon')).toBeVisible();
@@ -68,13 +70,14 @@ for (const user of cases) {
     await submitCode(page, totp(key, Date.now() + 30_000));
     await expect(page.getByTestId('gebruikersnaam')).toHaveText(user.name);
 
-    // Unbind with an SMS code, leaving the demo office as it was.
+    // Unbind, leaving the demo office as it was: this new session must step
+    // up first, and the form says which codes prove it.
     await page.getByRole('link', { name: 'Mijn gegevens' }).click();
     await expect(page.getByTestId('app-gekoppeld')).toBeVisible();
-    const sent = smsCount(user.phone);
-    await page.getByRole('button', { name: 'Stuur mij een SMS-code' }).click();
-    const unbindCode = await codeFromOutbox(user.phone, sent);
-    await page.getByLabel('Code uit de app of SMS-code').fill(unbindCode);
+    await page.getByRole('button', { name: 'Authenticator ontkoppelen' }).click();
+    await expect(page.getByLabel('Code uit de app of SMS-code')).toBeVisible();
+    await stepUp(page, user.phone);
+    await expect(page.getByText('Bevestigd.')).toBeVisible();
     await page.getByRole('button', { name: 'Authenticator ontkoppelen' }).click();
     await expect(page.getByRole('link', { name: 'Authenticator instellen' })).toBeVisible();
   });

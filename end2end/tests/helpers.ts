@@ -102,3 +102,21 @@ export function totp(base32Key: string, timeMs = Date.now()): string {
     (((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) | mac[offset + 3]) % 1_000_000;
   return number.toString().padStart(6, '0');
 }
+
+/**
+ * 'Bevestig dat jij het bent': the password, and an SMS code sent to the
+ * stored `phone` (none: the user has no factor yet, the password alone).
+ */
+export async function stepUp(page: Page, phone?: string) {
+  await expect(page.getByRole('heading', { name: 'Bevestig dat jij het bent' })).toBeVisible();
+  if (phone) {
+    const before = smsCount(phone);
+    await page.getByRole('button', { name: 'Stuur mij een SMS-code' }).click();
+    await page.locator('#stepup_code').fill(await codeFromOutbox(phone, before));
+  } else {
+    await expect(page.locator('#stepup_code')).toHaveCount(0);
+  }
+  await page.getByLabel('Wachtwoord').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Bevestigen' }).click();
+  await expect(page.getByRole('heading', { name: 'Bevestig dat jij het bent' })).toHaveCount(0);
+}

@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Page, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { codeFromOutbox, hydrated, login, logout, smsCount, submitCode, totp } from './helpers';
+import { codeFromOutbox, hydrated, login, logout, smsCount, stepUp, submitCode, totp } from './helpers';
 
 const ARTIFACTS = 'artifacts/wizard';
 
@@ -41,6 +41,10 @@ for (const user of cases) {
     await page.getByRole('link', { name: 'Authenticator app koppelen' }).click();
     await expect(page).toHaveURL(/\/help\/authenticator$/);
     await hydrated(page);
+    // The wizard starts with the step-up; its form passes the same checks.
+    await expect(page.getByRole('heading', { name: 'Bevestig dat jij het bent' })).toBeVisible();
+    await checkStep(page, user.login, 0);
+    await stepUp(page, user.needsNumber ? undefined : user.phone);
     await expect(page.locator('#stap-kop')).toContainText('Stap 1 van 5');
     await expect(page.getByRole('link', { name: 'Uitleg twee-factor-inlog' })).toBeHidden();
     await expect(page.getByText('Google Authenticator')).toBeVisible();
@@ -100,9 +104,11 @@ for (const user of cases) {
     await submitCode(page, totp(key, Date.now() + 30_000));
     await expect(page.getByTestId('gebruikersnaam')).toHaveText(user.name);
 
-    // Coming back, the wizard says an app is bound and offers a new phone.
+    // Coming back in a new session, the wizard first asks for the step-up,
+    // which the bound app's code (or an SMS code) now gives.
     await page.goto('/help/authenticator');
     await hydrated(page);
-    await expect(page.getByText('Er is al een authenticator app gekoppeld')).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Bevestig dat jij het bent' })).toBeVisible();
+    await expect(page.getByLabel('Code uit de app of SMS-code')).toBeVisible();
   });
 }

@@ -3,6 +3,8 @@
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+use anyhow::{bail, Context};
+
 use app::{
     core::{Core, SessionSettings, SmsSettings},
     domain::{
@@ -13,14 +15,29 @@ use app::{
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use leptos::config::LeptosOptions;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
+    client_ip::TrustedProxies,
+    same_origin::Origin,
     sms::{
         outbox::Outbox,
         twilio::{Twilio, TwilioConfig},
+        NoSms,
     },
-    state::AppState,
+    state::{AppState, HttpSettings},
 };
+
+/// Environment variables read for secrets. They are never flags: a flag's
+/// value is visible to every user of the machine (`ps`) and lands in shell
+/// histories.
+pub const TWILIO_AUTH_TOKEN_ENV: &str = "TWILIO_AUTH_TOKEN";
+pub const KEYS_ENV: &str = "TWEESTAP_KEYS";
+
+const SECRETS_HELP: &str = "\
+Secrets are read from the environment (or a file), never from flags:
+  TWILIO_AUTH_TOKEN   Twilio's auth token (or --twilio-auth-token-file)
+  TWEESTAP_KEYS       the key file's content, given directly (wins over --key-file)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SmsChoice {
@@ -34,7 +51,8 @@ pub enum SmsChoice {
 #[command(
     name = "server",
     version,
-    about = "Tweestap: het klantportaal met twee-factor-inlog"
+    about = "Tweestap: het klantportaal met twee-factor-inlog",
+    after_help = SECRETS_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -106,9 +124,25 @@ pub struct Config {
     /// How many password hashes may run at once (19 MiB each); default: the number of cores.
     #[arg(long, env = "TWEESTAP_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
-    /// Where SMS codes go: the development outbox or Twilio.
-    #[arg(long, env = "TWEESTAP_SMS", value_enum, default_value = "outbox")]
-    pub sms: SmsChoice,
+    /// How many more password checks may wait for a free hasher; beyond
+    /// that a login is answered 'te druk' (503) at once.
+    #[arg(long, env = "TWEESTAP_HASH_QUEUE", default_value_t = 64)]
+    pub hash_queue: usize,
+    /// Proxies whose X-Forwarded-For is believed: comma-separated addresses
+    /// or CIDR ranges (e.g. 10.0.0.0/8,::1). Default: none, the socket's
+    /// peer is the client.
+    #[arg(
+        long,
+        env = "TWEESTAP_TRUSTED_PROXIES",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub trusted_proxies: TrustedProxies,
+    /// Where SMS codes go; required. `twilio` sends them; `outbox` is for
+    /// development only (nothing is sent, codes are shown at /dev/sms) and
+    /// is refused with an https public URL or a non-loopback listen address.
+    #[arg(long, env = "TWEESTAP_SMS", value_enum)]
+    pub sms: Option<SmsChoice>,
     /// The development outbox: one JSON line per SMS (`time`, `to`, `text`).
     #[arg(
         long,
@@ -130,13 +164,12 @@ pub struct Config {
     pub twilio_api_base: String,
     #[arg(long, env = "TWILIO_ACCOUNT_SID", default_value = "")]
     pub twilio_account_sid: String,
-    #[arg(
-        long,
-        env = "TWILIO_AUTH_TOKEN",
-        default_value = "",
-        hide_env_values = true
-    )]
-    pub twilio_auth_token: String,
+    /// Twilio's auth token: from the environment only (TWILIO_AUTH_TOKEN).
+    #[arg(skip = secret_from_env(TWILIO_AUTH_TOKEN_ENV))]
+    pub twilio_auth_token: Option<SecretString>,
+    /// A file holding Twilio's auth token (first line), instead of TWILIO_AUTH_TOKEN.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN_FILE")]
+    pub twilio_auth_token_file: Option<PathBuf>,
     /// Sender: an E.164 number or an alphanumeric sender id such as "Tweestap".
     #[arg(long, env = "TWILIO_FROM", default_value = "Tweestap")]
     pub twilio_from: String,
@@ -148,9 +181,10 @@ pub struct Config {
         default_value = "data/keys/secrets.keys"
     )]
     pub key_file: PathBuf,
-    /// The same as the key file's content, given directly (wins over the file).
-    #[arg(long, env = "TWEESTAP_KEYS", hide_env_values = true)]
-    pub keys: Option<String>,
+    /// The key file's content, given directly (wins over the file): from
+    /// the environment only (TWEESTAP_KEYS).
+    #[arg(skip = secret_from_env(KEYS_ENV))]
+    pub keys: Option<SecretString>,
     /// Folder with the built site (pkg/ with wasm, js, css); cargo-leptos sets it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -188,7 +222,7 @@ impl Config {
     /// One line for the log at start, without secrets.
     pub fn summary(&self) -> String {
         format!(
-            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h public_url={} hash_concurrency={} site_root={} sms={:?} sms_timeout={}s sms_office_daily_cap={}",
+            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h public_url={} hash_concurrency={} hash_queue={} trusted_proxies=[{}] site_root={} sms={} sms_timeout={}s sms_office_daily_cap={} keys_from={}",
             self.listen,
             redact_url(&self.database_url),
             self.demo_seed,
@@ -196,30 +230,110 @@ impl Config {
             self.session_absolute_hours,
             self.public_url,
             self.hash_concurrency(),
+            self.hash_queue,
+            self.trusted_proxies,
             self.site_root,
-            self.sms,
+            self.sms.map_or("unset", |c| match c {
+                SmsChoice::Outbox => "outbox",
+                SmsChoice::Twilio => "twilio",
+            }),
             self.sms_timeout_seconds,
             self.sms_office_daily_cap,
+            if self.keys.is_some() {
+                KEYS_ENV.to_string()
+            } else {
+                self.key_file.display().to_string()
+            },
         )
+    }
+
+    /// Refuses a configuration that would be unsafe to serve: no SMS choice
+    /// made, or the development outbox (which shows every code at /dev/sms)
+    /// where others can reach it. `state` runs it first.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let public = self.public_origin()?;
+        match self.sms {
+            None => bail!(
+                "choose where SMS codes go: `--sms twilio` (real SMS through Twilio) or \
+                 `--sms outbox` (development only: nothing is sent, codes are shown at /dev/sms); \
+                 or set TWEESTAP_SMS"
+            ),
+            Some(SmsChoice::Outbox) if public.is_https() => bail!(
+                "`--sms outbox` with an https public URL ({}) is refused: the outbox sends no SMS \
+                 and shows every code at /dev/sms, so anyone who can reach the portal could log \
+                 in as anyone with SMS codes. Use `--sms twilio` for a real installation",
+                self.public_url
+            ),
+            Some(SmsChoice::Outbox) if !self.listen.ip().is_loopback() => bail!(
+                "`--sms outbox` while listening on {} is refused: the outbox sends no SMS and \
+                 shows every code at /dev/sms, so it may only listen on a loopback address \
+                 (127.0.0.1, ::1). Use `--sms twilio` for a real installation",
+                self.listen
+            ),
+            Some(SmsChoice::Outbox) => Ok(()),
+            Some(SmsChoice::Twilio) => {
+                if self.twilio_account_sid.is_empty() {
+                    bail!("`--sms twilio` needs TWILIO_ACCOUNT_SID");
+                }
+                self.twilio_token().map(|_| ())
+            }
+        }
+    }
+
+    /// The public URL's origin (scheme, host, port).
+    pub fn public_origin(&self) -> anyhow::Result<Origin> {
+        Origin::parse(&self.public_url).with_context(|| {
+            format!(
+                "--public-url {:?} is not an http:// or https:// address",
+                self.public_url
+            )
+        })
+    }
+
+    /// Twilio's token, from TWILIO_AUTH_TOKEN or the token file (one of the two).
+    fn twilio_token(&self) -> anyhow::Result<SecretString> {
+        match (&self.twilio_auth_token, &self.twilio_auth_token_file) {
+            (Some(_), Some(_)) => bail!(
+                "Twilio's auth token is given twice: set TWILIO_AUTH_TOKEN or \
+                 --twilio-auth-token-file, not both"
+            ),
+            (Some(token), None) => Ok(token.clone()),
+            (None, Some(path)) => {
+                // Held as a secret from the first read, so the copy is
+                // zeroed too when it goes.
+                let text =
+                    SecretString::from(std::fs::read_to_string(path).with_context(|| {
+                        format!("reading the Twilio auth token file {}", path.display())
+                    })?);
+                let token = text
+                    .expose_secret()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim();
+                if token.is_empty() {
+                    bail!("the Twilio auth token file {} is empty", path.display());
+                }
+                Ok(SecretString::from(token))
+            }
+            (None, None) => bail!(
+                "`--sms twilio` needs Twilio's auth token: set TWILIO_AUTH_TOKEN or \
+                 --twilio-auth-token-file"
+            ),
+        }
     }
 
     fn sms_sender(&self, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn SmsSender>> {
         Ok(match self.sms {
-            SmsChoice::Outbox => Arc::new(Outbox::new(self.sms_outbox.clone(), clock)),
-            SmsChoice::Twilio => {
-                if self.twilio_account_sid.is_empty() || self.twilio_auth_token.is_empty() {
-                    anyhow::bail!(
-                        "TWEESTAP_SMS=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
-                    );
-                }
-                Arc::new(Twilio::new(TwilioConfig {
-                    api_base: self.twilio_api_base.clone(),
-                    account_sid: self.twilio_account_sid.clone(),
-                    auth_token: self.twilio_auth_token.clone(),
-                    from: self.twilio_from.clone(),
-                    timeout: self.sms_timeout(),
-                })?)
-            }
+            Some(SmsChoice::Outbox) => Arc::new(Outbox::new(self.sms_outbox.clone(), clock)),
+            Some(SmsChoice::Twilio) => Arc::new(Twilio::new(TwilioConfig {
+                api_base: self.twilio_api_base.clone(),
+                account_sid: self.twilio_account_sid.clone(),
+                auth_token: self.twilio_token()?,
+                from: self.twilio_from.clone(),
+                timeout: self.sms_timeout(),
+            })?),
+            None => Arc::new(NoSms),
         })
     }
 
@@ -227,7 +341,7 @@ impl Config {
     /// created with one fresh key for the embedded default.
     pub fn keyring(&self) -> anyhow::Result<Keyring> {
         if let Some(spec) = &self.keys {
-            return Ok(Keyring::parse(spec)?);
+            return Ok(Keyring::parse(spec.expose_secret())?);
         }
         if !self.key_file.exists() {
             if let Some(dir) = self.key_file.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -245,17 +359,35 @@ impl Config {
         Duration::from_secs(self.sms_timeout_seconds.max(1))
     }
 
-    /// Opens the database and builds the state every request shares.
+    /// Checks the configuration (`validate`), opens the database and
+    /// builds the state every request shares: what serving uses.
     pub async fn state(&self, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+        self.validate()?;
+        self.build_state(clock).await
+    }
+
+    /// The state for an administrative command (`create-office`), which
+    /// sends no SMS and serves nothing, so it needs no SMS choice.
+    pub async fn admin_state(&self, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+        self.build_state(clock).await
+    }
+
+    async fn build_state(&self, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+        let public_origin = self.public_origin()?;
         let db = Db::open(&self.database_url).await?;
-        let passwords = Passwords::new(self.hash_concurrency())?;
+        let passwords = Passwords::new(self.hash_concurrency(), self.hash_queue)?;
         let sender = self.sms_sender(clock.clone())?;
         let keys = self.keyring()?;
         tracing::info!("secret key in use: {}", keys.current_id());
         tracing::info!("SMS: {}", sender.describe());
         Ok(AppState {
             leptos_options: self.leptos_options(),
-            outbox: (self.sms == SmsChoice::Outbox).then(|| self.sms_outbox.clone()),
+            outbox: (self.sms == Some(SmsChoice::Outbox)).then(|| self.sms_outbox.clone()),
+            http: Arc::new(HttpSettings {
+                hsts: public_origin.is_https(),
+                public_origin,
+            }),
+            trusted_proxies: Arc::new(self.trusted_proxies.clone()),
             core: Core {
                 db,
                 passwords,
@@ -270,6 +402,14 @@ impl Config {
             },
         })
     }
+}
+
+/// A secret from the environment; unset or empty is none.
+fn secret_from_env(name: &str) -> Option<SecretString> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .map(SecretString::from)
 }
 
 /// cargo-leptos writes `hash.txt` beside the binary when it hashes file names.
@@ -289,4 +429,155 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(content.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// A configuration from these flags; flags win over whatever
+    /// TWEESTAP_* the environment running the tests has.
+    fn parse(args: &[&str]) -> Config {
+        let mut all = vec!["server"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("parses").config
+    }
+
+    fn error(config: &Config) -> String {
+        format!("{:#}", config.validate().expect_err("refused"))
+    }
+
+    #[test]
+    fn secrets_are_never_flags() {
+        for flag in ["--twilio-auth-token", "--keys"] {
+            let parsed = Cli::try_parse_from(["server", flag, "geheim"]);
+            assert!(parsed.is_err(), "{flag} must not exist");
+        }
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("TWILIO_AUTH_TOKEN"), "{help}");
+        assert!(help.contains("TWEESTAP_KEYS"), "{help}");
+        assert!(help.contains("--twilio-auth-token-file"), "{help}");
+    }
+
+    #[test]
+    fn without_an_sms_choice_the_server_does_not_start() {
+        let mut config = parse(&[]);
+        config.sms = None;
+        let message = error(&config);
+        assert!(
+            message.contains("--sms twilio") && message.contains("--sms outbox"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_outbox_is_refused_where_others_can_reach_it() {
+        let https = parse(&[
+            "--sms",
+            "outbox",
+            "--public-url",
+            "https://portaal.example.nl",
+        ]);
+        assert!(error(&https).contains("https"), "{}", error(&https));
+
+        for listen in ["0.0.0.0:3000", "192.0.2.10:3000", "[::]:3000"] {
+            let open = parse(&[
+                "--sms",
+                "outbox",
+                "--listen",
+                listen,
+                "--public-url",
+                "http://portaal.lan:3000",
+            ]);
+            let message = error(&open);
+            assert!(message.contains("loopback"), "{listen}: {message}");
+        }
+
+        for listen in ["127.0.0.1:3000", "[::1]:0"] {
+            let local = parse(&[
+                "--sms",
+                "outbox",
+                "--listen",
+                listen,
+                "--public-url",
+                "http://localhost:3000",
+            ]);
+            assert!(local.validate().is_ok(), "{listen}");
+        }
+    }
+
+    #[test]
+    fn twilio_takes_its_token_from_the_environment_or_a_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "file-token\n").unwrap();
+        let mut config = parse(&[
+            "--sms",
+            "twilio",
+            "--listen",
+            "0.0.0.0:3000",
+            "--public-url",
+            "https://portaal.example.nl",
+            "--twilio-account-sid",
+            "AC1",
+        ]);
+        config.twilio_auth_token = None;
+        config.twilio_auth_token_file = None;
+        assert!(error(&config).contains("TWILIO_AUTH_TOKEN"));
+
+        config.twilio_auth_token_file = Some(file.clone());
+        assert!(config.validate().is_ok());
+        assert_eq!(config.twilio_token().unwrap().expose_secret(), "file-token");
+
+        config.twilio_auth_token = Some("env-token".into());
+        assert!(error(&config).contains("not both"));
+
+        config.twilio_auth_token_file = None;
+        assert_eq!(config.twilio_token().unwrap().expose_secret(), "env-token");
+
+        std::fs::write(&file, "\n").unwrap();
+        config.twilio_auth_token = None;
+        config.twilio_auth_token_file = Some(file);
+        assert!(error(&config).contains("empty"));
+    }
+
+    #[test]
+    fn debug_output_and_the_summary_never_show_secrets() {
+        let mut config = parse(&["--sms", "twilio", "--twilio-account-sid", "AC1"]);
+        config.twilio_auth_token = Some("twilio-geheim-123".into());
+        config.keys = Some("k1:c2xldXRlbC1nZWhlaW0tNDU2".into());
+        for text in [
+            format!("{config:?}"),
+            format!("{config:#?}"),
+            config.summary(),
+        ] {
+            assert!(!text.contains("twilio-geheim-123"), "{text}");
+            assert!(!text.contains("c2xldXRlbC1nZWhlaW0tNDU2"), "{text}");
+        }
+        let twilio = TwilioConfig {
+            api_base: config.twilio_api_base.clone(),
+            account_sid: "AC1".into(),
+            auth_token: config.twilio_token().unwrap(),
+            from: "Tweestap".into(),
+            timeout: Duration::from_secs(1),
+        };
+        assert!(!format!("{twilio:?}").contains("twilio-geheim-123"));
+    }
+
+    #[test]
+    fn settings_for_proxies_and_the_hash_queue_parse() {
+        let config = parse(&["--trusted-proxies", "10.0.0.0/8, ::1", "--hash-queue", "8"]);
+        assert_eq!(config.hash_queue, 8);
+        assert!(config.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(config.trusted_proxies.contains("::1".parse().unwrap()));
+        assert!(!config
+            .trusted_proxies
+            .contains("192.0.2.1".parse().unwrap()));
+        assert!(Cli::try_parse_from(["server", "--trusted-proxies", "proxy.example"]).is_err());
+        assert!(parse(&["--public-url", "portaal.example.nl"])
+            .public_origin()
+            .is_err());
+    }
 }

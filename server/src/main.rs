@@ -1,6 +1,9 @@
-use std::{io::BufRead, sync::Arc, time::Duration};
+use std::{io::BufRead, net::SocketAddr, sync::Arc, time::Duration};
 
-use app::{domain::clock::SystemClock, storage::sessions};
+use app::{
+    domain::clock::SystemClock,
+    storage::{sessions, throttle},
+};
 use clap::Parser;
 use server::{
     config::{Cli, Command, CreateOffice},
@@ -22,10 +25,16 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Precompress) = cli.command {
         return precompress(&cli.config);
     }
-    let state = cli.config.state(Arc::new(SystemClock)).await?;
+    let clock = Arc::new(SystemClock);
     match cli.command {
-        Some(Command::CreateOffice(args)) => create_office(&state, args).await,
-        _ => serve(cli.config, state).await,
+        Some(Command::CreateOffice(args)) => {
+            create_office(&cli.config.admin_state(clock).await?, args).await
+        }
+        _ => {
+            // `state` refuses an unsafe configuration before anything starts.
+            let state = cli.config.state(clock).await?;
+            serve(cli.config, state).await
+        }
     }
 }
 
@@ -60,14 +69,17 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router::build(state))
+    // The peer address feeds the client address (`client_ip`).
+    let app = router::build(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
 }
 
-/// Expired sessions are refused when read; sweeping them only keeps the
-/// table small. Several instances sweeping the same table is harmless.
+/// Expired sessions are refused when read, and password counters untouched
+/// for a day count for nothing; sweeping them only keeps the tables small.
+/// Several instances sweeping the same tables is harmless.
 fn spawn_session_sweeper(state: &AppState) {
     let core = state.core.clone();
     tokio::spawn(async move {
@@ -84,6 +96,9 @@ fn spawn_session_sweeper(state: &AppState) {
             .await
             {
                 tracing::warn!("session sweep failed: {err}");
+            }
+            if let Err(err) = throttle::forget_idle_login_counters(&core.db, now).await {
+                tracing::warn!("password counter sweep failed: {err}");
             }
         }
     });

@@ -1,26 +1,43 @@
 //! Builds the whole HTTP app in one function, so tests serve exactly what
 //! production serves.
 
+use std::time::Duration;
+
 use app::{shell, App};
 use axum::{
-    http::{header, HeaderValue},
+    http::{header, HeaderValue, StatusCode},
     middleware,
     routing::get,
     Router,
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::{
-    compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
 };
 
-use crate::{dev_sms, guard, state::AppState};
+use crate::{client_ip, dev_sms, guard, same_origin, security_headers, state::AppState};
+
+/// No form of the portal comes near this; a larger body is refused (413)
+/// before anything reads it.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A request still unanswered after this is given up (503), so a slow
+/// client or a stuck dependency cannot hold a connection's work forever.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn build(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let core = state.core.clone();
+    // Every render and server function gets the core and this request's CSP
+    // nonce (the one the Content-Security-Policy header names).
+    let context = move || {
+        provide_context(core.clone());
+        security_headers::provide_leptos_nonce();
+    };
 
     // With hashed file names a bundle never changes under its name, so the
     // browser may keep it for a year; without, it must ask every time.
@@ -45,12 +62,9 @@ pub fn build(state: AppState) -> Router {
 
     let has_outbox = state.outbox.is_some();
     let router = Router::new()
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(core.clone()),
-            move || shell(options.clone()),
-        )
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::pages));
     // Development only: outside the page guard, and absent unless the
     // outbox is the SMS sender.
@@ -61,9 +75,29 @@ pub fn build(state: AppState) -> Router {
     };
     router
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
-        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        // Outermost first: every request, also a refused one, has its
+        // client address and the browser-defence headers.
         .layer(
             ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(
+                    state.trusted_proxies.clone(),
+                    client_ip::middleware,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    state.http.clone(),
+                    security_headers::middleware,
+                ))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    REQUEST_TIMEOUT,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    state.http.clone(),
+                    same_origin::middleware,
+                ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
@@ -76,6 +110,9 @@ pub fn build(state: AppState) -> Router {
                     header::REFERRER_POLICY,
                     HeaderValue::from_static("same-origin"),
                 ))
+                // Innermost: it changes the request body's type, which only
+                // the routes accept, not the middleware above.
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
                 .layer(CompressionLayer::new()),
         )
         .with_state(state)

@@ -1,11 +1,13 @@
 //! The router's state: Leptos' options plus the `Core` that server
-//! functions receive as context.
+//! functions receive as context, and the settings of the HTTP layers.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Arc};
 
 use app::core::Core;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+
+use crate::{client_ip::TrustedProxies, same_origin::Origin};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -14,4 +16,16 @@ pub struct AppState {
     /// The development outbox's file, when that is the SMS sender; only
     /// then does `/dev/sms` exist.
     pub outbox: Option<PathBuf>,
+    pub http: Arc<HttpSettings>,
+    pub trusted_proxies: Arc<TrustedProxies>,
+}
+
+/// What the HTTP layers (not the pages) need from the configuration.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The public URL's origin: a server function call from it is ours even
+    /// when a proxy rewrote `Host`.
+    pub public_origin: Origin,
+    /// HSTS, sent only when the public URL is https.
+    pub hsts: bool,
 }

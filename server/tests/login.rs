@@ -77,13 +77,23 @@ async fn cookie_is_secure_when_served_over_https(engine: Engine) {
         },
     )
     .await;
-    let answer = app.browser().login("bakker", PASSWORD).await;
+    let mut browser = app.browser();
+    let answer = browser.login("bakker", PASSWORD).await;
     assert_eq!(answer.status, 200);
     assert!(
-        answer.set_cookie[0].contains("; Secure"),
+        answer.set_cookie[0].starts_with("__Host-tweestap_sessie=")
+            && answer.set_cookie[0].contains("; Secure")
+            && answer.set_cookie[0].contains("; Path=/")
+            && !answer.set_cookie[0].contains("Domain"),
         "{:?}",
         answer.set_cookie
     );
+    assert_eq!(browser.call("whoami", &[]).await.status, 200);
+    // Under https a cookie without the prefix (planted over http, or by a
+    // sibling subdomain) is no session.
+    let token = browser.cookie.clone().unwrap();
+    browser.cookie = Some(token.replace("__Host-", ""));
+    assert_eq!(browser.call("whoami", &[]).await.status, 401);
 }
 
 async fn logout_ends_the_session(engine: Engine) {

@@ -1,12 +1,14 @@
 //! SMS security codes ('beveiligingscodes'): six digits from the OS CSPRNG,
-//! kept only as a salted SHA-256, valid five minutes, accepted once, and
+//! kept only as an HMAC under a server key (so a copy of the database alone
+//! cannot try the million codes), valid five minutes, accepted once, and
 //! dead after five wrong tries.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{clock::UnixTime, token::random_bytes};
+use super::{clock::UnixTime, secret_box::Keyring, token::random_bytes};
+
+const MAC_PURPOSE: &str = "tweestap:sms-code";
 
 pub const CODE_DIGITS: usize = 6;
 pub const VALID_SECONDS: i64 = 5 * 60;
@@ -25,30 +27,33 @@ pub fn generate() -> String {
     }
 }
 
-/// `salt$hash`, both base64url.
-pub fn hash(code: &str) -> String {
+/// `keyid$salt$mac`, salt and MAC base64url; the key id lets keys rotate.
+pub fn hash(keys: &Keyring, code: &str) -> String {
     let salt = random_bytes::<16>();
-    format!("{}${}", URL_SAFE_NO_PAD.encode(salt), digest(&salt, code))
+    let (key_id, mac) = mac(keys, None, &salt, code).expect("the current key exists");
+    format!("{key_id}${}${mac}", URL_SAFE_NO_PAD.encode(salt))
 }
 
-fn digest(salt: &[u8], code: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(salt);
-    hasher.update(code.as_bytes());
-    URL_SAFE_NO_PAD.encode(hasher.finalize())
+fn mac(keys: &Keyring, key_id: Option<&str>, salt: &[u8], code: &str) -> Option<(String, String)> {
+    let mut data = salt.to_vec();
+    data.extend_from_slice(code.as_bytes());
+    keys.mac(key_id, MAC_PURPOSE, &data)
+        .map(|(id, mac)| (id, URL_SAFE_NO_PAD.encode(mac)))
 }
 
-pub fn matches(stored: &str, code: &str) -> bool {
-    let Some((salt, expected)) = stored.split_once('$') else {
+pub fn matches(keys: &Keyring, stored: &str, code: &str) -> bool {
+    let mut parts = stored.splitn(3, '$');
+    let (Some(key_id), Some(salt), Some(expected)) = (parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
     let Ok(salt) = URL_SAFE_NO_PAD.decode(salt) else {
         return false;
     };
-    digest(&salt, code)
-        .as_bytes()
-        .ct_eq(expected.as_bytes())
-        .into()
+    let Some((_, actual)) = mac(keys, Some(key_id), &salt, code) else {
+        return false;
+    };
+    actual.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
 /// Reads a code as people type or paste it: `123456`, `123 456`, `123-456`.
@@ -122,15 +127,29 @@ mod tests {
         );
     }
 
+    fn keys(spec: &str) -> Keyring {
+        Keyring::parse(spec).unwrap()
+    }
+
     #[test]
-    fn only_the_hash_is_kept_and_it_matches_only_its_code() {
-        let stored = hash("123456");
+    fn only_a_keyed_mac_is_kept_and_it_matches_only_its_code() {
+        let k1 = Keyring::new_entry("k1");
+        let ring = keys(&k1);
+        let stored = hash(&ring, "123456");
         assert!(!stored.contains("123456"));
-        assert!(matches(&stored, "123456"));
-        assert!(!matches(&stored, "123457"));
-        assert_ne!(hash("123456"), stored, "each hash has its own salt");
-        assert!(!matches("rommel", "123456"));
-        assert!(!matches("!!$abc", "123456"));
+        assert!(stored.starts_with("k1$"));
+        assert!(matches(&ring, &stored, "123456"));
+        assert!(!matches(&ring, &stored, "123457"));
+        assert_ne!(hash(&ring, "123456"), stored, "each hash has its own salt");
+        assert!(!matches(&ring, "rommel", "123456"));
+        assert!(!matches(&ring, "k1$!!$abc", "123456"));
+        // Without the server's key the stored value cannot be checked.
+        let other = keys(&Keyring::new_entry("k1"));
+        assert!(!matches(&other, &stored, "123456"));
+        // After a rotation, codes made under the old key still match.
+        let rotated = keys(&format!("{}\n{k1}", Keyring::new_entry("k2")));
+        assert!(matches(&rotated, &stored, "123456"));
+        assert!(hash(&rotated, "123456").starts_with("k2$"));
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod policy;
 pub mod secret_box;
 pub mod session_lifetime;
 pub mod sms_quota;
+pub mod step_up;
 pub mod token;
 pub mod totp;

@@ -36,6 +36,10 @@ pub enum PasswordError {
     Memory(#[from] io::Error),
     #[error("hashing workers stopped")]
     Stopped,
+    /// The queue is full: the login is answered 'te druk' at once instead
+    /// of waiting behind a flood.
+    #[error("hashing queue full")]
+    Busy,
 }
 
 fn hash_error(err: impl std::fmt::Display) -> PasswordError {
@@ -141,7 +145,12 @@ pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
     hash_with(&mut WorkArea::new()?, password)
 }
 
-type Job = Box<dyn FnOnce(&mut WorkArea) + Send>;
+/// A queued hash. `abandoned` tells the worker that nobody waits for the
+/// answer any more (the client left), so the hash is skipped.
+struct Job {
+    run: Box<dyn FnOnce(&mut WorkArea) + Send>,
+    abandoned: Box<dyn Fn() -> bool + Send>,
+}
 
 /// The hashing workers. Cloning shares them; when the last clone is
 /// dropped the workers end.
@@ -155,9 +164,10 @@ pub struct Passwords {
 
 impl Passwords {
     /// `concurrency` workers: how many hashes may run at once (memory:
-    /// 19 MiB each).
-    pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
-        let (jobs, queue) = flume::unbounded::<Job>();
+    /// 19 MiB each); at most `queue_limit` more wait in line, beyond that a
+    /// hash is refused with [`PasswordError::Busy`].
+    pub fn new(concurrency: usize, queue_limit: usize) -> Result<Self, PasswordError> {
+        let (jobs, queue) = flume::bounded::<Job>(queue_limit.max(1));
         for n in 0..concurrency.max(1) {
             let queue = queue.clone();
             thread::Builder::new()
@@ -169,6 +179,12 @@ impl Passwords {
             jobs,
             dummy_hash: dummy.into(),
         })
+    }
+
+    /// True when no more hashes may wait: a login can be refused before
+    /// any other work is done for it.
+    pub fn is_full(&self) -> bool {
+        self.jobs.is_full()
     }
 
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
@@ -195,11 +211,26 @@ impl Passwords {
         job: impl FnOnce(&mut WorkArea) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
         let (answer, answered) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move |work| {
-                let _ = answer.send(job(work));
-            }))
-            .map_err(|_| PasswordError::Stopped)?;
+        let watch = std::sync::Arc::new(std::sync::Mutex::new(Some(answer)));
+        let sender = watch.clone();
+        let job = Job {
+            run: Box::new(move |work| {
+                let answer = sender.lock().ok().and_then(|mut a| a.take());
+                if let Some(answer) = answer {
+                    let _ = answer.send(job(work));
+                }
+            }),
+            abandoned: Box::new(move || {
+                watch
+                    .lock()
+                    .map(|a| a.as_ref().is_none_or(|s| s.is_closed()))
+                    .unwrap_or(true)
+            }),
+        };
+        self.jobs.try_send(job).map_err(|err| match err {
+            flume::TrySendError::Full(_) => PasswordError::Busy,
+            flume::TrySendError::Disconnected(_) => PasswordError::Stopped,
+        })?;
         answered.await.map_err(|_| PasswordError::Stopped)
     }
 }
@@ -220,6 +251,9 @@ fn work(queue: flume::Receiver<Job>) {
             }
             Err(flume::RecvTimeoutError::Disconnected) => return,
         };
+        if (job.abandoned)() {
+            continue;
+        }
         let work = match area.as_mut() {
             Some(work) => work,
             None => match WorkArea::new() {
@@ -231,7 +265,7 @@ fn work(queue: flume::Receiver<Job>) {
                 }
             },
         };
-        job(work);
+        (job.run)(work);
     }
 }
 
@@ -241,7 +275,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
-        let passwords = Passwords::new(2).unwrap();
+        let passwords = Passwords::new(2, 16).unwrap();
         let hash = passwords.hash("Welkom-2fa!".into()).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -259,18 +293,47 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies() {
-        let passwords = Passwords::new(1).unwrap();
+        let passwords = Passwords::new(1, 16).unwrap();
         let dummy_password = "tweestap-dummy-password-for-unknown-users".to_string();
         assert!(!passwords.verify(dummy_password, None).await.unwrap());
     }
 
     #[tokio::test]
     async fn a_broken_stored_hash_is_a_wrong_password_not_a_crash() {
-        let passwords = Passwords::new(1).unwrap();
+        let passwords = Passwords::new(1, 16).unwrap();
         assert!(!passwords
             .verify("x".into(), Some("geen-hash".into()))
             .await
             .unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_left_jobs_are_skipped() {
+        let passwords = Passwords::new(1, 2).unwrap();
+        // One runs, two wait, the next is refused without waiting.
+        let waiting: Vec<_> = (0..3)
+            .map(|_| {
+                let p = passwords.clone();
+                tokio::spawn(async move { p.verify("x".into(), None).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let refused = passwords.verify("x".into(), None).await;
+        assert!(matches!(refused, Err(PasswordError::Busy)), "{refused:?}");
+        // Callers that leave free their place; the worker skips their hash.
+        for w in &waiting {
+            w.abort();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let answer = loop {
+            match passwords.verify("x".into(), None).await {
+                Err(PasswordError::Busy) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(20)).await
+                }
+                other => break other,
+            }
+        };
+        assert!(!answer.unwrap());
     }
 
     #[test]

@@ -75,6 +75,25 @@ impl Keyring {
         &self.current
     }
 
+    /// HMAC-SHA256 under the key `key_id` (the current one when `None`),
+    /// with `purpose` in front so MACs for one use never fit another.
+    /// Returns the key id used; `None` when the key is unknown.
+    pub fn mac(
+        &self,
+        key_id: Option<&str>,
+        purpose: &str,
+        data: &[u8],
+    ) -> Option<(String, [u8; 32])> {
+        use hmac::Mac;
+        let id = key_id.unwrap_or(&self.current);
+        let key = self.keys.get(id)?;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key).ok()?;
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        Some((id.to_string(), mac.finalize().into_bytes().into()))
+    }
+
     /// Returns the key id and `base64(nonce ‖ ciphertext)`.
     pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> (String, String) {
         let key = &self.keys[&self.current];

@@ -6,6 +6,7 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
+use super::step_up::StepUpGate;
 use crate::{
     countdown::{minutes_seconds, remaining, use_ticks, window_left},
     error::AppError,
@@ -58,20 +59,12 @@ pub async fn confirm_binding(sms_code: String, app_code: String) -> Result<(), A
     .await
 }
 
+/// 'Authenticator ontkoppelen' (after a step-up).
 #[server(endpoint = "unbind_authenticator")]
-pub async fn unbind_authenticator(code: String) -> Result<(), AppError> {
+pub async fn unbind_authenticator() -> Result<(), AppError> {
     crate::core::respond(async {
         let auth = crate::session::require_user().await?;
-        crate::authenticator::unbind(&crate::core::core()?, &auth, &code).await
-    })
-    .await
-}
-
-#[server(endpoint = "send_unbind_sms")]
-pub async fn send_unbind_sms() -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::authenticator::send_unbind_code(&crate::core::core()?, &auth).await
+        crate::authenticator::unbind(&crate::core::core()?, &auth).await
     })
     .await
 }
@@ -91,6 +84,18 @@ pub const CONFIRM_PATH: &str = "/mijn-gegevens/authenticator/koppelen";
 
 #[component]
 pub fn AuthenticatorPage() -> impl IntoView {
+    view! {
+        <Title text="Authenticator – Tweestap" />
+        <p><A href="/mijn-gegevens">"← Mijn gegevens"</A></p>
+        <h1>"Authenticator"</h1>
+        <StepUpGate>
+            <Setup />
+        </StepUpGate>
+    }
+}
+
+#[component]
+fn Setup() -> impl IntoView {
     let setup = Resource::new(|| (), |_| begin_binding());
     let next = ServerAction::<SendBindingSms>::new();
     Effect::new(move |_| {
@@ -100,9 +105,6 @@ pub fn AuthenticatorPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Authenticator – Tweestap" />
-        <p><A href="/mijn-gegevens">"← Mijn gegevens"</A></p>
-        <h1>"Authenticator"</h1>
         <Suspense fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
                 match setup.await {
@@ -142,6 +144,18 @@ pub fn SetupView(setup: BindingSetup) -> impl IntoView {
 
 #[component]
 pub fn BindPage() -> impl IntoView {
+    view! {
+        <Title text="Authenticator koppelen – Tweestap" />
+        <p><A href=SETUP_PATH>"← Authenticator"</A></p>
+        <h1>"Authenticator koppelen"</h1>
+        <StepUpGate>
+            <Bind />
+        </StepUpGate>
+    }
+}
+
+#[component]
+fn Bind() -> impl IntoView {
     let confirm = ServerAction::<ConfirmBinding>::new();
     let mobile = ServerAction::<SubmitBindingMobile>::new();
     let resend = ServerAction::<SendBindingSms>::new();
@@ -153,9 +167,6 @@ pub fn BindPage() -> impl IntoView {
     let ticks = use_ticks();
 
     view! {
-        <Title text="Authenticator koppelen – Tweestap" />
-        <p><A href=SETUP_PATH>"← Authenticator"</A></p>
-        <h1>"Authenticator koppelen"</h1>
         <Show when=move || !done() fallback=|| view! {
             <p class="melding bevestiging" role="status" data-testid="gekoppeld">
                 "Je account is gekoppeld aan je authenticator app. "

@@ -231,5 +231,6 @@ fn UserStates(
             </tbody>
         </table>
         <p class="melding fout" role="alert">{move || reset.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+        <super::step_up::StepUpIfAsked asked=super::step_up::asks_step_up(reset) />
     }
 }

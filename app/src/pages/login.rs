@@ -7,74 +7,10 @@ use crate::{error::AppError, model::LoginOutcome};
 
 #[server(endpoint = "login")]
 pub async fn login(login_name: String, password: String) -> Result<LoginOutcome, AppError> {
-    crate::core::respond(ssr::login(login_name, password)).await
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use crate::{
-        core::{core, internal},
-        domain::login_form::{check_password_input, LoginName},
-        error::AppError,
-        model::LoginOutcome,
-        second_factor,
-        storage::{
-            audit::{self, AuditEntry},
-            users,
-        },
-    };
-
-    pub async fn login(login_name: String, password: String) -> Result<LoginOutcome, AppError> {
-        let core = core()?;
-        let name = LoginName::parse(&login_name).map_err(AppError::Invalid)?;
-        check_password_input(&password).map_err(AppError::Invalid)?;
-
-        let found = users::credentials(&core.db, name.as_str()).await?;
-        // An unknown name is checked against a dummy hash: same work, same
-        // answer, so neither timing nor text tells which names exist.
-        let right = core
-            .passwords
-            .verify(password, found.as_ref().map(|c| c.password_hash.clone()))
-            .await
-            .map_err(internal)?;
-        let now = core.now();
-        let office_id = found.as_ref().map(|c| c.office_id);
-        let Some(user) = found.filter(|_| right) else {
-            audit::record(
-                &core.db,
-                AuditEntry {
-                    office_id,
-                    action: "login.failed",
-                    subject: Some(name.as_str()),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            return Err(AppError::BadCredentials);
-        };
-
-        let record = users::find(&core.db, user.user_id)
-            .await?
-            .ok_or_else(|| internal("user vanished during login"))?;
-        let outcome = second_factor::after_password(&core, &record).await?;
-        audit::record(
-            &core.db,
-            AuditEntry {
-                office_id: Some(user.office_id),
-                actor_user_id: Some(user.user_id),
-                action: match outcome {
-                    LoginOutcome::LoggedIn => "login.ok",
-                    _ => "login.password_ok",
-                },
-                subject: Some(name.as_str()),
-                ..Default::default()
-            },
-            now,
-        )
-        .await?;
-        Ok(outcome)
-    }
+    crate::core::respond(async {
+        crate::password_step::login(&crate::core::core()?, &login_name, password).await
+    })
+    .await
 }
 
 pub fn next_page(outcome: LoginOutcome) -> &'static str {

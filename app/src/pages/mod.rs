@@ -11,6 +11,7 @@ pub mod not_found;
 pub mod office_users;
 pub mod portal;
 pub mod second_step;
+pub mod step_up;
 pub mod wizard;
 
 use leptos::prelude::*;

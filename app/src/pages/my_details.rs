@@ -6,7 +6,10 @@ use leptos_meta::Title;
 
 use leptos_router::components::A;
 
-use super::authenticator::{SendUnbindSms, UnbindAuthenticator, SETUP_PATH};
+use super::{
+    authenticator::{UnbindAuthenticator, SETUP_PATH},
+    step_up::{asks_step_up, StepUpIfAsked},
+};
 use crate::{
     error::AppError,
     model::{MyDetails, TwoFactorRequirement},
@@ -27,12 +30,14 @@ mod ssr {
     use crate::{
         core::core,
         error::AppError,
+        factors,
         model::{mask_phone, MyDetails, TwoFactorRequirement, UserKind},
         second_factor,
         session::require_user,
+        step_up,
         storage::{
             audit::{self, AuditEntry},
-            authenticators, clients, users,
+            authenticators, clients, sessions, users, StorageError,
         },
     };
 
@@ -59,6 +64,8 @@ mod ssr {
     }
 
     /// Only where a client's policy leaves the choice to the user.
+    /// Turning it off is a change to how the account logs in: it needs a
+    /// step-up, ends the other sessions and is told to the stored number.
     pub async fn set_my_two_factor(two_factor: String) -> Result<(), AppError> {
         let auth = require_user().await?;
         let core = core()?;
@@ -76,21 +83,36 @@ mod ssr {
         if on == auth.user.two_factor_chosen {
             return Ok(());
         }
-        users::set_two_factor_choice(&core.db, auth.user.id, on).await?;
+        if !on {
+            step_up::require_recent(&core, &auth)?;
+        }
         let yes_no = |b: bool| if b { "Ja" } else { "Nee" };
-        audit::record(
-            &core.db,
+        let now = core.now();
+        let mut tx = core.db.begin_write().await?;
+        users::set_two_factor_choice_on(&mut *tx, auth.user.id, on).await?;
+        if !on {
+            sessions::end_others(&mut *tx, auth.user.id, Some(&auth.session_hash)).await?;
+        }
+        audit::record_on(
+            &mut *tx,
             AuditEntry {
-                office_id: Some(auth.user.office_id),
-                actor_user_id: Some(auth.user.id),
-                action: "user.two_factor_choice",
-                subject: Some(&auth.user.login_name),
                 old_value: Some(yes_no(auth.user.two_factor_chosen)),
                 new_value: Some(yes_no(on)),
+                ..AuditEntry::own(&auth.user, "user.two_factor_choice")
             },
-            core.now(),
+            now,
         )
         .await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        if !on {
+            factors::announce(
+                &core,
+                &auth.user,
+                auth.user.mobile.as_deref(),
+                "de inlog met twee-factor-authenticatie uitgezet",
+            )
+            .await;
+        }
         Ok(())
     }
 }
@@ -171,30 +193,19 @@ pub fn MyDetailsPage() -> impl IntoView {
         <p class="melding fout" role="alert">
             {move || choose.value().get().and_then(Result::err).map(|e| e.to_string())}
         </p>
+        <StepUpIfAsked asked=asks_step_up(choose) />
     }
 }
 
-/// 'Authenticator ontkoppelen', confirmed with a current app or SMS code.
+/// 'Authenticator ontkoppelen', after a step-up.
 #[component]
 fn UnbindForm(action: ServerAction<UnbindAuthenticator>) -> impl IntoView {
-    let sms = ServerAction::<SendUnbindSms>::new();
     view! {
         <p data-testid="app-gekoppeld">"Je account is gekoppeld aan een authenticator app."</p>
         <ActionForm action=action>
-            <div class="veld">
-                <label for="unbind_code">"Code uit de app of SMS-code"</label>
-                <input id="unbind_code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="11" />
-            </div>
-            <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
-            <button type="submit" disabled=move || action.pending().get()>"Authenticator ontkoppelen"</button>
+            <button type="submit" class="tweede" disabled=move || action.pending().get()>"Authenticator ontkoppelen"</button>
         </ActionForm>
-        <ActionForm action=sms>
-            <button type="submit" class="tweede">"Stuur mij een SMS-code"</button>
-        </ActionForm>
-        <p class="melding" role="status">{move || match sms.value().get() {
-            Some(Ok(())) => Some("Er is een SMS-code verstuurd.".to_string()),
-            Some(Err(e)) => Some(e.to_string()),
-            None => None,
-        }}</p>
+        <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+        <StepUpIfAsked asked=asks_step_up(action) />
     }
 }

@@ -6,7 +6,11 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::{authenticator::ResetAuthenticator, ja_nee};
+use super::{
+    authenticator::ResetAuthenticator,
+    ja_nee,
+    step_up::{asks_step_up, StepUpIfAsked},
+};
 use crate::{
     error::AppError,
     model::{OfficeUserDetail, OfficeUserRow},
@@ -39,13 +43,16 @@ mod ssr {
         core::core,
         domain::phone::MobileNumber,
         error::AppError,
+        factors,
         model::{OfficeUserDetail, OfficeUserRow, UserKind},
         second_factor,
         session::{require_beheerder, AuthUser},
+        step_up,
         storage::{
             audit::{self, AuditEntry},
-            authenticators,
+            authenticators, sessions,
             users::{self, OfficeUserUpdate, UserRecord},
+            StorageError,
         },
     };
 
@@ -149,6 +156,10 @@ mod ssr {
         })
     }
 
+    /// A change of the user's number or two-factor switch changes how they
+    /// log in: it needs the beheerder's own step-up, ends the user's
+    /// sessions and is told to the number they had. A new number waits for
+    /// its owner's code at their next login.
     pub async fn save(
         id: i64,
         display_name: String,
@@ -160,7 +171,12 @@ mod ssr {
         let core = core()?;
         let update = parse_update(&display_name, &email, &mobile, &two_factor)?;
         let user = own_office_user(&auth, id).await?;
-        users::update_office_user(&core.db, id, &update).await?;
+        let mobile_changed = update.mobile != user.mobile;
+        let login_changed =
+            mobile_changed || update.two_factor_required != user.two_factor_required;
+        if login_changed {
+            step_up::require_recent(&core, &auth)?;
+        }
 
         let yes_no = |b: bool| if b { "Ja" } else { "Nee" };
         let changes = [
@@ -178,10 +194,16 @@ mod ssr {
             ),
         ];
         let now = core.now();
+        let mut tx = core.db.begin_write().await?;
+        users::update_office_user_on(&mut *tx, id, &update).await?;
+        if login_changed {
+            let keep = (user.id == auth.user.id).then_some(auth.session_hash.as_str());
+            sessions::end_others(&mut *tx, user.id, keep).await?;
+        }
         for (action, old, new) in changes {
             if old != new {
-                audit::record(
-                    &core.db,
+                audit::record_on(
+                    &mut *tx,
                     AuditEntry {
                         office_id: Some(auth.user.office_id),
                         actor_user_id: Some(auth.user.id),
@@ -194,6 +216,24 @@ mod ssr {
                 )
                 .await?;
             }
+        }
+        tx.commit().await.map_err(StorageError::from)?;
+        if mobile_changed {
+            factors::announce(
+                &core,
+                &user,
+                user.mobile.as_deref(),
+                "je mobiele nummer gewijzigd door je administratiekantoor",
+            )
+            .await;
+        } else if login_changed && !update.two_factor_required {
+            factors::announce(
+                &core,
+                &user,
+                user.mobile.as_deref(),
+                "de inlog met twee-factor-authenticatie uitgezet door je administratiekantoor",
+            )
+            .await;
         }
         Ok(())
     }
@@ -306,6 +346,7 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                             })}
                             <p class="melding fout" role="alert">{move || reset.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
                             <p class="melding bevestiging" role="status">{move || matches!(reset.value().get(), Some(Ok(()))).then_some("De authenticator app is gereset.")}</p>
+                            <StepUpIfAsked asked=Signal::derive(move || asks_step_up(save).get() || asks_step_up(reset).get()) />
                         </section>
                         }
                     }),

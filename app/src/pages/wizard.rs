@@ -11,6 +11,7 @@ use super::authenticator::{
     begin_binding, load_binding_status, ConfirmBinding, SendBindingSms, SetupView,
     SubmitBindingMobile,
 };
+use super::step_up::StepUpGate;
 use crate::{
     countdown::{clock_from, minutes_seconds, remaining, use_ticks, window_left},
     error::AppError,
@@ -24,8 +25,21 @@ const STEPS: [&str; 5] = [
     "Klaar",
 ];
 
+/// Binding changes how the account logs in, so the wizard starts with the
+/// step-up when the session has none.
 #[component]
 pub fn WizardPage() -> impl IntoView {
+    view! {
+        <Title text="Authenticator app koppelen – Tweestap" />
+        <h1>"Authenticator app koppelen"</h1>
+        <StepUpGate>
+            <Wizard />
+        </StepUpGate>
+    }
+}
+
+#[component]
+fn Wizard() -> impl IntoView {
     let step = RwSignal::new(1_usize);
     let sms_code = RwSignal::new(String::new());
     let app_code = RwSignal::new(String::new());
@@ -77,8 +91,6 @@ pub fn WizardPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Authenticator app koppelen – Tweestap" />
-        <h1>"Authenticator app koppelen"</h1>
         <ol class="stappen" aria-label="Stappen">
             {STEPS.iter().enumerate().map(|(i, name)| {
                 let n = i + 1;

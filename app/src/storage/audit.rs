@@ -30,6 +30,15 @@ impl<'a> AuditEntry<'a> {
 }
 
 pub async fn record(db: &Db, entry: AuditEntry<'_>, now: UnixTime) -> StorageResult<()> {
+    record_on(db.writer(), entry, now).await
+}
+
+/// The same, inside a caller's transaction.
+pub async fn record_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    entry: AuditEntry<'_>,
+    now: UnixTime,
+) -> StorageResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (office_id, actor_user_id, action, subject, old_value, new_value, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -41,7 +50,7 @@ pub async fn record(db: &Db, entry: AuditEntry<'_>, now: UnixTime) -> StorageRes
     .bind(entry.old_value)
     .bind(entry.new_value)
     .bind(now)
-    .execute(db.writer())
+    .execute(on)
     .await?;
     Ok(())
 }

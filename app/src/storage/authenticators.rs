@@ -113,15 +113,15 @@ pub async fn set_enrolment_mobile(db: &Db, user_id: i64, mobile: &str) -> Storag
 }
 
 /// Makes a confirmed binding the bound app, replacing any old one, with
-/// the confirming code's step already used.
-pub async fn bind(
-    db: &Db,
+/// the confirming code's step already used (inside the caller's
+/// transaction).
+pub async fn bind_on(
+    tx: &mut sqlx::AnyConnection,
     user_id: i64,
     sealed: &Sealed,
     used_step: i64,
     now: UnixTime,
 ) -> StorageResult<()> {
-    let mut tx = db.writer().begin().await?;
     sqlx::query(
         "INSERT INTO authenticators (user_id, key_id, secret_sealed, bound_at, last_step) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
@@ -138,13 +138,12 @@ pub async fn bind(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 
-/// Unbinds (and drops a binding being set up). Returns whether an app was bound.
-pub async fn remove(db: &Db, user_id: i64) -> StorageResult<bool> {
-    let mut tx = db.writer().begin().await?;
+/// Unbinds (and drops a binding being set up), inside the caller's
+/// transaction. Returns whether an app was bound.
+pub async fn remove_on(tx: &mut sqlx::AnyConnection, user_id: i64) -> StorageResult<bool> {
     let done = sqlx::query("DELETE FROM authenticators WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
@@ -153,6 +152,5 @@ pub async fn remove(db: &Db, user_id: i64) -> StorageResult<bool> {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }

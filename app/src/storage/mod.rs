@@ -119,6 +119,11 @@ impl Db {
         &self.writer
     }
 
+    /// A transaction on the writer, for changes that stand or fall together.
+    pub async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.writer.begin().await?)
+    }
+
     pub fn engine(&self) -> Engine {
         self.engine
     }

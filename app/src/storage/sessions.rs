@@ -42,12 +42,21 @@ pub struct SessionRecord {
     pub pending_mobile: Option<String>,
     pub created_at: UnixTime,
     pub last_seen_at: UnixTime,
+    /// When the user last proved themselves again in this session.
+    pub stepped_up_at: Option<UnixTime>,
 }
 
 pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
+    insert_on(db.writer(), session).await
+}
+
+async fn insert_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    session: &SessionRecord,
+) -> StorageResult<()> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&session.id_hash)
     .bind(session.user_id)
@@ -56,14 +65,54 @@ pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
     .bind(&session.pending_mobile)
     .bind(session.created_at)
     .bind(session.last_seen_at)
-    .execute(db.writer())
+    .bind(session.stepped_up_at)
+    .execute(on)
     .await?;
     Ok(())
 }
 
+/// Ends session `old` (which must still be at `old_stage`) and starts
+/// `new` in its place, in one transaction. `false` when `old` was already
+/// gone: of any number of parallel requests promoting one pending login,
+/// exactly one gets a session.
+pub async fn replace(
+    db: &Db,
+    old: &str,
+    old_stage: Stage,
+    new: &SessionRecord,
+) -> StorageResult<bool> {
+    let mut tx = db.writer().begin().await?;
+    let gone = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND stage = $2")
+        .bind(old)
+        .bind(old_stage.as_db())
+        .execute(&mut *tx)
+        .await?;
+    if gone.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    insert_on(&mut *tx, new).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Ends every session of a user except `keep` (the one making a change).
+pub async fn end_others<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    keep: Option<&str>,
+) -> StorageResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(on)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
     let row = sqlx::query(
-        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at \
+        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at \
          FROM sessions WHERE id_hash = $1",
     )
     .bind(id_hash)
@@ -80,6 +129,7 @@ pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>
             pending_mobile: r.try_get("pending_mobile")?,
             created_at: r.try_get("created_at")?,
             last_seen_at: r.try_get("last_seen_at")?,
+            stepped_up_at: r.try_get("stepped_up_at")?,
         })
     })
     .transpose()

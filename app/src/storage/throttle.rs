@@ -1,18 +1,53 @@
-//! The per-account lockout state (`domain::lockout`), read and written as a
-//! compare-and-set so that no failure is lost between server instances.
+//! Lockout counters (`domain::lockout`): per account for second-factor
+//! codes (`code_throttle`), and per login name or source address for
+//! passwords (`login_throttle`). Every change is a compare-and-set, so no
+//! try is lost or double-counted between requests or server instances.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{any::AnyArguments, query::Query, Any, Row, Transaction};
 
 use super::{Db, StorageResult};
-use crate::domain::lockout::Throttle;
+use crate::domain::{
+    clock::UnixTime,
+    lockout::{LockoutRule, Throttle},
+};
 
-pub async fn get(db: &Db, user_id: i64) -> StorageResult<Throttle> {
-    let row = sqlx::query(
-        "SELECT failed_count, lockout_level, locked_until FROM code_throttle WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(db.pool())
-    .await?;
+/// Which counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Counter {
+    /// Second-factor codes of one user.
+    Codes(i64),
+    /// Passwords typed for one (canonical) login name.
+    Account(String),
+    /// Passwords from one source address.
+    Address(String),
+}
+
+impl Counter {
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        match self {
+            Counter::Codes(user_id) => query.bind(*user_id),
+            Counter::Account(name) => query.bind(format!("account:{name}")),
+            Counter::Address(ip) => query.bind(format!("address:{ip}")),
+        }
+    }
+
+    fn is_codes(&self) -> bool {
+        matches!(self, Counter::Codes(_))
+    }
+}
+
+pub async fn get(db: &Db, counter: &Counter) -> StorageResult<Throttle> {
+    let sql = if counter.is_codes() {
+        "SELECT failed_count, lockout_level, locked_until FROM code_throttle WHERE user_id = $1"
+    } else {
+        "SELECT failed_count, lockout_level, locked_until FROM login_throttle WHERE key = $1"
+    };
+    // Read from the writer: a compare-and-set must start from the newest
+    // state, and on SQLite a reader may lag the one writer by a commit.
+    let row = counter
+        .bind(sqlx::query(sql))
+        .fetch_optional(db.writer())
+        .await?;
     Ok(match row {
         Some(r) => Throttle {
             failed_count: r.try_get("failed_count")?,
@@ -23,50 +58,120 @@ pub async fn get(db: &Db, user_id: i64) -> StorageResult<Throttle> {
     })
 }
 
-/// Applies `step` to the stored state, retrying when another request
-/// changed it in between. Returns the state written. A step that changes
-/// nothing (a right code with no failures before it) writes nothing.
-pub async fn update(
+/// Counts a try before it is judged: `Err(wait)` while locked, and then
+/// nothing is stored.
+pub async fn reserve(
     db: &Db,
-    user_id: i64,
-    step: impl Fn(&Throttle) -> Throttle,
+    counter: &Counter,
+    rule: &LockoutRule,
+    now: UnixTime,
+) -> StorageResult<Result<Throttle, i64>> {
+    let mut refused = None;
+    let stored = update(db, counter, now, |t| match t.reserve(rule, now) {
+        Ok(next) => Some(next),
+        Err(wait) => {
+            refused = Some(wait);
+            None
+        }
+    })
+    .await?;
+    Ok(match refused {
+        Some(wait) => Err(wait),
+        None => Ok(stored),
+    })
+}
+
+/// A right answer: the counter starts afresh.
+pub async fn reset(db: &Db, counter: &Counter, now: UnixTime) -> StorageResult<()> {
+    update(db, counter, now, |t| Some(t.after_success())).await?;
+    Ok(())
+}
+
+/// Counts a judged failure (for counters that do not reserve tries).
+pub async fn count_failure(
+    db: &Db,
+    counter: &Counter,
+    rule: &LockoutRule,
+    now: UnixTime,
 ) -> StorageResult<Throttle> {
+    update(db, counter, now, |t| Some(t.after_failure(rule, now))).await
+}
+
+/// Gives back one reserved try that was never judged.
+pub async fn refund(db: &Db, counter: &Counter, now: UnixTime) -> StorageResult<()> {
+    update(db, counter, now, |t| Some(t.refund())).await?;
+    Ok(())
+}
+
+/// Applies `step` to the stored state, retrying when another request
+/// changed it in between. `None` from `step`: change nothing. A step that
+/// changes nothing writes nothing. Returns the state as it now stands.
+async fn update(
+    db: &Db,
+    counter: &Counter,
+    now: UnixTime,
+    mut step: impl FnMut(&Throttle) -> Option<Throttle>,
+) -> StorageResult<Throttle> {
+    let (ensure, cas) = if counter.is_codes() {
+        (
+            "INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
+            "UPDATE code_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4 \
+             WHERE user_id = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
+        )
+    } else {
+        (
+            "INSERT INTO login_throttle (key, updated_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            "UPDATE login_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
+             WHERE key = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
+        )
+    };
     let mut row_exists = false;
     loop {
-        let old = get(db, user_id).await?;
-        let new = step(&old);
+        let old = get(db, counter).await?;
+        let Some(new) = step(&old) else {
+            return Ok(old);
+        };
         if new == old {
             return Ok(new);
         }
         if !row_exists {
-            ensure_row(db, user_id).await?;
+            let insert = counter.bind(sqlx::query(ensure));
+            let insert = if counter.is_codes() {
+                insert
+            } else {
+                insert.bind(now)
+            };
+            insert.execute(db.writer()).await?;
             row_exists = true;
         }
-        let done = sqlx::query(
-            "UPDATE code_throttle SET failed_count = $1, lockout_level = $2, locked_until = $3 \
-             WHERE user_id = $4 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
-        )
-        .bind(new.failed_count)
-        .bind(new.lockout_level)
-        .bind(new.locked_until)
-        .bind(user_id)
-        .bind(old.failed_count)
-        .bind(old.lockout_level)
-        .bind(old.locked_until)
-        .execute(db.writer())
-        .await?;
-        if done.rows_affected() == 1 {
+        let query = counter
+            .bind(sqlx::query(cas))
+            .bind(new.failed_count)
+            .bind(new.lockout_level)
+            .bind(new.locked_until)
+            .bind(old.failed_count)
+            .bind(old.lockout_level)
+            .bind(old.locked_until);
+        let query = if counter.is_codes() {
+            query
+        } else {
+            query.bind(now)
+        };
+        if query.execute(db.writer()).await?.rows_affected() == 1 {
             return Ok(new);
         }
     }
 }
 
-async fn ensure_row(db: &Db, user_id: i64) -> StorageResult<()> {
-    sqlx::query("INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING")
-        .bind(user_id)
-        .execute(db.writer())
-        .await?;
-    Ok(())
+/// Password counters untouched for a day and not locked are forgotten.
+pub async fn forget_idle_login_counters(db: &Db, now: UnixTime) -> StorageResult<u64> {
+    let done =
+        sqlx::query("DELETE FROM login_throttle WHERE updated_at < $1 AND locked_until < $2")
+            .bind(now - 24 * 60 * 60)
+            .bind(now)
+            .execute(db.writer())
+            .await?;
+    Ok(done.rows_affected())
 }
 
 /// Locks the account's row for the rest of the transaction (PostgreSQL:

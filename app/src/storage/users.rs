@@ -81,13 +81,15 @@ pub struct UserRecord {
     pub is_beheerder: bool,
     pub two_factor_required: bool,
     pub two_factor_chosen: bool,
+    /// False while a number a beheerder set waits for a code sent to it.
+    pub mobile_confirmed: bool,
 }
 
 pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
     let row = sqlx::query(
         "SELECT u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
                 u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
-                u.two_factor_chosen \
+                u.two_factor_chosen, u.mobile_confirmed \
          FROM users u JOIN offices o ON o.id = u.office_id \
          LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
     )
@@ -113,25 +115,47 @@ fn user_record(r: &AnyRow) -> StorageResult<UserRecord> {
         is_beheerder: flag(r, "is_beheerder")?,
         two_factor_required: flag(r, "two_factor_required")?,
         two_factor_chosen: flag(r, "two_factor_chosen")?,
+        mobile_confirmed: flag(r, "mobile_confirmed")?,
     })
 }
 
-/// Saved only after a code sent to it was entered right.
-pub async fn set_mobile(db: &Db, user_id: i64, mobile: &str) -> StorageResult<()> {
-    sqlx::query("UPDATE users SET mobile = $1 WHERE id = $2")
+/// Saved only after a code sent to it was entered right, so it is
+/// confirmed.
+pub async fn set_mobile_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    mobile: &str,
+) -> StorageResult<()> {
+    sqlx::query("UPDATE users SET mobile = $1, mobile_confirmed = $2 WHERE id = $3")
         .bind(mobile)
+        .bind(true)
         .bind(user_id)
+        .execute(on)
+        .await?;
+    Ok(())
+}
+
+/// The owner entered a code sent to the number a beheerder set.
+pub async fn confirm_mobile(db: &Db, user_id: i64, mobile: &str) -> StorageResult<()> {
+    sqlx::query("UPDATE users SET mobile_confirmed = $1 WHERE id = $2 AND mobile = $3")
+        .bind(true)
+        .bind(user_id)
+        .bind(mobile)
         .execute(db.writer())
         .await?;
     Ok(())
 }
 
 /// A client user's own choice under 'Optioneel'.
-pub async fn set_two_factor_choice(db: &Db, user_id: i64, on: bool) -> StorageResult<()> {
+pub async fn set_two_factor_choice_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    choice: bool,
+) -> StorageResult<()> {
     sqlx::query("UPDATE users SET two_factor_chosen = $1 WHERE id = $2")
-        .bind(on)
+        .bind(choice)
         .bind(user_id)
-        .execute(db.writer())
+        .execute(on)
         .await?;
     Ok(())
 }
@@ -145,13 +169,17 @@ pub struct OfficeUserUpdate {
     pub two_factor_required: bool,
 }
 
-pub async fn update_office_user(
-    db: &Db,
+/// A number the beheerder changed waits for its owner's code
+/// (`mobile_confirmed` false); an unchanged one keeps its state.
+pub async fn update_office_user_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     user_id: i64,
     update: &OfficeUserUpdate,
 ) -> StorageResult<()> {
     sqlx::query(
-        "UPDATE users SET display_name = $1, email = $2, mobile = $3, two_factor_required = $4 \
+        "UPDATE users SET display_name = $1, email = $2, \
+                mobile_confirmed = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_confirmed ELSE $6 END, \
+                mobile = $3, two_factor_required = $4 \
          WHERE id = $5 AND kind = 'kantoor'",
     )
     .bind(&update.display_name)
@@ -159,7 +187,8 @@ pub async fn update_office_user(
     .bind(&update.mobile)
     .bind(update.two_factor_required)
     .bind(user_id)
-    .execute(db.writer())
+    .bind(false)
+    .execute(on)
     .await?;
     Ok(())
 }

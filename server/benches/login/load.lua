@@ -1,7 +1,7 @@
 -- wrk script of the login bench (server/benches/login). wrk runs a copy in
 -- every thread; the arguments after `--` say what to send:
 --   <threads> get <path>
---   <threads> post <path> <form body>
+--   <threads> posts <path> <file>   (one form body per line, taken in turn)
 --   <threads> codes <path> <file>
 -- In `codes` mode each line of the file is "<session token> <code>", one
 -- pending login each, dealt out over the threads so that every request is
@@ -15,14 +15,20 @@ function setup(thread)
   next_thread_id = next_thread_id + 1
 end
 
-local mode, path, body
+local mode, path
 local lines, position = {}, 1
 
 function init(args)
   local threads = tonumber(args[1])
   mode, path = args[2], args[3]
-  if mode == "post" then
-    body = args[4]
+  if mode == "posts" then
+    local index = 0
+    for line in io.lines(args[4]) do
+      if index % threads == thread_id then
+        lines[#lines + 1] = line
+      end
+      index = index + 1
+    end
   elseif mode == "codes" then
     local index = 0
     for line in io.lines(args[4]) do
@@ -40,8 +46,10 @@ local form = "application/x-www-form-urlencoded"
 function request()
   if mode == "get" then
     return wrk.format("GET", path)
-  elseif mode == "post" then
-    return wrk.format("POST", path, { ["Content-Type"] = form, ["Accept"] = "application/json" }, body)
+  elseif mode == "posts" then
+    local line = lines[(position - 1) % #lines + 1]
+    position = position + 1
+    return wrk.format("POST", path, { ["Content-Type"] = form, ["Accept"] = "application/json" }, line)
   end
   local entry = lines[math.min(position, #lines)]
   position = position + 1

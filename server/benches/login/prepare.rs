@@ -12,7 +12,6 @@ use std::{
 
 use anyhow::Context;
 use app::{
-    authenticator,
     domain::{
         codes,
         password::hash_blocking,
@@ -20,6 +19,7 @@ use app::{
         token::{new_session_token, token_hash},
         totp,
     },
+    factors,
     model::UserKind,
     storage::{
         authenticators,
@@ -49,6 +49,39 @@ impl Factor {
 }
 
 /// Writes `count` lines of "<session token> <right code>" to `file`.
+/// `count` office users without a second factor, all with the demo
+/// password; writes one login form body per line to `file`.
+pub async fn login_accounts(db: &Db, count: usize, file: &Path) -> anyhow::Result<()> {
+    let now = unix_now();
+    let office = offices::create_office(db, &format!("Inlogkantoor {now}"), now).await?;
+    let branch = offices::create_branch(db, office, "Inloggen").await?;
+    let password_hash = hash_blocking("Welkom-2fa!")?;
+    let mut lines = String::new();
+    for i in 0..count {
+        let login = format!("inlog-{now}-{i}");
+        users::create_user(
+            db,
+            &NewUser {
+                office_id: office,
+                kind: UserKind::Office,
+                login_name: &login,
+                display_name: &login,
+                email: None,
+                mobile: None,
+                password_hash: &password_hash,
+                branch_id: Some(branch),
+                is_beheerder: false,
+                two_factor_required: false,
+            },
+            now,
+        )
+        .await?;
+        let _ = writeln!(lines, "login_name={login}&password=Welkom-2fa%21");
+    }
+    std::fs::write(file, lines).with_context(|| format!("writing {}", file.display()))?;
+    Ok(())
+}
+
 pub async fn pending_logins(
     db: &Db,
     keys: &Keyring,
@@ -158,6 +191,7 @@ async fn one(
             pending_mobile: None,
             created_at: now,
             last_seen_at: now,
+            stepped_up_at: None,
         },
     )
     .await?;
@@ -165,8 +199,10 @@ async fn one(
         Factor::App => {
             let secret = totp::new_secret();
             // Bound long ago: every current step is still unused.
-            authenticators::bind(db, user, &authenticator::seal(keys, user, &secret), 0, now)
+            let mut tx = db.begin_write().await?;
+            authenticators::bind_on(&mut tx, user, &factors::seal(keys, user, &secret), 0, now)
                 .await?;
+            tx.commit().await?;
             Proof::AppSecret(secret)
         }
         Factor::Sms => {
@@ -176,7 +212,7 @@ async fn one(
                 office_id: office,
                 session_hash: &session_hash,
                 phone: mobile,
-                code_hash: &codes::hash(&code),
+                code_hash: &codes::hash(keys, &code),
             };
             // No office cap here: the benchmark's office sends thousands.
             reserve(db, &new, i64::MAX, now)

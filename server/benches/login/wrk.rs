@@ -39,9 +39,18 @@ impl Load {
 
 /// What to send: one fixed request, or one verification per prepared line.
 pub enum Requests<'a> {
-    Get { path: &'a str },
-    PostForm { path: &'a str, body: &'a str },
-    Codes { path: &'a str, file: &'a Path },
+    Get {
+        path: &'a str,
+    },
+    /// One form body per line of `file`, each connection going round its share.
+    PostForms {
+        path: &'a str,
+        file: &'a Path,
+    },
+    Codes {
+        path: &'a str,
+        file: &'a Path,
+    },
 }
 
 pub fn run(
@@ -65,7 +74,7 @@ pub fn run(
         .arg(threads.to_string());
     match requests {
         Requests::Get { path } => cmd.args(["get", path]),
-        Requests::PostForm { path, body } => cmd.args(["post", path, body]),
+        Requests::PostForms { path, file } => cmd.args(["posts", path]).arg(file),
         Requests::Codes { path, file } => cmd.args(["codes", path]).arg(file),
     };
     crate::child::run_for(cmd, "BENCH")

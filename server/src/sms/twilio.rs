@@ -5,12 +5,15 @@
 use std::time::Duration;
 
 use app::sms::{SendFuture, SmsError, SmsMessage, SmsSender};
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Clone)]
 pub struct TwilioConfig {
     pub api_base: String,
     pub account_sid: String,
-    pub auth_token: String,
+    /// Debug prints it as `[REDACTED]`; it leaves the type only for the
+    /// Authorization header.
+    pub auth_token: SecretString,
     /// A sender number in E.164 or an alphanumeric sender id.
     pub from: String,
     pub timeout: Duration,
@@ -39,7 +42,10 @@ impl Twilio {
         let response = self
             .http
             .post(url)
-            .basic_auth(&self.config.account_sid, Some(&self.config.auth_token))
+            .basic_auth(
+                &self.config.account_sid,
+                Some(self.config.auth_token.expose_secret()),
+            )
             .form(&[
                 ("To", message.to.as_str()),
                 ("From", self.config.from.as_str()),

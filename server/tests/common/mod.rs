@@ -139,17 +139,25 @@ impl TestApp {
             session_absolute_hours: options.absolute_hours,
             public_url: options.public_url.to_string(),
             hash_concurrency: Some(2),
-            sms: if options.twilio.is_some() {
-                SmsChoice::Twilio
-            } else {
-                SmsChoice::Outbox
-            },
+            hash_queue: 64,
+            trusted_proxies: Default::default(),
+            // The outbox is refused under an https public URL (as in
+            // production), so an https test app has the Twilio adapter; it
+            // sends to `options.twilio` when a test gives a stub.
+            sms: Some(
+                if options.twilio.is_some() || options.public_url.starts_with("https://") {
+                    SmsChoice::Twilio
+                } else {
+                    SmsChoice::Outbox
+                },
+            ),
             sms_outbox: outbox.clone(),
             sms_timeout_seconds: options.sms_timeout_seconds,
             sms_office_daily_cap: options.office_daily_cap,
             twilio_api_base: options.twilio.clone().unwrap_or_default(),
             twilio_account_sid: "AC-test".into(),
-            twilio_auth_token: "test-token".into(),
+            twilio_auth_token: Some("test-token".into()),
+            twilio_auth_token_file: None,
             twilio_from: "Tweestap".into(),
             key_file: dir.path().join("keys/secrets.keys"),
             keys: None,
@@ -173,7 +181,7 @@ impl TestApp {
         let state = config.state(clock.clone()).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let app = router::build(state.clone());
+        let app = router::build(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -219,6 +227,14 @@ impl TestApp {
             .find(|l| l.to == phone)
             .unwrap_or_else(|| panic!("no SMS to {phone}"));
         code_in(&line.text)
+    }
+
+    /// How many SMS went to this number.
+    pub async fn outbox_count_to(&self, phone: &str) -> usize {
+        match outbox::read(&self.outbox).await {
+            Ok(lines) => lines.iter().filter(|l| l.to == phone).count(),
+            Err(_) => 0,
+        }
     }
 
     pub async fn outbox_count(&self) -> usize {
@@ -322,5 +338,27 @@ impl Browser {
 
     pub async fn verify(&mut self, code: &str) -> Answer {
         self.call("verify_code", &[("code", code)]).await
+    }
+
+    /// 'Bevestig dat jij het bent' with the password and `code`.
+    pub async fn step_up(&mut self, password: &str, code: &str) -> Answer {
+        self.call("step_up", &[("password", password), ("code", code)])
+            .await
+    }
+
+    /// The step-up by an SMS code sent to the stored `phone`, or with the
+    /// password alone when the user has no factor (`None`). Panics unless
+    /// it succeeds.
+    pub async fn step_up_by_sms(&mut self, app: &TestApp, password: &str, phone: Option<&str>) {
+        let code = match phone {
+            Some(phone) => {
+                let sent = self.call("send_step_up_sms", &[]).await;
+                assert_eq!(sent.status, 200, "{}", sent.body);
+                app.last_code_to(phone).await
+            }
+            None => String::new(),
+        };
+        let answer = self.step_up(password, &code).await;
+        assert_eq!(answer.status, 200, "step-up: {}", answer.body);
     }
 }

@@ -1,0 +1,331 @@
+//! The second factors themselves, below every flow that uses them (the
+//! login's second step, binding an app, the step-up): sending and using SMS
+//! codes, checking app codes, and counting tries before judging them.
+//! `second_factor`, `authenticator` and `step_up` depend on this module and
+//! never on each other.
+
+use crate::{
+    core::{internal, Core},
+    domain::{
+        clock::UnixTime,
+        codes::{self, MAX_ATTEMPTS_PER_CODE},
+        lockout::{self, minutes_text},
+        phone::MobileNumber,
+        secret_box::Keyring,
+        sms_quota::Refusal,
+        totp,
+    },
+    error::AppError,
+    model::UserKind,
+    sms::{change_notice_text, login_code_text, SmsError, SmsMessage},
+    storage::{
+        audit::{self, AuditEntry},
+        authenticators::{self, Sealed},
+        clients,
+        codes::{self as stored_codes, NewCode},
+        throttle::{self, Counter},
+        users::UserRecord,
+        StorageResult,
+    },
+};
+
+/// SMS codes belong to one purpose in one session; a code sent for one
+/// never works for another.
+#[derive(Debug, Clone, Copy)]
+pub enum CodeContext<'a> {
+    /// The second step of a login (the pending session's key).
+    Login(&'a str),
+    /// Binding an authenticator app in a logged-in session.
+    Binding(&'a str),
+    /// Proving the user again before a change to their factors.
+    StepUp(&'a str),
+}
+
+impl CodeContext<'_> {
+    pub fn key(&self) -> String {
+        match self {
+            // Kept bare: login codes were stored under the session key alone.
+            CodeContext::Login(session) => (*session).to_string(),
+            CodeContext::Binding(session) => format!("binding:{session}"),
+            CodeContext::StepUp(session) => format!("stepup:{session}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- tries
+
+/// A try at a code, counted before it is judged (see `domain::lockout`).
+#[must_use = "a reserved try ends as right or wrong"]
+pub struct Try {
+    user_id: i64,
+    /// This was the last try allowed: wrong, it leaves the account locked.
+    last: bool,
+}
+
+/// Counts a code try for `user` up front; refused while locked.
+pub async fn reserve_try(core: &Core, user: &UserRecord, now: UnixTime) -> Result<Try, AppError> {
+    match throttle::reserve(&core.db, &Counter::Codes(user.id), &lockout::CODES, now).await? {
+        Ok(after) => Ok(Try {
+            user_id: user.id,
+            last: after.locked_for(now).is_some(),
+        }),
+        Err(wait) => Err(locked_error(wait)),
+    }
+}
+
+impl Try {
+    /// A right code: the count starts afresh.
+    pub async fn right(self, core: &Core, now: UnixTime) -> StorageResult<()> {
+        throttle::reset(&core.db, &Counter::Codes(self.user_id), now).await
+    }
+
+    /// A wrong code (already counted): audits it, and gives the lockout
+    /// message instead of `wrong` when this was the last try.
+    pub async fn wrong(
+        self,
+        core: &Core,
+        user: &UserRecord,
+        wrong: AppError,
+        now: UnixTime,
+    ) -> AppError {
+        if let Err(err) = audit::record(&core.db, AuditEntry::own(user, "code.failed"), now).await {
+            return err.into();
+        }
+        if !self.last {
+            return wrong;
+        }
+        match locked_for(core, user.id, now).await {
+            Ok(wait) => locked_error(wait.unwrap_or(lockout::CODES.first_seconds)),
+            Err(err) => err.into(),
+        }
+    }
+}
+
+/// Refuses at once while the account is locked, before anything else is
+/// looked at (the reservation checks again, atomically).
+pub async fn refuse_if_locked(
+    core: &Core,
+    user: &UserRecord,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    match locked_for(core, user.id, now).await? {
+        Some(wait) => Err(locked_error(wait)),
+        None => Ok(()),
+    }
+}
+
+pub async fn locked_for(core: &Core, user_id: i64, now: UnixTime) -> StorageResult<Option<i64>> {
+    Ok(throttle::get(&core.db, &Counter::Codes(user_id))
+        .await?
+        .locked_for(now))
+}
+
+pub fn locked_error(wait: i64) -> AppError {
+    AppError::TooMany(format!(
+        "Er is te vaak een onjuiste code ingevuld. Je kunt het {} opnieuw proberen.",
+        minutes_text(wait)
+    ))
+}
+
+// ---------------------------------------------------------------- SMS codes
+
+/// Sends a fresh code for `context` to `to`, within the sending limits.
+pub async fn send_code(
+    core: &Core,
+    user: &UserRecord,
+    context: CodeContext<'_>,
+    to: &MobileNumber,
+) -> Result<(), AppError> {
+    let now = core.now();
+    refuse_if_locked(core, user, now).await?;
+    let code = codes::generate();
+    let code_hash = codes::hash(&core.keys, &code);
+    let context_key = context.key();
+    let reserved = stored_codes::reserve(
+        &core.db,
+        &NewCode {
+            user_id: user.id,
+            office_id: user.office_id,
+            session_hash: &context_key,
+            phone: to.as_str(),
+            code_hash: &code_hash,
+        },
+        core.sms.office_daily_cap,
+        now,
+    )
+    .await?;
+    let code_id = reserved.map_err(refusal_error)?;
+
+    let branch = branch_for_sms(core, user).await?;
+    let message = SmsMessage {
+        to: to.as_str().to_string(),
+        text: login_code_text(&branch, &code),
+    };
+    let entry = |action| AuditEntry {
+        new_value: Some(message.to.as_str()),
+        ..AuditEntry::own(user, action)
+    };
+    match send(core, &message).await {
+        Ok(()) => {
+            audit::record(&core.db, entry("sms.sent"), now).await?;
+            Ok(())
+        }
+        Err(err) => {
+            tracing::warn!(user = %user.login_name, sender = %core.sms.sender.describe(), "SMS not sent: {err}");
+            stored_codes::mark_send_failed(&core.db, code_id).await?;
+            audit::record(&core.db, entry("sms.failed"), now).await?;
+            Err(AppError::Unavailable(
+                "De SMS met je beveiligingscode kon niet worden verstuurd. Probeer het zo opnieuw met 'Nieuwe code sturen'. \
+                 Lukt het niet, neem dan contact op met je administratiekantoor."
+                    .into(),
+            ))
+        }
+    }
+}
+
+async fn send(core: &Core, message: &SmsMessage) -> Result<(), SmsError> {
+    match tokio::time::timeout(core.sms.timeout, core.sms.sender.send(message)).await {
+        Ok(result) => result,
+        Err(_) => Err(SmsError::Timeout),
+    }
+}
+
+/// Client users: the branch of the active client; office users: their own.
+async fn branch_for_sms(core: &Core, user: &UserRecord) -> StorageResult<String> {
+    let branch = match user.kind {
+        UserKind::Office => user.branch.clone(),
+        UserKind::Client => match clients::clients_of_user(&core.db, user.id).await?.first() {
+            Some(client) => clients::branch_name(&core.db, client.id).await?,
+            None => None,
+        },
+    };
+    Ok(branch.unwrap_or_else(|| user.office_name.clone()))
+}
+
+fn refusal_error(refusal: Refusal) -> AppError {
+    AppError::TooMany(match refusal {
+        Refusal::TooSoon(wait) => format!("Je kunt over {wait} seconden een nieuwe code laten sturen."),
+        Refusal::AccountHourly(wait) => format!(
+            "Er zijn het afgelopen uur al 5 codes verstuurd. Je kunt {} een nieuwe code laten sturen.",
+            minutes_text(wait)
+        ),
+        Refusal::OfficeDaily => "Het maximale aantal SMS-berichten voor vandaag is bereikt. \
+                                  Neem contact op met je administratiekantoor."
+            .into(),
+    })
+}
+
+/// The outcome of checking a typed SMS code against the newest code of a
+/// context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsCheck {
+    /// Right, and now used up; the number it went to.
+    Accepted(String),
+    Wrong,
+    Unusable(&'static str),
+    NoneSent,
+}
+
+/// Whether `context` has a code that could still be entered; checked
+/// before a try is counted, so asking without any code costs no try.
+pub async fn usable_code_waits(
+    core: &Core,
+    context: CodeContext<'_>,
+    now: UnixTime,
+) -> StorageResult<Result<(), SmsCheck>> {
+    Ok(
+        match stored_codes::latest_for_session(&core.db, &context.key()).await? {
+            None => Err(SmsCheck::NoneSent),
+            Some(record) => record
+                .state
+                .check(now)
+                .map_err(|unusable| SmsCheck::Unusable(unusable.message())),
+        },
+    )
+}
+
+/// Checks `code` against the newest SMS code of `context` and uses it up
+/// when right: exactly once, whatever runs in parallel. The caller has
+/// reserved the try.
+pub async fn use_sms_code(
+    core: &Core,
+    context: CodeContext<'_>,
+    code: &str,
+    now: UnixTime,
+) -> StorageResult<SmsCheck> {
+    let Some(record) = stored_codes::latest_for_session(&core.db, &context.key()).await? else {
+        return Ok(SmsCheck::NoneSent);
+    };
+    if let Err(unusable) = record.state.check(now) {
+        return Ok(SmsCheck::Unusable(unusable.message()));
+    }
+    if !codes::matches(&core.keys, &record.code_hash, code) {
+        stored_codes::count_wrong_try(&core.db, record.id).await?;
+        return Ok(SmsCheck::Wrong);
+    }
+    if !stored_codes::consume(&core.db, record.id, MAX_ATTEMPTS_PER_CODE, now).await? {
+        return Ok(SmsCheck::Unusable(codes::Unusable::Used.message()));
+    }
+    Ok(SmsCheck::Accepted(record.phone))
+}
+
+// ---------------------------------------------------------------- app codes
+
+/// Associated data for sealing: a secret only opens in its own user's row.
+fn sealing_context(user_id: i64) -> Vec<u8> {
+    format!("tweestap:authenticator:user:{user_id}").into_bytes()
+}
+
+/// Seals a secret so that it opens only in `user_id`'s row.
+pub fn seal(keys: &Keyring, user_id: i64, secret: &[u8]) -> Sealed {
+    let (key_id, secret_sealed) = keys.seal(secret, &sealing_context(user_id));
+    Sealed {
+        key_id,
+        secret_sealed,
+    }
+}
+
+pub fn open(keys: &Keyring, user_id: i64, sealed: &Sealed) -> Result<Vec<u8>, AppError> {
+    keys.open(
+        &sealed.key_id,
+        &sealed.secret_sealed,
+        &sealing_context(user_id),
+    )
+    .map_err(internal)
+}
+
+/// `None`: no app bound. `Some(true)`: right, and its time step was not
+/// used before (now it is). `Some(false)`: wrong, or a replay. The caller
+/// has reserved the try.
+pub async fn check_app_code(
+    core: &Core,
+    user: &UserRecord,
+    code: &str,
+    now: UnixTime,
+) -> Result<Option<bool>, AppError> {
+    let Some(bound) = authenticators::bound(&core.db, user.id).await? else {
+        return Ok(None);
+    };
+    let secret = open(&core.keys, user.id, &bound.sealed)?;
+    Ok(Some(match totp::verify(&secret, code, now) {
+        Some(step) => authenticators::claim_step(&core.db, user.id, step).await?,
+        None => false,
+    }))
+}
+
+// ---------------------------------------------------------------- notices
+
+/// Tells the number the account had about a change to how it logs in.
+/// Best effort: a failing gateway is logged, and the change stands.
+pub async fn announce(core: &Core, user: &UserRecord, old_number: Option<&str>, change: &str) {
+    let Some(to) = old_number else {
+        return;
+    };
+    let message = SmsMessage {
+        to: to.to_string(),
+        text: change_notice_text(&user.login_name, change),
+    };
+    if let Err(err) = send(core, &message).await {
+        tracing::warn!(user = %user.login_name, "change notice not sent: {err}");
+    }
+}

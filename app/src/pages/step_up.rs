@@ -1,0 +1,152 @@
+//! 'Bevestig dat jij het bent': the step-up form that guards every change
+//! to how an account logs in. Pages either wrap what needs it in
+//! [`StepUpGate`], or show [`StepUpIfAsked`] when a save was refused for
+//! want of it.
+
+use leptos::{either::Either, form::ActionForm, prelude::*};
+
+use crate::{
+    countdown::{minutes_seconds, remaining, use_ticks},
+    error::AppError,
+    model::StepUpStatus,
+};
+
+#[server(endpoint = "step_up_status")]
+pub async fn load_step_up_status() -> Result<StepUpStatus, AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_user().await?;
+        crate::step_up::status(&crate::core::core()?, &auth).await
+    })
+    .await
+}
+
+#[server(endpoint = "send_step_up_sms")]
+pub async fn send_step_up_sms() -> Result<(), AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_user().await?;
+        crate::step_up::send_code(&crate::core::core()?, &auth).await
+    })
+    .await
+}
+
+/// `code` is empty for a user without any factor yet.
+#[server(endpoint = "step_up")]
+pub async fn step_up(password: String, code: String) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_user().await?;
+        crate::step_up::prove(&crate::core::core()?, &auth, password, &code).await
+    })
+    .await
+}
+
+/// Shows `children` only within ten minutes of a step-up in this session;
+/// until then, the step-up form.
+#[component]
+pub fn StepUpGate(children: ChildrenFn) -> impl IntoView {
+    let prove = ServerAction::<StepUp>::new();
+    let send = ServerAction::<SendStepUpSms>::new();
+    let proven = super::successes(prove);
+    // Not reloaded after an SMS is sent: that would redraw the form and
+    // lose a password already typed.
+    let status = Resource::new(move || proven.get(), |_| load_step_up_status());
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| view! { <p>"Laden…"</p> }>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Err(e) => Either::Left(super::error_message(e).into_any()),
+                    Ok(s) if s.seconds_left > 0 => Either::Right(children.read_value()()),
+                    Ok(s) => Either::Left(view! { <StepUpForm status=s prove=prove send=send /> }.into_any()),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The step-up form, shown once a save was refused because it needs one.
+#[component]
+pub fn StepUpIfAsked(#[prop(into)] asked: Signal<bool>) -> impl IntoView {
+    view! {
+        <Show when=move || asked.get()>
+            <StepUpGate>
+                <p class="melding bevestiging" role="status">
+                    "Bevestigd. Voer de wijziging nu opnieuw uit; dat kan de komende 10 minuten zonder nieuwe bevestiging."
+                </p>
+            </StepUpGate>
+        </Show>
+    }
+}
+
+/// True when a server action's last answer asked for a step-up.
+pub fn asks_step_up<A>(action: ServerAction<A>) -> Signal<bool>
+where
+    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+    A: serde::de::DeserializeOwned,
+{
+    Signal::derive(move || matches!(action.value().get(), Some(Err(AppError::StepUpRequired))))
+}
+
+#[component]
+fn StepUpForm(
+    status: StepUpStatus,
+    prove: ServerAction<StepUp>,
+    send: ServerAction<SendStepUpSms>,
+) -> impl IntoView {
+    let ticks = use_ticks();
+    let resend_left = remaining(ticks, status.resend_in);
+    let needs_code = status.needs_code();
+    let code_label = match (status.app, status.sms_to.is_some()) {
+        (true, true) => "Code uit de app of SMS-code",
+        (true, false) => "Code uit de app",
+        _ => "SMS-code",
+    };
+    let sms_to = status.sms_to.clone();
+    let has_sms = sms_to.is_some();
+    view! {
+        <section class="bevestigen" aria-labelledby="bevestig-kop">
+            <h2 id="bevestig-kop">"Bevestig dat jij het bent"</h2>
+            <p>{if needs_code {
+                "Voor een wijziging van je inlog vragen we je wachtwoord en een code van je huidige tweede factor. \
+                 Zo kan niemand anders dit wijzigen, ook niet als die jouw sessie in handen heeft."
+            } else {
+                "Voor een wijziging van je inlog vragen we eerst je wachtwoord."
+            }}</p>
+            <ActionForm action=prove>
+                <div class="veld">
+                    <label for="stepup_password">"Wachtwoord"</label>
+                    <input id="stepup_password" name="password" type="password" autocomplete="current-password" />
+                </div>
+                {if needs_code {
+                    Either::Left(view! {
+                        <div class="veld">
+                            <label for="stepup_code">{code_label}</label>
+                            <input id="stepup_code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="11" />
+                            {(has_sms && status.sms_valid_for > 0).then(|| view! {
+                                <small>{format!("Er is al een SMS-code verstuurd; die is nog {} geldig.", minutes_seconds(status.sms_valid_for))}</small>
+                            })}
+                        </div>
+                    })
+                } else {
+                    Either::Right(view! { <input type="hidden" name="code" value="" /> })
+                }}
+                <p class="melding fout" role="alert">{move || prove.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                <button type="submit" disabled=move || prove.pending().get()>"Bevestigen"</button>
+            </ActionForm>
+            {sms_to.map(|to| view! {
+                <ActionForm action=send>
+                    <button type="submit" class="tweede" disabled=move || { resend_left() > 0 || send.pending().get() }>"Stuur mij een SMS-code"</button>
+                    <span class="wacht" aria-live="polite">{move || match resend_left() {
+                        0 => String::new(),
+                        s => format!("Over {s} seconden kun je een nieuwe code laten sturen."),
+                    }}</span>
+                </ActionForm>
+                <p class="melding" role="status">{move || match send.value().get() {
+                    Some(Ok(())) => Some(format!("Er is een SMS-code verstuurd naar {to}.")),
+                    Some(Err(e)) => Some(e.to_string()),
+                    None => None,
+                }}</p>
+            })}
+        </section>
+    }
+}

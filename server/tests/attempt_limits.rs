@@ -1,0 +1,261 @@
+//! Tries are counted before they are judged, one pending login gives one
+//! session, and passwords cannot be guessed without limit: under parallel
+//! requests, across two server instances, on SQLite and on PostgreSQL.
+
+mod common;
+
+use app::{domain::totp, storage::audit};
+use common::{Browser, Engine, TestApp};
+
+const PASSWORD: &str = "Welkom-2fa!";
+const HOVENIER: &str = "+31612345601";
+
+on_both_engines!(
+    parallel_wrong_app_codes_after_nine_failures_are_judged_once,
+    an_sms_code_and_an_app_code_in_parallel_make_one_session,
+    ten_wrong_passwords_hold_the_account_back_not_the_address,
+    parallel_password_guesses_are_judged_ten_times,
+    a_hundred_failures_from_one_address_hold_the_address_back,
+);
+
+fn field<'a>(json: &'a str, name: &str) -> &'a str {
+    let start = json
+        .find(&format!("\"{name}\":\""))
+        .unwrap_or_else(|| panic!("{name} in {json}"))
+        + name.len()
+        + 4;
+    let end = start + json[start..].find('"').unwrap();
+    &json[start..end]
+}
+
+/// Logs hovenier in, steps up and binds an app; returns the secret.
+async fn hovenier_with_app(app: &TestApp) -> Vec<u8> {
+    let mut browser = app.browser();
+    assert_eq!(
+        browser.login("hovenier", PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
+    browser.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
+    let setup = browser.call("begin_binding", &[]).await;
+    let secret = totp::secret_from_key(field(&setup.body, "key")).unwrap();
+    assert_eq!(browser.call("send_binding_sms", &[]).await.body, "true");
+    let sms = app.last_code_to(HOVENIER).await;
+    let bound = browser
+        .call(
+            "confirm_binding",
+            &[
+                ("sms_code", &sms),
+                ("app_code", &totp::code_at(&secret, app.now())),
+            ],
+        )
+        .await;
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    secret
+}
+
+fn wrong_code(secret: &[u8], now: i64) -> String {
+    // Not the code of this step nor of its neighbours.
+    (0..)
+        .map(|n| format!("{:06}", 111_111 * (n % 9 + 1)))
+        .find(|c| (-1..=1).all(|d| *c != totp::code_at(secret, now + d * 30)))
+        .unwrap()
+}
+
+async fn failed_codes(app: &TestApp) -> usize {
+    audit::recent(&app.state.core.db, 10_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "code.failed")
+        .count()
+}
+
+async fn parallel_wrong_app_codes_after_nine_failures_are_judged_once(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let secret = hovenier_with_app(&app).await;
+    let second = app.another_instance().await;
+    let wrong = wrong_code(&secret, app.now());
+
+    let mut login = app.browser();
+    login.login("hovenier", PASSWORD).await;
+    for _ in 0..9 {
+        assert_eq!(login.verify(&wrong).await.status, 422);
+    }
+    assert_eq!(failed_codes(&app).await, 9);
+
+    // 200 at once, half through each instance, all on the one pending login.
+    let cookie = login.cookie.clone();
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let base = if i % 2 == 0 { &app.base } else { &second.base };
+            let mut browser = Browser {
+                base: base.clone(),
+                http: login.http.clone(),
+                cookie: cookie.clone(),
+            };
+            let wrong = wrong.clone();
+            tokio::spawn(async move { browser.verify(&wrong).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| *s == 429), "{statuses:?}");
+    assert_eq!(
+        failed_codes(&app).await,
+        10,
+        "exactly one more attempt was judged"
+    );
+
+    let right = totp::code_at(&secret, app.now());
+    assert_eq!(
+        login.verify(&right).await.status,
+        429,
+        "locked, even for the right code"
+    );
+}
+
+async fn an_sms_code_and_an_app_code_in_parallel_make_one_session(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let secret = hovenier_with_app(&app).await;
+    for round in 0..3 {
+        // Past the hourly SMS limit of the rounds before.
+        app.clock.advance(3601);
+        let mut login = app.browser();
+        assert_eq!(
+            login.login("hovenier", PASSWORD).await.body,
+            "\"NeedsCode\""
+        );
+        assert_eq!(login.call("resend_code", &[]).await.status, 200);
+        let sms = app.last_code_to(HOVENIER).await;
+        let app_code = totp::code_at(&secret, app.now());
+        let tasks: Vec<_> = [sms, app_code]
+            .into_iter()
+            .map(|code| {
+                let mut browser = Browser {
+                    base: login.base.clone(),
+                    http: login.http.clone(),
+                    cookie: login.cookie.clone(),
+                };
+                tokio::spawn(async move {
+                    let answer = browser.verify(&code).await;
+                    (answer.status, browser.cookie)
+                })
+            })
+            .collect();
+        let mut sessions = Vec::new();
+        for task in tasks {
+            let (status, cookie) = task.await.unwrap();
+            if status == 200 {
+                sessions.push(cookie);
+            }
+        }
+        assert_eq!(
+            sessions.len(),
+            1,
+            "round {round}: one way in per pending login"
+        );
+    }
+}
+
+async fn ten_wrong_passwords_hold_the_account_back_not_the_address(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut guesser = app.browser();
+    for n in 0..10 {
+        let answer = guesser.login("zorg", "Geraden-123").await;
+        assert_eq!(answer.status, 401, "guess {n}: {}", answer.body);
+    }
+    let sms_before = app.outbox_count().await;
+    let wrong = guesser.login("zorg", "Geraden-123").await;
+    let right = guesser.login("zorg", PASSWORD).await;
+    assert_eq!(right.status, 429, "{}", right.body);
+    assert_eq!(
+        right.body, wrong.body,
+        "while held back a right password is answered like a wrong one"
+    );
+    assert!(right.body.contains("over 15 minuten"), "{}", right.body);
+    assert!(right.set_cookie.is_empty(), "no pending login");
+    assert_eq!(
+        app.outbox_count().await,
+        sms_before,
+        "no SMS for a held-back login"
+    );
+
+    // The same name in other letters is the same account; an unknown name
+    // is held back the same way, so the answer tells nobody it exists.
+    assert_eq!(guesser.login("ZORG", PASSWORD).await.status, 429);
+    for _ in 0..10 {
+        guesser.login("niemand", "Geraden-123").await;
+    }
+    let unknown = guesser.login("niemand", "Geraden-123").await;
+    assert_eq!(unknown.status, 429);
+
+    // Another account from the same address still logs in.
+    let mut colleague = app.browser();
+    assert_eq!(colleague.login("bakker", PASSWORD).await.status, 200);
+
+    app.clock.advance(15 * 60);
+    assert_eq!(guesser.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
+}
+
+async fn parallel_password_guesses_are_judged_ten_times(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let guesser = app.browser();
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let mut browser = Browser {
+                base: guesser.base.clone(),
+                http: guesser.http.clone(),
+                cookie: None,
+            };
+            tokio::spawn(async move {
+                browser
+                    .login("bakker", &format!("Geraden-{i}"))
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut judged = 0;
+    for task in tasks {
+        let status = task.await.unwrap();
+        assert!(status == 401 || status == 429 || status == 503, "{status}");
+        if status == 401 {
+            judged += 1;
+        }
+    }
+    assert_eq!(
+        judged, 10,
+        "only the tries counted before the lock are judged"
+    );
+    let failed = audit::recent(&app.state.core.db, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "login.failed")
+        .count();
+    assert_eq!(failed, judged);
+    let mut owner = app.browser();
+    assert_eq!(owner.login("bakker", PASSWORD).await.status, 429);
+}
+
+async fn a_hundred_failures_from_one_address_hold_the_address_back(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut guesser = app.browser();
+    // Ten names, ten wrong passwords each: a hundred judged failures.
+    for name in 0..10 {
+        for _ in 0..10 {
+            let answer = guesser
+                .login(&format!("gebruiker{name}"), "Geraden-123")
+                .await;
+            assert_eq!(answer.status, 401, "{}", answer.body);
+        }
+    }
+    let mut colleague = app.browser();
+    let held = colleague.login("bakker", PASSWORD).await;
+    assert_eq!(held.status, 429, "{}", held.body);
+    assert!(held.body.contains("internetverbinding"), "{}", held.body);
+    app.clock.advance(15 * 60);
+    assert_eq!(colleague.login("bakker", PASSWORD).await.status, 200);
+}
