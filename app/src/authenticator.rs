@@ -215,6 +215,10 @@ pub async fn confirm(
     };
     let phone = match factors::use_sms_code(core, sms_context(auth), &sms_code, now).await? {
         SmsCheck::Accepted(phone) => phone,
+        SmsCheck::Replayed => {
+            let used = attempt.replayed(core, now).await;
+            return Err(AppError::invalid(format!("SMS-code: {used}")));
+        }
         SmsCheck::Unusable(message) => {
             let wrong = AppError::invalid(format!("SMS-code: {message}"));
             return Err(attempt.wrong(core, user, wrong, now).await);

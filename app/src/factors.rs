@@ -58,16 +58,15 @@ impl CodeContext<'_> {
 #[must_use = "a reserved try ends as right or wrong"]
 pub struct Try {
     user_id: i64,
-    /// This was the last try allowed: wrong, it leaves the account locked.
-    last: bool,
+    reserved: throttle::Reserved,
 }
 
 /// Counts a code try for `user` up front; refused while locked.
 pub async fn reserve_try(core: &Core, user: &UserRecord, now: UnixTime) -> Result<Try, AppError> {
     match throttle::reserve(&core.db, &Counter::Codes(user.id), &lockout::CODES, now).await? {
-        Ok(after) => Ok(Try {
+        Ok(reserved) => Ok(Try {
             user_id: user.id,
-            last: after.locked_for(now).is_some(),
+            reserved,
         }),
         Err(wait) => Err(locked_error(wait)),
     }
@@ -77,6 +76,15 @@ impl Try {
     /// A right code: the count starts afresh.
     pub async fn right(self, core: &Core, now: UnixTime) -> StorageResult<()> {
         throttle::reset(&core.db, &Counter::Codes(self.user_id), now).await
+    }
+
+    /// A right code sent again (a double submit, a retry): no guess, so
+    /// the try is taken back, and the answer says the code was used.
+    pub async fn replayed(self, core: &Core, now: UnixTime) -> AppError {
+        match throttle::undo(&core.db, &Counter::Codes(self.user_id), self.reserved, now).await {
+            Ok(()) => AppError::invalid(codes::Unusable::Used.message()),
+            Err(err) => err.into(),
+        }
     }
 
     /// A wrong code (already counted): audits it, and gives the lockout
@@ -91,7 +99,7 @@ impl Try {
         if let Err(err) = audit::record(&core.db, AuditEntry::own(user, "code.failed"), now).await {
             return err.into();
         }
-        if !self.last {
+        if self.reserved.after.locked_for(now).is_none() {
             return wrong;
         }
         match locked_for(core, user.id, now).await {
@@ -221,6 +229,8 @@ fn refusal_error(refusal: Refusal) -> AppError {
 pub enum SmsCheck {
     /// Right, and now used up; the number it went to.
     Accepted(String),
+    /// Right, but used before (by this request's twin).
+    Replayed,
     Wrong,
     Unusable(&'static str),
     NoneSent,
@@ -256,15 +266,18 @@ pub async fn use_sms_code(
     let Some(record) = stored_codes::latest_for_session(&core.db, &context.key()).await? else {
         return Ok(SmsCheck::NoneSent);
     };
-    if let Err(unusable) = record.state.check(now) {
-        return Ok(SmsCheck::Unusable(unusable.message()));
+    let right = codes::matches(&core.keys, &record.code_hash, code);
+    match record.state.check(now) {
+        Err(codes::Unusable::Used) if right => return Ok(SmsCheck::Replayed),
+        Err(unusable) => return Ok(SmsCheck::Unusable(unusable.message())),
+        Ok(()) => {}
     }
-    if !codes::matches(&core.keys, &record.code_hash, code) {
+    if !right {
         stored_codes::count_wrong_try(&core.db, record.id).await?;
         return Ok(SmsCheck::Wrong);
     }
     if !stored_codes::consume(&core.db, record.id, MAX_ATTEMPTS_PER_CODE, now).await? {
-        return Ok(SmsCheck::Unusable(codes::Unusable::Used.message()));
+        return Ok(SmsCheck::Replayed);
     }
     Ok(SmsCheck::Accepted(record.phone))
 }
@@ -294,23 +307,33 @@ pub fn open(keys: &Keyring, user_id: i64, sealed: &Sealed) -> Result<Vec<u8>, Ap
     .map_err(internal)
 }
 
-/// `None`: no app bound. `Some(true)`: right, and its time step was not
-/// used before (now it is). `Some(false)`: wrong, or a replay. The caller
-/// has reserved the try.
+/// What a typed code is to the bound app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppCheck {
+    NotBound,
+    /// Right, and its time step was not used before (now it is).
+    Right,
+    /// Right, but its time step was used already.
+    Replayed,
+    Wrong,
+}
+
+/// Checks a code against the bound app. The caller has reserved the try.
 pub async fn check_app_code(
     core: &Core,
     user: &UserRecord,
     code: &str,
     now: UnixTime,
-) -> Result<Option<bool>, AppError> {
+) -> Result<AppCheck, AppError> {
     let Some(bound) = authenticators::bound(&core.db, user.id).await? else {
-        return Ok(None);
+        return Ok(AppCheck::NotBound);
     };
     let secret = open(&core.keys, user.id, &bound.sealed)?;
-    Ok(Some(match totp::verify(&secret, code, now) {
-        Some(step) => authenticators::claim_step(&core.db, user.id, step).await?,
-        None => false,
-    }))
+    Ok(match totp::verify(&secret, code, now) {
+        Some(step) if authenticators::claim_step(&core.db, user.id, step).await? => AppCheck::Right,
+        Some(_) => AppCheck::Replayed,
+        None => AppCheck::Wrong,
+    })
 }
 
 // ---------------------------------------------------------------- notices

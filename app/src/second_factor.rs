@@ -12,7 +12,7 @@ use crate::{
         sms_quota, totp,
     },
     error::AppError,
-    factors::{self, CodeContext, SmsCheck},
+    factors::{self, AppCheck, CodeContext, SmsCheck},
     model::{mask_phone, CodeStatus, LoginOutcome, TwoFactorState, UserKind},
     session::{self, PendingLogin},
     storage::{
@@ -204,13 +204,19 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
         }
     }
     let attempt = factors::reserve_try(core, user, now).await?;
-    if factors::check_app_code(core, user, &code, now).await? == Some(true) {
+    let app = factors::check_app_code(core, user, &code, now).await?;
+    if app == AppCheck::Right {
         attempt.right(core, now).await?;
         return finish_login(core, pending, "app", None, now).await;
     }
-    if let SmsCheck::Accepted(phone) = factors::use_sms_code(core, context, &code, now).await? {
-        attempt.right(core, now).await?;
-        return finish_login(core, pending, "sms", Some(phone), now).await;
+    match factors::use_sms_code(core, context, &code, now).await? {
+        SmsCheck::Accepted(phone) => {
+            attempt.right(core, now).await?;
+            return finish_login(core, pending, "sms", Some(phone), now).await;
+        }
+        SmsCheck::Replayed => return Err(attempt.replayed(core, now).await),
+        _ if app == AppCheck::Replayed => return Err(attempt.replayed(core, now).await),
+        _ => {}
     }
     let wrong = AppError::invalid(if app_bound {
         "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."

@@ -14,7 +14,7 @@ use crate::{
         step_up::{self, CurrentFactor},
     },
     error::AppError,
-    factors::{self, CodeContext, SmsCheck},
+    factors::{self, AppCheck, CodeContext, SmsCheck},
     model::{mask_phone, StepUpStatus},
     password_step,
     session::{self, AuthUser},
@@ -119,12 +119,17 @@ pub async fn prove(
             }
         }
         let attempt = factors::reserve_try(core, user, now).await?;
-        let right = factors::check_app_code(core, user, &code, now).await? == Some(true)
-            || (factor.sms
-                && matches!(
-                    factors::use_sms_code(core, context(auth), &code, now).await?,
-                    SmsCheck::Accepted(_)
-                ));
+        let app = factors::check_app_code(core, user, &code, now).await?;
+        let sms = if app == AppCheck::Right || !factor.sms {
+            None
+        } else {
+            Some(factors::use_sms_code(core, context(auth), &code, now).await?)
+        };
+        if app != AppCheck::Right && (app == AppCheck::Replayed || sms == Some(SmsCheck::Replayed))
+        {
+            return Err(attempt.replayed(core, now).await);
+        }
+        let right = app == AppCheck::Right || matches!(sms, Some(SmsCheck::Accepted(_)));
         if !right {
             let wrong = AppError::invalid(if factor.app {
                 "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."

@@ -58,6 +58,13 @@ pub async fn get(db: &Db, counter: &Counter) -> StorageResult<Throttle> {
     })
 }
 
+/// A try counted before it is judged: the state before and after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reserved {
+    pub before: Throttle,
+    pub after: Throttle,
+}
+
 /// Counts a try before it is judged: `Err(wait)` while locked, and then
 /// nothing is stored.
 pub async fn reserve(
@@ -65,20 +72,46 @@ pub async fn reserve(
     counter: &Counter,
     rule: &LockoutRule,
     now: UnixTime,
-) -> StorageResult<Result<Throttle, i64>> {
+) -> StorageResult<Result<Reserved, i64>> {
     let mut refused = None;
-    let stored = update(db, counter, now, |t| match t.reserve(rule, now) {
-        Ok(next) => Some(next),
-        Err(wait) => {
-            refused = Some(wait);
-            None
+    let mut before = Throttle::default();
+    let stored = update(db, counter, now, |t| {
+        before = *t;
+        match t.reserve(rule, now) {
+            Ok(next) => Some(next),
+            Err(wait) => {
+                refused = Some(wait);
+                None
+            }
         }
     })
     .await?;
     Ok(match refused {
         Some(wait) => Err(wait),
-        None => Ok(stored),
+        None => Ok(Reserved {
+            before,
+            after: stored,
+        }),
     })
+}
+
+/// Takes back a reserved try that turned out to be no guess: the state
+/// before it when nothing happened since, otherwise one try less.
+pub async fn undo(
+    db: &Db,
+    counter: &Counter,
+    reserved: Reserved,
+    now: UnixTime,
+) -> StorageResult<()> {
+    update(db, counter, now, |t| {
+        Some(if *t == reserved.after {
+            reserved.before
+        } else {
+            t.refund()
+        })
+    })
+    .await?;
+    Ok(())
 }
 
 /// A right answer: the counter starts afresh.
