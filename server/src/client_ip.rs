@@ -22,31 +22,15 @@ use axum::{
     middleware::Next,
     response::Response,
 };
+use ipnet::IpNet;
 
 /// One address or a CIDR range (`10.0.0.0/8`, `fd00::/8`, `192.0.2.7`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpRange {
-    network: IpAddr,
-    prefix: u8,
-}
+pub struct IpRange(IpNet);
 
 impl IpRange {
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&ip.to_canonical())
     }
 }
 
@@ -55,30 +39,21 @@ impl FromStr for IpRange {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
-        let (address, prefix) = match text.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (text, None),
+        let net = match text.parse::<IpNet>() {
+            Ok(net) => net,
+            // A bare address is a range of one.
+            Err(_) => text
+                .parse::<IpAddr>()
+                .map(|ip| IpNet::from(ip.to_canonical()))
+                .map_err(|_| format!("{text:?} is no IP address or CIDR range"))?,
         };
-        let network = address
-            .parse::<IpAddr>()
-            .map_err(|_| format!("{text:?} is no IP address or CIDR range"))?
-            .to_canonical();
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {max}"))?,
-        };
-        Ok(IpRange { network, prefix })
+        Ok(IpRange(net.trunc()))
     }
 }
 
 impl fmt::Display for IpRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
+        write!(f, "{}", self.0)
     }
 }
 

@@ -18,77 +18,38 @@ use axum::{
 
 use crate::state::HttpSettings;
 
-/// Scheme, host and port of an `http(s)://` URL, as `Origin` has them.
+/// Scheme, host and port of an `http(s)://` URL, as `Origin` has them
+/// (the `url` crate's origin: lower-case host, default ports filled in).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub scheme: String,
-    pub host: String,
-    pub port: u16,
-}
+pub struct Origin(url::Origin);
 
 impl Origin {
-    /// Parses `scheme://host[:port]` with an optional path after it.
-    pub fn parse(url: &str) -> Option<Origin> {
-        let (scheme, rest) = url.split_once("://")?;
-        let scheme = scheme.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "http" => 80,
-            "https" => 443,
-            _ => return None,
-        };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if authority.contains('@') {
-            return None;
-        }
-        let (host, port) = split_host_port(authority)?;
-        Some(Origin {
-            scheme,
-            host,
-            port: port.unwrap_or(default_port),
-        })
+    /// An `http://` or `https://` URL without user info, path ignored.
+    pub fn parse(text: &str) -> Option<Origin> {
+        let url = url::Url::parse(text.trim()).ok()?;
+        let plain = matches!(url.scheme(), "http" | "https")
+            && url.username().is_empty()
+            && url.password().is_none();
+        plain.then(|| Origin(url.origin()))
     }
 
     pub fn is_https(&self) -> bool {
-        self.scheme == "https"
+        matches!(&self.0, url::Origin::Tuple(scheme, ..) if scheme == "https")
     }
 
-    /// Whether `host_header` (`Host`: `host[:port]`) names this origin's
-    /// host and port; without a port, the scheme's default.
+    /// Whether `host_header` (`Host`: `host[:port]`) names this origin under
+    /// its own scheme; without a port, the scheme's default.
     fn matches_host(&self, host_header: &str) -> bool {
-        let default_port = if self.is_https() { 443 } else { 80 };
-        match split_host_port(host_header) {
-            Some((host, port)) => host == self.host && port.unwrap_or(default_port) == self.port,
-            None => false,
-        }
-    }
-}
-
-/// `example.org:8080`, `[2001:db8::1]:443`, `127.0.0.1` → lower-case host
-/// and the port when given.
-fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
-    let authority = authority.trim();
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']')?;
-        let port = match after {
-            "" => None,
-            p => Some(p.strip_prefix(':')?),
+        let url::Origin::Tuple(scheme, ..) = &self.0 else {
+            return false;
         };
-        (format!("[{host}]"), port)
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host.to_string(), Some(port)),
-            None => (authority.to_string(), None),
+        // A Host is only host and port; anything that would turn it into
+        // more of a URL (user info, a path) is no match.
+        if host_header.contains(['/', '\\', '@', '?', '#']) || host_header.trim().is_empty() {
+            return false;
         }
-    };
-    let bracketed = host.starts_with('[');
-    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || (c == ':' && !bracketed)) {
-        return None;
+        Origin::parse(&format!("{scheme}://{host_header}")).is_some_and(|own| own == *self)
     }
-    let port = match port {
-        Some(p) => Some(p.parse::<u16>().ok()?),
-        None => None,
-    };
-    Some((host.to_ascii_lowercase(), port))
 }
 
 /// Why a request was refused, for the log.
@@ -181,14 +142,18 @@ mod tests {
     fn origins_parse_with_default_ports() {
         assert_eq!(
             Origin::parse("https://Portaal.Example.nl/inloggen"),
-            Some(Origin {
-                scheme: "https".into(),
-                host: "portaal.example.nl".into(),
-                port: 443
-            })
+            Origin::parse("https://portaal.example.nl:443")
         );
-        assert_eq!(Origin::parse("http://127.0.0.1:3000").unwrap().port, 3000);
-        assert_eq!(Origin::parse("http://[::1]:3000").unwrap().host, "[::1]");
+        assert!(Origin::parse("https://portaal.example.nl")
+            .unwrap()
+            .is_https());
+        assert_ne!(
+            Origin::parse("http://127.0.0.1:3000"),
+            Origin::parse("http://127.0.0.1:3001")
+        );
+        assert!(Origin::parse("http://[::1]:3000")
+            .unwrap()
+            .matches_host("[::1]:3000"));
         assert_eq!(Origin::parse("null"), None);
         assert_eq!(Origin::parse("ftp://example.org"), None);
         assert_eq!(Origin::parse("https://user@evil.example"), None);
