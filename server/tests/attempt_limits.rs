@@ -5,7 +5,7 @@
 mod common;
 
 use app::{domain::totp, storage::audit};
-use common::{Browser, Engine, TestApp};
+use common::{bind_app, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const HOVENIER: &str = "+31612345601";
@@ -18,16 +18,6 @@ on_both_engines!(
     a_hundred_failures_from_one_address_hold_the_address_back,
 );
 
-fn field<'a>(json: &'a str, name: &str) -> &'a str {
-    let start = json
-        .find(&format!("\"{name}\":\""))
-        .unwrap_or_else(|| panic!("{name} in {json}"))
-        + name.len()
-        + 4;
-    let end = start + json[start..].find('"').unwrap();
-    &json[start..end]
-}
-
 /// Logs hovenier in, steps up and binds an app; returns the secret.
 async fn hovenier_with_app(app: &TestApp) -> Vec<u8> {
     let mut browser = app.browser();
@@ -36,21 +26,7 @@ async fn hovenier_with_app(app: &TestApp) -> Vec<u8> {
         "\"LoggedIn\""
     );
     browser.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
-    let setup = browser.call("begin_binding", &[]).await;
-    let secret = totp::secret_from_key(field(&setup.body, "key")).unwrap();
-    assert_eq!(browser.call("send_binding_sms", &[]).await.body, "true");
-    let sms = app.last_code_to(HOVENIER).await;
-    let bound = browser
-        .call(
-            "confirm_binding",
-            &[
-                ("sms_code", &sms),
-                ("app_code", &totp::code_at(&secret, app.now())),
-            ],
-        )
-        .await;
-    assert_eq!(bound.status, 200, "{}", bound.body);
-    secret
+    bind_app(app, &mut browser, HOVENIER).await
 }
 
 fn wrong_code(secret: &[u8], now: i64) -> String {
@@ -84,15 +60,10 @@ async fn parallel_wrong_app_codes_after_nine_failures_are_judged_once(engine: En
     assert_eq!(failed_codes(&app).await, 9);
 
     // 200 at once, half through each instance, all on the one pending login.
-    let cookie = login.cookie.clone();
     let tasks: Vec<_> = (0..200)
         .map(|i| {
             let base = if i % 2 == 0 { &app.base } else { &second.base };
-            let mut browser = Browser {
-                base: base.clone(),
-                http: login.http.clone(),
-                cookie: cookie.clone(),
-            };
+            let mut browser = login.with_cookie_at(base);
             let wrong = wrong.clone();
             tokio::spawn(async move { browser.verify(&wrong).await.status })
         })
@@ -133,11 +104,7 @@ async fn an_sms_code_and_an_app_code_in_parallel_make_one_session(engine: Engine
         let tasks: Vec<_> = [sms, app_code]
             .into_iter()
             .map(|code| {
-                let mut browser = Browser {
-                    base: login.base.clone(),
-                    http: login.http.clone(),
-                    cookie: login.cookie.clone(),
-                };
+                let mut browser = login.with_cookie_at(&login.base);
                 tokio::spawn(async move {
                     let answer = browser.verify(&code).await;
                     (answer.status, browser.cookie)
@@ -204,11 +171,7 @@ async fn parallel_password_guesses_are_judged_ten_times(engine: Engine) {
     let guesser = app.browser();
     let tasks: Vec<_> = (0..100)
         .map(|i| {
-            let mut browser = Browser {
-                base: guesser.base.clone(),
-                http: guesser.http.clone(),
-                cookie: None,
-            };
+            let mut browser = guesser.with_cookie_at(&guesser.base);
             tokio::spawn(async move {
                 browser
                     .login("bakker", &format!("Geraden-{i}"))

@@ -7,7 +7,7 @@ use app::{
     domain::{secret_box::Keyring, totp},
     storage::{audit, authenticators},
 };
-use common::{Browser, Engine, TestApp};
+use common::{bind_app, field, Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const HOVENIER: &str = "+31612345601";
@@ -34,36 +34,10 @@ async fn logged_in(app: &TestApp, login: &str) -> Browser {
     browser
 }
 
-fn field<'a>(json: &'a str, name: &str) -> &'a str {
-    let start = json
-        .find(&format!("\"{name}\":\""))
-        .unwrap_or_else(|| panic!("{name} in {json}"))
-        + name.len()
-        + 4;
-    let end = start + json[start..].find('"').unwrap();
-    &json[start..end]
-}
-
-/// Steps up by SMS to `phone`, then goes through 'Authenticator' →
-/// 'Verder' → 'Nu koppelen'; returns the secret.
+/// Steps up by SMS to `phone`, then binds an app; returns the secret.
 async fn bind(app: &TestApp, browser: &mut Browser, phone: &str) -> Vec<u8> {
     browser.step_up_by_sms(app, PASSWORD, Some(phone)).await;
-    let setup = browser.call("begin_binding", &[]).await;
-    assert_eq!(setup.status, 200, "{}", setup.body);
-    let secret = totp::secret_from_key(field(&setup.body, "key")).expect("a base32 key");
-    assert!(setup.body.contains("<svg"), "a QR code made on the server");
-    let next = browser.call("send_binding_sms", &[]).await;
-    assert_eq!(next.body, "true", "{}", next.body);
-    let sms = app.last_code_to(phone).await;
-    let app_code = totp::code_at(&secret, app.now());
-    let bound = browser
-        .call(
-            "confirm_binding",
-            &[("sms_code", &sms), ("app_code", &app_code)],
-        )
-        .await;
-    assert_eq!(bound.status, 200, "{}", bound.body);
-    secret
+    bind_app(app, browser, phone).await
 }
 
 async fn bind_then_log_in_with_the_apps_code_once_per_step(engine: Engine) {

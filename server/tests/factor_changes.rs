@@ -9,7 +9,7 @@ use app::{
     domain::totp,
     storage::{audit, authenticators, users},
 };
-use common::{Browser, Engine, TestApp};
+use common::{bind_app, field, Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const HOVENIER: &str = "+31612345601";
@@ -31,36 +31,6 @@ async fn logged_in(app: &TestApp, login: &str) -> Browser {
     browser
 }
 
-fn field<'a>(json: &'a str, name: &str) -> &'a str {
-    let start = json
-        .find(&format!("\"{name}\":\""))
-        .unwrap_or_else(|| panic!("{name} in {json}"))
-        + name.len()
-        + 4;
-    let end = start + json[start..].find('"').unwrap();
-    &json[start..end]
-}
-
-/// Binds an app for a logged-in, stepped-up browser; returns the secret.
-async fn bind(app: &TestApp, browser: &mut Browser, phone: &str) -> Vec<u8> {
-    let setup = browser.call("begin_binding", &[]).await;
-    assert_eq!(setup.status, 200, "{}", setup.body);
-    let secret = totp::secret_from_key(field(&setup.body, "key")).unwrap();
-    assert_eq!(browser.call("send_binding_sms", &[]).await.body, "true");
-    let sms = app.last_code_to(phone).await;
-    let bound = browser
-        .call(
-            "confirm_binding",
-            &[
-                ("sms_code", &sms),
-                ("app_code", &totp::code_at(&secret, app.now())),
-            ],
-        )
-        .await;
-    assert_eq!(bound.status, 200, "{}", bound.body);
-    secret
-}
-
 fn asks_step_up(answer: &common::Answer) -> bool {
     answer.status == 403 && answer.body.contains("StepUpRequired")
 }
@@ -78,11 +48,7 @@ async fn a_session_without_step_up_changes_no_factor(engine: Engine) {
     assert_eq!(owner.login("multi", PASSWORD).await.body, "\"NeedsCode\"");
     let code = app.last_code_to(MULTI).await;
     assert_eq!(owner.verify(&code).await.status, 200);
-    let mut thief = Browser {
-        base: owner.base.clone(),
-        http: owner.http.clone(),
-        cookie: owner.cookie.clone(),
-    };
+    let mut thief = owner.with_cookie_at(&app.base);
     let sms_before = app.outbox_count().await;
 
     for (endpoint, form) in [
@@ -159,11 +125,8 @@ async fn the_step_up_needs_password_and_current_factor_and_renews_the_session(en
     let ok = hovenier.step_up(PASSWORD, &code).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_ne!(hovenier.cookie, before, "a new session id at the step-up");
-    let mut old = Browser {
-        base: hovenier.base.clone(),
-        http: hovenier.http.clone(),
-        cookie: before,
-    };
+    let mut old = hovenier.with_cookie_at(&app.base);
+    old.cookie = before;
     assert_eq!(
         old.call("whoami", &[]).await.status,
         401,
@@ -177,7 +140,7 @@ async fn the_step_up_needs_password_and_current_factor_and_renews_the_session(en
     );
 
     // With an app bound, its code proves the user.
-    let secret = bind(&app, &mut hovenier, HOVENIER).await;
+    let secret = bind_app(&app, &mut hovenier, HOVENIER).await;
     app.clock.advance(601);
     assert!(
         asks_step_up(&hovenier.call("begin_binding", &[]).await),
@@ -206,7 +169,7 @@ async fn a_factor_change_ends_other_sessions_and_tells_the_old_number(engine: En
     let mut phone = logged_in(&app, "hovenier").await;
     let mut laptop = logged_in(&app, "hovenier").await;
     laptop.step_up_by_sms(&app, PASSWORD, Some(HOVENIER)).await;
-    bind(&app, &mut laptop, HOVENIER).await;
+    bind_app(&app, &mut laptop, HOVENIER).await;
 
     assert_eq!(
         phone.call("whoami", &[]).await.status,
@@ -266,7 +229,7 @@ async fn a_bound_app_is_not_side_stepped_by_typing_a_number(engine: Engine) {
     hovenier
         .step_up_by_sms(&app, PASSWORD, Some(HOVENIER))
         .await;
-    bind(&app, &mut hovenier, HOVENIER).await;
+    bind_app(&app, &mut hovenier, HOVENIER).await;
     sqlx::query("UPDATE users SET mobile = NULL WHERE id = 4")
         .execute(app.state.core.db.writer())
         .await

@@ -253,7 +253,39 @@ impl TestApp {
     }
 }
 
-/// What a browser would do with our one cookie, done by hand.
+/// The text value of `"name":"…"` in a JSON answer.
+pub fn field<'a>(json: &'a str, name: &str) -> &'a str {
+    let start = json
+        .find(&format!("\"{name}\":\""))
+        .unwrap_or_else(|| panic!("{name} in {json}"))
+        + name.len()
+        + 4;
+    let end = start + json[start..].find('"').unwrap();
+    &json[start..end]
+}
+
+/// For a logged-in browser that has stepped up: 'Authenticator' →
+/// 'Verder' (the SMS goes to `phone`) → 'Nu koppelen'. Returns the secret.
+pub async fn bind_app(app: &TestApp, browser: &mut Browser, phone: &str) -> Vec<u8> {
+    let setup = browser.call("begin_binding", &[]).await;
+    assert_eq!(setup.status, 200, "{}", setup.body);
+    let secret =
+        app::domain::totp::secret_from_key(field(&setup.body, "key")).expect("a base32 key");
+    assert!(setup.body.contains("<svg"), "a QR code made on the server");
+    let next = browser.call("send_binding_sms", &[]).await;
+    assert_eq!(next.body, "true", "{}", next.body);
+    let sms = app.last_code_to(phone).await;
+    let app_code = app::domain::totp::code_at(&secret, app.now());
+    let bound = browser
+        .call(
+            "confirm_binding",
+            &[("sms_code", &sms), ("app_code", &app_code)],
+        )
+        .await;
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    secret
+}
+
 /// The six digits in an SMS text ("… is 123456. …").
 pub fn code_in(text: &str) -> String {
     text.split_whitespace()
@@ -278,6 +310,16 @@ pub struct Answer {
 }
 
 impl Browser {
+    /// Another client holding the same cookie (a second tab, a thief), or
+    /// the same session through another instance at `base`.
+    pub fn with_cookie_at(&self, base: &str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            http: self.http.clone(),
+            cookie: self.cookie.clone(),
+        }
+    }
+
     /// Calls a server function the way the hydrated page does.
     pub async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Answer {
         let mut request = self
