@@ -20,7 +20,7 @@ use crate::{
         authenticators, clients, codes as stored_codes,
         sessions::{self, Stage},
         users::{self, UserRecord},
-        StorageResult,
+        StorageError, StorageResult,
     },
 };
 
@@ -226,6 +226,9 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
     Err(attempt.wrong(core, user, wrong, now).await)
 }
 
+/// Ends the pending login and starts the logged-in session, saves a number
+/// the code confirmed, and audits: in one transaction, whose first step
+/// only one of any number of parallel right answers gets past.
 async fn finish_login(
     core: &Core,
     pending: &PendingLogin,
@@ -234,37 +237,35 @@ async fn finish_login(
     now: UnixTime,
 ) -> Result<(), AppError> {
     let user = &pending.user;
-    if !session::promote(core, pending).await? {
+    let (token, record) = session::next_for(core, pending).await?;
+    let mut tx = core.db.begin_write().await?;
+    if !sessions::replace_on(
+        &mut tx,
+        &pending.session.id_hash,
+        Stage::SecondFactor,
+        &record,
+    )
+    .await?
+    {
+        tx.rollback().await.map_err(StorageError::from)?;
         // Another request with a right answer took this login first.
         return Err(AppError::NotLoggedIn);
     }
-    if let Some(phone) = sms_to {
+    if let Some(phone) = &sms_to {
+        let entry = |action| AuditEntry {
+            new_value: Some(phone.as_str()),
+            ..AuditEntry::own(user, action)
+        };
         if pending.session.pending_mobile.as_deref() == Some(phone.as_str()) {
-            users::set_mobile_on(core.db.writer(), user.id, &phone).await?;
-            audit::record(
-                &core.db,
-                AuditEntry {
-                    new_value: Some(&phone),
-                    ..AuditEntry::own(user, "user.mobile")
-                },
-                now,
-            )
-            .await?;
+            users::set_mobile_on(&mut *tx, user.id, phone).await?;
+            audit::record_on(&mut *tx, entry("user.mobile"), now).await?;
         } else if !user.mobile_confirmed && user.mobile.as_deref() == Some(phone.as_str()) {
-            users::confirm_mobile(&core.db, user.id, &phone).await?;
-            audit::record(
-                &core.db,
-                AuditEntry {
-                    new_value: Some(&phone),
-                    ..AuditEntry::own(user, "user.mobile_confirmed")
-                },
-                now,
-            )
-            .await?;
+            users::confirm_mobile_on(&mut *tx, user.id, phone).await?;
+            audit::record_on(&mut *tx, entry("user.mobile_confirmed"), now).await?;
         }
     }
-    audit::record(
-        &core.db,
+    audit::record_on(
+        &mut *tx,
         AuditEntry {
             new_value: Some(factor),
             ..AuditEntry::own(user, "login.ok")
@@ -272,5 +273,6 @@ async fn finish_login(
         now,
     )
     .await?;
-    Ok(())
+    tx.commit().await.map_err(StorageError::from)?;
+    session::set_session_cookie(core, &token)
 }

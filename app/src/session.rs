@@ -175,25 +175,24 @@ pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<Strin
     Ok(record.id_hash)
 }
 
-/// The right second factor: the pending login ends and a logged-in
-/// session starts under a new id, in one step that only one request can
-/// take. `false` when another request promoted (or ended) it first.
-pub async fn promote(core: &Core, pending: &PendingLogin) -> Result<bool, AppError> {
-    let user = &pending.user;
-    let active_client_id = first_client(core, user).await?;
-    let (token, record) = new_record(core, user, Stage::Active, active_client_id, None);
-    if !sessions::replace(
-        &core.db,
-        &pending.session.id_hash,
-        Stage::SecondFactor,
-        &record,
-    )
-    .await?
-    {
-        return Ok(false);
-    }
-    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
-    Ok(true)
+/// A logged-in session to replace `pending` with (`sessions::replace_on`),
+/// and its browser token for [`set_session_cookie`] once that is committed.
+pub async fn next_for(
+    core: &Core,
+    pending: &PendingLogin,
+) -> StorageResult<(String, SessionRecord)> {
+    let active_client_id = first_client(core, &pending.user).await?;
+    Ok(new_record(
+        core,
+        &pending.user,
+        Stage::Active,
+        active_client_id,
+        None,
+    ))
+}
+
+pub fn set_session_cookie(core: &Core, token: &str) -> Result<(), AppError> {
+    set_cookie(&session_cookie(token, core.sessions.secure_cookie))
 }
 
 /// A step-up: the session goes on under a new id, marked as proven now.

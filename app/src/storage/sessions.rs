@@ -81,18 +81,32 @@ pub async fn replace(
     old_stage: Stage,
     new: &SessionRecord,
 ) -> StorageResult<bool> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
+    if !replace_on(&mut tx, old, old_stage, new).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The same inside the caller's transaction, which it must roll back on
+/// `false`.
+pub async fn replace_on(
+    tx: &mut sqlx::AnyConnection,
+    old: &str,
+    old_stage: Stage,
+    new: &SessionRecord,
+) -> StorageResult<bool> {
     let gone = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND stage = $2")
         .bind(old)
         .bind(old_stage.as_db())
         .execute(&mut *tx)
         .await?;
     if gone.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(false);
     }
     insert_on(&mut *tx, new).await?;
-    tx.commit().await?;
     Ok(true)
 }
 

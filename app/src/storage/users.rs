@@ -136,12 +136,16 @@ pub async fn set_mobile_on<'e>(
 }
 
 /// The owner entered a code sent to the number a beheerder set.
-pub async fn confirm_mobile(db: &Db, user_id: i64, mobile: &str) -> StorageResult<()> {
+pub async fn confirm_mobile_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    mobile: &str,
+) -> StorageResult<()> {
     sqlx::query("UPDATE users SET mobile_confirmed = $1 WHERE id = $2 AND mobile = $3")
         .bind(true)
         .bind(user_id)
         .bind(mobile)
-        .execute(db.writer())
+        .execute(on)
         .await?;
     Ok(())
 }
