@@ -20,7 +20,7 @@ use crate::{
     sms::{change_notice_text, login_code_text, SmsError, SmsMessage},
     storage::{
         audit::{self, AuditEntry},
-        authenticators::{self, Sealed},
+        authenticators::{self, Bound, Sealed},
         clients,
         codes::{self as stored_codes, NewCode},
         throttle::{self, Counter},
@@ -99,13 +99,11 @@ impl Try {
         if let Err(err) = audit::record(&core.db, AuditEntry::own(user, "code.failed"), now).await {
             return err.into();
         }
-        if self.reserved.after.locked_for(now).is_none() {
-            return wrong;
-        }
-        match locked_for(core, user.id, now).await {
-            Ok(wait) => locked_error(wait.unwrap_or(lockout::CODES.first_seconds)),
-            Err(err) => err.into(),
-        }
+        // The reservation already holds the lock it set, if it was the last.
+        self.reserved
+            .after
+            .locked_for(now)
+            .map_or(wrong, locked_error)
     }
 }
 
@@ -309,7 +307,7 @@ pub fn open(keys: &Keyring, user_id: i64, sealed: &Sealed) -> Result<Vec<u8>, Ap
 
 /// What a typed code is to the bound app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppCheck {
+enum AppCheck {
     NotBound,
     /// Right, and its time step was not used before (now it is).
     Right,
@@ -318,22 +316,79 @@ pub enum AppCheck {
     Wrong,
 }
 
-/// Checks a code against the bound app. The caller has reserved the try.
-pub async fn check_app_code(
+/// Checks a code against `bound` (the user's app, as the caller read it).
+/// The caller has reserved the try.
+async fn check_app_code(
     core: &Core,
-    user: &UserRecord,
+    user_id: i64,
+    bound: Option<&Bound>,
     code: &str,
     now: UnixTime,
 ) -> Result<AppCheck, AppError> {
-    let Some(bound) = authenticators::bound(&core.db, user.id).await? else {
+    let Some(bound) = bound else {
         return Ok(AppCheck::NotBound);
     };
-    let secret = open(&core.keys, user.id, &bound.sealed)?;
+    let secret = open(&core.keys, user_id, &bound.sealed)?;
     Ok(match totp::verify(&secret, code, now) {
-        Some(step) if authenticators::claim_step(&core.db, user.id, step).await? => AppCheck::Right,
+        Some(step) if authenticators::claim_step(&core.db, user_id, step).await? => AppCheck::Right,
         Some(_) => AppCheck::Replayed,
         None => AppCheck::Wrong,
     })
+}
+
+/// What proved the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    App,
+    /// An SMS code, sent to this number.
+    Sms(String),
+}
+
+/// One typed code for `user`: the bound app's (`app`, as the caller read
+/// it) or the newest SMS code of `context`. Without an app and without a
+/// usable SMS code it says so at no cost (`none_sent` when nothing was
+/// sent); otherwise the try is counted before the code is judged, a replay
+/// of a right code is taken back, and a right code resets the count.
+pub async fn judge_code(
+    core: &Core,
+    user: &UserRecord,
+    app: Option<&Bound>,
+    context: CodeContext<'_>,
+    code: &str,
+    none_sent: &'static str,
+    now: UnixTime,
+) -> Result<Proof, AppError> {
+    if app.is_none() {
+        refuse_if_locked(core, user, now).await?;
+        if let Err(check) = usable_code_waits(core, context, now).await? {
+            return Err(match check {
+                SmsCheck::Unusable(message) => AppError::invalid(message),
+                _ => AppError::invalid(none_sent),
+            });
+        }
+    }
+    let attempt = reserve_try(core, user, now).await?;
+    let app_check = check_app_code(core, user.id, app, code, now).await?;
+    if app_check == AppCheck::Right {
+        attempt.right(core, now).await?;
+        return Ok(Proof::App);
+    }
+    match use_sms_code(core, context, code, now).await? {
+        SmsCheck::Accepted(phone) => {
+            attempt.right(core, now).await?;
+            Ok(Proof::Sms(phone))
+        }
+        SmsCheck::Replayed => Err(attempt.replayed(core, now).await),
+        _ if app_check == AppCheck::Replayed => Err(attempt.replayed(core, now).await),
+        _ => {
+            let wrong = AppError::invalid(if app.is_some() {
+                "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."
+            } else {
+                "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw."
+            });
+            Err(attempt.wrong(core, user, wrong, now).await)
+        }
+    }
 }
 
 // ---------------------------------------------------------------- notices

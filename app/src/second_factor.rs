@@ -12,7 +12,7 @@ use crate::{
         sms_quota, totp,
     },
     error::AppError,
-    factors::{self, AppCheck, CodeContext, SmsCheck},
+    factors::{self, CodeContext, Proof},
     model::{mask_phone, CodeStatus, LoginOutcome, TwoFactorState, UserKind},
     session::{self, PendingLogin},
     storage::{
@@ -190,40 +190,21 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
     let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
     let now = core.now();
     let user = &pending.user;
-    let context = CodeContext::Login(&pending.session.id_hash);
-    factors::refuse_if_locked(core, user, now).await?;
-    let app_bound = authenticators::bound(&core.db, user.id).await?.is_some();
-    if !app_bound {
-        // Without an app there is nothing to compare with unless a code
-        // waits; saying so costs no try.
-        if let Err(check) = factors::usable_code_waits(core, context, now).await? {
-            return Err(match check {
-                SmsCheck::Unusable(message) => AppError::invalid(message),
-                _ => AppError::invalid("Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'."),
-            });
-        }
+    let app = authenticators::bound(&core.db, user.id).await?;
+    let proof = factors::judge_code(
+        core,
+        user,
+        app.as_ref(),
+        CodeContext::Login(&pending.session.id_hash),
+        &code,
+        "Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.",
+        now,
+    )
+    .await?;
+    match proof {
+        Proof::App => finish_login(core, pending, "app", None, now).await,
+        Proof::Sms(phone) => finish_login(core, pending, "sms", Some(phone), now).await,
     }
-    let attempt = factors::reserve_try(core, user, now).await?;
-    let app = factors::check_app_code(core, user, &code, now).await?;
-    if app == AppCheck::Right {
-        attempt.right(core, now).await?;
-        return finish_login(core, pending, "app", None, now).await;
-    }
-    match factors::use_sms_code(core, context, &code, now).await? {
-        SmsCheck::Accepted(phone) => {
-            attempt.right(core, now).await?;
-            return finish_login(core, pending, "sms", Some(phone), now).await;
-        }
-        SmsCheck::Replayed => return Err(attempt.replayed(core, now).await),
-        _ if app == AppCheck::Replayed => return Err(attempt.replayed(core, now).await),
-        _ => {}
-    }
-    let wrong = AppError::invalid(if app_bound {
-        "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."
-    } else {
-        "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw."
-    });
-    Err(attempt.wrong(core, user, wrong, now).await)
 }
 
 /// Ends the pending login and starts the logged-in session, saves a number
@@ -237,7 +218,7 @@ async fn finish_login(
     now: UnixTime,
 ) -> Result<(), AppError> {
     let user = &pending.user;
-    let (token, record) = session::next_for(core, pending).await?;
+    let (token, record) = session::next_for(core, pending);
     let mut tx = core.db.begin_write().await?;
     if !sessions::replace_on(
         &mut tx,

@@ -171,24 +171,21 @@ pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<Strin
     let active_client_id = first_client(core, user).await?;
     let (token, record) = new_record(core, user, stage, active_client_id, None);
     sessions::insert(&core.db, &record).await?;
-    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
+    set_session_cookie(core, &token)?;
     Ok(record.id_hash)
 }
 
 /// A logged-in session to replace `pending` with (`sessions::replace_on`),
 /// and its browser token for [`set_session_cookie`] once that is committed.
-pub async fn next_for(
-    core: &Core,
-    pending: &PendingLogin,
-) -> StorageResult<(String, SessionRecord)> {
-    let active_client_id = first_client(core, &pending.user).await?;
-    Ok(new_record(
+/// It keeps the client the pending login chose at its start.
+pub fn next_for(core: &Core, pending: &PendingLogin) -> (String, SessionRecord) {
+    new_record(
         core,
         &pending.user,
         Stage::Active,
-        active_client_id,
+        pending.session.active_client_id,
         None,
-    ))
+    )
 }
 
 pub fn set_session_cookie(core: &Core, token: &str) -> Result<(), AppError> {
@@ -208,7 +205,7 @@ pub async fn renew_stepped_up(core: &Core, auth: &AuthUser) -> Result<bool, AppE
     if !sessions::replace(&core.db, &auth.session_hash, Stage::Active, &record).await? {
         return Ok(false);
     }
-    set_cookie(&session_cookie(&token, core.sessions.secure_cookie))?;
+    set_session_cookie(core, &token)?;
     Ok(true)
 }
 

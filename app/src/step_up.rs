@@ -14,13 +14,14 @@ use crate::{
         step_up::{self, CurrentFactor},
     },
     error::AppError,
-    factors::{self, AppCheck, CodeContext, SmsCheck},
+    factors::{self, CodeContext},
     model::{mask_phone, StepUpStatus},
     password_step,
     session::{self, AuthUser},
     storage::{
         audit::{self, AuditEntry},
-        authenticators, codes as stored_codes, users,
+        authenticators::{self, Bound},
+        codes as stored_codes, users,
     },
 };
 
@@ -33,11 +34,14 @@ pub fn require_recent(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
     }
 }
 
-async fn current_factor(core: &Core, auth: &AuthUser) -> Result<CurrentFactor, AppError> {
-    let app_bound = authenticators::bound(&core.db, auth.user.id)
-        .await?
-        .is_some();
-    Ok(CurrentFactor::of(app_bound, auth.user.mobile.as_deref()))
+/// The user's bound app, if any, and what proves the user now.
+async fn current_factor(
+    core: &Core,
+    auth: &AuthUser,
+) -> Result<(Option<Bound>, CurrentFactor), AppError> {
+    let app = authenticators::bound(&core.db, auth.user.id).await?;
+    let factor = CurrentFactor::of(app.is_some(), auth.user.mobile.as_deref());
+    Ok((app, factor))
 }
 
 fn context(auth: &AuthUser) -> CodeContext<'_> {
@@ -46,7 +50,7 @@ fn context(auth: &AuthUser) -> CodeContext<'_> {
 
 pub async fn status(core: &Core, auth: &AuthUser) -> Result<StepUpStatus, AppError> {
     let now = core.now();
-    let factor = current_factor(core, auth).await?;
+    let (_, factor) = current_factor(core, auth).await?;
     let key = context(auth).key();
     let latest = stored_codes::latest_for_session(&core.db, &key).await?;
     Ok(StepUpStatus {
@@ -87,7 +91,7 @@ pub async fn prove(
 ) -> Result<(), AppError> {
     let user = &auth.user;
     let now = core.now();
-    let factor = current_factor(core, auth).await?;
+    let (app, factor) = current_factor(core, auth).await?;
     let code = if factor.needs_code() {
         Some(codes::parse_typed(typed_code).map_err(AppError::Invalid)?)
     } else {
@@ -107,38 +111,16 @@ pub async fn prove(
     }
 
     if let Some(code) = code {
-        factors::refuse_if_locked(core, user, now).await?;
-        if !factor.app {
-            if let Err(check) = factors::usable_code_waits(core, context(auth), now).await? {
-                return Err(match check {
-                    SmsCheck::Unusable(message) => AppError::invalid(message),
-                    _ => AppError::invalid(
-                        "Vraag eerst een SMS-code aan met 'Stuur mij een SMS-code'.",
-                    ),
-                });
-            }
-        }
-        let attempt = factors::reserve_try(core, user, now).await?;
-        let app = factors::check_app_code(core, user, &code, now).await?;
-        let sms = if app == AppCheck::Right || !factor.sms {
-            None
-        } else {
-            Some(factors::use_sms_code(core, context(auth), &code, now).await?)
-        };
-        if app != AppCheck::Right && (app == AppCheck::Replayed || sms == Some(SmsCheck::Replayed))
-        {
-            return Err(attempt.replayed(core, now).await);
-        }
-        let right = app == AppCheck::Right || matches!(sms, Some(SmsCheck::Accepted(_)));
-        if !right {
-            let wrong = AppError::invalid(if factor.app {
-                "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."
-            } else {
-                "Deze code is onjuist. Controleer de code in de SMS."
-            });
-            return Err(attempt.wrong(core, user, wrong, now).await);
-        }
-        attempt.right(core, now).await?;
+        factors::judge_code(
+            core,
+            user,
+            app.as_ref(),
+            context(auth),
+            &code,
+            "Vraag eerst een SMS-code aan met 'Stuur mij een SMS-code'.",
+            now,
+        )
+        .await?;
     }
 
     if !session::renew_stepped_up(core, auth).await? {

@@ -24,6 +24,16 @@ async function bindApp(page: Page): Promise<string> {
   return key;
 }
 
+/** Back to 'Mijn gegevens', log out, and log in again up to the code page. */
+async function loginAgain(page: Page) {
+  await page.getByRole('link', { name: 'Naar Mijn gegevens' }).click();
+  await hydrated(page);
+  await logout(page);
+  await login(page, 'multi');
+  await expect(page).toHaveURL(/\/inloggen\/code$/);
+  await hydrated(page);
+}
+
 async function openAuthenticator(page: Page) {
   await page.getByRole('link', { name: 'Mijn gegevens' }).click();
   await page.getByRole('link', { name: 'Authenticator', exact: true }).click();
@@ -43,14 +53,9 @@ test('a user replaces the app on a new phone: only after proving password and ol
   await noSeriousAxeViolations(page);
   await stepUp(page, MULTI);
   const oldKey = await bindApp(page);
-  await page.getByRole('link', { name: 'Naar Mijn gegevens' }).click();
-  await hydrated(page);
-  await logout(page);
 
   // A new login (by SMS: the old phone's app code is kept for the step-up).
-  await login(page, 'multi');
-  await expect(page).toHaveURL(/\/inloggen\/code$/);
-  await hydrated(page);
+  await loginAgain(page);
   const sent = smsCount(MULTI);
   await page.getByRole('button', { name: 'Stuur mij een SMS-code' }).click();
   await submitCode(page, await codeFromOutbox(MULTI, sent));
@@ -60,10 +65,11 @@ test('a user replaces the app on a new phone: only after proving password and ol
   await expect(page.getByRole('img', { name: /QR-code/ })).toHaveCount(0);
   await expect(page.getByLabel('Code uit de app of SMS-code')).toBeVisible();
   await page.getByLabel('Wachtwoord').fill('niet-het-wachtwoord');
-  await page.getByLabel('Code uit de app of SMS-code').fill(totp(oldKey, Date.now() + 30_000));
+  const oldAppCode = totp(oldKey, Date.now() + 30_000);
+  await page.getByLabel('Code uit de app of SMS-code').fill(oldAppCode);
   await page.getByRole('button', { name: 'Bevestigen' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Je wachtwoord is onjuist.' })).toBeVisible();
-  await expect(page.getByLabel('Code uit de app of SMS-code')).toHaveValue(totp(oldKey, Date.now() + 30_000));
+  await expect(page.getByLabel('Code uit de app of SMS-code')).toHaveValue(oldAppCode);
   await noSeriousAxeViolations(page);
 
   await page.getByLabel('Wachtwoord').fill('Welkom-2fa!');
@@ -71,14 +77,9 @@ test('a user replaces the app on a new phone: only after proving password and ol
   await expect(page.getByText('Er is al een authenticator app gekoppeld')).toBeVisible();
   const newKey = await bindApp(page);
   expect(newKey).not.toBe(oldKey);
-  await page.getByRole('link', { name: 'Naar Mijn gegevens' }).click();
-  await hydrated(page);
-  await logout(page);
 
   // The old phone no longer logs in; the new one does.
-  await login(page, 'multi');
-  await expect(page).toHaveURL(/\/inloggen\/code$/);
-  await hydrated(page);
+  await loginAgain(page);
   const oldCode = totp(oldKey, Date.now() + 30_000);
   await page.getByLabel('Beveiligingscode').fill(oldCode);
   await page.getByRole('button', { name: 'Inloggen' }).click();

@@ -197,7 +197,8 @@ impl Config {
                 idle_seconds: i64::from(self.session_idle_minutes.max(1)) * 60,
                 absolute_seconds: i64::from(self.session_absolute_hours.max(1)) * 3600,
             },
-            secure_cookie: self.public_url.starts_with("https://"),
+            // The same reading of the public URL as HSTS and the outbox rule.
+            secure_cookie: self.public_origin().is_ok_and(|origin| origin.is_https()),
         }
     }
 

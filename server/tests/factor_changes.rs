@@ -22,6 +22,7 @@ on_both_engines!(
     a_bound_app_is_not_side_stepped_by_typing_a_number,
     the_binding_never_replaces_a_stored_number,
     a_beheerders_change_of_a_number_needs_their_step_up_and_the_owners_code,
+    the_step_up_is_no_way_around_the_limits,
 );
 
 async fn logged_in(app: &TestApp, login: &str) -> Browser {
@@ -339,4 +340,60 @@ async fn a_beheerders_change_of_a_number_needs_their_step_up_and_the_owners_code
             .unwrap()
             .mobile_confirmed
     );
+}
+
+/// A stolen cookie cannot use the step-up to guess the password or the
+/// code beyond the login's own limits, and parallel copies of one right
+/// step-up renew the session once.
+async fn the_step_up_is_no_way_around_the_limits(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut thief = logged_in(&app, "hovenier").await;
+    for n in 0..10 {
+        let guess = thief.step_up(&format!("Geraden-{n}"), "123456").await;
+        assert_eq!(guess.status, 422, "{}", guess.body);
+    }
+    assert_eq!(thief.step_up(PASSWORD, "123456").await.status, 429);
+    let mut owner = app.browser();
+    assert_eq!(
+        owner.login("hovenier", PASSWORD).await.status,
+        429,
+        "step-up guesses count toward the login name's limit"
+    );
+
+    app.clock.advance(15 * 60);
+    let mut thief = logged_in(&app, "hovenier").await;
+    assert_eq!(thief.call("send_step_up_sms", &[]).await.status, 200);
+    let right = app.last_code_to(HOVENIER).await;
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..5 {
+        assert_eq!(thief.step_up(PASSWORD, wrong).await.status, 422);
+    }
+    // Five wrong tries end a code, as at login: even the right one fails now.
+    let dead = thief.step_up(PASSWORD, &right).await;
+    assert!(dead.body.contains("te vaak onjuist"), "{}", dead.body);
+    assert!(asks_step_up(&thief.call("begin_binding", &[]).await));
+
+    // Parallel copies of one right step-up: one renewed session.
+    app.clock.advance(24 * 60 * 60);
+    let mut owner = logged_in(&app, "hovenier").await;
+    assert_eq!(owner.call("send_step_up_sms", &[]).await.status, 200);
+    let code = app.last_code_to(HOVENIER).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let mut copy = owner.with_cookie_at(&app.base);
+            let code = code.clone();
+            tokio::spawn(async move { copy.step_up(PASSWORD, &code).await.status })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.unwrap() == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1, "one way up per session");
 }
