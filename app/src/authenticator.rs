@@ -6,17 +6,24 @@
 
 use crate::{
     core::{internal, Core},
-    domain::{binding::pending_left, clock::UnixTime, codes, phone::MobileNumber, sms_quota, totp},
+    domain::{
+        binding::pending_left,
+        clock::{dutch_time, UnixTime},
+        codes,
+        phone::MobileNumber,
+        sms_quota, totp,
+    },
     error::AppError,
     factors::{self, CodeContext, SmsCheck},
-    model::{mask_phone, BindingSetup, BindingStatus, UserKind},
+    model::{mask_phone, BindingSetup, BindingStatus, RecoveryCodes},
+    recovery_codes,
     session::AuthUser,
     step_up,
     storage::{
         audit::{self, AuditEntry},
         authenticators::{self, Enrolment},
-        clients, codes as stored_codes, sessions,
-        users::{self, UserRecord},
+        codes as stored_codes, sessions,
+        users::{self, Confirmed, UserRecord},
         StorageError, StorageResult,
     },
 };
@@ -24,25 +31,6 @@ use crate::{
 /// SMS codes of a binding are kept apart from those of a login.
 fn sms_context(auth: &AuthUser) -> CodeContext<'_> {
     CodeContext::Binding(&auth.session_hash)
-}
-
-/// The name the app shows: the user's branch, or the active client's.
-async fn issuer_for(core: &Core, auth: &AuthUser) -> StorageResult<String> {
-    let branch = match auth.user.kind {
-        UserKind::Office => auth.user.branch.clone(),
-        UserKind::Client => {
-            let mine = clients::clients_of_user(&core.db, auth.user.id).await?;
-            let active = auth
-                .active_client_id
-                .filter(|id| mine.iter().any(|c| c.id == *id))
-                .or(mine.first().map(|c| c.id));
-            match active {
-                Some(id) => clients::branch_name(&core.db, id).await?,
-                None => None,
-            }
-        }
-    };
-    Ok(branch.unwrap_or_else(|| auth.user.office_name.clone()))
 }
 
 async fn live_enrolment(
@@ -73,7 +61,8 @@ pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppErro
             (secret, now)
         }
     };
-    let issuer = issuer_for(core, auth).await?;
+    // The same branch the confirmation SMS names.
+    let issuer = factors::branch_of(core, &auth.user, auth.active_client_id).await?;
     let account = auth.user.login_name.clone();
     let uri = totp::otpauth_uri(&secret, &issuer, &account).map_err(internal)?;
     let qr = qrcode::QrCode::new(uri.as_bytes()).map_err(internal)?;
@@ -94,22 +83,16 @@ pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppErro
     })
 }
 
-/// `16:04:05` in the Netherlands' time zone (CET/CEST).
-fn dutch_time(now: UnixTime) -> String {
-    jiff::Timestamp::from_second(now)
-        .and_then(|t| t.in_tz("Europe/Amsterdam"))
-        .map(|t| t.strftime("%H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
 fn lapsed_error() -> AppError {
     AppError::invalid(
         "Het koppelen is verlopen: het moet binnen 10 minuten worden afgerond. Begin opnieuw bij 'Authenticator'.",
     )
 }
 
-/// 'Verder': sends the confirmation SMS. `Ok(false)` when no mobile number
-/// is known yet: the next page asks for one first.
+/// 'Verder' (and 'Nieuwe code sturen'): sends the confirmation SMS.
+/// `Ok(false)` when no mobile number is known yet: the next page asks for
+/// one first. Pressed again before a new code may be sent, it goes on with
+/// the code already sent instead of refusing.
 pub async fn send_confirmation(core: &Core, auth: &AuthUser) -> Result<bool, AppError> {
     step_up::require_recent(core, auth)?;
     let now = core.now();
@@ -122,9 +105,18 @@ pub async fn send_confirmation(core: &Core, auth: &AuthUser) -> Result<bool, App
     else {
         return Ok(false);
     };
+    let context = sms_context(auth).key();
+    let last_sent = stored_codes::last_sent_at(&core.db, &context).await?;
+    if sms_quota::resend_in(last_sent, now) > 0 {
+        let latest = stored_codes::latest_for_session(&core.db, &context).await?;
+        if latest.is_some_and(|c| c.phone == number && c.state.check(now).is_ok()) {
+            return Ok(true);
+        }
+    }
     factors::send_code(
         core,
         &auth.user,
+        auth.active_client_id,
         sms_context(auth),
         &MobileNumber::from_stored(number),
     )
@@ -148,7 +140,14 @@ pub async fn use_new_mobile(core: &Core, auth: &AuthUser, typed: &str) -> Result
         .ok_or_else(lapsed_error)?;
     let number = MobileNumber::parse(typed).map_err(AppError::Invalid)?;
     authenticators::set_enrolment_mobile(&core.db, auth.user.id, number.as_str()).await?;
-    factors::send_code(core, &auth.user, sms_context(auth), &number).await
+    factors::send_code(
+        core,
+        &auth.user,
+        auth.active_client_id,
+        sms_context(auth),
+        &number,
+    )
+    .await
 }
 
 pub async fn status(core: &Core, auth: &AuthUser) -> Result<BindingStatus, AppError> {
@@ -176,13 +175,14 @@ pub async fn status(core: &Core, auth: &AuthUser) -> Result<BindingStatus, AppEr
 }
 
 /// 'Nu koppelen': both the SMS code and the app's code must be right. The
-/// message names the field that is wrong.
+/// message names the field that is wrong. A binding comes with a new set
+/// of recovery codes, returned to be shown this once.
 pub async fn confirm(
     core: &Core,
     auth: &AuthUser,
     sms_typed: &str,
     app_typed: &str,
-) -> Result<(), AppError> {
+) -> Result<RecoveryCodes, AppError> {
     step_up::require_recent(core, auth)?;
     let now = core.now();
     let user = &auth.user;
@@ -238,7 +238,7 @@ pub async fn confirm(
     let mut tx = core.db.begin_write().await?;
     authenticators::bind_on(&mut tx, user.id, &enrolment.sealed, step, now).await?;
     if let Some(mobile) = &new_mobile {
-        users::set_mobile_on(&mut *tx, user.id, mobile).await?;
+        users::set_mobile_on(&mut *tx, user.id, mobile, Confirmed::ByCode).await?;
     }
     sessions::end_others(&mut *tx, user.id, Some(&auth.session_hash)).await?;
     audit::record_on(
@@ -251,6 +251,7 @@ pub async fn confirm(
         now,
     )
     .await?;
+    let codes = recovery_codes::issue_set_on(&mut tx, core, user, now).await?;
     tx.commit().await.map_err(StorageError::from)?;
     let change = if was_bound {
         "een nieuwe authenticator app gekoppeld; de vorige werkt niet meer"
@@ -258,7 +259,10 @@ pub async fn confirm(
         "een authenticator app gekoppeld"
     };
     factors::announce(core, user, user.mobile.as_deref(), change).await;
-    Ok(())
+    Ok(RecoveryCodes {
+        codes,
+        login_name: user.login_name.clone(),
+    })
 }
 
 /// 'Authenticator ontkoppelen', after a step-up: from then on the login
@@ -337,14 +341,4 @@ pub async fn reset(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<()
     )
     .await;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_wizard_shows_dutch_local_time() {
-        // 2026-01-15 12:00:00 UTC is 13:00 in winter; 2026-07-15 is 14:00 in summer.
-        assert_eq!(super::dutch_time(1_768_478_400), "13:00:00");
-        assert_eq!(super::dutch_time(1_784_116_800), "14:00:00");
-    }
 }

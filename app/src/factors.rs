@@ -11,6 +11,7 @@ use crate::{
         codes::{self, MAX_ATTEMPTS_PER_CODE},
         lockout::{self, minutes_text},
         phone::MobileNumber,
+        recovery,
         secret_box::Keyring,
         sms_quota::Refusal,
         totp,
@@ -23,6 +24,7 @@ use crate::{
         authenticators::{self, Bound, Sealed},
         clients,
         codes::{self as stored_codes, NewCode},
+        recovery as stored_recovery,
         throttle::{self, Counter},
         users::UserRecord,
         StorageResult,
@@ -39,6 +41,9 @@ pub enum CodeContext<'a> {
     Binding(&'a str),
     /// Proving the user again before a change to their factors.
     StepUp(&'a str),
+    /// Confirming a new mobile number the user typed ('Mobiel nummer
+    /// wijzigen').
+    NumberChange(&'a str),
 }
 
 impl CodeContext<'_> {
@@ -48,6 +53,7 @@ impl CodeContext<'_> {
             CodeContext::Login(session) => (*session).to_string(),
             CodeContext::Binding(session) => format!("binding:{session}"),
             CodeContext::StepUp(session) => format!("stepup:{session}"),
+            CodeContext::NumberChange(session) => format!("mobile:{session}"),
         }
     }
 }
@@ -81,8 +87,18 @@ impl Try {
     /// A right code sent again (a double submit, a retry): no guess, so
     /// the try is taken back, and the answer says the code was used.
     pub async fn replayed(self, core: &Core, now: UnixTime) -> AppError {
+        self.taken_back(
+            core,
+            AppError::invalid(codes::Unusable::Used.message()),
+            now,
+        )
+        .await
+    }
+
+    /// Takes the try back and answers `answer`.
+    async fn taken_back(self, core: &Core, answer: AppError, now: UnixTime) -> AppError {
         match throttle::undo(&core.db, &Counter::Codes(self.user_id), self.reserved, now).await {
-            Ok(()) => AppError::invalid(codes::Unusable::Used.message()),
+            Ok(()) => answer,
             Err(err) => err.into(),
         }
     }
@@ -136,9 +152,12 @@ pub fn locked_error(wait: i64) -> AppError {
 // ---------------------------------------------------------------- SMS codes
 
 /// Sends a fresh code for `context` to `to`, within the sending limits.
+/// The text names the branch of `active_client` (client users), the same
+/// branch the app's QR code names.
 pub async fn send_code(
     core: &Core,
     user: &UserRecord,
+    active_client: Option<i64>,
     context: CodeContext<'_>,
     to: &MobileNumber,
 ) -> Result<(), AppError> {
@@ -162,7 +181,7 @@ pub async fn send_code(
     .await?;
     let code_id = reserved.map_err(refusal_error)?;
 
-    let branch = branch_for_sms(core, user).await?;
+    let branch = branch_of(core, user, active_client).await?;
     let message = SmsMessage {
         to: to.as_str().to_string(),
         text: login_code_text(&branch, &code),
@@ -196,14 +215,26 @@ async fn send(core: &Core, message: &SmsMessage) -> Result<(), SmsError> {
     }
 }
 
-/// Client users: the branch of the active client; office users: their own.
-async fn branch_for_sms(core: &Core, user: &UserRecord) -> StorageResult<String> {
+/// The branch the SMS texts and the app name: office users their own;
+/// client users the active client's (the first client when the session's
+/// choice is none of theirs).
+pub async fn branch_of(
+    core: &Core,
+    user: &UserRecord,
+    active_client: Option<i64>,
+) -> StorageResult<String> {
     let branch = match user.kind {
         UserKind::Office => user.branch.clone(),
-        UserKind::Client => match clients::clients_of_user(&core.db, user.id).await?.first() {
-            Some(client) => clients::branch_name(&core.db, client.id).await?,
-            None => None,
-        },
+        UserKind::Client => {
+            let mine = clients::clients_of_user(&core.db, user.id).await?;
+            let active = active_client
+                .filter(|id| mine.iter().any(|c| c.id == *id))
+                .or(mine.first().map(|c| c.id));
+            match active {
+                Some(id) => clients::branch_name(&core.db, id).await?,
+                None => None,
+            }
+        }
     };
     Ok(branch.unwrap_or_else(|| user.office_name.clone()))
 }
@@ -389,6 +420,41 @@ pub async fn judge_code(
             Err(attempt.wrong(core, user, wrong, now).await)
         }
     }
+}
+
+// ---------------------------------------------------------------- recovery codes
+
+/// One typed recovery code (already in canonical form) for `user`: the
+/// try is counted before it is judged, like any code; a right, unused code
+/// is used up, of parallel twins exactly once, and audited. The caller
+/// tells the user's number.
+pub async fn judge_recovery_code(
+    core: &Core,
+    user: &UserRecord,
+    code: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let attempt = reserve_try(core, user, now).await?;
+    let set = stored_recovery::set_of(&core.db, user.id).await?;
+    let found = set
+        .iter()
+        .find(|c| recovery::matches(&core.keys, &c.code_hash, user.id, code));
+    let Some(found) = found else {
+        let wrong = AppError::invalid(
+            "Deze herstelcode is onjuist. Controleer de code op je lijst met herstelcodes.",
+        );
+        return Err(attempt.wrong(core, user, wrong, now).await);
+    };
+    if found.used || !stored_recovery::consume(&core.db, found.id, now).await? {
+        // Known to whoever typed it, so no guess: the try is taken back.
+        let used = AppError::invalid(
+            "Deze herstelcode is al gebruikt. Elke herstelcode werkt maar één keer; neem een andere van je lijst.",
+        );
+        return Err(attempt.taken_back(core, used, now).await);
+    }
+    attempt.right(core, now).await?;
+    audit::record(&core.db, AuditEntry::own(user, "recovery.used"), now).await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- notices

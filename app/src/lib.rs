@@ -17,7 +17,13 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod factors;
 #[cfg(feature = "ssr")]
+pub mod logbook;
+#[cfg(feature = "ssr")]
+pub mod number_change;
+#[cfg(feature = "ssr")]
 pub mod password_step;
+#[cfg(feature = "ssr")]
+pub mod recovery_codes;
 #[cfg(feature = "ssr")]
 pub mod second_factor;
 #[cfg(feature = "ssr")]
@@ -28,6 +34,8 @@ pub mod sms;
 pub mod step_up;
 #[cfg(feature = "ssr")]
 pub mod storage;
+#[cfg(feature = "ssr")]
+pub mod user_admin;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Title};
@@ -79,10 +87,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mijn-gegevens") view=pages::my_details::MyDetailsPage />
                     <Route path=path!("mijn-gegevens/authenticator") view=pages::authenticator::AuthenticatorPage />
                     <Route path=path!("mijn-gegevens/authenticator/koppelen") view=pages::authenticator::BindPage />
+                    <Route path=path!("mijn-gegevens/mobiel-nummer") view=pages::number_change::NumberChangePage />
                     <Route path=path!("clienten") view=pages::clients::ClientsPage />
                     <Route path=path!("clienten/:id") view=pages::clients::ClientEditPage />
+                    <Route path=path!("clienten/:id/gebruikers") view=pages::clients::ClientUsersPage />
                     <Route path=path!("kantoorgebruikers") view=pages::office_users::OfficeUsersPage />
                     <Route path=path!("kantoorgebruikers/:id") view=pages::office_users::OfficeUserEditPage />
+                    <Route path=path!("logboek") view=pages::logbook::LogbookPage />
                     <Route path=path!("help") view=pages::help::HelpPage />
                     <Route path=path!("help/authenticator") view=pages::wizard::WizardPage />
                 </ParentRoute>

@@ -62,6 +62,15 @@ impl TwoFactorPolicy {
         Self::ALL.into_iter().find(|p| p.as_db() == value)
     }
 
+    /// How strong the login is: turning it down needs a step-up.
+    pub fn strength(self) -> u8 {
+        match self {
+            TwoFactorPolicy::Nee => 0,
+            TwoFactorPolicy::Optioneel => 1,
+            TwoFactorPolicy::Ja => 2,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             TwoFactorPolicy::Ja => "Ja",
@@ -98,6 +107,9 @@ pub struct Viewer {
     pub active_client: Option<ClientRef>,
     /// All clients a client user belongs to (empty for office users).
     pub clients: Vec<ClientRef>,
+    /// Shown under the header after login, e.g. that few recovery codes
+    /// are left.
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +126,42 @@ pub struct MyDetails {
     /// Client users under 'Optioneel': their current choice.
     pub own_choice: bool,
     pub app_bound: bool,
+    /// Unused recovery codes, and whether the user has a set at all.
+    pub recovery_left: i64,
+    pub recovery_set: bool,
+}
+
+/// A new set of recovery codes ('herstelcodes'), shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    /// As printed: `ABCD-EFGH-JK`.
+    pub codes: Vec<String>,
+    /// Named in the downloaded file, so the paper says which account.
+    pub login_name: String,
+}
+
+impl RecoveryCodes {
+    /// The text of 'Downloaden' (and of the printed page).
+    pub fn as_text(&self) -> String {
+        let mut text = format!(
+            "Herstelcodes voor {}\r\n\r\nElke code werkt maar één keer. Gebruik er een als je je telefoon niet bij de hand hebt:\r\nkies bij het inloggen 'Inloggen met een herstelcode'. Bewaar deze codes op een veilige plek.\r\n\r\n",
+            self.login_name
+        );
+        for code in &self.codes {
+            text.push_str(code);
+            text.push_str("\r\n");
+        }
+        text
+    }
+}
+
+/// 'Mobiel nummer wijzigen': a code sent to the new number waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberChangeStatus {
+    /// The new number the code went to (masked); `None`: none sent yet.
+    pub sent_to: Option<String>,
+    pub valid_for: i64,
+    pub resend_in: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +213,8 @@ pub struct CodeStatus {
     pub app_seconds_left: i64,
     /// A mobile number is known, so an SMS code can be sent instead.
     pub sms_available: bool,
+    /// Unused recovery codes exist: 'Inloggen met een herstelcode'.
+    pub recovery_available: bool,
 }
 
 /// 'Mijn gegevens' → 'Authenticator': what to scan or type.
@@ -209,7 +259,30 @@ pub struct TwoFactorState {
     pub requirement: TwoFactorRequirement,
     /// 'Authenticator app', 'SMS', 'SMS (nog geen mobiel nummer)' or '–'.
     pub factor: String,
+    pub app_bound: bool,
 }
+
+impl TwoFactorState {
+    /// The policy leaves it off, but the bound app is asked for anyway.
+    pub fn by_app_only(&self) -> bool {
+        self.app_bound && self.requirement == TwoFactorRequirement::Off
+    }
+
+    /// Whether the next login asks for a second factor, in words that
+    /// match what the login does.
+    pub fn summary(&self) -> &'static str {
+        if self.by_app_only() {
+            APP_BOUND_SUMMARY
+        } else if self.applies {
+            "Ja"
+        } else {
+            "Nee"
+        }
+    }
+}
+
+pub const APP_BOUND_SUMMARY: &str =
+    "Authenticator-app gekoppeld: bij inloggen wordt de code gevraagd";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientUserRow {
@@ -218,6 +291,12 @@ pub struct ClientUserRow {
     pub login_name: String,
     pub display_name: String,
     pub two_factor: TwoFactorState,
+    /// Masked; `None` when no number is known.
+    pub mobile: Option<String>,
+    /// A number a beheerder set waits for its owner's code.
+    pub mobile_unconfirmed: bool,
+    /// Dutch local time of the last login, `None`: never.
+    pub last_login: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,12 +342,15 @@ pub struct StepUpStatus {
     pub sms_valid_for: i64,
     /// Seconds before another SMS may be sent.
     pub resend_in: i64,
+    /// Unused recovery codes prove the user too (a lost phone).
+    pub recovery: bool,
 }
 
 impl StepUpStatus {
-    /// Without app or number, the password alone proves the user.
+    /// Without app, number or recovery codes, the password alone proves
+    /// the user.
     pub fn needs_code(&self) -> bool {
-        self.app || self.sms_to.is_some()
+        self.app || self.sms_to.is_some() || self.recovery
     }
 }
 

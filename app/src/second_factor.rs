@@ -9,17 +9,18 @@ use crate::{
         codes,
         phone::MobileNumber,
         policy::{self, PolicySubject},
-        sms_quota, totp,
+        recovery, sms_quota, totp,
     },
     error::AppError,
     factors::{self, CodeContext, Proof},
     model::{mask_phone, CodeStatus, LoginOutcome, TwoFactorState, UserKind},
+    recovery_codes,
     session::{self, PendingLogin},
     storage::{
         audit::{self, AuditEntry},
         authenticators, clients, codes as stored_codes,
         sessions::{self, Stage},
-        users::{self, UserRecord},
+        users::{self, Confirmed, UserRecord},
         StorageError, StorageResult,
     },
 };
@@ -52,6 +53,7 @@ pub async fn state_of(core: &Core, user: &UserRecord) -> StorageResult<TwoFactor
         applies,
         requirement: policy::requirement(&subject),
         factor,
+        app_bound,
     })
 }
 
@@ -88,6 +90,7 @@ pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutco
             if let Err(err) = factors::send_code(
                 core,
                 user,
+                None,
                 context,
                 &MobileNumber::from_stored(mobile.clone()),
             )
@@ -118,7 +121,9 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
     let app_bound = authenticators::bound(&core.db, pending.user.id)
         .await?
         .is_some();
+    let (recovery_left, _) = recovery_codes::left(core, pending.user.id).await?;
     Ok(CodeStatus {
+        recovery_available: recovery_left > 0,
         app_bound,
         app_seconds_left: totp::seconds_left(now),
         sms_available: phone.is_some(),
@@ -142,6 +147,7 @@ pub async fn resend(core: &Core, pending: &PendingLogin) -> Result<(), AppError>
     factors::send_code(
         core,
         &pending.user,
+        pending.session.active_client_id,
         CodeContext::Login(&pending.session.id_hash),
         &MobileNumber::from_stored(to),
     )
@@ -176,6 +182,7 @@ pub async fn use_new_mobile(
     factors::send_code(
         core,
         &pending.user,
+        pending.session.active_client_id,
         CodeContext::Login(&pending.session.id_hash),
         &number,
     )
@@ -205,6 +212,28 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
         Proof::App => finish_login(core, pending, "app", None, now).await,
         Proof::Sms(phone) => finish_login(core, pending, "sms", Some(phone), now).await,
     }
+}
+
+/// 'Inloggen met een herstelcode': a recovery code instead of the app or an
+/// SMS code, for a phone that is lost. It counts toward the same lockout,
+/// works once, and is told to the stored number.
+pub async fn verify_recovery(
+    core: &Core,
+    pending: &PendingLogin,
+    typed: &str,
+) -> Result<(), AppError> {
+    let code = recovery::parse_typed(typed).map_err(AppError::Invalid)?;
+    let now = core.now();
+    factors::judge_recovery_code(core, &pending.user, &code, now).await?;
+    finish_login(core, pending, "herstelcode", None, now).await?;
+    factors::announce(
+        core,
+        &pending.user,
+        pending.user.mobile.as_deref(),
+        "een herstelcode gebruikt om in te loggen",
+    )
+    .await;
+    Ok(())
 }
 
 /// Ends the pending login and starts the logged-in session, saves a number
@@ -238,7 +267,7 @@ async fn finish_login(
             ..AuditEntry::own(user, action)
         };
         if pending.session.pending_mobile.as_deref() == Some(phone.as_str()) {
-            users::set_mobile_on(&mut *tx, user.id, phone).await?;
+            users::set_mobile_on(&mut *tx, user.id, phone, Confirmed::ByCode).await?;
             audit::record_on(&mut *tx, entry("user.mobile"), now).await?;
         } else if !user.mobile_confirmed && user.mobile.as_deref() == Some(phone.as_str()) {
             users::confirm_mobile_on(&mut *tx, user.id, phone).await?;

@@ -10,13 +10,13 @@ use crate::{
         codes,
         login_form::LoginName,
         phone::MobileNumber,
-        sms_quota,
+        recovery, sms_quota,
         step_up::{self, CurrentFactor},
     },
     error::AppError,
     factors::{self, CodeContext},
     model::{mask_phone, StepUpStatus},
-    password_step,
+    password_step, recovery_codes,
     session::{self, AuthUser},
     storage::{
         audit::{self, AuditEntry},
@@ -40,8 +40,15 @@ async fn current_factor(
     auth: &AuthUser,
 ) -> Result<(Option<Bound>, CurrentFactor), AppError> {
     let app = authenticators::bound(&core.db, auth.user.id).await?;
-    let factor = CurrentFactor::of(app.is_some(), auth.user.mobile.as_deref());
+    let (recovery_left, _) = recovery_codes::left(core, auth.user.id).await?;
+    let factor = CurrentFactor::of(app.is_some(), auth.user.mobile.as_deref(), recovery_left);
     Ok((app, factor))
+}
+
+/// What the code field held.
+enum Typed {
+    Code(String),
+    Recovery(String),
 }
 
 fn context(auth: &AuthUser) -> CodeContext<'_> {
@@ -64,6 +71,7 @@ pub async fn status(core: &Core, auth: &AuthUser) -> Result<StepUpStatus, AppErr
             .filter(|c| c.state.check(now).is_ok())
             .map_or(0, |c| c.state.expires_at - now),
         resend_in: sms_quota::resend_in(stored_codes::last_sent_at(&core.db, &key).await?, now),
+        recovery: factor.recovery,
     })
 }
 
@@ -75,6 +83,7 @@ pub async fn send_code(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
     factors::send_code(
         core,
         &auth.user,
+        auth.active_client_id,
         context(auth),
         &MobileNumber::from_stored(number),
     )
@@ -92,10 +101,18 @@ pub async fn prove(
     let user = &auth.user;
     let now = core.now();
     let (app, factor) = current_factor(core, auth).await?;
-    let code = if factor.needs_code() {
-        Some(codes::parse_typed(typed_code).map_err(AppError::Invalid)?)
-    } else {
+    // One field takes the app's or an SMS code (six digits) or, with the
+    // phone lost, a recovery code (letters).
+    let code = if !factor.needs_code() {
         None
+    } else if factor.recovery && recovery::looks_like_one(typed_code) {
+        Some(Typed::Recovery(
+            recovery::parse_typed(typed_code).map_err(AppError::Invalid)?,
+        ))
+    } else {
+        Some(Typed::Code(
+            codes::parse_typed(typed_code).map_err(AppError::Invalid)?,
+        ))
     };
     if password.is_empty() {
         return Err(AppError::invalid("Vul je wachtwoord in."));
@@ -110,17 +127,30 @@ pub async fn prove(
         return Err(AppError::invalid("Je wachtwoord is onjuist."));
     }
 
-    if let Some(code) = code {
-        factors::judge_code(
-            core,
-            user,
-            app.as_ref(),
-            context(auth),
-            &code,
-            "Vraag eerst een SMS-code aan met 'Stuur mij een SMS-code'.",
-            now,
-        )
-        .await?;
+    match code {
+        Some(Typed::Code(code)) => {
+            factors::judge_code(
+                core,
+                user,
+                app.as_ref(),
+                context(auth),
+                &code,
+                "Vraag eerst een SMS-code aan met 'Stuur mij een SMS-code'.",
+                now,
+            )
+            .await?;
+        }
+        Some(Typed::Recovery(code)) => {
+            factors::judge_recovery_code(core, user, &code, now).await?;
+            factors::announce(
+                core,
+                user,
+                user.mobile.as_deref(),
+                "een herstelcode gebruikt om een wijziging te bevestigen",
+            )
+            .await;
+        }
+        None => {}
     }
 
     if !session::renew_stepped_up(core, auth).await? {

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ export async function login(page: Page, loginName: string, password = PASSWORD) 
   await open(page, '/inloggen');
   await page.getByLabel('Inlognaam').fill(loginName);
   await page.getByLabel('Wachtwoord').fill(password);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
 }
 
 export async function logout(page: Page) {
@@ -75,7 +76,7 @@ export async function loginWithSms(page: Page, loginName: string, phone: string)
 /** Types a security code on the code page and logs in with it. */
 export async function submitCode(page: Page, code: string) {
   await page.getByLabel('Beveiligingscode').fill(code);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
   await hydrated(page);
 }
@@ -119,4 +120,39 @@ export async function stepUp(page: Page, phone?: string) {
   await page.getByLabel('Wachtwoord').fill(PASSWORD);
   await page.getByRole('button', { name: 'Bevestigen' }).click();
   await expect(page.getByRole('heading', { name: 'Bevestig dat jij het bent' })).toHaveCount(0);
+}
+
+/** axe-core on the page as it is: no serious or critical violations. */
+export async function noSeriousAxeViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/**
+ * On 'Mijn gegevens' → 'Authenticator' after the step-up: 'Verder' (the SMS
+ * goes to `phone`) → 'Nu koppelen'. Returns the key and the herstelcodes shown.
+ */
+export async function bindApp(page: Page, phone: string): Promise<{ key: string; codes: string[] }> {
+  const key = (await page.getByTestId('sleutel').textContent())!.trim();
+  const before = smsCount(phone);
+  await page.getByRole('button', { name: 'Verder' }).click();
+  await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator\/koppelen$/);
+  await page.getByLabel('SMS-code').fill(await codeFromOutbox(phone, before));
+  await page.getByLabel('Code uit de app').fill(totp(key));
+  await page.getByRole('button', { name: 'Nu koppelen' }).click();
+  await expect(page.getByTestId('gekoppeld')).toBeVisible();
+  const items = page.getByTestId('herstelcodes').getByRole('listitem');
+  await expect(items).toHaveCount(10);
+  const codes = (await items.allTextContents()).map((c) => c.trim());
+  for (const code of codes) expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$/);
+  return { key, codes };
+}
+
+/** From any portal page to 'Mijn gegevens' → 'Authenticator'. */
+export async function openAuthenticator(page: Page) {
+  await page.getByRole('link', { name: 'Mijn gegevens' }).click();
+  await page.getByRole('link', { name: 'Authenticator', exact: true }).click();
+  await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator$/);
+  await hydrated(page);
 }

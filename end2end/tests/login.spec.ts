@@ -63,28 +63,28 @@ test('a wrong password shows the message and keeps the login name', async ({ pag
   // The same message for a login name that does not exist.
   await page.getByLabel('Inlognaam').fill('bestaat-niet');
   await page.getByLabel('Wachtwoord').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Inlognaam of wachtwoord onjuist');
   await expect(page.getByLabel('Inlognaam')).toHaveValue('bestaat-niet');
 });
 
 test('empty fields and a 10 KB password get a clear message', async ({ page }) => {
   await open(page, '/inloggen');
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Vul je inlognaam in.');
 
   await page.getByLabel('Inlognaam').fill('beheerder');
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Vul je wachtwoord in.');
 
   await page.getByLabel('Wachtwoord').fill('x'.repeat(10 * 1024));
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('te lang');
   await expect(page.getByLabel('Inlognaam')).toHaveValue('beheerder');
 
   await page.getByLabel('Inlognaam').fill('ƀéhéérdér 🙂 \u202e');
   await page.getByLabel('Wachtwoord').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('Inlognaam of wachtwoord onjuist');
 });
 
@@ -94,7 +94,7 @@ test('a forged session cookie leads to the login page', async ({ page, context, 
   ]);
   await page.goto('/kantoorgebruikers');
   await expect(page).toHaveURL(/\/inloggen$/);
-  await expect(page.getByRole('heading', { name: 'Inloggen' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Inloggen', exact: true })).toBeVisible();
 });
 
 test('a user of two clients switches the active client', async ({ page }) => {

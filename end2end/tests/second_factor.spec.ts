@@ -33,12 +33,12 @@ test('zorg logs in with an SMS code; a wrong code is refused and the page keeps 
   const code = await codeFromOutbox(ZORG, before);
   const wrong = code === '000000' ? '111111' : '000000';
   await input.fill(wrong);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'onjuist' })).toBeVisible();
   await expect(page).toHaveURL(/\/inloggen\/code$/);
 
   await input.fill(`${code.slice(0, 3)} ${code.slice(3)}`);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
   await hydrated(page);
   await expect(page.getByTestId('gebruikersnaam')).toHaveText('Zeynep Zorg');
@@ -84,7 +84,7 @@ test('the beheerder sets medewerker to Ja; medewerker is asked for a mobile numb
   await hydrated(page);
   await page.getByLabel('Mobiel nummer').fill('020-1234567');
   await page.getByRole('button', { name: 'Code sturen' }).click();
-  await expect(page.getByRole('alert')).toContainText('Nederlands mobiel nummer');
+  await expect(page.getByRole('alert')).toContainText('geldig mobiel nummer');
 
   const phone = '+31687654321';
   const before = smsCount(phone);
@@ -95,26 +95,6 @@ test('the beheerder sets medewerker to Ja; medewerker is asked for a mobile numb
   await submitCode(page, await codeFromOutbox(phone, before));
   await page.getByRole('link', { name: 'Mijn gegevens' }).click();
   await expect(page.getByText('********21')).toBeVisible();
-});
-
-test("a beheerder changes a client's 'Authenticatie' and sees a confirmation", async ({ page }) => {
-  await login(page, 'beheerder');
-  await expect(page).toHaveURL(/\/$/);
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Cliënten' }).click();
-  await page.getByRole('link', { name: 'Bakkerij De Korenbloem' }).click();
-  await expect(page.getByRole('link', { name: 'Authenticatie' })).toBeVisible();
-  await page.getByLabel('Optioneel').check();
-  await page.getByRole('button', { name: 'Authenticatie opslaan' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'De authenticatie is opgeslagen.' })).toBeVisible();
-  await page.getByRole('link', { name: '← Cliënten' }).click();
-  await expect(page.getByRole('row', { name: /Bakkerij De Korenbloem/ })).toContainText('Optioneel');
-
-  // And back, so the demo office stays as the README describes it.
-  await page.getByRole('link', { name: 'Bakkerij De Korenbloem' }).click();
-  await page.getByLabel('Nee', { exact: true }).check();
-  await page.getByRole('button', { name: 'Authenticatie opslaan' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'opgeslagen' })).toBeVisible();
 });
 
 test('the development outbox page lists the messages', async ({ page }) => {

@@ -1,28 +1,7 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, Page, test } from '@playwright/test';
-import { codeFromOutbox, hydrated, login, logout, smsCount, stepUp, submitCode, totp } from './helpers';
+import { bindApp, codeFromOutbox, hydrated, login, logout, noSeriousAxeViolations, openAuthenticator, smsCount, stepUp, submitCode, totp } from './helpers';
 
 const MULTI = '+31612345603';
-
-async function noSeriousAxeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-}
-
-/** 'Mijn gegevens' → 'Authenticator' → 'Verder' → 'Nu koppelen'; returns the new key. */
-async function bindApp(page: Page): Promise<string> {
-  await expect(page.getByTestId('sleutel')).toBeVisible();
-  const key = (await page.getByTestId('sleutel').textContent())!.trim();
-  const before = smsCount(MULTI);
-  await page.getByRole('button', { name: 'Verder' }).click();
-  await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator\/koppelen$/);
-  await page.getByLabel('SMS-code').fill(await codeFromOutbox(MULTI, before));
-  await page.getByLabel('Code uit de app').fill(totp(key));
-  await page.getByRole('button', { name: 'Nu koppelen' }).click();
-  await expect(page.getByTestId('gekoppeld')).toContainText('gekoppeld');
-  return key;
-}
 
 /** Back to 'Mijn gegevens', log out, and log in again up to the code page. */
 async function loginAgain(page: Page) {
@@ -31,13 +10,6 @@ async function loginAgain(page: Page) {
   await logout(page);
   await login(page, 'multi');
   await expect(page).toHaveURL(/\/inloggen\/code$/);
-  await hydrated(page);
-}
-
-async function openAuthenticator(page: Page) {
-  await page.getByRole('link', { name: 'Mijn gegevens' }).click();
-  await page.getByRole('link', { name: 'Authenticator', exact: true }).click();
-  await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator$/);
   await hydrated(page);
 }
 
@@ -52,7 +24,7 @@ test('a user replaces the app on a new phone: only after proving password and ol
   await expect(page.getByText('Voor een wijziging van je inlog vragen we je wachtwoord')).toBeVisible();
   await noSeriousAxeViolations(page);
   await stepUp(page, MULTI);
-  const oldKey = await bindApp(page);
+  const oldKey = (await bindApp(page, MULTI)).key;
 
   // A new login (by SMS: the old phone's app code is kept for the step-up).
   await loginAgain(page);
@@ -75,14 +47,14 @@ test('a user replaces the app on a new phone: only after proving password and ol
   await page.getByLabel('Wachtwoord').fill('Welkom-2fa!');
   await page.getByRole('button', { name: 'Bevestigen' }).click();
   await expect(page.getByText('Er is al een authenticator app gekoppeld')).toBeVisible();
-  const newKey = await bindApp(page);
+  const newKey = (await bindApp(page, MULTI)).key;
   expect(newKey).not.toBe(oldKey);
 
   // The old phone no longer logs in; the new one does.
   await loginAgain(page);
   const oldCode = totp(oldKey, Date.now() + 30_000);
   await page.getByLabel('Beveiligingscode').fill(oldCode);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'onjuist' })).toBeVisible();
   await submitCode(page, totp(newKey, Date.now() + 30_000));
   await expect(page.getByTestId('gebruikersnaam')).toHaveText('Max Multi');

@@ -118,6 +118,16 @@ pub async fn demo(core: &Core) -> anyhow::Result<bool> {
             mobile: Some("+31612345603"),
             clients: vec![bakkerij, hoveniers],
         },
+        // A client who lives across the border: a Belgian mobile number.
+        Demo {
+            login: "grens",
+            name: "Gert Grens",
+            kind: UserKind::Client,
+            branch: None,
+            beheerder: false,
+            mobile: Some("+32470112233"),
+            clients: vec![zorggroep],
+        },
     ];
     for person in people {
         let hash = core.passwords.hash(DEMO_PASSWORD.to_string()).await?;

@@ -21,6 +21,7 @@ on_both_engines!(
     keys_rotate_and_the_key_id_round_trips,
     unbind_and_reset_are_audited_and_sms_returns,
     failed_app_codes_count_toward_the_lockout,
+    the_sms_and_the_qr_code_name_one_branch_and_verder_again_goes_on,
 );
 
 async fn logged_in(app: &TestApp, login: &str) -> Browser {
@@ -328,4 +329,47 @@ async fn failed_app_codes_count_toward_the_lockout(engine: Engine) {
         429,
         "locked, even for the right code"
     );
+}
+
+/// A user of two clients binds while the second is active: the QR code and
+/// every SMS name that client's branch. 'Verder' pressed again goes on
+/// with the code already sent.
+async fn the_sms_and_the_qr_code_name_one_branch_and_verder_again_goes_on(engine: Engine) {
+    const MULTI: &str = "+31612345603";
+    let app = TestApp::start(engine).await;
+    let mut multi = logged_in(&app, "multi").await;
+    // Bakkerij (Amersfoort) is active at first; Hoveniers is in Utrecht.
+    assert_eq!(
+        multi
+            .call("switch_client", &[("client_id", "2")])
+            .await
+            .status,
+        200
+    );
+    multi.step_up_by_sms(&app, PASSWORD, Some(MULTI)).await;
+    let texts = || async {
+        server::sms::outbox::read(&app.outbox)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.to == MULTI)
+            .map(|l| l.text)
+            .collect::<Vec<_>>()
+    };
+    assert!(texts().await.last().unwrap().contains("voor Utrecht"));
+    let setup = multi.call("begin_binding", &[]).await;
+    assert_eq!(field(&setup.body, "issuer"), "Utrecht");
+    assert_eq!(multi.call("send_binding_sms", &[]).await.body, "true");
+    let sent = texts().await;
+    assert!(sent.last().unwrap().contains("voor Utrecht"), "{sent:?}");
+
+    app.clock.advance(20);
+    let again = multi.call("send_binding_sms", &[]).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body, "true");
+    assert_eq!(texts().await.len(), sent.len(), "no second SMS");
+    // After the wait, 'Nieuwe code sturen' sends a new one.
+    app.clock.advance(60);
+    assert_eq!(multi.call("send_binding_sms", &[]).await.status, 200);
+    assert_eq!(texts().await.len(), sent.len() + 1);
 }

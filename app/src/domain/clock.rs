@@ -42,3 +42,34 @@ impl Clock for ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 }
+
+/// `16:04:05` in the Netherlands' time zone (CET/CEST), as users read
+/// the time next to their phone's.
+pub fn dutch_time(at: UnixTime) -> String {
+    dutch(at, "%H:%M:%S")
+}
+
+/// `26-11-2026 16:04:05` in Dutch local time, for lists and the log.
+pub fn dutch_date_time(at: UnixTime) -> String {
+    dutch(at, "%d-%m-%Y %H:%M:%S")
+}
+
+fn dutch(at: UnixTime, format: &str) -> String {
+    jiff::Timestamp::from_second(at)
+        .and_then(|t| t.in_tz("Europe/Amsterdam"))
+        .map(|t| t.strftime(format).to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_dutch_local_time() {
+        // 2026-01-15 12:00:00 UTC is 13:00 in winter; 2026-07-15 is 14:00 in summer.
+        assert_eq!(dutch_time(1_768_478_400), "13:00:00");
+        assert_eq!(dutch_time(1_784_116_800), "14:00:00");
+        assert_eq!(dutch_date_time(1_784_116_800), "15-07-2026 14:00:00");
+    }
+}

@@ -9,6 +9,7 @@ pub mod login_form;
 pub mod password;
 pub mod phone;
 pub mod policy;
+pub mod recovery;
 pub mod secret_box;
 pub mod session_lifetime;
 pub mod sms_quota;

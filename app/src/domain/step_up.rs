@@ -28,19 +28,22 @@ pub struct CurrentFactor {
     /// A stored mobile number: an SMS code sent to that number, never to
     /// one typed now.
     pub sms: bool,
+    /// Unused recovery codes: one of them (the phone is lost).
+    pub recovery: bool,
 }
 
 impl CurrentFactor {
-    pub fn of(app_bound: bool, stored_mobile: Option<&str>) -> CurrentFactor {
+    pub fn of(app_bound: bool, stored_mobile: Option<&str>, recovery_left: i64) -> CurrentFactor {
         CurrentFactor {
             app: app_bound,
             sms: stored_mobile.is_some(),
+            recovery: recovery_left > 0,
         }
     }
 
     /// A user with no factor yet proves the password alone.
     pub fn needs_code(&self) -> bool {
-        self.app || self.sms
+        self.app || self.sms || self.recovery
     }
 }
 
@@ -65,10 +68,15 @@ mod tests {
 
     #[test]
     fn the_proof_is_the_factor_the_user_has() {
-        assert!(!CurrentFactor::of(false, None).needs_code());
-        let sms = CurrentFactor::of(false, Some("+31612345678"));
+        assert!(!CurrentFactor::of(false, None, 0).needs_code());
+        let sms = CurrentFactor::of(false, Some("+31612345678"), 0);
         assert!(sms.needs_code() && sms.sms && !sms.app);
-        let app = CurrentFactor::of(true, None);
+        let app = CurrentFactor::of(true, None, 0);
         assert!(app.needs_code() && app.app && !app.sms);
+        let paper = CurrentFactor::of(false, None, 3);
+        assert!(
+            paper.needs_code() && paper.recovery,
+            "recovery codes are a factor too"
+        );
     }
 }

@@ -6,11 +6,11 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use super::step_up::StepUpGate;
+use super::{recovery::NewRecoveryCodes, step_up::StepUpGate};
 use crate::{
     countdown::{minutes_seconds, remaining, use_ticks, window_left},
     error::AppError,
-    model::{BindingSetup, BindingStatus},
+    model::{BindingSetup, BindingStatus, RecoveryCodes},
 };
 
 #[server(endpoint = "begin_binding")]
@@ -51,7 +51,10 @@ pub async fn load_binding_status() -> Result<BindingStatus, AppError> {
 }
 
 #[server(endpoint = "confirm_binding")]
-pub async fn confirm_binding(sms_code: String, app_code: String) -> Result<(), AppError> {
+pub async fn confirm_binding(
+    sms_code: String,
+    app_code: String,
+) -> Result<RecoveryCodes, AppError> {
     crate::core::respond(async {
         let auth = crate::session::require_user().await?;
         crate::authenticator::confirm(&crate::core::core()?, &auth, &sms_code, &app_code).await
@@ -163,15 +166,16 @@ fn Bind() -> impl IntoView {
         move || (mobile.version().get(), resend.version().get()),
         |_| load_binding_status(),
     );
-    let done = move || matches!(confirm.value().get(), Some(Ok(())));
+    let done = move || matches!(confirm.value().get(), Some(Ok(_)));
     let ticks = use_ticks();
 
     view! {
-        <Show when=move || !done() fallback=|| view! {
+        <Show when=move || !done() fallback=move || view! {
             <p class="melding bevestiging" role="status" data-testid="gekoppeld">
                 "Je account is gekoppeld aan je authenticator app. "
                 "Vanaf nu gebruik je de code in de app om in te loggen."
             </p>
+            {confirm.value().get().and_then(Result::ok).map(|codes| view! { <NewRecoveryCodes codes=codes /> })}
             <p><A href="/mijn-gegevens">"Naar Mijn gegevens"</A></p>
         }>
             <Transition fallback=|| view! { <p>"Laden…"</p> }>

@@ -5,10 +5,13 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::authenticator::ResetAuthenticator;
+use super::{
+    authenticator::ResetAuthenticator,
+    step_up::{asks_step_up, StepUpIfAsked},
+};
 use crate::{
     error::AppError,
-    model::{ClientDetail, ClientRow, TwoFactorPolicy},
+    model::{ClientDetail, ClientRow, ClientUserRow, TwoFactorPolicy},
 };
 
 #[server(endpoint = "list_clients")]
@@ -31,18 +34,41 @@ pub async fn save_client_authentication(id: i64, policy: String) -> Result<(), A
     crate::core::respond(ssr::save_policy(id, policy)).await
 }
 
+/// 'Sessies beëindigen' for one user (beheerders only, after a step-up).
+#[server(endpoint = "end_user_sessions")]
+pub async fn end_user_sessions(user_id: i64) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_beheerder().await?;
+        crate::user_admin::end_sessions(&crate::core::core()?, &auth, user_id).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// 'Mobiel nummer wijzigen' for a client user: confirmed by the user at
+/// the next login.
+#[server(endpoint = "set_user_mobile")]
+pub async fn set_user_mobile(user_id: i64, mobile: String) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_beheerder().await?;
+        crate::user_admin::set_number(&crate::core::core()?, &auth, user_id, &mobile).await
+    })
+    .await
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::{
         core::core,
         error::AppError,
-        model::{ClientDetail, ClientRow, ClientUserRow, TwoFactorPolicy},
-        second_factor,
+        model::{ClientDetail, ClientRow, TwoFactorPolicy},
         session::{require_beheerder, AuthUser},
+        step_up,
         storage::{
             audit::{self, AuditEntry},
-            authenticators, clients, users,
+            clients,
         },
+        user_admin,
     };
 
     /// A client of the beheerder's own office, or a refusal that does not
@@ -58,19 +84,9 @@ mod ssr {
         let auth = require_beheerder().await?;
         let core = core()?;
         let client = own_client(&auth, id).await?;
-        let mut rows = Vec::new();
-        for user in users::users_of_client(&core.db, id).await? {
-            rows.push(ClientUserRow {
-                two_factor: second_factor::state_of(&core, &user).await?,
-                id: user.id,
-                app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
-                login_name: user.login_name,
-                display_name: user.display_name,
-            });
-        }
         Ok(ClientDetail {
             client,
-            users: rows,
+            users: user_admin::client_users(&core, id).await?,
         })
     }
 
@@ -82,6 +98,11 @@ mod ssr {
         let client = own_client(&auth, id).await?;
         if client.policy == new {
             return Ok(());
+        }
+        // A weaker login for the client's users is a change to how they
+        // log in: it needs the beheerder's own step-up.
+        if new.strength() < client.policy.strength() {
+            step_up::require_recent(&core, &auth)?;
         }
         clients::set_policy(&core.db, id, new).await?;
         audit::record(
@@ -151,11 +172,9 @@ pub fn ClientEditPage() -> impl IntoView {
     let id = super::route_id();
     let save = ServerAction::<SaveClientAuthentication>::new();
     let saves = super::successes(save);
-    let reset = ServerAction::<ResetAuthenticator>::new();
-    let resets = super::successes(reset);
     let detail = Resource::new(
-        move || (id(), saves.get(), resets.get()),
-        |(id, _, _)| load_client_detail(id),
+        move || (id(), saves.get()),
+        |(id, _)| load_client_detail(id),
     );
     let saved = move || matches!(save.value().get(), Some(Ok(())));
     let save_error = move || save.value().get().and_then(Result::err);
@@ -168,16 +187,12 @@ pub fn ClientEditPage() -> impl IntoView {
                 match detail.await {
                     Err(e) => Either::Right(super::error_message(e)),
                     Ok(d) => Either::Left(view! {
-                        <h1>{d.client.name.clone()}</h1>
-                        <p>"Vestiging " {d.client.branch.clone()}</p>
-                        <nav class="tabs" aria-label="Onderdelen">
-                            <a href=format!("/clienten/{}", d.client.id) aria-current="page">"Authenticatie"</a>
-                        </nav>
+                        <ClientTabs client=d.client.clone() current=Tab::Authenticatie />
                         <section class="tab">
                             <ActionForm action=save>
                                 <input type="hidden" name="id" value=d.client.id.to_string() />
                                 <fieldset>
-                                    <legend>"Inloggen met twee-factor-authenticatie"</legend>
+                                    <legend>"Inlog met twee-factor-authenticatie"</legend>
                                     {POLICY_HELP.into_iter().map(|(policy, help)| {
                                         let input_id = format!("beleid-{}", policy.as_db());
                                         view! {
@@ -194,8 +209,7 @@ pub fn ClientEditPage() -> impl IntoView {
                             </ActionForm>
                             <p class="melding bevestiging" role="status">{move || saved().then_some("De authenticatie is opgeslagen.")}</p>
                             <p class="melding fout" role="alert">{move || save_error().map(|e| e.to_string())}</p>
-                            <h2>"Gebruikers van deze cliënt"</h2>
-                            <UserStates rows=d.users reset=reset />
+                            <StepUpIfAsked asked=asks_step_up(save) />
                         </section>
                     }),
                 }
@@ -204,33 +218,145 @@ pub fn ClientEditPage() -> impl IntoView {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Authenticatie,
+    Gebruikers,
+}
+
+/// The client's name, branch and its two tabs.
 #[component]
-fn UserStates(
-    rows: Vec<crate::model::ClientUserRow>,
-    reset: ServerAction<ResetAuthenticator>,
-) -> impl IntoView {
+fn ClientTabs(client: ClientRow, current: Tab) -> impl IntoView {
+    let base = format!("/clienten/{}", client.id);
+    let here = move |tab: Tab| (tab == current).then_some("page");
     view! {
-        <table class="lijst">
-            <thead><tr>
-                <th scope="col">"Naam"</th>
-                <th scope="col">"Inlognaam"</th>
-                <th scope="col">"Twee-factor bij inloggen"</th>
-                <th scope="col">"Factor"</th>
-                <th scope="col"><span class="sr-only">"Acties"</span></th>
-            </tr></thead>
-            <tbody>
-                {rows.into_iter().map(|u| view! {
-                    <tr>
-                        <td>{u.display_name.clone()}</td>
-                        <td>{u.login_name}</td>
-                        <td>{super::ja_nee(u.two_factor.applies)}</td>
-                        <td>{u.two_factor.factor}</td>
-                        <td>{u.app_bound.then(|| view! { <super::office_users::ResetButton action=reset user_id=u.id name=u.display_name /> })}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-        <p class="melding fout" role="alert">{move || reset.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
-        <super::step_up::StepUpIfAsked asked=super::step_up::asks_step_up(reset) />
+        <h1>{client.name}</h1>
+        <p>"Vestiging " {client.branch}</p>
+        <nav class="tabs" aria-label="Onderdelen">
+            <a href=base.clone() aria-current=here(Tab::Authenticatie)>"Authenticatie"</a>
+            <a href=format!("{base}/gebruikers") aria-current=here(Tab::Gebruikers)>"Gebruikers"</a>
+        </nav>
+    }
+}
+
+/// 'Cliënten' → client → 'Gebruikers': each user's two-factor state and
+/// last login, and what a beheerder can do for them.
+#[component]
+pub fn ClientUsersPage() -> impl IntoView {
+    let id = super::route_id();
+    let reset = ServerAction::<ResetAuthenticator>::new();
+    let end = ServerAction::<EndUserSessions>::new();
+    let number = ServerAction::<SetUserMobile>::new();
+    let changes = Signal::derive({
+        let (resets, ends, numbers) = (
+            super::successes(reset),
+            super::successes(end),
+            super::successes(number),
+        );
+        move || resets.get() + ends.get() + numbers.get()
+    });
+    let detail = Resource::new(
+        move || (id(), changes.get()),
+        |(id, _)| load_client_detail(id),
+    );
+    let asked = Signal::derive(move || {
+        asks_step_up(reset).get() || asks_step_up(end).get() || asks_step_up(number).get()
+    });
+    // What the newest action did, in words (a refusal for want of a
+    // step-up shows the step-up form instead).
+    let outcome = RwSignal::new(None::<Result<&'static str, AppError>>);
+    let report = move |value: Option<Result<(), AppError>>, done: &'static str| match value {
+        Some(Ok(())) => outcome.set(Some(Ok(done))),
+        Some(Err(AppError::StepUpRequired)) => outcome.set(None),
+        Some(Err(e)) => outcome.set(Some(Err(e))),
+        None => {}
+    };
+    Effect::new(move |_| {
+        report(
+            reset.value().get(),
+            "De authenticator app is gereset. De gebruiker logt weer in met een SMS-code.",
+        )
+    });
+    Effect::new(move |_| {
+        report(
+            end.value().get(),
+            "De sessies zijn beëindigd. De gebruiker moet opnieuw inloggen.",
+        )
+    });
+    Effect::new(move |_| {
+        report(
+            number.value().get(),
+            "Het mobiele nummer is gewijzigd. De gebruiker bevestigt het bij de volgende keer inloggen met een SMS-code.",
+        )
+    });
+    view! {
+        <Title text="Gebruikers van cliënt – Tweestap" />
+        <p><A href="/clienten">"← Cliënten"</A></p>
+        <Transition fallback=|| view! { <p>"Laden…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Err(e) => Either::Right(super::error_message(e)),
+                    Ok(d) => Either::Left(view! {
+                        <ClientTabs client=d.client.clone() current=Tab::Gebruikers />
+                        <section class="tab">
+                            {d.users.is_empty().then(|| view! { <p>"Deze cliënt heeft nog geen gebruikers."</p> })}
+                            {d.users.into_iter().map(|u| view! { <UserCard user=u reset=reset end=end number=number /> }).collect_view()}
+                        </section>
+                    }),
+                }
+            })}
+        </Transition>
+        <p class="melding bevestiging" role="status">
+            {move || outcome.get().and_then(Result::ok)}
+        </p>
+        <p class="melding fout" role="alert">
+            {move || outcome.get().and_then(Result::err).map(|e| e.to_string())}
+        </p>
+        <StepUpIfAsked asked=asked />
+    }
+}
+
+/// One user of the client, with 'Authenticator resetten', 'Mobiel nummer
+/// wijzigen' and 'Sessies beëindigen'.
+#[component]
+fn UserCard(
+    user: ClientUserRow,
+    reset: ServerAction<ResetAuthenticator>,
+    end: ServerAction<EndUserSessions>,
+    number: ServerAction<SetUserMobile>,
+) -> impl IntoView {
+    let heading = format!("gebruiker-{}", user.id);
+    let input_id = format!("mobiel-{}", user.id);
+    let name = user.display_name.clone();
+    view! {
+        <article class="kaart" aria-labelledby=heading.clone()>
+            <h2 id=heading.clone()>{user.display_name.clone()}</h2>
+            <dl class="gegevens">
+                <dt>"Inlognaam"</dt><dd>{user.login_name.clone()}</dd>
+                <dt>"Inlog met twee-factor-authenticatie"</dt><dd>{user.two_factor.summary()}</dd>
+                <dt>"Factor"</dt><dd>{user.two_factor.factor.clone()}</dd>
+                <dt>"Mobiel nummer"</dt>
+                <dd>{user.mobile.clone().unwrap_or_else(|| "Niet bekend".into())}
+                    {user.mobile_unconfirmed.then_some(" (wacht op bevestiging door de gebruiker)")}</dd>
+                <dt>"Laatste login"</dt><dd>{user.last_login.clone().unwrap_or_else(|| "Nog nooit".into())}</dd>
+            </dl>
+            <div class="knoppen">
+                {user.app_bound.then(|| view! { <super::office_users::ResetButton action=reset user_id=user.id name=name.clone() /> })}
+                <ActionForm action=end>
+                    <input type="hidden" name="user_id" value=user.id.to_string() />
+                    <button type="submit" class="tweede" aria-label=format!("Sessies beëindigen van {name}")>"Sessies beëindigen"</button>
+                </ActionForm>
+            </div>
+            <ActionForm action=number attr:class="actie-formulier">
+                <input type="hidden" name="user_id" value=user.id.to_string() />
+                <div class="veld">
+                    <label for=input_id.clone()>"Nieuw mobiel nummer"</label>
+                    <input id=input_id name="mobile" type="tel" autocomplete="off" inputmode="tel" />
+                </div>
+                <div class="veld">
+                    <button type="submit" class="tweede" aria-label=format!("Mobiel nummer wijzigen van {}", user.display_name)>"Mobiel nummer wijzigen"</button>
+                </div>
+            </ActionForm>
+        </article>
     }
 }

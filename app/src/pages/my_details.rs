@@ -8,11 +8,13 @@ use leptos_router::components::A;
 
 use super::{
     authenticator::{UnbindAuthenticator, SETUP_PATH},
+    number_change,
+    recovery::RecoverySection,
     step_up::{asks_step_up, StepUpIfAsked},
 };
 use crate::{
     error::AppError,
-    model::{MyDetails, TwoFactorRequirement},
+    model::{MyDetails, TwoFactorRequirement, APP_BOUND_SUMMARY},
 };
 
 #[server(endpoint = "my_details")]
@@ -32,7 +34,7 @@ mod ssr {
         error::AppError,
         factors,
         model::{mask_phone, MyDetails, TwoFactorRequirement, UserKind},
-        second_factor,
+        recovery_codes, second_factor,
         session::require_user,
         step_up,
         storage::{
@@ -49,7 +51,10 @@ mod ssr {
             UserKind::Client => clients::clients_of_user(&core.db, user.id).await?,
             UserKind::Office => Vec::new(),
         };
+        let (recovery_left, recovery_set) = recovery_codes::left(&core, user.id).await?;
         Ok(MyDetails {
+            recovery_left,
+            recovery_set,
             two_factor: second_factor::state_of(&core, &user).await?,
             app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
             own_choice: user.two_factor_chosen,
@@ -136,7 +141,11 @@ pub fn MyDetailsPage() -> impl IntoView {
                         <dt>"Inlognaam"</dt><dd>{d.login_name}</dd>
                         <dt>"Soort account"</dt><dd>{d.kind.label()}</dd>
                         <dt>"E-mailadres"</dt><dd>{d.email.unwrap_or_else(|| "–".into())}</dd>
-                        <dt>"Mobiel nummer"</dt><dd>{d.mobile_masked.unwrap_or_else(|| "Niet bekend".into())}</dd>
+                        <dt>"Mobiel nummer"</dt>
+                        <dd>
+                            <span data-testid="mijn-nummer">{d.mobile_masked.unwrap_or_else(|| "Niet bekend".into())}</span>
+                            " " <A href=number_change::PATH>"Mobiel nummer wijzigen"</A>
+                        </dd>
                         {d.branch.map(|b| view! { <dt>"Vestiging"</dt><dd>{b}</dd> })}
                         {(!d.clients.is_empty()).then(|| view! {
                             <dt>"Cliënten"</dt>
@@ -170,7 +179,11 @@ pub fn MyDetailsPage() -> impl IntoView {
                             <p data-testid="twee-factor">"Aan. Je administratiekantoor heeft dit verplicht gesteld. Factor: " {d.two_factor.factor} "."</p>
                         })),
                         TwoFactorRequirement::Off => Either::Right(Either::Right(view! {
-                            <p data-testid="twee-factor">"Uit."</p>
+                            <p data-testid="twee-factor">{if d.two_factor.by_app_only() {
+                                format!("{}.", APP_BOUND_SUMMARY)
+                            } else {
+                                "Uit.".to_string()
+                            }}</p>
                         })),
                     }}
                     <h2>"Authenticator app"</h2>
@@ -182,6 +195,9 @@ pub fn MyDetailsPage() -> impl IntoView {
                                <A href=SETUP_PATH>"Authenticator instellen"</A></p>
                         })
                     }}
+                    {(d.app_bound || d.recovery_set).then(|| view! {
+                        <RecoverySection left=d.recovery_left has_set=d.recovery_set />
+                    })}
                     }),
                     Err(e) => Either::Right(super::error_message(e)),
                 }

@@ -8,12 +8,13 @@ use leptos_router::components::A;
 
 use super::{
     authenticator::ResetAuthenticator,
+    clients::EndUserSessions,
     ja_nee,
     step_up::{asks_step_up, StepUpIfAsked},
 };
 use crate::{
     error::AppError,
-    model::{OfficeUserDetail, OfficeUserRow},
+    model::{OfficeUserDetail, OfficeUserRow, APP_BOUND_SUMMARY},
 };
 
 #[server(endpoint = "list_office_users")]
@@ -265,7 +266,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
                                     <td>{u.login_name}</td>
                                     <td>{u.branch}</td>
                                     <td>{ja_nee(u.is_beheerder)}</td>
-                                    <td>{ja_nee(u.two_factor.applies)}</td>
+                                    <td>{u.two_factor.summary()}</td>
                                     <td>{u.two_factor.factor}</td>
                                 </tr>
                             }).collect_view()}
@@ -286,6 +287,7 @@ pub fn OfficeUserEditPage() -> impl IntoView {
     let saves = super::successes(save);
     let reset = ServerAction::<ResetAuthenticator>::new();
     let resets = super::successes(reset);
+    let end = ServerAction::<EndUserSessions>::new();
     let detail = Resource::new(
         move || (id(), saves.get(), resets.get()),
         |(id, _, _)| load_office_user_detail(id),
@@ -334,6 +336,9 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                                         <label for="tf-nee">"Nee"</label>
                                     </div>
                                 </fieldset>
+                                {u.two_factor.by_app_only().then(|| view! {
+                                    <p data-testid="app-gekoppeld">{format!("{APP_BOUND_SUMMARY}.")}</p>
+                                })}
                                 <p class="uitleg">{format!("Factor bij inloggen: {}. Een wijziging geldt bij de volgende keer inloggen.", u.two_factor.factor)}</p>
                                 <button type="submit" disabled=move || save.pending().get()>"Gebruikersgegevens opslaan"</button>
                             </ActionForm>
@@ -346,7 +351,15 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                             })}
                             <p class="melding fout" role="alert">{move || reset.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
                             <p class="melding bevestiging" role="status">{move || matches!(reset.value().get(), Some(Ok(()))).then_some("De authenticator app is gereset.")}</p>
-                            <StepUpIfAsked asked=Signal::derive(move || asks_step_up(save).get() || asks_step_up(reset).get()) />
+                            <h2>"Sessies"</h2>
+                            <p>"Apparaat kwijt of verdacht? Beëindig alle sessies: de gebruiker moet dan overal opnieuw inloggen."</p>
+                            <ActionForm action=end>
+                                <input type="hidden" name="user_id" value=u.id.to_string() />
+                                <button type="submit" class="tweede" disabled=move || end.pending().get()>"Sessies beëindigen"</button>
+                            </ActionForm>
+                            <p class="melding fout" role="alert">{move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}</p>
+                            <p class="melding bevestiging" role="status">{move || matches!(end.value().get(), Some(Ok(()))).then_some("De sessies zijn beëindigd.")}</p>
+                            <StepUpIfAsked asked=Signal::derive(move || asks_step_up(save).get() || asks_step_up(reset).get() || asks_step_up(end).get()) />
                         </section>
                         }
                     }),

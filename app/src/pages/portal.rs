@@ -28,8 +28,10 @@ pub async fn switch_client(client_id: i64) -> Result<(), AppError> {
 mod ssr {
     use crate::{
         core::core,
+        domain::recovery,
         error::AppError,
         model::{UserKind, Viewer},
+        recovery_codes,
         session::{self, require_user},
         storage::{
             audit::{self, AuditEntry},
@@ -50,7 +52,9 @@ mod ssr {
             .and_then(|id| clients.iter().find(|c| c.id == id))
             .or(clients.first())
             .cloned();
+        let (recovery_left, recovery_set) = recovery_codes::left(&core, auth.user.id).await?;
         Ok(Viewer {
+            notice: recovery::low_warning(recovery_left, recovery_set),
             login_name: auth.user.login_name,
             display_name: auth.user.display_name,
             kind: auth.user.kind,
@@ -92,7 +96,14 @@ pub fn Portal() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match viewer.await {
-                        Ok(v) => Either::Left(view! { <Header viewer=v /> }),
+                        Ok(v) => Either::Left(view! {
+                            <Header viewer=v.clone() />
+                            {v.notice.map(|notice| view! {
+                                <p class="melding waarschuwing" role="status" data-testid="melding">
+                                    {notice} " " <A href="/mijn-gegevens">"Naar Mijn gegevens"</A>
+                                </p>
+                            })}
+                        }),
                         Err(AppError::NotLoggedIn) => Either::Right(Either::Left(view! { <Redirect path="/inloggen" /> })),
                         Err(e) => Either::Right(Either::Right(view! { <p class="melding fout" role="alert">{e.to_string()}</p> })),
                     }
@@ -126,6 +137,7 @@ fn Header(viewer: Viewer) -> impl IntoView {
                 {beheerder.then(|| view! {
                     <li><A href="/clienten">"Cliënten"</A></li>
                     <li><A href="/kantoorgebruikers">"Kantoorgebruikers"</A></li>
+                    <li><A href="/logboek">"Logboek"</A></li>
                 })}
                 <li><A href="/mijn-gegevens">"Mijn gegevens"</A></li>
                 <li>

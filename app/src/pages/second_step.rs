@@ -30,6 +30,16 @@ pub async fn verify_code(code: String) -> Result<(), AppError> {
     .await
 }
 
+/// 'Inloggen met een herstelcode'.
+#[server(endpoint = "verify_recovery_code")]
+pub async fn verify_recovery_code(recovery_code: String) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let pending = crate::session::require_pending().await?;
+        crate::second_factor::verify_recovery(&crate::core::core()?, &pending, &recovery_code).await
+    })
+    .await
+}
+
 #[server(endpoint = "resend_code")]
 pub async fn resend_code() -> Result<(), AppError> {
     crate::core::respond(async {
@@ -55,10 +65,13 @@ fn go_to(path: &str) {
 #[component]
 pub fn CodePage() -> impl IntoView {
     let verify = ServerAction::<VerifyCode>::new();
+    let recover = ServerAction::<VerifyRecoveryCode>::new();
     let resend = ServerAction::<ResendCode>::new();
     let status = Resource::new(move || resend.version().get(), |_| load_code_status());
     Effect::new(move |_| {
-        if let Some(Ok(())) = verify.value().get() {
+        if matches!(verify.value().get(), Some(Ok(())))
+            || matches!(recover.value().get(), Some(Ok(())))
+        {
             go_to("/");
         }
     });
@@ -101,6 +114,7 @@ pub fn CodePage() -> impl IntoView {
             <ResendButton resend=resend status=status ticks=ticks />
             <p class="melding fout" role="alert">{move || resend_error().map(|e| e.to_string())}</p>
             <p class="melding bevestiging" role="status">{move || resent().then_some("Er is een nieuwe code verstuurd.")}</p>
+            <RecoveryCodeForm recover=recover status=status />
             <p><a href="/inloggen">"Opnieuw inloggen"</a></p>
         </main>
     }
@@ -175,6 +189,42 @@ fn ResendButton(
                             }}
                         </span>
                     </ActionForm>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// 'Inloggen met een herstelcode', for a phone that is lost: offered when
+/// the user has recovery codes left, opened on request.
+#[component]
+fn RecoveryCodeForm(
+    recover: ServerAction<VerifyRecoveryCode>,
+    status: Resource<Result<CodeStatus, AppError>>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let available = status.await.is_ok_and(|s| s.recovery_available);
+                available.then(|| view! {
+                    <Show
+                        when=move || open.get()
+                        fallback=move || view! {
+                            <p><button type="button" class="tweede" on:click=move |_| open.set(true)>"Inloggen met een herstelcode"</button></p>
+                        }
+                    >
+                        <ActionForm action=recover>
+                            <div class="veld">
+                                <label for="herstelcode">"Herstelcode"</label>
+                                <input id="herstelcode" name="recovery_code" type="text" autocomplete="off"
+                                    autocapitalize="characters" spellcheck="false" maxlength="20" aria-describedby="herstelcode-uitleg" />
+                                <small id="herstelcode-uitleg">"Een code van je lijst met herstelcodes, bijvoorbeeld ABCD-EFGH-JK. Elke code werkt één keer."</small>
+                            </div>
+                            <p class="melding fout" role="alert">{move || recover.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                            <button type="submit" disabled=move || recover.pending().get()>"Inloggen met herstelcode"</button>
+                        </ActionForm>
+                    </Show>
                 })
             })}
         </Transition>

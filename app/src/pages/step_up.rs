@@ -99,8 +99,12 @@ fn StepUpForm(
     let code_label = match (status.app, status.sms_to.is_some()) {
         (true, true) => "Code uit de app of SMS-code",
         (true, false) => "Code uit de app",
-        _ => "SMS-code",
+        (false, true) => "SMS-code",
+        (false, false) => "Herstelcode",
     };
+    // The same field takes a recovery code, for a phone that is lost.
+    let recovery_hint = (status.recovery && (status.app || status.sms_to.is_some()))
+        .then_some("Telefoon kwijt? Vul dan een van je herstelcodes in.");
     let sms_to = status.sms_to.clone();
     let has_sms = sms_to.is_some();
     view! {
@@ -121,7 +125,9 @@ fn StepUpForm(
                     Either::Left(view! {
                         <div class="veld">
                             <label for="stepup_code">{code_label}</label>
-                            <input id="stepup_code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="11" />
+                            <input id="stepup_code" name="code" type="text" autocomplete="one-time-code" maxlength="20"
+                                inputmode=if status.recovery { "text" } else { "numeric" } />
+                            {recovery_hint.map(|hint| view! { <small>{hint}</small> })}
                             {(has_sms && status.sms_valid_for > 0).then(|| view! {
                                 <small>{format!("Er is al een SMS-code verstuurd; die is nog {} geldig.", minutes_seconds(status.sms_valid_for))}</small>
                             })}

@@ -63,7 +63,7 @@ fn Wizard() -> impl IntoView {
     let ticks = use_ticks();
 
     Effect::new(move |_| {
-        if let Some(Ok(())) = confirm.value().get() {
+        if let Some(Ok(_)) = confirm.value().get() {
             step.set(5);
         }
     });
@@ -120,7 +120,7 @@ fn Wizard() -> impl IntoView {
                             <Codes status=status ticks=ticks sms_code=sms_code app_code=app_code mobile=mobile
                                 send=send give_mobile=give_mobile confirm=confirm />
                         }),
-                        _ => EitherOf3::C(view! { <Done /> }),
+                        _ => EitherOf3::C(view! { <Done codes=confirm.value().get_untracked().and_then(Result::ok) /> }),
                     }
                 })}
             </Suspense>
@@ -253,11 +253,13 @@ fn Codes(
 }
 
 #[component]
-fn Done() -> impl IntoView {
+fn Done(codes: Option<crate::model::RecoveryCodes>) -> impl IntoView {
     view! {
         <p class="melding bevestiging" role="status" data-testid="gekoppeld">"Je account is gekoppeld aan je authenticator app."</p>
         <p>"Wat verandert er? Vanaf de volgende keer dat je inlogt, vraagt het portaal na je wachtwoord om de code "
-           "die de app op dat moment laat zien. Heb je je telefoon niet bij de hand, kies dan 'Stuur mij een SMS-code'."</p>
+           "die de app op dat moment laat zien. Heb je je telefoon niet bij de hand, kies dan 'Stuur mij een SMS-code', "
+           "of 'Inloggen met een herstelcode' als je telefoon kwijt is."</p>
+        {codes.map(|codes| view! { <super::recovery::NewRecoveryCodes codes=codes /> })}
         <p><A href="/">"Naar de startpagina"</A></p>
     }
 }

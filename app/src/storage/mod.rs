@@ -11,6 +11,7 @@ pub mod authenticators;
 pub mod clients;
 pub mod codes;
 pub mod offices;
+pub mod recovery;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

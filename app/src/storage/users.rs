@@ -119,20 +119,28 @@ fn user_record(r: &AnyRow) -> StorageResult<UserRecord> {
     })
 }
 
-/// Saved only after a code sent to it was entered right, so it is
-/// confirmed.
+/// A new number: `Confirmed::ByCode` when a code sent to it was entered
+/// right; `Confirmed::NotYet` when a beheerder set it, to be confirmed by
+/// its owner's code at the next login.
 pub async fn set_mobile_on<'e>(
     on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     user_id: i64,
     mobile: &str,
+    confirmed: Confirmed,
 ) -> StorageResult<()> {
     sqlx::query("UPDATE users SET mobile = $1, mobile_confirmed = $2 WHERE id = $3")
         .bind(mobile)
-        .bind(true)
+        .bind(confirmed == Confirmed::ByCode)
         .bind(user_id)
         .execute(on)
         .await?;
     Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmed {
+    ByCode,
+    NotYet,
 }
 
 /// The owner entered a code sent to the number a beheerder set.
@@ -220,4 +228,15 @@ pub async fn office_user_ids(db: &Db, office_id: i64) -> StorageResult<Vec<i64>>
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+/// When the user last logged in, from the audit log.
+pub async fn last_login(db: &Db, user_id: i64) -> StorageResult<Option<UnixTime>> {
+    let row = sqlx::query(
+        "SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = 'login.ok'",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get("at")?)
 }

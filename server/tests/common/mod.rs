@@ -267,6 +267,15 @@ pub fn field<'a>(json: &'a str, name: &str) -> &'a str {
 /// For a logged-in browser that has stepped up: 'Authenticator' →
 /// 'Verder' (the SMS goes to `phone`) → 'Nu koppelen'. Returns the secret.
 pub async fn bind_app(app: &TestApp, browser: &mut Browser, phone: &str) -> Vec<u8> {
+    bind_app_with_codes(app, browser, phone).await.0
+}
+
+/// `bind_app`, and the recovery codes the binding showed (`ABCD-EFGH-JK`).
+pub async fn bind_app_with_codes(
+    app: &TestApp,
+    browser: &mut Browser,
+    phone: &str,
+) -> (Vec<u8>, Vec<String>) {
     let setup = browser.call("begin_binding", &[]).await;
     assert_eq!(setup.status, 200, "{}", setup.body);
     let secret =
@@ -283,7 +292,18 @@ pub async fn bind_app(app: &TestApp, browser: &mut Browser, phone: &str) -> Vec<
         )
         .await;
     assert_eq!(bound.status, 200, "{}", bound.body);
-    secret
+    (secret, recovery_codes_in(&bound.body))
+}
+
+/// The codes of a `RecoveryCodes` answer.
+pub fn recovery_codes_in(body: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    value["codes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("codes in {body}"))
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The six digits in an SMS text ("… is 123456. …").

@@ -1,0 +1,94 @@
+//! The beheerder's 'Logboek': one page of their own office's audit log.
+//! Every query is bound to the beheerder's office; a filter naming anything
+//! outside it is refused, and could not reach another office's rows anyway.
+
+use crate::{
+    core::Core,
+    domain::clock::dutch_date_time,
+    error::AppError,
+    pages::logbook::{LogFilter, LogPage, LogRow, LogUser, KINDS},
+    session::AuthUser,
+    storage::{
+        audit::{self, OfficeLogQuery},
+        users,
+    },
+};
+
+pub const PAGE_SIZE: i64 = 50;
+
+pub async fn page(
+    core: &Core,
+    beheerder: &AuthUser,
+    filter: LogFilter,
+) -> Result<LogPage, AppError> {
+    let office_id = beheerder.user.office_id;
+    let action = match filter.action.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(action) => Some(
+            KINDS
+                .iter()
+                .map(|(code, _)| *code)
+                .find(|code| *code == action)
+                .ok_or_else(|| AppError::invalid("Kies een soort uit de lijst."))?,
+        ),
+    };
+    let user = match filter.user {
+        None => None,
+        // One answer for "no such user" and "another office's user", so
+        // the filter does not tell which ids exist elsewhere.
+        Some(id) => Some(
+            users::find(&core.db, id)
+                .await?
+                .filter(|u| u.office_id == office_id)
+                .ok_or_else(|| AppError::invalid("Kies een gebruiker uit de lijst."))?,
+        ),
+    };
+
+    // One row more than a page says whether an older page exists.
+    let mut rows = audit::office_page(
+        &core.db,
+        &OfficeLogQuery {
+            office_id,
+            user: user.as_ref().map(|u| (u.id, u.login_name.as_str())),
+            action,
+            before: filter.before,
+            limit: PAGE_SIZE + 1,
+        },
+    )
+    .await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let older = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(LogPage {
+        rows: rows
+            .into_iter()
+            .map(|r| LogRow {
+                id: r.id,
+                at: dutch_date_time(r.at),
+                actor: r.actor,
+                action: r.action,
+                subject: r.subject,
+                old_value: r.old_value,
+                new_value: r.new_value,
+            })
+            .collect(),
+        older,
+    })
+}
+
+/// The office's users, for the filter.
+pub async fn users(core: &Core, beheerder: &AuthUser) -> Result<Vec<LogUser>, AppError> {
+    Ok(audit::office_users(&core.db, beheerder.user.office_id)
+        .await?
+        .into_iter()
+        .map(|u| LogUser {
+            id: u.id,
+            login_name: u.login_name,
+            display_name: u.display_name,
+        })
+        .collect())
+}
