@@ -22,7 +22,7 @@ use crate::{
     storage::{
         audit::{self, AuditEntry},
         authenticators::{self, Enrolment},
-        codes as stored_codes, sessions,
+        codes as stored_codes,
         users::{self, Confirmed, UserRecord},
         StorageError, StorageResult,
     },
@@ -240,7 +240,7 @@ pub async fn confirm(
     if let Some(mobile) = &new_mobile {
         users::set_mobile_on(&mut *tx, user.id, mobile, Confirmed::ByCode).await?;
     }
-    sessions::end_others(&mut *tx, user.id, Some(&auth.session_hash)).await?;
+    factors::end_other_access_on(&mut tx, user.id, Some(&auth.session_hash)).await?;
     audit::record_on(
         &mut *tx,
         AuditEntry {
@@ -306,7 +306,7 @@ async fn remove(
         tx.rollback().await.map_err(StorageError::from)?;
         return Ok(false);
     }
-    sessions::end_others(&mut *tx, user.id, keep).await?;
+    factors::end_other_access_on(&mut tx, user.id, keep).await?;
     audit::record_on(&mut *tx, entry, now).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(true)

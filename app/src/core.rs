@@ -15,6 +15,7 @@ use crate::{
         token::random_bytes,
     },
     error::AppError,
+    mail::MailSender,
     sms::SmsSender,
     storage::{Db, StorageError},
 };
@@ -26,6 +27,8 @@ pub struct Core {
     pub clock: Arc<dyn Clock>,
     pub sessions: SessionSettings,
     pub sms: SmsSettings,
+    /// Notices by e-mail; `NoMail` when none is configured.
+    pub mail: MailSettings,
     /// Seals authenticator secrets at rest.
     pub keys: Keyring,
 }
@@ -37,6 +40,14 @@ pub struct SmsSettings {
     pub timeout: Duration,
     /// At most this many SMS per office per 24 hours.
     pub office_daily_cap: i64,
+}
+
+#[derive(Clone)]
+pub struct MailSettings {
+    pub sender: Arc<dyn MailSender>,
+    /// A send still busy after this is given up and logged; nobody waits
+    /// for it (see `mail::notify`).
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy)]

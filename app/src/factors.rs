@@ -8,6 +8,7 @@ use crate::{
     core::{internal, Core},
     domain::{
         clock::UnixTime,
+        clock_offset,
         codes::{self, MAX_ATTEMPTS_PER_CODE},
         lockout::{self, minutes_text},
         phone::MobileNumber,
@@ -17,6 +18,7 @@ use crate::{
         totp,
     },
     error::AppError,
+    mail,
     model::UserKind,
     sms::{change_notice_text, login_code_text, SmsError, SmsMessage},
     storage::{
@@ -24,8 +26,9 @@ use crate::{
         authenticators::{self, Bound, Sealed},
         clients,
         codes::{self as stored_codes, NewCode},
-        recovery as stored_recovery,
+        recovery as stored_recovery, sessions,
         throttle::{self, Counter},
+        trusted,
         users::UserRecord,
         StorageResult,
     },
@@ -340,11 +343,13 @@ pub fn open(keys: &Keyring, user_id: i64, sealed: &Sealed) -> Result<Vec<u8>, Ap
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AppCheck {
     NotBound,
-    /// Right, and its time step was not used before (now it is).
-    Right,
+    /// Right, and its time step (given) was not used before (now it is).
+    Right(i64),
     /// Right, but its time step was used already.
     Replayed,
-    Wrong,
+    /// Wrong; the app's code of this many steps away, if it is one (a
+    /// phone whose clock is off).
+    Wrong(Option<i64>),
 }
 
 /// Checks a code against `bound` (the user's app, as the caller read it).
@@ -361,16 +366,24 @@ async fn check_app_code(
     };
     let secret = open(&core.keys, user_id, &bound.sealed)?;
     Ok(match totp::verify(&secret, code, now) {
-        Some(step) if authenticators::claim_step(&core.db, user_id, step).await? => AppCheck::Right,
+        Some(step) if authenticators::claim_step(&core.db, user_id, step).await? => {
+            AppCheck::Right(step)
+        }
         Some(_) => AppCheck::Replayed,
-        None => AppCheck::Wrong,
+        None => AppCheck::Wrong(totp::steps_off(
+            &secret,
+            code,
+            now,
+            clock_offset::HINT_STEPS,
+        )),
     })
 }
 
 /// What proved the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proof {
-    App,
+    /// The app's code of this time step.
+    App(i64),
     /// An SMS code, sent to this number.
     Sms(String),
 }
@@ -400,9 +413,9 @@ pub async fn judge_code(
     }
     let attempt = reserve_try(core, user, now).await?;
     let app_check = check_app_code(core, user.id, app, code, now).await?;
-    if app_check == AppCheck::Right {
+    if let AppCheck::Right(step) = app_check {
         attempt.right(core, now).await?;
-        return Ok(Proof::App);
+        return Ok(Proof::App(step));
     }
     match use_sms_code(core, context, code, now).await? {
         SmsCheck::Accepted(phone) => {
@@ -412,10 +425,10 @@ pub async fn judge_code(
         SmsCheck::Replayed => Err(attempt.replayed(core, now).await),
         _ if app_check == AppCheck::Replayed => Err(attempt.replayed(core, now).await),
         _ => {
-            let wrong = AppError::invalid(if app.is_some() {
-                "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code."
-            } else {
-                "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw."
+            let wrong = AppError::invalid(match app_check {
+                AppCheck::Wrong(Some(steps)) => clock_offset::far_off_message(steps),
+                _ if app.is_some() => "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code.".into(),
+                _ => "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw.".into(),
             });
             Err(attempt.wrong(core, user, wrong, now).await)
         }
@@ -457,11 +470,30 @@ pub async fn judge_recovery_code(
     Ok(())
 }
 
+// ---------------------------------------------------------------- after a change
+
+/// After a change to how the account logs in: the user's other sessions
+/// end and no browser stays trusted, inside the change's transaction.
+/// Returns how many sessions ended.
+pub async fn end_other_access_on(
+    tx: &mut sqlx::AnyConnection,
+    user_id: i64,
+    keep: Option<&str>,
+) -> StorageResult<u64> {
+    let ended = sessions::end_others(&mut *tx, user_id, keep).await?;
+    trusted::forget_all_on(&mut *tx, user_id).await?;
+    Ok(ended)
+}
+
 // ---------------------------------------------------------------- notices
 
-/// Tells the number the account had about a change to how it logs in.
-/// Best effort: a failing gateway is logged, and the change stands.
+/// Tells the number the account had, and the account's e-mail address,
+/// about a change to how it logs in. Best effort: a failing gateway is
+/// logged, and the change stands.
 pub async fn announce(core: &Core, user: &UserRecord, old_number: Option<&str>, change: &str) {
+    // First and whatever the number: an account without one still has its
+    // address, and the mail never waits (it runs in a task of its own).
+    mail::notify(core, user, change);
     let Some(to) = old_number else {
         return;
     };

@@ -19,6 +19,8 @@ pub mod factors;
 #[cfg(feature = "ssr")]
 pub mod logbook;
 #[cfg(feature = "ssr")]
+pub mod mail;
+#[cfg(feature = "ssr")]
 pub mod number_change;
 #[cfg(feature = "ssr")]
 pub mod password_step;
@@ -34,6 +36,8 @@ pub mod sms;
 pub mod step_up;
 #[cfg(feature = "ssr")]
 pub mod storage;
+#[cfg(feature = "ssr")]
+pub mod trusted_browsers;
 #[cfg(feature = "ssr")]
 pub mod user_admin;
 
@@ -91,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("clienten") view=pages::clients::ClientsPage />
                     <Route path=path!("clienten/:id") view=pages::clients::ClientEditPage />
                     <Route path=path!("clienten/:id/gebruikers") view=pages::clients::ClientUsersPage />
+                    <Route path=path!("kantoor") view=pages::office::OfficePage />
                     <Route path=path!("kantoorgebruikers") view=pages::office_users::OfficeUsersPage />
                     <Route path=path!("kantoorgebruikers/:id") view=pages::office_users::OfficeUserEditPage />
                     <Route path=path!("logboek") view=pages::logbook::LogbookPage />

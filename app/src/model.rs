@@ -107,9 +107,9 @@ pub struct Viewer {
     pub active_client: Option<ClientRef>,
     /// All clients a client user belongs to (empty for office users).
     pub clients: Vec<ClientRef>,
-    /// Shown under the header after login, e.g. that few recovery codes
-    /// are left.
-    pub notice: Option<String>,
+    /// Shown under the header after login: that few recovery codes are
+    /// left, that the phone's clock is off.
+    pub notices: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +129,31 @@ pub struct MyDetails {
     /// Unused recovery codes, and whether the user has a set at all.
     pub recovery_left: i64,
     pub recovery_set: bool,
+    /// Browsers that skip the second factor for a while.
+    pub trusted: Vec<TrustedBrowserRow>,
+}
+
+/// A trusted browser ('Dit apparaat … dagen onthouden'), as 'Mijn
+/// gegevens' lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedBrowserRow {
+    pub id: i64,
+    /// 'Chrome op Windows'.
+    pub description: String,
+    /// Dutch local times.
+    pub added: String,
+    pub until: String,
+    pub last_used: String,
+    /// The browser this page is open in.
+    pub this_browser: bool,
+}
+
+/// 'Kantoor': the office's settings, for its beheerders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeSettings {
+    pub name: String,
+    /// Days a browser may skip the second factor (0: never).
+    pub trust_days: i64,
 }
 
 /// A new set of recovery codes ('herstelcodes'), shown once.
@@ -215,6 +240,8 @@ pub struct CodeStatus {
     pub sms_available: bool,
     /// Unused recovery codes exist: 'Inloggen met een herstelcode'.
     pub recovery_available: bool,
+    /// 'Dit apparaat … dagen onthouden' (0: the office has it off).
+    pub trust_days: i64,
 }
 
 /// 'Mijn gegevens' → 'Authenticator': what to scan or type.

@@ -13,7 +13,7 @@ use crate::{
     step_up,
     storage::{
         audit::{self, AuditEntry},
-        codes as stored_codes, sessions,
+        codes as stored_codes,
         users::{self, Confirmed},
         StorageError,
     },
@@ -77,7 +77,7 @@ pub async fn confirm(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), Ap
     };
     let mut tx = core.db.begin_write().await?;
     users::set_mobile_on(&mut *tx, user.id, &number, Confirmed::ByCode).await?;
-    sessions::end_others(&mut *tx, user.id, Some(&auth.session_hash)).await?;
+    factors::end_other_access_on(&mut tx, user.id, Some(&auth.session_hash)).await?;
     audit::record_on(
         &mut *tx,
         AuditEntry {

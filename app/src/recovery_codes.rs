@@ -13,7 +13,7 @@ use crate::{
     step_up,
     storage::{
         audit::{self, AuditEntry},
-        recovery as stored, sessions,
+        recovery as stored,
         users::UserRecord,
         StorageError, StorageResult,
     },
@@ -45,7 +45,7 @@ pub async fn regenerate(core: &Core, auth: &AuthUser) -> Result<RecoveryCodes, A
     let user = &auth.user;
     let mut tx = core.db.begin_write().await?;
     let codes = issue_set_on(&mut tx, core, user, now).await?;
-    sessions::end_others(&mut *tx, user.id, Some(&auth.session_hash)).await?;
+    factors::end_other_access_on(&mut tx, user.id, Some(&auth.session_hash)).await?;
     tx.commit().await.map_err(StorageError::from)?;
     factors::announce(
         core,

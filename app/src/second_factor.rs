@@ -6,7 +6,7 @@ use crate::{
     core::Core,
     domain::{
         clock::UnixTime,
-        codes,
+        clock_offset, codes,
         phone::MobileNumber,
         policy::{self, PolicySubject},
         recovery, sms_quota, totp,
@@ -20,9 +20,11 @@ use crate::{
         audit::{self, AuditEntry},
         authenticators, clients, codes as stored_codes,
         sessions::{self, Stage},
+        trusted,
         users::{self, Confirmed, UserRecord},
         StorageError, StorageResult,
     },
+    trusted_browsers,
 };
 
 pub async fn policy_subject(core: &Core, user: &UserRecord) -> StorageResult<PolicySubject> {
@@ -77,6 +79,12 @@ pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutco
         session::start(core, user, Stage::Active).await?;
         return Ok(LoginOutcome::LoggedIn);
     }
+    // A browser the user trusted skips the second factor (the password
+    // was just given); a number still to confirm is asked for anyway.
+    if !number_to_confirm(user) && trusted_browsers::recognised(core, user).await? {
+        session::start(core, user, Stage::Active).await?;
+        return Ok(LoginOutcome::LoggedIn);
+    }
     let session_hash = session::start(core, user, Stage::SecondFactor).await?;
     let context = CodeContext::Login(&session_hash);
     if app_bound && !number_to_confirm(user) {
@@ -124,6 +132,7 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
     let (recovery_left, _) = recovery_codes::left(core, pending.user.id).await?;
     Ok(CodeStatus {
         recovery_available: recovery_left > 0,
+        trust_days: trusted::office_days(&core.db, pending.user.office_id).await?,
         app_bound,
         app_seconds_left: totp::seconds_left(now),
         sms_available: phone.is_some(),
@@ -193,7 +202,14 @@ pub async fn use_new_mobile(
 /// code of this login. The try is counted before the code is judged. Only
 /// a right, unused code turns the login into a logged-in session, under a
 /// new session id, and of parallel right answers only one.
-pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<(), AppError> {
+/// With `remember` ('Dit apparaat … dagen onthouden'), this browser skips
+/// the second factor from then on for the office's number of days.
+pub async fn verify(
+    core: &Core,
+    pending: &PendingLogin,
+    typed: &str,
+    remember: bool,
+) -> Result<(), AppError> {
     let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
     let now = core.now();
     let user = &pending.user;
@@ -209,9 +225,16 @@ pub async fn verify(core: &Core, pending: &PendingLogin, typed: &str) -> Result<
     )
     .await?;
     match proof {
-        Proof::App => finish_login(core, pending, "app", None, now).await,
-        Proof::Sms(phone) => finish_login(core, pending, "sms", Some(phone), now).await,
+        Proof::App(step) => {
+            let clock = clock_offset::drift_notice(step, now);
+            finish_login(core, pending, "app", None, clock, now).await?
+        }
+        Proof::Sms(phone) => finish_login(core, pending, "sms", Some(phone), None, now).await?,
     }
+    if remember {
+        trusted_browsers::remember(core, &pending.user, now).await?;
+    }
+    Ok(())
 }
 
 /// 'Inloggen met een herstelcode': a recovery code instead of the app or an
@@ -225,7 +248,7 @@ pub async fn verify_recovery(
     let code = recovery::parse_typed(typed).map_err(AppError::Invalid)?;
     let now = core.now();
     factors::judge_recovery_code(core, &pending.user, &code, now).await?;
-    finish_login(core, pending, "herstelcode", None, now).await?;
+    finish_login(core, pending, "herstelcode", None, None, now).await?;
     factors::announce(
         core,
         &pending.user,
@@ -244,10 +267,12 @@ async fn finish_login(
     pending: &PendingLogin,
     factor: &str,
     sms_to: Option<String>,
+    notice: Option<String>,
     now: UnixTime,
 ) -> Result<(), AppError> {
     let user = &pending.user;
-    let (token, record) = session::next_for(core, pending);
+    let (token, mut record) = session::next_for(core, pending);
+    record.notice = notice;
     let mut tx = core.db.begin_write().await?;
     if !sessions::replace_on(
         &mut tx,

@@ -42,10 +42,16 @@ pub struct AuthUser {
     pub active_client_id: Option<i64>,
     /// When this session last proved its user again (`step_up`).
     pub stepped_up_at: Option<i64>,
+    /// A message to show once (see `SessionRecord::notice`).
+    pub notice: Option<String>,
 }
 
 pub fn token_from_headers(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
+    cookie_token(headers, cookie_name(secure))
+}
+
+/// A well-formed token in the cookie `name`, if the request has one.
+pub fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -114,11 +120,12 @@ pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Opt
             user,
             active_client_id: session.active_client_id,
             stepped_up_at: session.stepped_up_at,
+            notice: session.notice,
         })
     }))
 }
 
-fn request_headers() -> HeaderMap {
+pub fn request_headers() -> HeaderMap {
     use_context::<http::request::Parts>()
         .map(|parts| parts.headers)
         .unwrap_or_default()
@@ -188,6 +195,11 @@ pub fn next_for(core: &Core, pending: &PendingLogin) -> (String, SessionRecord) 
     )
 }
 
+/// Appends a `Set-Cookie` header to the current answer.
+pub fn add_cookie(value: &str) -> Result<(), AppError> {
+    set_cookie(value)
+}
+
 pub fn set_session_cookie(core: &Core, token: &str) -> Result<(), AppError> {
     set_cookie(&session_cookie(token, core.sessions.secure_cookie))
 }
@@ -237,6 +249,7 @@ fn new_record(
         created_at: now,
         last_seen_at: now,
         stepped_up_at,
+        notice: None,
     };
     (token, record)
 }

@@ -16,7 +16,7 @@ use crate::{
     step_up,
     storage::{
         audit::{self, AuditEntry},
-        authenticators, sessions,
+        authenticators,
         users::{self, Confirmed, UserRecord},
         StorageError,
     },
@@ -77,7 +77,7 @@ pub async fn end_sessions(
     step_up::require_recent(core, beheerder)?;
     let keep = (user.id == beheerder.user.id).then_some(beheerder.session_hash.as_str());
     let mut tx = core.db.begin_write().await?;
-    let ended = sessions::end_others(&mut *tx, user.id, keep).await?;
+    let ended = factors::end_other_access_on(&mut tx, user.id, keep).await?;
     let count = ended.to_string();
     audit::record_on(
         &mut *tx,
@@ -110,7 +110,7 @@ pub async fn set_number(
     let keep = (user.id == beheerder.user.id).then_some(beheerder.session_hash.as_str());
     let mut tx = core.db.begin_write().await?;
     users::set_mobile_on(&mut *tx, user.id, number.as_str(), Confirmed::NotYet).await?;
-    sessions::end_others(&mut *tx, user.id, keep).await?;
+    factors::end_other_access_on(&mut tx, user.id, keep).await?;
     audit::record_on(
         &mut *tx,
         AuditEntry {

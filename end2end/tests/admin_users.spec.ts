@@ -82,4 +82,15 @@ test("a beheerder changes a client's 'Authenticatie'; turning it down needs the 
   await expect(policy.getByLabel('Nee', { exact: true })).toBeChecked();
   await page.getByRole('button', { name: 'Authenticatie opslaan' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'opgeslagen' })).toBeVisible();
+
+  // 'Kantoor': how long a browser may be remembered (30 days, as it stays).
+  await page.getByRole('link', { name: 'Kantoor', exact: true }).click();
+  await expect(page).toHaveURL(/\/kantoor$/);
+  await hydrated(page);
+  await expect(page.getByLabel('Apparaat onthouden (dagen)')).toHaveValue('30');
+  await page.getByLabel('Apparaat onthouden (dagen)').fill('120');
+  await page.getByRole('button', { name: 'Opslaan' }).click();
+  await expect(page.getByRole('alert')).toContainText('van 0 tot en met 90');
+  await expect(page.getByLabel('Apparaat onthouden (dagen)')).toHaveValue('120');
+  await noSeriousAxeViolations(page);
 });

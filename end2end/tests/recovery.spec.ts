@@ -116,6 +116,32 @@ test('a lost phone and a new number: a herstelcode logs in, the number changes, 
   await tryRecoveryCode(page, first.codes[0]);
   await expect(page.getByRole('alert').filter({ hasText: 'herstelcode' })).toBeVisible();
   await expect(page).toHaveURL(/\/inloggen\/code$/);
+
+  // The new phone's clock runs one step ahead: the code still works, and
+  // the portal says so. 'Dit apparaat 30 dagen onthouden' is ticked.
+  await awayFromStepEdge();
+  await page.getByLabel('Dit apparaat 30 dagen onthouden').check();
   await submitCode(page, totp(second.key, Date.now() + 30_000));
   await expect(page.getByTestId('gebruikersnaam')).toHaveText('Gert Grens');
+  await expect(page.getByTestId('melding')).toContainText('De klok van je telefoon loopt ongeveer 30 seconden voor');
+
+  // This browser is remembered: the next login asks the password only.
+  await logout(page);
+  await login(page, 'grens');
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Mijn gegevens' }).click();
+  const remembered = page.getByTestId('onthouden-apparaat');
+  await expect(remembered).toContainText('(dit apparaat)');
+  await noSeriousAxeViolations(page);
+  await remembered.getByRole('button', { name: /vergeten$/ }).click();
+  await expect(remembered).toHaveCount(0);
+  await logout(page);
+  await toCodePage(page);
 });
+
+/** Waits when the app's 30-second step is about to turn, so a code made now is judged in the same step. */
+async function awayFromStepEdge() {
+  const left = 30 - ((Date.now() / 1000) % 30);
+  if (left < 4) await new Promise((resolve) => setTimeout(resolve, left * 1000 + 500));
+}

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { codeFromOutbox, hydrated, login, loginWithSms, logout, open, smsCount, stepUp, submitCode } from './helpers';
+import { fits, NARROW } from './narrow';
 
 const ZORG = '+31612345602';
 
@@ -29,6 +30,15 @@ test('zorg logs in with an SMS code; a wrong code is refused and the page keeps 
   await expect(valid).not.toHaveText(first!, { timeout: 3_000 });
   await expect(page.getByRole('button', { name: 'Nieuwe code sturen', exact: true })).toBeDisabled();
   await expect(page.getByTestId('opnieuw-over')).toContainText('seconden');
+
+  // At phone width the page fits, also with the herstelcode form open
+  // (zorg has codes from the app bound in admin_users.spec).
+  await page.setViewportSize(NARROW);
+  await fits(page, 'inloggen-code');
+  await page.getByRole('button', { name: 'Inloggen met een herstelcode' }).click();
+  await expect(page.getByLabel('Herstelcode')).toBeVisible();
+  await fits(page, 'inloggen-code-herstelcode');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   const code = await codeFromOutbox(ZORG, before);
   const wrong = code === '000000' ? '111111' : '000000';
@@ -103,4 +113,6 @@ test('the development outbox page lists the messages', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Ontwikkel-outbox' })).toBeVisible();
   await expect(page.getByText('niet', { exact: true })).toBeVisible();
   await expect(page.getByRole('cell', { name: ZORG }).first()).toBeVisible();
+  await page.setViewportSize(NARROW);
+  await fits(page, 'dev-sms');
 });

@@ -6,19 +6,26 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use anyhow::{bail, Context};
 
 use app::{
-    core::{Core, SessionSettings, SmsSettings},
+    core::{Core, MailSettings, SessionSettings, SmsSettings},
     domain::{
         clock::Clock, password::Passwords, secret_box::Keyring, session_lifetime::SessionLifetime,
     },
+    mail::MailSender,
     sms::SmsSender,
     storage::{redact_url, Db},
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use leptos::config::LeptosOptions;
+use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     client_ip::TrustedProxies,
+    mail::{
+        outbox::MailOutbox,
+        smtp::{Relay, Smtp, SmtpConfig},
+        NoMail,
+    },
     same_origin::Origin,
     sms::{
         outbox::Outbox,
@@ -33,11 +40,13 @@ use crate::{
 /// histories.
 pub const TWILIO_AUTH_TOKEN_ENV: &str = "TWILIO_AUTH_TOKEN";
 pub const KEYS_ENV: &str = "TWEESTAP_KEYS";
+pub const SMTP_PASSWORD_ENV: &str = "TWEESTAP_SMTP_PASSWORD";
 
 const SECRETS_HELP: &str = "\
 Secrets are read from the environment (or a file), never from flags:
   TWILIO_AUTH_TOKEN   Twilio's auth token (or --twilio-auth-token-file)
-  TWEESTAP_KEYS       the key file's content, given directly (wins over --key-file)";
+  TWEESTAP_KEYS       the key file's content, given directly (wins over --key-file)
+  TWEESTAP_SMTP_PASSWORD  the SMTP password (or --smtp-password-file)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SmsChoice {
@@ -45,6 +54,16 @@ pub enum SmsChoice {
     Outbox,
     /// Send through Twilio (TWILIO_* settings).
     Twilio,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MailChoice {
+    /// No notices by mail (SMS only).
+    None,
+    /// Send through an SMTP relay (TWEESTAP_SMTP_* settings).
+    Smtp,
+    /// Append each mail to a file and list them at /dev/mail; sends nothing.
+    Outbox,
 }
 
 #[derive(Debug, Parser)]
@@ -173,6 +192,37 @@ pub struct Config {
     /// Sender: an E.164 number or an alphanumeric sender id such as "Tweestap".
     #[arg(long, env = "TWILIO_FROM", default_value = "Tweestap")]
     pub twilio_from: String,
+    /// Where notices by e-mail (changes to how an account logs in, used
+    /// recovery codes) go: `none`, `smtp`, or `outbox` (development only,
+    /// shown at /dev/mail; refused where the SMS outbox is).
+    #[arg(long, env = "TWEESTAP_MAIL", value_enum, default_value = "none")]
+    pub mail: MailChoice,
+    /// The development mail outbox: one JSON line per mail (`time`, `to`, `subject`, `body`).
+    #[arg(
+        long,
+        env = "TWEESTAP_MAIL_OUTBOX",
+        default_value = "data/mail-outbox.jsonl"
+    )]
+    pub mail_outbox: PathBuf,
+    /// A mail send still busy after this is given up and logged; nobody waits for it.
+    #[arg(long, env = "TWEESTAP_MAIL_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub mail_timeout_seconds: u64,
+    /// The sender of notices, e.g. "Administratiekantoor Jansen <noreply@jansen.example>".
+    #[arg(long, env = "TWEESTAP_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The relay: smtps://host[:465] (TLS), smtp://host[:587] (STARTTLS,
+    /// required), or smtp://localhost:25?tls=none (a relay on this machine).
+    #[arg(long, env = "TWEESTAP_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The relay's login name, when it wants one.
+    #[arg(long, env = "TWEESTAP_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// The relay's password: from the environment only (TWEESTAP_SMTP_PASSWORD).
+    #[arg(skip = secret_from_env(SMTP_PASSWORD_ENV))]
+    pub smtp_password: Option<SecretString>,
+    /// A file holding the relay's password (first line), instead of TWEESTAP_SMTP_PASSWORD.
+    #[arg(long, env = "TWEESTAP_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
     /// Keys that seal authenticator secrets: lines `id:base64key`, the first
     /// is used for new secrets. Created (one random key, mode 600) when missing.
     #[arg(
@@ -223,7 +273,7 @@ impl Config {
     /// One line for the log at start, without secrets.
     pub fn summary(&self) -> String {
         format!(
-            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h public_url={} hash_concurrency={} hash_queue={} trusted_proxies=[{}] site_root={} sms={} sms_timeout={}s sms_office_daily_cap={} keys_from={}",
+            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h public_url={} hash_concurrency={} hash_queue={} trusted_proxies=[{}] site_root={} sms={} sms_timeout={}s sms_office_daily_cap={} mail={} mail_timeout={}s keys_from={}",
             self.listen,
             redact_url(&self.database_url),
             self.demo_seed,
@@ -240,6 +290,15 @@ impl Config {
             }),
             self.sms_timeout_seconds,
             self.sms_office_daily_cap,
+            match self.mail {
+                MailChoice::None => "none".to_string(),
+                MailChoice::Outbox => "outbox".to_string(),
+                MailChoice::Smtp => format!(
+                    "smtp({})",
+                    redact_url(self.smtp_url.as_deref().unwrap_or_default())
+                ),
+            },
+            self.mail_timeout_seconds,
             if self.keys.is_some() {
                 KEYS_ENV.to_string()
             } else {
@@ -249,8 +308,9 @@ impl Config {
     }
 
     /// Refuses a configuration that would be unsafe to serve: no SMS choice
-    /// made, or the development outbox (which shows every code at /dev/sms)
-    /// where others can reach it. `state` runs it first.
+    /// made, or a development outbox (which shows every code at /dev/sms, or
+    /// every notice at /dev/mail) where others can reach it, or an SMTP
+    /// setting that cannot work. `state` runs it first.
     pub fn validate(&self) -> anyhow::Result<()> {
         let public = self.public_origin()?;
         match self.sms {
@@ -278,6 +338,29 @@ impl Config {
                 }
                 self.twilio_token().map(|_| ())
             }
+        }?;
+        self.validate_mail(&public)
+    }
+
+    /// The same rule for the mail outbox as for the SMS one: it shows what
+    /// it holds to whoever opens /dev/mail.
+    fn validate_mail(&self, public: &Origin) -> anyhow::Result<()> {
+        match self.mail {
+            MailChoice::None => Ok(()),
+            MailChoice::Outbox if public.is_https() => bail!(
+                "`--mail outbox` with an https public URL ({}) is refused: the outbox sends no \
+                 mail and shows every notice at /dev/mail to whoever can reach the portal. Use \
+                 `--mail smtp` (or `--mail none`) for a real installation",
+                self.public_url
+            ),
+            MailChoice::Outbox if !self.listen.ip().is_loopback() => bail!(
+                "`--mail outbox` while listening on {} is refused: the outbox sends no mail and \
+                 shows every notice at /dev/mail, so it may only listen on a loopback address \
+                 (127.0.0.1, ::1). Use `--mail smtp` (or `--mail none`) for a real installation",
+                self.listen
+            ),
+            MailChoice::Outbox => Ok(()),
+            MailChoice::Smtp => self.smtp_config().map(|_| ()),
         }
     }
 
@@ -293,35 +376,75 @@ impl Config {
 
     /// Twilio's token, from TWILIO_AUTH_TOKEN or the token file (one of the two).
     fn twilio_token(&self) -> anyhow::Result<SecretString> {
-        match (&self.twilio_auth_token, &self.twilio_auth_token_file) {
-            (Some(_), Some(_)) => bail!(
-                "Twilio's auth token is given twice: set TWILIO_AUTH_TOKEN or \
-                 --twilio-auth-token-file, not both"
-            ),
-            (Some(token), None) => Ok(token.clone()),
-            (None, Some(path)) => {
-                // Held as a secret from the first read, so the copy is
-                // zeroed too when it goes.
-                let text =
-                    SecretString::from(std::fs::read_to_string(path).with_context(|| {
-                        format!("reading the Twilio auth token file {}", path.display())
-                    })?);
-                let token = text
-                    .expose_secret()
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .trim();
-                if token.is_empty() {
-                    bail!("the Twilio auth token file {} is empty", path.display());
-                }
-                Ok(SecretString::from(token))
-            }
-            (None, None) => bail!(
-                "`--sms twilio` needs Twilio's auth token: set TWILIO_AUTH_TOKEN or \
-                 --twilio-auth-token-file"
-            ),
+        secret_from_env_or_file(
+            "Twilio's auth token",
+            TWILIO_AUTH_TOKEN_ENV,
+            &self.twilio_auth_token,
+            "--twilio-auth-token-file",
+            &self.twilio_auth_token_file,
+        )?
+        .context(
+            "`--sms twilio` needs Twilio's auth token: set TWILIO_AUTH_TOKEN or \
+             --twilio-auth-token-file",
+        )
+    }
+
+    /// The relay, sender and login for `--mail smtp`.
+    fn smtp_config(&self) -> anyhow::Result<SmtpConfig> {
+        let url = self.smtp_url.as_deref().unwrap_or_default();
+        if url.trim().is_empty() {
+            bail!(
+                "`--mail smtp` needs TWEESTAP_SMTP_URL, e.g. smtps://mail.example.nl (TLS) or \
+                 smtp://mail.example.nl:587 (STARTTLS)"
+            );
         }
+        let relay = Relay::parse(url)?;
+        let from = self.mail_from.as_deref().unwrap_or_default();
+        if from.trim().is_empty() {
+            bail!(
+                "`--mail smtp` needs TWEESTAP_MAIL_FROM, the sender, e.g. \
+                 \"Administratiekantoor Jansen <noreply@jansen.example>\""
+            );
+        }
+        let from: Mailbox = from
+            .trim()
+            .parse()
+            .with_context(|| format!("TWEESTAP_MAIL_FROM {from:?} is not an e-mail address"))?;
+        let password = secret_from_env_or_file(
+            "the SMTP password",
+            SMTP_PASSWORD_ENV,
+            &self.smtp_password,
+            "--smtp-password-file",
+            &self.smtp_password_file,
+        )?;
+        let user = self.smtp_user.as_deref().filter(|u| !u.is_empty());
+        let credentials = match (user, password) {
+            (Some(user), Some(password)) => Some((user.to_string(), password)),
+            (None, None) => None,
+            (Some(_), None) => bail!(
+                "TWEESTAP_SMTP_USER is set but no password: set TWEESTAP_SMTP_PASSWORD or \
+                 --smtp-password-file"
+            ),
+            (None, Some(_)) => bail!("an SMTP password is set but no TWEESTAP_SMTP_USER"),
+        };
+        Ok(SmtpConfig {
+            relay,
+            credentials,
+            from,
+            timeout: self.mail_timeout(),
+        })
+    }
+
+    fn mail_sender(&self, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn MailSender>> {
+        Ok(match self.mail {
+            MailChoice::None => Arc::new(NoMail),
+            MailChoice::Outbox => Arc::new(MailOutbox::new(self.mail_outbox.clone(), clock)),
+            MailChoice::Smtp => Arc::new(Smtp::new(self.smtp_config()?)?),
+        })
+    }
+
+    fn mail_timeout(&self) -> Duration {
+        Duration::from_secs(self.mail_timeout_seconds.max(1))
     }
 
     fn sms_sender(&self, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn SmsSender>> {
@@ -378,12 +501,15 @@ impl Config {
         let db = Db::open(&self.database_url).await?;
         let passwords = Passwords::new(self.hash_concurrency(), self.hash_queue)?;
         let sender = self.sms_sender(clock.clone())?;
+        let mail = self.mail_sender(clock.clone())?;
         let keys = self.keyring()?;
         tracing::info!("secret key in use: {}", keys.current_id());
         tracing::info!("SMS: {}", sender.describe());
+        tracing::info!("Mail: {}", mail.describe());
         Ok(AppState {
             leptos_options: self.leptos_options(),
             outbox: (self.sms == Some(SmsChoice::Outbox)).then(|| self.sms_outbox.clone()),
+            mail_outbox: (self.mail == MailChoice::Outbox).then(|| self.mail_outbox.clone()),
             http: Arc::new(HttpSettings {
                 hsts: public_origin.is_https(),
                 public_origin,
@@ -399,6 +525,10 @@ impl Config {
                     timeout: self.sms_timeout(),
                     office_daily_cap: self.sms_office_daily_cap,
                 },
+                mail: MailSettings {
+                    sender: mail,
+                    timeout: self.mail_timeout(),
+                },
                 keys,
             },
         })
@@ -411,6 +541,40 @@ fn secret_from_env(name: &str) -> Option<SecretString> {
         .ok()
         .filter(|value| !value.is_empty())
         .map(SecretString::from)
+}
+
+/// A secret given in its environment variable or in a file (the first
+/// line), not both; `None` when neither is set.
+fn secret_from_env_or_file(
+    what: &str,
+    env: &str,
+    from_env: &Option<SecretString>,
+    file_flag: &str,
+    file: &Option<PathBuf>,
+) -> anyhow::Result<Option<SecretString>> {
+    match (from_env, file) {
+        (Some(_), Some(_)) => bail!("{what} is given twice: set {env} or {file_flag}, not both"),
+        (Some(secret), None) => Ok(Some(secret.clone())),
+        (None, Some(path)) => {
+            // Held as a secret from the first read, so the copy is
+            // zeroed too when it goes.
+            let text = SecretString::from(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {what} from {}", path.display()))?,
+            );
+            let secret = text
+                .expose_secret()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim();
+            if secret.is_empty() {
+                bail!("the file {} for {what} is empty", path.display());
+            }
+            Ok(Some(SecretString::from(secret)))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// cargo-leptos writes `hash.txt` beside the binary when it hashes file names.
@@ -452,7 +616,7 @@ mod tests {
 
     #[test]
     fn secrets_are_never_flags() {
-        for flag in ["--twilio-auth-token", "--keys"] {
+        for flag in ["--twilio-auth-token", "--keys", "--smtp-password"] {
             let parsed = Cli::try_parse_from(["server", flag, "geheim"]);
             assert!(parsed.is_err(), "{flag} must not exist");
         }
@@ -460,6 +624,7 @@ mod tests {
         assert!(help.contains("TWILIO_AUTH_TOKEN"), "{help}");
         assert!(help.contains("TWEESTAP_KEYS"), "{help}");
         assert!(help.contains("--twilio-auth-token-file"), "{help}");
+        assert!(help.contains("TWEESTAP_SMTP_PASSWORD"), "{help}");
     }
 
     #[test]
@@ -549,6 +714,12 @@ mod tests {
         let mut config = parse(&["--sms", "twilio", "--twilio-account-sid", "AC1"]);
         config.twilio_auth_token = Some("twilio-geheim-123".into());
         config.keys = Some("k1:c2xldXRlbC1nZWhlaW0tNDU2".into());
+        config.mail = MailChoice::Smtp;
+        config.smtp_url = Some("smtps://mail.example.nl".into());
+        config.mail_from = Some("noreply@voorbeeld.example".into());
+        config.smtp_user = Some("portaal".into());
+        config.smtp_password = Some("smtp-geheim-789".into());
+        assert!(format!("{:?}", config.smtp_config().unwrap()).contains("[REDACTED]"));
         for text in [
             format!("{config:?}"),
             format!("{config:#?}"),
@@ -556,7 +727,12 @@ mod tests {
         ] {
             assert!(!text.contains("twilio-geheim-123"), "{text}");
             assert!(!text.contains("c2xldXRlbC1nZWhlaW0tNDU2"), "{text}");
+            assert!(!text.contains("smtp-geheim-789"), "{text}");
         }
+        assert!(
+            !format!("{:?}", config.smtp_config().unwrap()).contains("smtp-geheim-789"),
+            "the SMTP settings hide the password"
+        );
         let twilio = TwilioConfig {
             api_base: config.twilio_api_base.clone(),
             account_sid: "AC1".into(),
@@ -565,6 +741,131 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         assert!(!format!("{twilio:?}").contains("twilio-geheim-123"));
+    }
+
+    #[test]
+    fn mail_is_off_unless_chosen_and_its_outbox_stays_on_this_machine() {
+        let config = parse(&["--sms", "outbox"]);
+        assert_eq!(config.mail, MailChoice::None);
+        assert_eq!(config.mail_timeout_seconds, 10);
+        assert_eq!(config.mail_outbox, PathBuf::from("data/mail-outbox.jsonl"));
+        assert!(config.validate().is_ok());
+
+        let local = parse(&[
+            "--sms",
+            "outbox",
+            "--mail",
+            "outbox",
+            "--mail-outbox",
+            "/tmp/post.jsonl",
+            "--mail-timeout-seconds",
+            "3",
+        ]);
+        assert!(local.validate().is_ok());
+        assert_eq!(local.mail_timeout(), Duration::from_secs(3));
+        assert_eq!(local.mail_outbox, PathBuf::from("/tmp/post.jsonl"));
+
+        // Real SMS, but the mail outbox where others can reach it.
+        let mut https = parse(&[
+            "--mail",
+            "outbox",
+            "--public-url",
+            "https://portaal.example.nl",
+        ]);
+        https.sms = Some(SmsChoice::Twilio);
+        https.twilio_account_sid = "AC1".into();
+        https.twilio_auth_token = Some("token".into());
+        https.twilio_auth_token_file = None;
+        let message = error(&https);
+        assert!(
+            message.contains("--mail outbox") && message.contains("https"),
+            "{message}"
+        );
+        https.listen = "0.0.0.0:3000".parse().unwrap();
+        https.public_url = "http://portaal.lan:3000".into();
+        let message = error(&https);
+        assert!(
+            message.contains("--mail outbox") && message.contains("loopback"),
+            "{message}"
+        );
+
+        assert!(Cli::try_parse_from(["server", "--mail", "sendmail"]).is_err());
+    }
+
+    #[test]
+    fn smtp_needs_a_relay_and_a_sender_and_its_password_once() {
+        let mut config = parse(&["--sms", "outbox", "--mail", "smtp"]);
+        config.smtp_url = None;
+        config.mail_from = None;
+        config.smtp_user = None;
+        config.smtp_password = None;
+        config.smtp_password_file = None;
+        assert!(
+            error(&config).contains("TWEESTAP_SMTP_URL"),
+            "{}",
+            error(&config)
+        );
+
+        config.smtp_url = Some("smtp://mail.example.nl".into());
+        assert!(
+            error(&config).contains("TWEESTAP_MAIL_FROM"),
+            "{}",
+            error(&config)
+        );
+        config.mail_from = Some("geen adres".into());
+        assert!(
+            error(&config).contains("not an e-mail address"),
+            "{}",
+            error(&config)
+        );
+        config.mail_from =
+            Some("Administratiekantoor Voorbeeld <noreply@voorbeeld.example>".into());
+        assert!(config.validate().is_ok(), "a relay without a login");
+        let smtp = config.smtp_config().unwrap();
+        assert_eq!(
+            smtp.relay.to_string(),
+            "smtp://mail.example.nl:587 (STARTTLS)"
+        );
+        assert!(smtp.credentials.is_none());
+
+        config.smtp_url = Some("smtp://portaal:geheim@mail.example.nl".into());
+        let message = error(&config);
+        assert!(message.contains("TWEESTAP_SMTP_USER"), "{message}");
+        assert!(!message.contains("geheim"), "{message}");
+        config.smtp_url = Some("smtps://mail.example.nl".into());
+
+        config.smtp_user = Some("portaal".into());
+        assert!(error(&config).contains("no password"), "{}", error(&config));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smtp-password");
+        std::fs::write(&file, "uit-bestand\n").unwrap();
+        config.smtp_password_file = Some(file.clone());
+        let (user, password) = config.smtp_config().unwrap().credentials.unwrap();
+        assert_eq!(
+            (user.as_str(), password.expose_secret()),
+            ("portaal", "uit-bestand")
+        );
+        config.smtp_password = Some("uit-omgeving".into());
+        assert!(error(&config).contains("not both"), "{}", error(&config));
+        config.smtp_password_file = None;
+        let (_, password) = config.smtp_config().unwrap().credentials.unwrap();
+        assert_eq!(password.expose_secret(), "uit-omgeving");
+        config.smtp_user = None;
+        assert!(
+            error(&config).contains("no TWEESTAP_SMTP_USER"),
+            "{}",
+            error(&config)
+        );
+
+        // SMTP is for real installations: https and any listen address.
+        config.smtp_user = Some("portaal".into());
+        config.listen = "0.0.0.0:3000".parse().unwrap();
+        config.public_url = "https://portaal.example.nl".into();
+        config.sms = Some(SmsChoice::Twilio);
+        config.twilio_account_sid = "AC1".into();
+        config.twilio_auth_token = Some("token".into());
+        config.twilio_auth_token_file = None;
+        assert!(config.validate().is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use axum::{extract::State, http::StatusCode, response::Html};
 
-use crate::{sms::outbox, state::AppState};
+use crate::{dev_outbox, sms::outbox, state::AppState};
 
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, StatusCode> {
     let path = state.outbox.as_ref().ok_or(StatusCode::NOT_FOUND)?;
@@ -12,31 +12,15 @@ pub async fn page(State(state): State<AppState>) -> Result<Html<String>, StatusC
         tracing::error!("reading the outbox {} failed: {err}", path.display());
         StatusCode::INTERNAL_SERVER_ERROR
     })?;
-    let rows: String = lines
-        .iter()
+    let rows: Vec<Vec<String>> = lines
+        .into_iter()
         .rev()
-        .map(|line| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&line.time),
-                escape(&line.to),
-                escape(&line.text)
-            )
-        })
+        .map(|line| vec![line.time, line.to, line.text])
         .collect();
-    Ok(Html(format!(
-        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Ontwikkel-outbox – Tweestap</title>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head><body>\
-         <h1>Ontwikkel-outbox</h1><p>Deze berichten zijn <strong>niet</strong> verstuurd: de portal draait met de \
-         ontwikkel-outbox ({}). Nieuwste bovenaan.</p>\
-         <table><thead><tr><th>Tijd</th><th>Aan</th><th>Tekst</th></tr></thead><tbody>{rows}</tbody></table></body></html>",
-        escape(&path.display().to_string())
-    )))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    Ok(dev_outbox::page(
+        "Ontwikkel-outbox",
+        path,
+        &["Tijd", "Aan", "Tekst"],
+        &rows,
+    ))
 }

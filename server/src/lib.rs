@@ -4,8 +4,11 @@
 
 pub mod client_ip;
 pub mod config;
+pub mod dev_mail;
+pub mod dev_outbox;
 pub mod dev_sms;
 pub mod guard;
+pub mod mail;
 pub mod precompress;
 pub mod router;
 pub mod same_origin;

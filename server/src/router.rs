@@ -18,7 +18,7 @@ use tower_http::{
     set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
 };
 
-use crate::{client_ip, dev_sms, guard, same_origin, security_headers, state::AppState};
+use crate::{client_ip, dev_mail, dev_sms, guard, same_origin, security_headers, state::AppState};
 
 /// No form of the portal comes near this; a larger body is refused (413)
 /// before anything reads it.
@@ -61,6 +61,7 @@ pub fn build(state: AppState) -> Router {
         );
 
     let has_outbox = state.outbox.is_some();
+    let has_mail_outbox = state.mail_outbox.is_some();
     let router = Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
@@ -70,6 +71,11 @@ pub fn build(state: AppState) -> Router {
     // outbox is the SMS sender.
     let router = if has_outbox {
         router.route("/dev/sms", get(dev_sms::page))
+    } else {
+        router
+    };
+    let router = if has_mail_outbox {
+        router.route("/dev/mail", get(dev_mail::page))
     } else {
         router
     };

@@ -16,6 +16,11 @@ pub struct AppState {
     /// The development outbox's file, when that is the SMS sender; only
     /// then does `/dev/sms` exist.
     pub outbox: Option<PathBuf>,
+    /// The development mail outbox's file, when that is the mail sender;
+    /// only then does `/dev/mail` exist. (Skipped by `FromRef`: it has
+    /// the SMS outbox's type; handlers take the whole state.)
+    #[from_ref(skip)]
+    pub mail_outbox: Option<PathBuf>,
     pub http: Arc<HttpSettings>,
     pub trusted_proxies: Arc<TrustedProxies>,
 }

@@ -250,7 +250,7 @@ async fn the_portal_says_so_when_two_or_fewer_are_left(engine: Engine) {
     let mut zorg = pending(&app).await;
     assert_eq!(recover(&mut zorg, &codes[0]).await.status, 200);
     let me = zorg.call("whoami", &[]).await;
-    assert!(me.body.contains("\"notice\":null"), "{}", me.body);
+    assert!(me.body.contains("\"notices\":[]"), "{}", me.body);
     for row in stored::set_of(&app.state.core.db, ZORG_ID)
         .await
         .unwrap()

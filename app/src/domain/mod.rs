@@ -3,6 +3,7 @@
 
 pub mod binding;
 pub mod clock;
+pub mod clock_offset;
 pub mod codes;
 pub mod lockout;
 pub mod login_form;
@@ -16,3 +17,4 @@ pub mod sms_quota;
 pub mod step_up;
 pub mod token;
 pub mod totp;
+pub mod trusted_browser;

@@ -132,20 +132,20 @@ pub fn ClientsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Ok(rows) => Either::Left(view! {
-                    <table class="lijst">
-                        <thead><tr>
-                            <th scope="col">"Naam"</th>
-                            <th scope="col">"Vestiging"</th>
-                            <th scope="col">"Authenticatie"</th>
-                            <th scope="col">"Gebruikers"</th>
+                    <table class="lijst" role="table">
+                        <thead role="rowgroup"><tr role="row">
+                            <th scope="col" role="columnheader">"Naam"</th>
+                            <th scope="col" role="columnheader">"Vestiging"</th>
+                            <th scope="col" role="columnheader">"Authenticatie"</th>
+                            <th scope="col" role="columnheader">"Gebruikers"</th>
                         </tr></thead>
-                        <tbody>
+                        <tbody role="rowgroup">
                             {rows.into_iter().map(|c| view! {
-                                <tr>
-                                    <td><A href=format!("/clienten/{}", c.id)>{c.name}</A></td>
-                                    <td>{c.branch}</td>
-                                    <td>{c.policy.label()}</td>
-                                    <td>{c.user_count}</td>
+                                <tr role="row">
+                                    <td role="cell" data-label="Naam"><A href=format!("/clienten/{}", c.id)>{c.name}</A></td>
+                                    <td role="cell" data-label="Vestiging">{c.branch}</td>
+                                    <td role="cell" data-label="Authenticatie">{c.policy.label()}</td>
+                                    <td role="cell" data-label="Gebruikers">{c.user_count}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

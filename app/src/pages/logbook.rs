@@ -16,7 +16,7 @@ use crate::error::AppError;
 
 /// The kinds of row a beheerder can filter on, with their Dutch labels, in
 /// the order the 'Soort' list shows them.
-pub const KINDS: [(&str, &str); 22] = [
+pub const KINDS: [(&str, &str); 25] = [
     ("login.ok", "Ingelogd"),
     ("login.password_ok", "Wachtwoord goed, wacht op code"),
     ("login.failed", "Inloggen mislukt"),
@@ -44,6 +44,9 @@ pub const KINDS: [(&str, &str); 22] = [
     ("user.display_name", "Naam gewijzigd"),
     ("user.email", "E-mailadres gewijzigd"),
     ("sessions.ended", "Sessies beëindigd"),
+    ("trusted.added", "Apparaat onthouden"),
+    ("trusted.forgotten", "Apparaat vergeten"),
+    ("office.trust_days", "Dagen apparaat onthouden gewijzigd"),
     (
         "client.two_factor_policy",
         "Authenticatie van cliënt gewijzigd",
@@ -247,25 +250,25 @@ fn LogTable(page: LogPage, current: LogFilter) -> impl IntoView {
     let older = page.older.map(|id| log_link(&current, Some(id)));
     let newest = current.before.is_some().then(|| log_link(&current, None));
     Either::Right(view! {
-        <table class="lijst">
+        <table class="lijst" role="table">
             <caption>"Regels van het logboek, nieuwste eerst"</caption>
-            <thead><tr>
-                <th scope="col">"Tijdstip"</th>
-                <th scope="col">"Door"</th>
-                <th scope="col">"Soort"</th>
-                <th scope="col">"Betreft"</th>
-                <th scope="col">"Oud"</th>
-                <th scope="col">"Nieuw"</th>
+            <thead role="rowgroup"><tr role="row">
+                <th scope="col" role="columnheader">"Tijdstip"</th>
+                <th scope="col" role="columnheader">"Door"</th>
+                <th scope="col" role="columnheader">"Soort"</th>
+                <th scope="col" role="columnheader">"Betreft"</th>
+                <th scope="col" role="columnheader">"Oud"</th>
+                <th scope="col" role="columnheader">"Nieuw"</th>
             </tr></thead>
-            <tbody>
+            <tbody role="rowgroup">
                 {page.rows.into_iter().map(|r| view! {
-                    <tr>
-                        <td>{r.at}</td>
-                        <td>{r.actor}</td>
-                        <td>{kind_label(&r.action).to_string()}</td>
-                        <td>{r.subject}</td>
-                        <td>{r.old_value}</td>
-                        <td>{r.new_value}</td>
+                    <tr role="row">
+                        <td role="cell" data-label="Tijdstip">{r.at}</td>
+                        <td role="cell" data-label="Door">{r.actor}</td>
+                        <td role="cell" data-label="Soort">{kind_label(&r.action).to_string()}</td>
+                        <td role="cell" data-label="Betreft">{r.subject}</td>
+                        <td role="cell" data-label="Oud">{r.old_value}</td>
+                        <td role="cell" data-label="Nieuw">{r.new_value}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

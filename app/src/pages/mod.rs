@@ -10,6 +10,7 @@ pub mod login;
 pub mod my_details;
 pub mod not_found;
 pub mod number_change;
+pub mod office;
 pub mod office_users;
 pub mod portal;
 pub mod recovery;

@@ -27,6 +27,16 @@ pub async fn set_my_two_factor(two_factor: String) -> Result<(), AppError> {
     crate::core::respond(ssr::set_my_two_factor(two_factor)).await
 }
 
+/// 'Vergeten' for one of the user's trusted browsers.
+#[server(endpoint = "forget_trusted_browser")]
+pub async fn forget_trusted_browser(id: i64) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_user().await?;
+        crate::trusted_browsers::forget(&crate::core::core()?, &auth, id).await
+    })
+    .await
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::{
@@ -39,14 +49,15 @@ mod ssr {
         step_up,
         storage::{
             audit::{self, AuditEntry},
-            authenticators, clients, sessions, users, StorageError,
+            authenticators, clients, users, StorageError,
         },
+        trusted_browsers,
     };
 
     pub async fn my_details() -> Result<MyDetails, AppError> {
         let auth = require_user().await?;
         let core = core()?;
-        let user = auth.user;
+        let user = auth.user.clone();
         let clients = match user.kind {
             UserKind::Client => clients::clients_of_user(&core.db, user.id).await?,
             UserKind::Office => Vec::new(),
@@ -55,6 +66,7 @@ mod ssr {
         Ok(MyDetails {
             recovery_left,
             recovery_set,
+            trusted: trusted_browsers::list(&core, &auth).await?,
             two_factor: second_factor::state_of(&core, &user).await?,
             app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
             own_choice: user.two_factor_chosen,
@@ -96,7 +108,7 @@ mod ssr {
         let mut tx = core.db.begin_write().await?;
         users::set_two_factor_choice_on(&mut *tx, auth.user.id, on).await?;
         if !on {
-            sessions::end_others(&mut *tx, auth.user.id, Some(&auth.session_hash)).await?;
+            factors::end_other_access_on(&mut tx, auth.user.id, Some(&auth.session_hash)).await?;
         }
         audit::record_on(
             &mut *tx,
@@ -128,7 +140,12 @@ pub fn MyDetailsPage() -> impl IntoView {
     let saves = super::successes(choose);
     let unbind = ServerAction::<UnbindAuthenticator>::new();
     let unbinds = super::successes(unbind);
-    let details = Resource::new(move || (saves.get(), unbinds.get()), |_| load_my_details());
+    let forget = ServerAction::<ForgetTrustedBrowser>::new();
+    let forgets = super::successes(forget);
+    let details = Resource::new(
+        move || (saves.get(), unbinds.get(), forgets.get()),
+        |_| load_my_details(),
+    );
     view! {
         <Title text="Mijn gegevens – Tweestap" />
         <h1>"Mijn gegevens"</h1>
@@ -198,6 +215,7 @@ pub fn MyDetailsPage() -> impl IntoView {
                     {(d.app_bound || d.recovery_set).then(|| view! {
                         <RecoverySection left=d.recovery_left has_set=d.recovery_set />
                     })}
+                    {(!d.trusted.is_empty()).then(|| view! { <TrustedBrowsers rows=d.trusted action=forget /> })}
                     }),
                     Err(e) => Either::Right(super::error_message(e)),
                 }
@@ -223,5 +241,36 @@ fn UnbindForm(action: ServerAction<UnbindAuthenticator>) -> impl IntoView {
         </ActionForm>
         <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
         <StepUpIfAsked asked=asks_step_up(action) />
+    }
+}
+
+/// The browsers that skip the second factor for a while, each with
+/// 'Vergeten'.
+#[component]
+fn TrustedBrowsers(
+    rows: Vec<crate::model::TrustedBrowserRow>,
+    action: ServerAction<ForgetTrustedBrowser>,
+) -> impl IntoView {
+    view! {
+        <h2>"Onthouden apparaten"</h2>
+        <p>"Op deze apparaten vragen we bij het inloggen alleen je wachtwoord, geen code."</p>
+        <ul class="apparaten">
+            {rows.into_iter().map(|b| {
+                let label = format!("{} vergeten", b.description);
+                view! {
+                    <li data-testid="onthouden-apparaat">
+                        <strong>{b.description.clone()}</strong>
+                        {b.this_browser.then_some(" (dit apparaat)")}
+                        <br />
+                        <small>{format!("Onthouden sinds {}, tot {}. Laatst gebruikt {}.", b.added, b.until, b.last_used)}</small>
+                        <ActionForm action=action>
+                            <input type="hidden" name="id" value=b.id.to_string() />
+                            <button type="submit" class="tweede" aria-label=label>"Vergeten"</button>
+                        </ActionForm>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
     }
 }

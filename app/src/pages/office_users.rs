@@ -51,7 +51,7 @@ mod ssr {
         step_up,
         storage::{
             audit::{self, AuditEntry},
-            authenticators, sessions,
+            authenticators,
             users::{self, OfficeUserUpdate, UserRecord},
             StorageError,
         },
@@ -199,7 +199,7 @@ mod ssr {
         users::update_office_user_on(&mut *tx, id, &update).await?;
         if login_changed {
             let keep = (user.id == auth.user.id).then_some(auth.session_hash.as_str());
-            sessions::end_others(&mut *tx, user.id, keep).await?;
+            factors::end_other_access_on(&mut tx, user.id, keep).await?;
         }
         for (action, old, new) in changes {
             if old != new {
@@ -250,24 +250,24 @@ pub fn OfficeUsersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Ok(rows) => Either::Left(view! {
-                    <table class="lijst">
-                        <thead><tr>
-                            <th scope="col">"Naam"</th>
-                            <th scope="col">"Inlognaam"</th>
-                            <th scope="col">"Vestiging"</th>
-                            <th scope="col">"Beheerder"</th>
-                            <th scope="col">"Inlog met twee-factor-authenticatie"</th>
-                            <th scope="col">"Factor"</th>
+                    <table class="lijst" role="table">
+                        <thead role="rowgroup"><tr role="row">
+                            <th scope="col" role="columnheader">"Naam"</th>
+                            <th scope="col" role="columnheader">"Inlognaam"</th>
+                            <th scope="col" role="columnheader">"Vestiging"</th>
+                            <th scope="col" role="columnheader">"Beheerder"</th>
+                            <th scope="col" role="columnheader">"Inlog met twee-factor-authenticatie"</th>
+                            <th scope="col" role="columnheader">"Factor"</th>
                         </tr></thead>
-                        <tbody>
+                        <tbody role="rowgroup">
                             {rows.into_iter().map(|u| view! {
-                                <tr>
-                                    <td><A href=format!("/kantoorgebruikers/{}", u.id)>{u.display_name}</A></td>
-                                    <td>{u.login_name}</td>
-                                    <td>{u.branch}</td>
-                                    <td>{ja_nee(u.is_beheerder)}</td>
-                                    <td>{u.two_factor.summary()}</td>
-                                    <td>{u.two_factor.factor}</td>
+                                <tr role="row">
+                                    <td role="cell" data-label="Naam"><A href=format!("/kantoorgebruikers/{}", u.id)>{u.display_name}</A></td>
+                                    <td role="cell" data-label="Inlognaam">{u.login_name}</td>
+                                    <td role="cell" data-label="Vestiging">{u.branch}</td>
+                                    <td role="cell" data-label="Beheerder">{ja_nee(u.is_beheerder)}</td>
+                                    <td role="cell" data-label="Inlog met twee-factor-authenticatie">{u.two_factor.summary()}</td>
+                                    <td role="cell" data-label="Factor">{u.two_factor.factor}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -53,8 +53,17 @@ mod ssr {
             .or(clients.first())
             .cloned();
         let (recovery_left, recovery_set) = recovery_codes::left(&core, auth.user.id).await?;
+        // A session's own notice (the phone's clock) is shown once.
+        if auth.notice.is_some() {
+            sessions::clear_notice(&core.db, &auth.session_hash).await?;
+        }
+        let notices = auth
+            .notice
+            .into_iter()
+            .chain(recovery::low_warning(recovery_left, recovery_set))
+            .collect();
         Ok(Viewer {
-            notice: recovery::low_warning(recovery_left, recovery_set),
+            notices,
             login_name: auth.user.login_name,
             display_name: auth.user.display_name,
             kind: auth.user.kind,
@@ -98,11 +107,9 @@ pub fn Portal() -> impl IntoView {
                     match viewer.await {
                         Ok(v) => Either::Left(view! {
                             <Header viewer=v.clone() />
-                            {v.notice.map(|notice| view! {
-                                <p class="melding waarschuwing" role="status" data-testid="melding">
-                                    {notice} " " <A href="/mijn-gegevens">"Naar Mijn gegevens"</A>
-                                </p>
-                            })}
+                            {v.notices.iter().map(|notice| view! {
+                                <p class="melding waarschuwing" role="status" data-testid="melding">{notice.clone()}</p>
+                            }).collect_view()}
                         }),
                         Err(AppError::NotLoggedIn) => Either::Right(Either::Left(view! { <Redirect path="/inloggen" /> })),
                         Err(e) => Either::Right(Either::Right(view! { <p class="melding fout" role="alert">{e.to_string()}</p> })),
@@ -137,6 +144,7 @@ fn Header(viewer: Viewer) -> impl IntoView {
                 {beheerder.then(|| view! {
                     <li><A href="/clienten">"Cliënten"</A></li>
                     <li><A href="/kantoorgebruikers">"Kantoorgebruikers"</A></li>
+                    <li><A href="/kantoor">"Kantoor"</A></li>
                     <li><A href="/logboek">"Logboek"</A></li>
                 })}
                 <li><A href="/mijn-gegevens">"Mijn gegevens"</A></li>

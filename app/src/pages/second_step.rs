@@ -21,11 +21,13 @@ pub async fn load_code_status() -> Result<CodeStatus, AppError> {
     .await
 }
 
+/// `remember`: the box 'Dit apparaat … dagen onthouden' (absent: not ticked).
 #[server(endpoint = "verify_code")]
-pub async fn verify_code(code: String) -> Result<(), AppError> {
+pub async fn verify_code(code: String, remember: Option<String>) -> Result<(), AppError> {
     crate::core::respond(async {
         let pending = crate::session::require_pending().await?;
-        crate::second_factor::verify(&crate::core::core()?, &pending, &code).await
+        let remember = remember.is_some_and(|v| v == "ja");
+        crate::second_factor::verify(&crate::core::core()?, &pending, &code, remember).await
     })
     .await
 }
@@ -108,6 +110,7 @@ pub fn CodePage() -> impl IntoView {
                     />
                     <small id="code-uitleg">"6 cijfers, bijvoorbeeld 123 456"</small>
                 </div>
+                <RememberBox status=status />
                 <p class="melding fout" role="alert">{move || verify_error().map(|e| e.to_string())}</p>
                 <button type="submit" disabled=move || verify.pending().get()>"Inloggen"</button>
             </ActionForm>
@@ -189,6 +192,26 @@ fn ResendButton(
                             }}
                         </span>
                     </ActionForm>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// 'Dit apparaat 30 dagen onthouden' (the office's days), unless the
+/// office has it off.
+#[component]
+fn RememberBox(status: Resource<Result<CodeStatus, AppError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let days = status.await.map_or(0, |s| s.trust_days);
+                (days > 0).then(|| view! {
+                    <div class="keuze">
+                        <input type="checkbox" id="onthouden" name="remember" value="ja" />
+                        <label for="onthouden">{format!("Dit apparaat {days} dagen onthouden")}</label>
+                        <small class="uitleg">"Alleen op je eigen computer of telefoon: dan vragen we hier geen code, wel je wachtwoord."</small>
+                    </div>
                 })
             })}
         </Transition>

@@ -14,6 +14,7 @@ pub mod offices;
 pub mod recovery;
 pub mod sessions;
 pub mod throttle;
+pub mod trusted;
 pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};

@@ -44,6 +44,8 @@ pub struct SessionRecord {
     pub last_seen_at: UnixTime,
     /// When the user last proved themselves again in this session.
     pub stepped_up_at: Option<UnixTime>,
+    /// A message for the user, shown once (the phone's clock is off).
+    pub notice: Option<String>,
 }
 
 pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
@@ -55,8 +57,8 @@ async fn insert_on<'e>(
     session: &SessionRecord,
 ) -> StorageResult<()> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at, notice) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&session.id_hash)
     .bind(session.user_id)
@@ -66,6 +68,7 @@ async fn insert_on<'e>(
     .bind(session.created_at)
     .bind(session.last_seen_at)
     .bind(session.stepped_up_at)
+    .bind(&session.notice)
     .execute(on)
     .await?;
     Ok(())
@@ -126,7 +129,7 @@ pub async fn end_others<'e>(
 
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
     let row = sqlx::query(
-        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at \
+        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at, notice \
          FROM sessions WHERE id_hash = $1",
     )
     .bind(id_hash)
@@ -144,6 +147,7 @@ pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>
             created_at: r.try_get("created_at")?,
             last_seen_at: r.try_get("last_seen_at")?,
             stepped_up_at: r.try_get("stepped_up_at")?,
+            notice: r.try_get("notice")?,
         })
     })
     .transpose()
@@ -170,6 +174,15 @@ pub async fn set_active_client(db: &Db, id_hash: &str, client_id: i64) -> Storag
 pub async fn set_pending_mobile(db: &Db, id_hash: &str, mobile: &str) -> StorageResult<()> {
     sqlx::query("UPDATE sessions SET pending_mobile = $1 WHERE id_hash = $2")
         .bind(mobile)
+        .bind(id_hash)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// The session's notice has been shown.
+pub async fn clear_notice(db: &Db, id_hash: &str) -> StorageResult<()> {
+    sqlx::query("UPDATE sessions SET notice = NULL WHERE id_hash = $1")
         .bind(id_hash)
         .execute(db.writer())
         .await?;

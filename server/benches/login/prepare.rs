@@ -192,6 +192,7 @@ async fn one(
             created_at: now,
             last_seen_at: now,
             stepped_up_at: None,
+            notice: None,
         },
     )
     .await?;

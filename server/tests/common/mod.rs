@@ -10,7 +10,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use app::domain::clock::ManualClock;
 use server::{
-    config::{Config, SmsChoice},
+    config::{Config, MailChoice, SmsChoice},
     router, seed,
     sms::outbox,
     state::AppState,
@@ -101,6 +101,11 @@ pub struct Options {
     pub twilio: Option<String>,
     pub sms_timeout_seconds: u64,
     pub office_daily_cap: i64,
+    /// Notices by mail: none, the outbox (`config.mail_outbox`), or SMTP
+    /// to `smtp_url`.
+    pub mail: MailChoice,
+    pub smtp_url: Option<String>,
+    pub mail_timeout_seconds: u64,
 }
 
 impl Default for Options {
@@ -112,6 +117,9 @@ impl Default for Options {
             twilio: None,
             sms_timeout_seconds: 10,
             office_daily_cap: 500,
+            mail: MailChoice::None,
+            smtp_url: None,
+            mail_timeout_seconds: 10,
         }
     }
 }
@@ -159,6 +167,14 @@ impl TestApp {
             twilio_auth_token: Some("test-token".into()),
             twilio_auth_token_file: None,
             twilio_from: "Tweestap".into(),
+            mail: options.mail,
+            mail_outbox: dir.path().join("mail-outbox.jsonl"),
+            mail_timeout_seconds: options.mail_timeout_seconds,
+            mail_from: Some("Tweestap <noreply@voorbeeld.example>".into()),
+            smtp_url: options.smtp_url.clone(),
+            smtp_user: None,
+            smtp_password: None,
+            smtp_password_file: None,
             key_file: dir.path().join("keys/secrets.keys"),
             keys: None,
             site_root: "target/site".into(),
@@ -376,13 +392,21 @@ impl Browser {
             .headers()
             .get("location")
             .map(|v| v.to_str().unwrap().to_string());
+        // A small cookie jar: one `name=value` per name, joined as the
+        // browser sends them back.
         for c in &set_cookie {
             let pair = c.split(';').next().unwrap().trim().to_string();
-            if c.contains("Max-Age=0") {
-                self.cookie = None;
-            } else {
-                self.cookie = Some(pair);
+            let name = pair.split('=').next().unwrap().to_string();
+            let mut jar: Vec<String> = self
+                .cookie
+                .as_deref()
+                .map(|j| j.split("; ").map(str::to_string).collect())
+                .unwrap_or_default();
+            jar.retain(|p| p.split('=').next() != Some(name.as_str()));
+            if !c.contains("Max-Age=0") {
+                jar.push(pair);
             }
+            self.cookie = (!jar.is_empty()).then(|| jar.join("; "));
         }
         let body = response.text().await.unwrap_or_default();
         Answer {
@@ -400,6 +424,12 @@ impl Browser {
 
     pub async fn verify(&mut self, code: &str) -> Answer {
         self.call("verify_code", &[("code", code)]).await
+    }
+
+    /// The code with 'Dit apparaat … dagen onthouden' ticked.
+    pub async fn verify_and_remember(&mut self, code: &str) -> Answer {
+        self.call("verify_code", &[("code", code), ("remember", "ja")])
+            .await
     }
 
     /// 'Bevestig dat jij het bent' with the password and `code`.

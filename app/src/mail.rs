@@ -1,0 +1,214 @@
+//! Notices by e-mail: the one interface every mail sender implements (the
+//! server picks one at start, see `server::mail`), the Dutch texts, and
+//! `notify`, which sends a notice without making the caller wait.
+//!
+//! A notice is a courtesy beside the SMS: a mail server that is down or
+//! slow must never hold up or fail a login or a change, so `notify` hands
+//! the send to its own task and only logs what went wrong.
+
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+
+use crate::{core::Core, storage::users::UserRecord};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailMessage {
+    /// A plain address, e.g. `hovenier@voorbeeld.example`.
+    pub to: String,
+    pub subject: String,
+    /// Plain text.
+    pub body: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the mail server did not answer in time")]
+    Timeout,
+    #[error("the mail server refused the message: {0}")]
+    Refused(String),
+    #[error("the mail server could not be reached: {0}")]
+    Unreachable(String),
+}
+
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), MailError>> + Send + 'a>>;
+
+pub trait MailSender: Send + Sync + 'static {
+    fn send<'a>(&'a self, message: &'a MailMessage) -> SendFuture<'a>;
+    /// For logs and the start-up summary; never a secret.
+    fn describe(&self) -> String;
+}
+
+/// The subject of a notice; it names the login, as people with several
+/// accounts need to know which one it is about.
+pub fn change_notice_subject(login: &str) -> String {
+    format!("Beveiligingsmelding voor je account {login}")
+}
+
+/// The body of a notice after a change to how an account logs in (or the
+/// use of a recovery code): what happened to which login, and what to do
+/// when it was not them. It carries no link, and says so, so a phishing
+/// mail that copies it stands out.
+pub fn change_notice_body(name: &str, login: &str, office: &str, change: &str) -> String {
+    format!(
+        "Beste {name},\n\
+         \n\
+         Voor je account {login} bij {office} is zojuist {change}.\n\
+         \n\
+         Was jij dit zelf? Dan hoef je niets te doen.\n\
+         \n\
+         Was jij dit niet? Neem dan direct contact op met {office}: iemand anders \
+         kent dan mogelijk je wachtwoord. Deze melding bevat nooit een link; klik \
+         dus niet op links in een bericht dat op deze melding lijkt.\n\
+         \n\
+         Dit bericht is automatisch verstuurd; je kunt er niet op antwoorden.\n"
+    )
+}
+
+/// Mails the user, when they have an e-mail address, that `change`
+/// happened to their account (`change` reads as in the SMS notice: "een
+/// authenticator app gekoppeld"). Returns at once: the send runs in its
+/// own task, bounded by the mail timeout, and a failure is only logged.
+pub fn notify(core: &Core, user: &UserRecord, change: &str) {
+    let Some(to) = user
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|address| !address.is_empty())
+    else {
+        return;
+    };
+    let message = MailMessage {
+        to: to.to_string(),
+        subject: change_notice_subject(&user.login_name),
+        body: change_notice_body(
+            &user.display_name,
+            &user.login_name,
+            &user.office_name,
+            change,
+        ),
+    };
+    dispatch(
+        core.mail.sender.clone(),
+        core.mail.timeout,
+        user.login_name.clone(),
+        message,
+    );
+}
+
+/// Sends `message` in a task of its own. The log names the login and the
+/// sender, never the text: it would tell a log reader what changed.
+fn dispatch(sender: Arc<dyn MailSender>, timeout: Duration, login: String, message: MailMessage) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!(user = %login, "notice mail not sent: no async runtime");
+        return;
+    };
+    runtime.spawn(async move {
+        let result = match tokio::time::timeout(timeout, sender.send(&message)).await {
+            Ok(result) => result,
+            Err(_) => Err(MailError::Timeout),
+        };
+        if let Err(err) = result {
+            tracing::warn!(user = %login, via = %sender.describe(), "notice mail not sent: {err}");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[test]
+    fn the_notice_names_the_login_and_the_change_and_what_to_do() {
+        assert_eq!(
+            change_notice_subject("hovenier"),
+            "Beveiligingsmelding voor je account hovenier"
+        );
+        let body = change_notice_body(
+            "Henk Hovenier",
+            "hovenier",
+            "Administratiekantoor Voorbeeld",
+            "een authenticator app gekoppeld",
+        );
+        assert!(body.starts_with("Beste Henk Hovenier,\n"), "{body}");
+        assert!(
+            body.contains(
+                "Voor je account hovenier bij Administratiekantoor Voorbeeld is zojuist \
+                 een authenticator app gekoppeld."
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "Was jij dit niet? Neem dan direct contact op met Administratiekantoor Voorbeeld"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("http"), "no link: {body}");
+    }
+
+    struct Recorder(Mutex<Vec<MailMessage>>);
+
+    impl MailSender for Recorder {
+        fn send<'a>(&'a self, message: &'a MailMessage) -> SendFuture<'a> {
+            self.0.lock().unwrap().push(message.clone());
+            Box::pin(async { Ok(()) })
+        }
+
+        fn describe(&self) -> String {
+            "recorder".into()
+        }
+    }
+
+    /// Never answers, like a mail server that accepted the connection and
+    /// went quiet.
+    struct Silent;
+
+    impl MailSender for Silent {
+        fn send<'a>(&'a self, _message: &'a MailMessage) -> SendFuture<'a> {
+            Box::pin(std::future::pending())
+        }
+
+        fn describe(&self) -> String {
+            "silent".into()
+        }
+    }
+
+    fn message() -> MailMessage {
+        MailMessage {
+            to: "hovenier@voorbeeld.example".into(),
+            subject: "onderwerp".into(),
+            body: "tekst".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_notice_is_sent_in_the_background() {
+        let recorder = Arc::new(Recorder(Mutex::new(Vec::new())));
+        dispatch(
+            recorder.clone(),
+            Duration::from_secs(5),
+            "hovenier".into(),
+            message(),
+        );
+        for _ in 0..100 {
+            if !recorder.0.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(*recorder.0.lock().unwrap(), vec![message()]);
+    }
+
+    #[tokio::test]
+    async fn a_silent_mail_server_never_holds_up_the_caller() {
+        let started = std::time::Instant::now();
+        dispatch(
+            Arc::new(Silent),
+            Duration::from_secs(3600),
+            "hovenier".into(),
+            message(),
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,64 @@
+//! 'Kantoor': settings for the whole office (beheerders only). For now one:
+//! how many days 'Dit apparaat … dagen onthouden' holds (0: never).
+
+use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos_meta::Title;
+
+use super::step_up::{asks_step_up, StepUpIfAsked};
+use crate::{error::AppError, model::OfficeSettings};
+
+#[server(endpoint = "office_settings")]
+pub async fn load_office_settings() -> Result<OfficeSettings, AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_beheerder().await?;
+        crate::trusted_browsers::office_settings(&crate::core::core()?, &auth).await
+    })
+    .await
+}
+
+#[server(endpoint = "save_office_settings")]
+pub async fn save_office_settings(trust_days: String) -> Result<(), AppError> {
+    crate::core::respond(async {
+        let auth = crate::session::require_beheerder().await?;
+        crate::trusted_browsers::set_office_days(&crate::core::core()?, &auth, &trust_days).await
+    })
+    .await
+}
+
+#[component]
+pub fn OfficePage() -> impl IntoView {
+    let save = ServerAction::<SaveOfficeSettings>::new();
+    let saves = super::successes(save);
+    let settings = Resource::new(move || saves.get(), |_| load_office_settings());
+    view! {
+        <Title text="Kantoor – Tweestap" />
+        <h1>"Kantoor"</h1>
+        <Transition fallback=|| view! { <p>"Laden…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Err(e) => Either::Right(super::error_message(e)),
+                    Ok(s) => Either::Left(view! {
+                        <p>{s.name.clone()}</p>
+                        <ActionForm action=save>
+                            <div class="veld">
+                                <label for="trust_days">"Apparaat onthouden (dagen)"</label>
+                                <input id="trust_days" name="trust_days" type="text" inputmode="numeric"
+                                    value=s.trust_days.to_string() aria-describedby="trust-days-uitleg" />
+                                <small id="trust-days-uitleg">
+                                    "Na de tweede stap kan een gebruiker 'Dit apparaat onthouden' kiezen: daar wordt dan zoveel dagen "
+                                    "alleen het wachtwoord gevraagd. 0 zet het uit. Een kortere termijn geldt ook voor apparaten die al onthouden zijn."
+                                </small>
+                            </div>
+                            <button type="submit" disabled=move || save.pending().get()>"Opslaan"</button>
+                        </ActionForm>
+                    }),
+                }
+            })}
+        </Transition>
+        <p class="melding bevestiging" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("De instellingen van het kantoor zijn opgeslagen.")}</p>
+        <p class="melding fout" role="alert">
+            {move || save.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}
+        </p>
+        <StepUpIfAsked asked=asks_step_up(save) />
+    }
+}

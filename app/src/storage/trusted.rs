@@ -1,0 +1,121 @@
+//! Trusted browsers ('Dit apparaat … dagen onthouden'), keyed by the
+//! SHA-256 of the browser's token, and the office's number of days.
+
+use sqlx::Row;
+
+use super::{Db, StorageResult};
+use crate::domain::clock::UnixTime;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedBrowser {
+    pub id: i64,
+    pub user_id: i64,
+    pub description: String,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub last_used_at: UnixTime,
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> StorageResult<TrustedBrowser> {
+    Ok(TrustedBrowser {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        description: r.try_get("description")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+    })
+}
+
+const COLUMNS: &str = "id, user_id, description, created_at, expires_at, last_used_at";
+
+pub async fn insert(
+    db: &Db,
+    user_id: i64,
+    token_hash: &str,
+    description: &str,
+    created_at: UnixTime,
+    expires_at: UnixTime,
+) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO trusted_browsers (user_id, token_hash, description, created_at, expires_at, last_used_at) \
+         VALUES ($1, $2, $3, $4, $5, $4)",
+    )
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(description)
+    .bind(created_at)
+    .bind(expires_at)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
+pub async fn find(db: &Db, token_hash: &str) -> StorageResult<Option<TrustedBrowser>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM trusted_browsers WHERE token_hash = $1"
+    )))
+    .bind(token_hash)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn of_user(db: &Db, user_id: i64) -> StorageResult<Vec<TrustedBrowser>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM trusted_browsers WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+    )))
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn touch(db: &Db, id: i64, now: UnixTime) -> StorageResult<()> {
+    sqlx::query("UPDATE trusted_browsers SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// 'Vergeten': one of the user's own. `false` when it was not theirs or
+/// already gone.
+pub async fn forget(db: &Db, user_id: i64, id: i64) -> StorageResult<bool> {
+    let done = sqlx::query("DELETE FROM trusted_browsers WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(db.writer())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every trusted browser of the user, inside a change's transaction.
+pub async fn forget_all_on<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+) -> StorageResult<u64> {
+    let done = sqlx::query("DELETE FROM trusted_browsers WHERE user_id = $1")
+        .bind(user_id)
+        .execute(on)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn office_days(db: &Db, office_id: i64) -> StorageResult<i64> {
+    let row = sqlx::query("SELECT trust_days FROM offices WHERE id = $1")
+        .bind(office_id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("trust_days")?)
+}
+
+pub async fn set_office_days(db: &Db, office_id: i64, days: i64) -> StorageResult<()> {
+    sqlx::query("UPDATE offices SET trust_days = $1 WHERE id = $2")
+        .bind(days)
+        .bind(office_id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
