@@ -119,7 +119,7 @@ fn Setup() -> impl IntoView {
         <ActionForm action=next>
             <button type="submit" disabled=move || next.pending().get()>"Verder"</button>
         </ActionForm>
-        <p class="melding fout" role="alert">{move || next.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+        {super::widgets::action_error(next)}
     }
 }
 
@@ -208,7 +208,7 @@ fn MobileStep(action: ServerAction<SubmitBindingMobile>) -> impl IntoView {
                 <label for="mobile">"Mobiel nummer"</label>
                 <input id="mobile" name="mobile" type="tel" autocomplete="tel" inputmode="tel" />
             </div>
-            <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+            {super::widgets::action_error(action)}
             <button type="submit" disabled=move || action.pending().get()>"Code sturen"</button>
         </ActionForm>
     }
@@ -238,27 +238,21 @@ fn CodesStep(
             <div class="veld">
                 <label for="sms_code">"SMS-code"</label>
                 <input id="sms_code" name="sms_code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="11" />
-                <small aria-live="polite" data-testid="sms-geldig">{move || match sms_valid() {
-                    0 => "Er is geen geldige SMS-code. Vraag een nieuwe aan.".to_string(),
-                    s => format!("De SMS-code is nog {} geldig.", minutes_seconds(s)),
-                }}</small>
+                <small aria-live="polite" data-testid="sms-geldig">{move || super::widgets::sms_valid_text(sms_valid())}</small>
             </div>
             <div class="veld">
                 <label for="app_code">"Code uit de app"</label>
                 <input id="app_code" name="app_code" type="text" inputmode="numeric" autocomplete="off" maxlength="11" />
-                <small data-testid="app-over">{move || format!("Over {} seconden toont de app een nieuwe code.", app_left())}</small>
+                <small data-testid="app-over">{move || super::widgets::app_next_code_text(app_left())}</small>
             </div>
-            <p class="melding fout" role="alert">{move || confirm.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+            {super::widgets::action_error(confirm)}
             <button type="submit" disabled=move || confirm.pending().get()>"Nu koppelen"</button>
         </ActionForm>
         <ActionForm action=resend>
             <button type="submit" class="tweede" disabled=move || { resend_left() > 0 || resend.pending().get() }>"Nieuwe code sturen"</button>
-            <span class="wacht" aria-live="polite">{move || match resend_left() {
-                0 => String::new(),
-                s => format!("Over {s} seconden kun je een nieuwe code laten sturen."),
-            }}</span>
+            {super::widgets::resend_wait(resend_left)}
         </ActionForm>
-        <p class="melding fout" role="alert">{move || resend.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+        {super::widgets::action_error(resend)}
         <p class="uitleg">{move || format!("Rond het koppelen af binnen {}.", minutes_seconds(lapses()))}</p>
     }
 }

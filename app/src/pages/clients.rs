@@ -128,10 +128,7 @@ pub fn ClientsPage() -> impl IntoView {
     view! {
         <Title text="Cliënten – Tweestap" />
         <h1>"Cliënten"</h1>
-        <Suspense fallback=|| view! { <p>"Laden…"</p> }>
-            {move || Suspend::new(async move {
-                match rows.await {
-                    Ok(rows) => Either::Left(view! {
+        {super::widgets::loaded(rows, |rows| view! {
                     <table class="lijst" role="table">
                         <thead role="rowgroup"><tr role="row">
                             <th scope="col" role="columnheader">"Naam"</th>
@@ -150,11 +147,7 @@ pub fn ClientsPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    }),
-                    Err(e) => Either::Right(super::error_message(e)),
-                }
-            })}
-        </Suspense>
+                    })}
     }
 }
 
@@ -181,7 +174,6 @@ pub fn ClientEditPage() -> impl IntoView {
 
     view! {
         <Title text="Cliënt bewerken – Tweestap" />
-        <p><A href="/clienten">"← Cliënten"</A></p>
         <Transition fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -224,18 +216,21 @@ enum Tab {
     Gebruikers,
 }
 
-/// The client's name, branch and its two tabs.
+/// The client's name, branch and its two tabs (and the way back).
 #[component]
 fn ClientTabs(client: ClientRow, current: Tab) -> impl IntoView {
     let base = format!("/clienten/{}", client.id);
-    let here = move |tab: Tab| (tab == current).then_some("page");
+    let tabs = vec![
+        (base.clone(), "Authenticatie", current == Tab::Authenticatie),
+        (
+            format!("{base}/gebruikers"),
+            "Gebruikers",
+            current == Tab::Gebruikers,
+        ),
+    ];
     view! {
-        <h1>{client.name}</h1>
-        <p>"Vestiging " {client.branch}</p>
-        <nav class="tabs" aria-label="Onderdelen">
-            <a href=base.clone() aria-current=here(Tab::Authenticatie)>"Authenticatie"</a>
-            <a href=format!("{base}/gebruikers") aria-current=here(Tab::Gebruikers)>"Gebruikers"</a>
-        </nav>
+        <super::widgets::EditFrame back_href="/clienten" back_label="← Cliënten" title=client.name
+            subtitle=format!("Vestiging {}", client.branch) tabs=tabs />
     }
 }
 
@@ -291,7 +286,6 @@ pub fn ClientUsersPage() -> impl IntoView {
     });
     view! {
         <Title text="Gebruikers van cliënt – Tweestap" />
-        <p><A href="/clienten">"← Cliënten"</A></p>
         <Transition fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {

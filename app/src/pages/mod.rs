@@ -16,6 +16,7 @@ pub mod portal;
 pub mod recovery;
 pub mod second_step;
 pub mod step_up;
+pub mod widgets;
 pub mod wizard;
 
 use leptos::prelude::*;

@@ -177,17 +177,7 @@ pub fn MyDetailsPage() -> impl IntoView {
                     {match d.two_factor.requirement {
                         TwoFactorRequirement::UserChoice => Either::Left(view! {
                             <ActionForm action=choose>
-                                <fieldset>
-                                    <legend>"Inlog met twee-factor-authenticatie"</legend>
-                                    <div class="keuze">
-                                        <input type="radio" id="mijn-tf-ja" name="two_factor" value="ja" checked=d.own_choice />
-                                        <label for="mijn-tf-ja">"Ja"</label>
-                                    </div>
-                                    <div class="keuze">
-                                        <input type="radio" id="mijn-tf-nee" name="two_factor" value="nee" checked=!d.own_choice />
-                                        <label for="mijn-tf-nee">"Nee"</label>
-                                    </div>
-                                </fieldset>
+                                <super::widgets::JaNeeField legend="Inlog met twee-factor-authenticatie" name="two_factor" id_prefix="mijn-tf" yes=d.own_choice />
                                 <p class="uitleg">"Een wijziging geldt vanaf de volgende keer dat je inlogt."</p>
                                 <button type="submit" disabled=move || choose.pending().get()>"Opslaan"</button>
                             </ActionForm>
@@ -239,7 +229,7 @@ fn UnbindForm(action: ServerAction<UnbindAuthenticator>) -> impl IntoView {
         <ActionForm action=action>
             <button type="submit" class="tweede" disabled=move || action.pending().get()>"Authenticator ontkoppelen"</button>
         </ActionForm>
-        <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+        {super::widgets::action_error(action)}
         <StepUpIfAsked asked=asks_step_up(action) />
     }
 }
@@ -271,6 +261,6 @@ fn TrustedBrowsers(
                 }
             }).collect_view()}
         </ul>
-        <p class="melding fout" role="alert">{move || action.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+        {super::widgets::action_error(action)}
     }
 }

@@ -77,7 +77,7 @@ fn NumberChange() -> impl IntoView {
                     <input id="nieuw-mobiel" name="mobile" type="tel" autocomplete="tel" inputmode="tel" aria-describedby="nieuw-mobiel-uitleg" />
                     <small id="nieuw-mobiel-uitleg">"Bijvoorbeeld 06 12345678, +32 470 12 34 56 of +49 151 23456789"</small>
                 </div>
-                <p class="melding fout" role="alert">{move || send.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                {super::widgets::action_error(send)}
                 <button type="submit" disabled=move || send.pending().get()>"Code sturen"</button>
             </ActionForm>
             <Transition fallback=|| ()>
@@ -97,7 +97,7 @@ fn NumberChange() -> impl IntoView {
                                             left => format!("De code is nog {} geldig.", minutes_seconds(left)),
                                         }}</small>
                                     </div>
-                                    <p class="melding fout" role="alert">{move || confirm.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                                    {super::widgets::action_error(confirm)}
                                     <button type="submit" disabled=move || confirm.pending().get()>"Nummer bevestigen"</button>
                                 </ActionForm>
                             }

@@ -1,7 +1,7 @@
 //! 'Kantoor': settings for the whole office (beheerders only). For now one:
 //! how many days 'Dit apparaat … dagen onthouden' holds (0: never).
 
-use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
 use super::step_up::{asks_step_up, StepUpIfAsked};
@@ -33,11 +33,7 @@ pub fn OfficePage() -> impl IntoView {
     view! {
         <Title text="Kantoor – Tweestap" />
         <h1>"Kantoor"</h1>
-        <Transition fallback=|| view! { <p>"Laden…"</p> }>
-            {move || Suspend::new(async move {
-                match settings.await {
-                    Err(e) => Either::Right(super::error_message(e)),
-                    Ok(s) => Either::Left(view! {
+        {super::widgets::loaded(settings, move |s| view! {
                         <p>{s.name.clone()}</p>
                         <ActionForm action=save>
                             <div class="veld">
@@ -51,11 +47,8 @@ pub fn OfficePage() -> impl IntoView {
                             </div>
                             <button type="submit" disabled=move || save.pending().get()>"Opslaan"</button>
                         </ActionForm>
-                    }),
-                }
-            })}
-        </Transition>
-        <p class="melding bevestiging" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("De instellingen van het kantoor zijn opgeslagen.")}</p>
+                    })}
+        {super::widgets::action_done(save, "De instellingen van het kantoor zijn opgeslagen.")}
         <p class="melding fout" role="alert">
             {move || save.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}
         </p>

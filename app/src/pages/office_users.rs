@@ -246,10 +246,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
     view! {
         <Title text="Kantoorgebruikers – Tweestap" />
         <h1>"Kantoorgebruikers"</h1>
-        <Suspense fallback=|| view! { <p>"Laden…"</p> }>
-            {move || Suspend::new(async move {
-                match rows.await {
-                    Ok(rows) => Either::Left(view! {
+        {super::widgets::loaded(rows, |rows| view! {
                     <table class="lijst" role="table">
                         <thead role="rowgroup"><tr role="row">
                             <th scope="col" role="columnheader">"Naam"</th>
@@ -272,11 +269,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    }),
-                    Err(e) => Either::Right(super::error_message(e)),
-                }
-            })}
-        </Suspense>
+                    })}
     }
 }
 
@@ -297,7 +290,6 @@ pub fn OfficeUserEditPage() -> impl IntoView {
 
     view! {
         <Title text="Kantoorgebruiker bewerken – Tweestap" />
-        <p><A href="/kantoorgebruikers">"← Kantoorgebruikers"</A></p>
         <Transition fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -305,11 +297,10 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                     Ok(u) => Either::Left({
                         let reset_name = u.display_name.clone();
                         view! {
-                        <h1>{u.display_name.clone()}</h1>
-                        <p>{format!("Inlognaam {} · vestiging {}", u.login_name, u.branch)}</p>
-                        <nav class="tabs" aria-label="Onderdelen">
-                            <a href=format!("/kantoorgebruikers/{}", u.id) aria-current="page">"Gebruikersgegevens"</a>
-                        </nav>
+                        <super::widgets::EditFrame back_href="/kantoorgebruikers" back_label="← Kantoorgebruikers"
+                            title=u.display_name.clone()
+                            subtitle=format!("Inlognaam {} · vestiging {}", u.login_name, u.branch)
+                            tabs=vec![(format!("/kantoorgebruikers/{}", u.id), "Gebruikersgegevens", true)] />
                         <section class="tab">
                             <ActionForm action=save>
                                 <input type="hidden" name="id" value=u.id.to_string() />
@@ -325,17 +316,7 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                                     <label for="mobile">"Mobiel nummer"</label>
                                     <input id="mobile" name="mobile" type="tel" value=u.mobile.clone().unwrap_or_default() />
                                 </div>
-                                <fieldset>
-                                    <legend>"Inlog met twee-factor-authenticatie"</legend>
-                                    <div class="keuze">
-                                        <input type="radio" id="tf-ja" name="two_factor" value="ja" checked=u.two_factor_switch />
-                                        <label for="tf-ja">"Ja"</label>
-                                    </div>
-                                    <div class="keuze">
-                                        <input type="radio" id="tf-nee" name="two_factor" value="nee" checked=!u.two_factor_switch />
-                                        <label for="tf-nee">"Nee"</label>
-                                    </div>
-                                </fieldset>
+                                <super::widgets::JaNeeField legend="Inlog met twee-factor-authenticatie" name="two_factor" id_prefix="tf" yes=u.two_factor_switch />
                                 {u.two_factor.by_app_only().then(|| view! {
                                     <p data-testid="app-gekoppeld">{format!("{APP_BOUND_SUMMARY}.")}</p>
                                 })}
@@ -349,8 +330,8 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                                 <p>"Er is een authenticator app gekoppeld. Telefoon kwijt? Na een reset logt de gebruiker weer in met een SMS-code."</p>
                                 <ResetButton action=reset user_id=u.id name=reset_name.clone() />
                             })}
-                            <p class="melding fout" role="alert">{move || reset.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
-                            <p class="melding bevestiging" role="status">{move || matches!(reset.value().get(), Some(Ok(()))).then_some("De authenticator app is gereset.")}</p>
+                            {super::widgets::action_error(reset)}
+                            {super::widgets::action_done(reset, "De authenticator app is gereset.")}
                             <h2>"Sessies"</h2>
                             <p>"Apparaat kwijt of verdacht? Beëindig alle sessies: de gebruiker moet dan overal opnieuw inloggen."</p>
                             <ActionForm action=end>
@@ -358,7 +339,7 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                                 <button type="submit" class="tweede" disabled=move || end.pending().get()>"Sessies beëindigen"</button>
                             </ActionForm>
                             <p class="melding fout" role="alert">{move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}</p>
-                            <p class="melding bevestiging" role="status">{move || matches!(end.value().get(), Some(Ok(()))).then_some("De sessies zijn beëindigd.")}</p>
+                            {super::widgets::action_done(end, "De sessies zijn beëindigd.")}
                             <StepUpIfAsked asked=Signal::derive(move || asks_step_up(save).get() || asks_step_up(reset).get() || asks_step_up(end).get()) />
                         </section>
                         }

@@ -67,7 +67,7 @@ pub fn RecoverySection(left: i64, has_set: bool) -> impl IntoView {
         >
             {move || make.value().get().and_then(Result::ok).map(|codes| view! { <NewRecoveryCodes codes=codes /> })}
         </Show>
-        <p class="melding fout" role="alert">{move || make.value().get().and_then(Result::err).map(|e: AppError| e.to_string())}</p>
+        {super::widgets::action_error(make)}
         <StepUpIfAsked asked=asks_step_up(make) />
     }
 }

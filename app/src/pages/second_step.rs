@@ -144,7 +144,7 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
             let app_left = window_left(ticks, status.app_seconds_left);
             Either::Left(view! {
                 <p>"Vul de code in die je authenticator app nu laat zien."</p>
-                <p data-testid="app-over">{move || format!("Over {} seconden toont de app een nieuwe code.", app_left())}</p>
+                <p data-testid="app-over">{move || super::widgets::app_next_code_text(app_left())}</p>
                 {(status.valid_for > 0).then(|| view! {
                     <p>"Of vul de SMS-code in die we naar " <strong data-testid="nummer">{phone.clone()}</strong> " stuurden."</p>
                 })}
@@ -244,7 +244,7 @@ fn RecoveryCodeForm(
                                     autocapitalize="characters" spellcheck="false" maxlength="20" aria-describedby="herstelcode-uitleg" />
                                 <small id="herstelcode-uitleg">"Een code van je lijst met herstelcodes, bijvoorbeeld ABCD-EFGH-JK. Elke code werkt één keer."</small>
                             </div>
-                            <p class="melding fout" role="alert">{move || recover.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                            {super::widgets::action_error(recover)}
                             <button type="submit" disabled=move || recover.pending().get()>"Inloggen met herstelcode"</button>
                         </ActionForm>
                     </Show>

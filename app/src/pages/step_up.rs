@@ -136,16 +136,13 @@ fn StepUpForm(
                 } else {
                     Either::Right(view! { <input type="hidden" name="code" value="" /> })
                 }}
-                <p class="melding fout" role="alert">{move || prove.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                {super::widgets::action_error(prove)}
                 <button type="submit" disabled=move || prove.pending().get()>"Bevestigen"</button>
             </ActionForm>
             {sms_to.map(|to| view! {
                 <ActionForm action=send>
                     <button type="submit" class="tweede" disabled=move || { resend_left() > 0 || send.pending().get() }>"Stuur mij een SMS-code"</button>
-                    <span class="wacht" aria-live="polite">{move || match resend_left() {
-                        0 => String::new(),
-                        s => format!("Over {s} seconden kun je een nieuwe code laten sturen."),
-                    }}</span>
+                    {super::widgets::resend_wait(resend_left)}
                 </ActionForm>
                 <p class="melding" role="status">{move || match send.value().get() {
                     Some(Ok(())) => Some(format!("Er is een SMS-code verstuurd naar {to}.")),

@@ -124,7 +124,7 @@ fn Wizard() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="melding fout" role="alert">{move || send.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+            {super::widgets::action_error(send)}
             <div class="wizard-knoppen">
                 <Show when=move || { step.get() > 1 && step.get() < 5 }>
                     <button type="button" class="tweede" on:click=move |_| go(step.get_untracked() - 1)>"Vorige"</button>
@@ -202,7 +202,7 @@ fn Codes(
                             <input id="wizard-mobiel" type="tel" autocomplete="tel" inputmode="tel"
                                 prop:value=move || mobile.get() on:input=move |ev| mobile.set(event_target_value(&ev)) />
                         </div>
-                        <p class="melding fout" role="alert">{move || give_mobile.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                        {super::widgets::action_error(give_mobile)}
                         <button type="button" class="primair" on:click=move |_| {
                             give_mobile.dispatch(SubmitBindingMobile { mobile: mobile.get_untracked() });
                         }>"Code sturen"</button>
@@ -222,27 +222,21 @@ fn Codes(
                                 <label for="wizard-sms">"SMS-code"</label>
                                 <input id="wizard-sms" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="11"
                                     prop:value=move || sms_code.get() on:input=move |ev| sms_code.set(event_target_value(&ev)) />
-                                <small aria-live="polite">{move || match sms_valid() {
-                                    0 => "Er is geen geldige SMS-code. Vraag een nieuwe aan.".to_string(),
-                                    left => format!("De SMS-code is nog {} geldig.", minutes_seconds(left)),
-                                }}</small>
+                                <small aria-live="polite">{move || super::widgets::sms_valid_text(sms_valid())}</small>
                             </div>
                             <div class="veld">
                                 <label for="wizard-app">"Code uit de app"</label>
                                 <input id="wizard-app" type="text" inputmode="numeric" autocomplete="off" maxlength="11"
                                     prop:value=move || app_code.get() on:input=move |ev| app_code.set(event_target_value(&ev)) />
-                                <small>{move || format!("Over {} seconden toont de app een nieuwe code.", app_left())}</small>
+                                <small>{move || super::widgets::app_next_code_text(app_left())}</small>
                             </div>
-                            <p class="melding fout" role="alert">{move || confirm.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+                            {super::widgets::action_error(confirm)}
                             <button type="button" class="primair" disabled=move || confirm.pending().get() on:click=move |_| {
                                 confirm.dispatch(ConfirmBinding { sms_code: sms_code.get_untracked(), app_code: app_code.get_untracked() });
                             }>"Nu koppelen"</button>
                             <button type="button" class="tweede" disabled=move || { resend_left() > 0 || send.pending().get() }
                                 on:click=move |_| { send.dispatch(SendBindingSms {}); }>"Nieuwe code sturen"</button>
-                            <span class="wacht" aria-live="polite">{move || match resend_left() {
-                                0 => String::new(),
-                                left => format!("Over {left} seconden kun je een nieuwe code laten sturen."),
-                            }}</span>
+                            {super::widgets::resend_wait(resend_left)}
                             <p class="uitleg">{move || format!("Rond het koppelen af binnen {}.", minutes_seconds(lapses()))}</p>
                         }.into_any()
                     }
