@@ -26,6 +26,7 @@ use crate::{
         users::{self, Confirmed, UserRecord},
         StorageError, StorageResult,
     },
+    user_admin,
 };
 
 /// SMS codes of a binding are kept apart from those of a login.
@@ -315,19 +316,10 @@ async fn remove(
 /// A beheerder resets a user's app (a lost phone), after the beheerder's
 /// own step-up: the user's sessions end and the user logs in by SMS again.
 pub async fn reset(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<(), AppError> {
-    let user = users::find(&core.db, user_id)
-        .await?
-        .filter(|u| u.office_id == beheerder.user.office_id)
-        .ok_or_else(|| AppError::invalid("Deze gebruiker bestaat niet (meer)."))?;
+    let user = user_admin::own_user(core, beheerder, user_id).await?;
     step_up::require_recent(core, beheerder)?;
-    let entry = AuditEntry {
-        office_id: Some(beheerder.user.office_id),
-        actor_user_id: Some(beheerder.user.id),
-        action: "authenticator.reset",
-        subject: Some(&user.login_name),
-        ..Default::default()
-    };
-    let keep = (user.id == beheerder.user.id).then_some(beheerder.session_hash.as_str());
+    let entry = AuditEntry::on_behalf(&beheerder.user, &user, "authenticator.reset");
+    let keep = beheerder.own_session_if(user.id);
     if !remove(core, &user, keep, entry, core.now()).await? {
         return Err(AppError::invalid(
             "Deze gebruiker heeft geen authenticator app gekoppeld.",

@@ -46,6 +46,14 @@ pub struct AuthUser {
     pub notice: Option<String>,
 }
 
+impl AuthUser {
+    /// The session to keep when this user ends `user_id`'s sessions: their
+    /// own current one, when it is their own account.
+    pub fn own_session_if(&self, user_id: i64) -> Option<&str> {
+        (self.user.id == user_id).then_some(self.session_hash.as_str())
+    }
+}
+
 pub fn token_from_headers(headers: &HeaderMap, secure: bool) -> Option<String> {
     cookie_token(headers, cookie_name(secure))
 }

@@ -16,7 +16,6 @@ use crate::{
     step_up,
     storage::{
         audit::{self, AuditEntry},
-        authenticators,
         users::{self, Confirmed, UserRecord},
         StorageError,
     },
@@ -40,10 +39,11 @@ pub async fn own_user(
 pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserRow>, AppError> {
     let mut rows = Vec::new();
     for user in users::users_of_client(&core.db, client_id).await? {
+        let two_factor = second_factor::state_of(core, &user).await?;
         rows.push(ClientUserRow {
-            two_factor: second_factor::state_of(core, &user).await?,
+            app_bound: two_factor.app_bound,
+            two_factor,
             id: user.id,
-            app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
             mobile: user.mobile.as_deref().map(mask_phone),
             mobile_unconfirmed: user.mobile.is_some() && !user.mobile_confirmed,
             last_login: users::last_login(&core.db, user.id)
@@ -56,16 +56,6 @@ pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserR
     Ok(rows)
 }
 
-fn entry<'a>(beheerder: &'a AuthUser, user: &'a UserRecord, action: &'a str) -> AuditEntry<'a> {
-    AuditEntry {
-        office_id: Some(beheerder.user.office_id),
-        actor_user_id: Some(beheerder.user.id),
-        action,
-        subject: Some(&user.login_name),
-        ..Default::default()
-    }
-}
-
 /// 'Sessies beëindigen': every session of the user ends (the beheerder's
 /// own current one excepted). Returns how many ended.
 pub async fn end_sessions(
@@ -75,7 +65,7 @@ pub async fn end_sessions(
 ) -> Result<u64, AppError> {
     let user = own_user(core, beheerder, user_id).await?;
     step_up::require_recent(core, beheerder)?;
-    let keep = (user.id == beheerder.user.id).then_some(beheerder.session_hash.as_str());
+    let keep = beheerder.own_session_if(user.id);
     let mut tx = core.db.begin_write().await?;
     let ended = factors::end_other_access_on(&mut tx, user.id, keep).await?;
     let count = ended.to_string();
@@ -83,7 +73,7 @@ pub async fn end_sessions(
         &mut *tx,
         AuditEntry {
             new_value: Some(&count),
-            ..entry(beheerder, &user, "sessions.ended")
+            ..AuditEntry::on_behalf(&beheerder.user, &user, "sessions.ended")
         },
         core.now(),
     )
@@ -107,7 +97,7 @@ pub async fn set_number(
     if user.mobile.as_deref() == Some(number.as_str()) {
         return Ok(());
     }
-    let keep = (user.id == beheerder.user.id).then_some(beheerder.session_hash.as_str());
+    let keep = beheerder.own_session_if(user.id);
     let mut tx = core.db.begin_write().await?;
     users::set_mobile_on(&mut *tx, user.id, number.as_str(), Confirmed::NotYet).await?;
     factors::end_other_access_on(&mut tx, user.id, keep).await?;
@@ -116,7 +106,7 @@ pub async fn set_number(
         AuditEntry {
             old_value: user.mobile.as_deref(),
             new_value: Some(number.as_str()),
-            ..entry(beheerder, &user, "user.mobile")
+            ..AuditEntry::on_behalf(&beheerder.user, &user, "user.mobile")
         },
         core.now(),
     )

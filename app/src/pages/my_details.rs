@@ -49,7 +49,7 @@ mod ssr {
         step_up,
         storage::{
             audit::{self, AuditEntry},
-            authenticators, clients, users, StorageError,
+            clients, users, StorageError,
         },
         trusted_browsers,
     };
@@ -63,12 +63,13 @@ mod ssr {
             UserKind::Office => Vec::new(),
         };
         let (recovery_left, recovery_set) = recovery_codes::left(&core, user.id).await?;
+        let two_factor = second_factor::state_of(&core, &user).await?;
         Ok(MyDetails {
             recovery_left,
             recovery_set,
             trusted: trusted_browsers::list(&core, &auth).await?,
-            two_factor: second_factor::state_of(&core, &user).await?,
-            app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
+            app_bound: two_factor.app_bound,
+            two_factor,
             own_choice: user.two_factor_chosen,
             login_name: user.login_name,
             display_name: user.display_name,

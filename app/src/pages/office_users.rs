@@ -51,7 +51,6 @@ mod ssr {
         step_up,
         storage::{
             audit::{self, AuditEntry},
-            authenticators,
             users::{self, OfficeUserUpdate, UserRecord},
             StorageError,
         },
@@ -88,9 +87,11 @@ mod ssr {
         let auth = require_beheerder().await?;
         let core = core()?;
         let user = own_office_user(&auth, id).await?;
+        // The state already knows whether an app is bound: one read.
+        let two_factor = second_factor::state_of(&core, &user).await?;
         Ok(OfficeUserDetail {
-            two_factor: second_factor::state_of(&core, &user).await?,
-            app_bound: authenticators::bound(&core.db, user.id).await?.is_some(),
+            app_bound: two_factor.app_bound,
+            two_factor,
             id: user.id,
             login_name: user.login_name,
             display_name: user.display_name,
@@ -198,7 +199,7 @@ mod ssr {
         let mut tx = core.db.begin_write().await?;
         users::update_office_user_on(&mut *tx, id, &update).await?;
         if login_changed {
-            let keep = (user.id == auth.user.id).then_some(auth.session_hash.as_str());
+            let keep = auth.own_session_if(user.id);
             factors::end_other_access_on(&mut tx, user.id, keep).await?;
         }
         for (action, old, new) in changes {

@@ -17,6 +17,17 @@ pub struct AuditEntry<'a> {
 }
 
 impl<'a> AuditEntry<'a> {
+    /// A beheerder acting on another user's account (or their own).
+    pub fn on_behalf(beheerder: &'a UserRecord, user: &'a UserRecord, action: &'a str) -> Self {
+        AuditEntry {
+            office_id: Some(beheerder.office_id),
+            actor_user_id: Some(beheerder.id),
+            action,
+            subject: Some(&user.login_name),
+            ..Default::default()
+        }
+    }
+
     /// A user acting on their own account (login, codes, their app).
     pub fn own(user: &'a UserRecord, action: &'a str) -> Self {
         AuditEntry {
