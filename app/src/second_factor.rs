@@ -6,23 +6,31 @@ use crate::{
     core::Core,
     domain::{
         clock::UnixTime,
-        clock_offset, codes,
+        clock_offset,
+        code_verdict::{verdict, AppAnswer, SmsAnswer, Verdict},
+        codes::{self, Unusable, MAX_ATTEMPTS_PER_CODE},
+        lockout,
         phone::MobileNumber,
         policy::{self, PolicySubject},
-        recovery, sms_quota, totp,
+        recovery,
+        session_lifetime::{second_factor_state, SessionState},
+        sms_quota, totp,
     },
     error::AppError,
-    factors::{self, CodeContext, Proof},
+    factors::{self, CodeContext},
     model::{mask_phone, CodeStatus, LoginOutcome, TwoFactorState, UserKind},
     recovery_codes,
     session::{self, PendingLogin},
     storage::{
         audit::{self, AuditEntry},
-        authenticators, clients, codes as stored_codes,
-        sessions::{self, Stage},
-        trusted,
+        authenticators,
+        batch::{Batch, Stmt},
+        clients, codes as stored_codes,
+        second_step::{self, StepState},
+        sessions::{self, SessionRecord, Stage},
+        throttle, trusted,
         users::{self, Confirmed, UserRecord},
-        StorageError, StorageResult,
+        StorageResult,
     },
     trusted_browsers,
 };
@@ -198,43 +206,179 @@ pub async fn use_new_mobile(
     .await
 }
 
-/// Checks a typed code: the app's, when one is bound, or the newest SMS
-/// code of this login. The try is counted before the code is judged. Only
-/// a right, unused code turns the login into a logged-in session, under a
-/// new session id, and of parallel right answers only one.
+/// Why the batch that ends a login stopped (see [`verify`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lost {
+    /// The code counter moved since it was read: judge again.
+    CounterMoved,
+    /// The app's step or the SMS code was used by a parallel request.
+    CodeUsed,
+    /// The waiting login was taken by a parallel request, or has ended.
+    LoginGone,
+}
+
+/// How often a code is judged again when parallel tries moved the counter
+/// in between; each round re-reads, so no try is ever stored against a
+/// stale count.
+const ROUNDS: usize = 8;
+
+/// Checks a typed code for the waiting login `session_hash`: the app's,
+/// when one is bound, or the newest SMS code of this login. One read gives
+/// all it is judged against; one transaction stores the outcome: the try
+/// counted (a wrong code) or the counter reset, the step or code used, the
+/// waiting session replaced by a logged-in one under a new id, the audit
+/// row. That transaction changes nothing unless the counter still stands as
+/// read and the code and the waiting login are still unused, so of parallel
+/// right answers exactly one logs in, and every wrong one is counted.
 /// With `remember` ('Dit apparaat … dagen onthouden'), this browser skips
 /// the second factor from then on for the office's number of days.
 pub async fn verify(
     core: &Core,
-    pending: &PendingLogin,
+    session_hash: &str,
     typed: &str,
     remember: bool,
 ) -> Result<(), AppError> {
     let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
-    let now = core.now();
-    let user = &pending.user;
-    let app = authenticators::bound(&core.db, user.id).await?;
-    let proof = factors::judge_code(
-        core,
-        user,
-        app.as_ref(),
-        CodeContext::Login(&pending.session.id_hash),
-        &code,
-        "Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.",
-        now,
-    )
-    .await?;
-    match proof {
-        Proof::App(step) => {
-            let clock = clock_offset::drift_notice(step, now);
-            finish_login(core, pending, "app", None, clock, now).await?
+    for _ in 0..ROUNDS {
+        let now = core.now();
+        let state = waiting_step(core, session_hash, now).await?;
+        if let Some(wait) = state.throttle.locked_for(now) {
+            return Err(factors::locked_error(wait));
         }
-        Proof::Sms(phone) => finish_login(core, pending, "sms", Some(phone), None, now).await?,
+        let app = match &state.app {
+            None => AppAnswer::NotBound,
+            Some(bound) => {
+                let secret = factors::open(&core.keys, state.user.id, &bound.sealed)?;
+                AppAnswer::of(
+                    &secret,
+                    bound.last_step,
+                    &code,
+                    now,
+                    clock_offset::HINT_STEPS,
+                )
+            }
+        };
+        let sms = SmsAnswer::of(
+            state.sms.as_ref().map(|c| &c.state),
+            state
+                .sms
+                .as_ref()
+                .is_some_and(|c| codes::matches(&core.keys, &c.code_hash, &code)),
+            now,
+        );
+        let outcome = match verdict(app, sms) {
+            Verdict::NothingToTry(why) => {
+                return Err(AppError::invalid(why.map_or(
+                    "Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.",
+                    |u| u.message(),
+                )))
+            }
+            Verdict::Replayed => return Err(AppError::invalid(Unusable::Used.message())),
+            Verdict::Wrong(steps) => count_wrong(core, &state, sms, steps, now).await?,
+            Verdict::App(step) => {
+                let clock = clock_offset::drift_notice(step, now);
+                let claim = authenticators::claim_step_stmt(state.user.id, step);
+                let batch = proven(&state, claim);
+                finish_login(
+                    core,
+                    &state.session,
+                    &state.user,
+                    batch,
+                    "app",
+                    None,
+                    clock,
+                    now,
+                )
+                .await?
+            }
+            Verdict::Sms => {
+                let sms = state.sms.as_ref().ok_or(AppError::NotLoggedIn)?;
+                let consume = stored_codes::consume_stmt(sms.id, MAX_ATTEMPTS_PER_CODE, now);
+                let phone = Some(sms.phone.clone());
+                let batch = proven(&state, consume);
+                finish_login(
+                    core,
+                    &state.session,
+                    &state.user,
+                    batch,
+                    "sms",
+                    phone,
+                    None,
+                    now,
+                )
+                .await?
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                if remember {
+                    trusted_browsers::remember(core, &state.user, now).await?;
+                }
+                return Ok(());
+            }
+            Err(Lost::CounterMoved) => continue,
+            Err(Lost::CodeUsed) => return Err(AppError::invalid(Unusable::Used.message())),
+            Err(Lost::LoginGone) => return Err(AppError::NotLoggedIn),
+        }
     }
-    if remember {
-        trusted_browsers::remember(core, &pending.user, now).await?;
+    Err(AppError::Unavailable(
+        "Er worden nu veel codes tegelijk ingevuld. Probeer het over een paar seconden opnieuw."
+            .into(),
+    ))
+}
+
+/// The waiting login `session_hash` as one read sees it; anything else (no
+/// such session, logged in already, expired) is no waiting login.
+async fn waiting_step(
+    core: &Core,
+    session_hash: &str,
+    now: UnixTime,
+) -> Result<StepState, AppError> {
+    match second_step::read(&core.db, session_hash).await? {
+        Some(state)
+            if state.session.stage == Stage::SecondFactor
+                && second_factor_state(state.session.created_at, now) != SessionState::Expired =>
+        {
+            Ok(state)
+        }
+        _ => Err(AppError::NotLoggedIn),
     }
-    Ok(())
+}
+
+/// A wrong code: the try counted (locking on the last one), the SMS code's
+/// own count raised, audited; answers the message for it.
+async fn count_wrong(
+    core: &Core,
+    state: &StepState,
+    sms: SmsAnswer,
+    steps: Option<i64>,
+    now: UnixTime,
+) -> Result<Result<(), Lost>, AppError> {
+    let after = state
+        .throttle
+        .reserve(&lockout::CODES, now)
+        .map_err(factors::locked_error)?;
+    let mut batch = Batch::new();
+    let [ensure, counted] = throttle::codes_moved(state.user.id, state.throttle, after);
+    batch.then(ensure).must_change(counted, Lost::CounterMoved);
+    if let (SmsAnswer::Wrong, Some(sms)) = (sms, &state.sms) {
+        batch.then(stored_codes::count_wrong_try_stmt(sms.id));
+    }
+    batch.then(audit::record_stmt(
+        AuditEntry::own(&state.user, "code.failed"),
+        now,
+    ));
+    if let Err(lost) = core.db.write_batch(batch).await? {
+        return Ok(Err(lost));
+    }
+    Err(match after.locked_for(now) {
+        Some(wait) => factors::locked_error(wait),
+        None => AppError::invalid(match steps {
+            Some(steps) => clock_offset::far_off_message(steps),
+            None if state.app.is_some() => "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien, of een SMS-code.".into(),
+            None => "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw.".into(),
+        }),
+    })
 }
 
 /// 'Inloggen met een herstelcode': a recovery code instead of the app or an
@@ -248,7 +392,20 @@ pub async fn verify_recovery(
     let code = recovery::parse_typed(typed).map_err(AppError::Invalid)?;
     let now = core.now();
     factors::judge_recovery_code(core, &pending.user, &code, now).await?;
-    finish_login(core, pending, "herstelcode", None, None, now).await?;
+    let login = finish_login(
+        core,
+        &pending.session,
+        &pending.user,
+        Batch::new(),
+        "herstelcode",
+        None,
+        None,
+        now,
+    )
+    .await?;
+    // Only the waiting login itself can be gone here: a parallel request
+    // ended it.
+    login.map_err(|_| AppError::NotLoggedIn)?;
     factors::announce(
         core,
         &pending.user,
@@ -259,55 +416,75 @@ pub async fn verify_recovery(
     Ok(())
 }
 
-/// Ends the pending login and starts the logged-in session, saves a number
-/// the code confirmed, and audits: in one transaction, whose first step
-/// only one of any number of parallel right answers gets past.
+/// The first statements of a right answer's transaction: the counter reset
+/// from the state it was judged at, and `proof`, the statement that uses
+/// the code, which must change its row.
+fn proven(state: &StepState, proof: Stmt) -> Batch<Lost> {
+    let mut batch = Batch::new();
+    let [ensure, reset] = throttle::codes_moved(
+        state.user.id,
+        state.throttle,
+        state.throttle.after_success(),
+    );
+    batch
+        .then(ensure)
+        .must_change(reset, Lost::CounterMoved)
+        .must_change(proof, Lost::CodeUsed);
+    batch
+}
+
+/// Ends the waiting login and starts the logged-in session under a new id,
+/// saves a number the code confirmed, and audits: appended to `batch` (what
+/// the proof's conditions are), in one transaction that stands only if the
+/// waiting login is still there. Sets the cookie once stored.
+#[allow(clippy::too_many_arguments)]
 async fn finish_login(
     core: &Core,
-    pending: &PendingLogin,
+    session: &SessionRecord,
+    user: &UserRecord,
+    mut batch: Batch<Lost>,
     factor: &str,
     sms_to: Option<String>,
     notice: Option<String>,
     now: UnixTime,
-) -> Result<(), AppError> {
-    let user = &pending.user;
-    let (token, mut record) = session::next_for(core, pending);
+) -> Result<Result<(), Lost>, AppError> {
+    let pending = PendingLogin {
+        session: session.clone(),
+        user: user.clone(),
+    };
+    let (token, mut record) = session::next_for(core, &pending);
     record.notice = notice;
-    let mut tx = core.db.begin_write().await?;
-    if !sessions::replace_on(
-        &mut tx,
-        &pending.session.id_hash,
-        Stage::SecondFactor,
-        &record,
-    )
-    .await?
-    {
-        tx.rollback().await.map_err(StorageError::from)?;
-        // Another request with a right answer took this login first.
-        return Err(AppError::NotLoggedIn);
-    }
+    batch
+        .must_change(
+            sessions::end_at_stage_stmt(&session.id_hash, Stage::SecondFactor),
+            Lost::LoginGone,
+        )
+        .then(sessions::insert_stmt(&record));
     if let Some(phone) = &sms_to {
         let entry = |action| AuditEntry {
             new_value: Some(phone.as_str()),
             ..AuditEntry::own(user, action)
         };
-        if pending.session.pending_mobile.as_deref() == Some(phone.as_str()) {
-            users::set_mobile_on(&mut *tx, user.id, phone, Confirmed::ByCode).await?;
-            audit::record_on(&mut *tx, entry("user.mobile"), now).await?;
+        if session.pending_mobile.as_deref() == Some(phone.as_str()) {
+            batch
+                .then(users::set_mobile(user.id, phone, Confirmed::ByCode))
+                .then(audit::record_stmt(entry("user.mobile"), now));
         } else if !user.mobile_confirmed && user.mobile.as_deref() == Some(phone.as_str()) {
-            users::confirm_mobile_on(&mut *tx, user.id, phone).await?;
-            audit::record_on(&mut *tx, entry("user.mobile_confirmed"), now).await?;
+            batch
+                .then(users::confirm_mobile(user.id, phone))
+                .then(audit::record_stmt(entry("user.mobile_confirmed"), now));
         }
     }
-    audit::record_on(
-        &mut *tx,
+    batch.then(audit::record_stmt(
         AuditEntry {
             new_value: Some(factor),
             ..AuditEntry::own(user, "login.ok")
         },
         now,
-    )
-    .await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    session::set_session_cookie(core, &token)
+    ));
+    if let Err(lost) = core.db.write_batch(batch).await? {
+        return Ok(Err(lost));
+    }
+    session::set_session_cookie(core, &token)?;
+    Ok(Ok(()))
 }

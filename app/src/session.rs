@@ -84,6 +84,12 @@ pub fn expired_cookie(secure: bool) -> String {
     format!("{}; Max-Age=0", session_cookie("", secure))
 }
 
+/// The key of the request's session cookie, if it carries one; whether
+/// there is such a session is for the caller's read to find out.
+pub fn request_session_hash(core: &Core) -> Option<String> {
+    token_from_headers(&request_headers(), core.sessions.secure_cookie).map(|t| token_hash(&t))
+}
+
 /// A request's session, whatever its stage, with its user. Expired
 /// sessions are deleted on the way and count as none.
 pub async fn lookup(

@@ -4,6 +4,7 @@
 pub mod binding;
 pub mod clock;
 pub mod clock_offset;
+pub mod code_verdict;
 pub mod codes;
 pub mod lockout;
 pub mod login_form;

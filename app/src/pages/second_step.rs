@@ -25,9 +25,10 @@ pub async fn load_code_status() -> Result<CodeStatus, AppError> {
 #[server(endpoint = "verify_code")]
 pub async fn verify_code(code: String, remember: Option<String>) -> Result<(), AppError> {
     crate::core::respond(async {
-        let pending = crate::session::require_pending().await?;
+        let core = crate::core::core()?;
+        let session = crate::session::request_session_hash(&core).ok_or(AppError::NotLoggedIn)?;
         let remember = remember.is_some_and(|v| v == "ja");
-        crate::second_factor::verify(&crate::core::core()?, &pending, &code, remember).await
+        crate::second_factor::verify(&core, &session, &code, remember).await
     })
     .await
 }

@@ -2,7 +2,9 @@
 
 use sqlx::Row;
 
+use super::batch::Stmt;
 use super::{users::UserRecord, Db, StorageResult};
+use crate::args;
 use crate::domain::clock::UnixTime;
 
 #[derive(Debug, Clone, Default)]
@@ -50,20 +52,25 @@ pub async fn record_on<'e>(
     entry: AuditEntry<'_>,
     now: UnixTime,
 ) -> StorageResult<()> {
-    sqlx::query(
+    record_stmt(entry, now).execute_on(on).await?;
+    Ok(())
+}
+
+/// The audit row as a statement, for a batch (`storage::batch`).
+pub fn record_stmt(entry: AuditEntry<'_>, now: UnixTime) -> Stmt {
+    Stmt::new(
         "INSERT INTO audit_log (office_id, actor_user_id, action, subject, old_value, new_value, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![
+            entry.office_id,
+            entry.actor_user_id,
+            entry.action,
+            entry.subject,
+            entry.old_value,
+            entry.new_value,
+            now
+        ],
     )
-    .bind(entry.office_id)
-    .bind(entry.actor_user_id)
-    .bind(entry.action)
-    .bind(entry.subject)
-    .bind(entry.old_value)
-    .bind(entry.new_value)
-    .bind(now)
-    .execute(on)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,9 @@
 
 use sqlx::{any::AnyRow, Row};
 
+use super::batch::Stmt;
 use super::{Db, StorageResult};
+use crate::args;
 use crate::domain::clock::UnixTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,14 +50,18 @@ pub async fn bound(db: &Db, user_id: i64) -> StorageResult<Option<Bound>> {
 /// Accepts a TOTP time step if it is newer than every step accepted before.
 /// Of any number of parallel calls with the same step, one gets `true`.
 pub async fn claim_step(db: &Db, user_id: i64, step: i64) -> StorageResult<bool> {
-    let done = sqlx::query(
+    Ok(claim_step_stmt(user_id, step)
+        .execute_on(db.writer())
+        .await?
+        == 1)
+}
+
+/// `claim_step` as a statement: changes the row only for a newer step.
+pub fn claim_step_stmt(user_id: i64, step: i64) -> Stmt {
+    Stmt::new(
         "UPDATE authenticators SET last_step = $1 WHERE user_id = $2 AND last_step < $1",
+        args![step, user_id],
     )
-    .bind(step)
-    .bind(user_id)
-    .execute(db.writer())
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

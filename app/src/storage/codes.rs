@@ -3,7 +3,9 @@
 
 use sqlx::Row;
 
+use super::batch::Stmt;
 use super::{flag, throttle, Db, StorageResult};
+use crate::args;
 use crate::domain::{
     clock::UnixTime,
     codes::{CodeState, VALID_SECONDS},
@@ -150,24 +152,31 @@ pub async fn last_sent_at(db: &Db, session_hash: &str) -> StorageResult<Option<U
 }
 
 pub async fn count_wrong_try(db: &Db, id: i64) -> StorageResult<()> {
-    sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
-        .bind(id)
-        .execute(db.writer())
-        .await?;
+    count_wrong_try_stmt(id).execute_on(db.writer()).await?;
     Ok(())
+}
+
+pub fn count_wrong_try_stmt(id: i64) -> Stmt {
+    Stmt::new(
+        "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1",
+        args![id],
+    )
 }
 
 /// Marks the code used if, and only if, it is still usable. Exactly one of
 /// any number of parallel calls gets `true`.
 pub async fn consume(db: &Db, id: i64, max_attempts: i64, now: UnixTime) -> StorageResult<bool> {
-    let done = sqlx::query(
+    Ok(consume_stmt(id, max_attempts, now)
+        .execute_on(db.writer())
+        .await?
+        == 1)
+}
+
+/// `consume` as a statement: changes the row only while the code is usable.
+pub fn consume_stmt(id: i64, max_attempts: i64, now: UnixTime) -> Stmt {
+    Stmt::new(
         "UPDATE sms_codes SET used_at = $1 \
          WHERE id = $2 AND used_at IS NULL AND attempts < $3 AND expires_at > $1",
+        args![now, id, max_attempts],
     )
-    .bind(now)
-    .bind(id)
-    .bind(max_attempts)
-    .execute(db.writer())
-    .await?;
-    Ok(done.rows_affected() == 1)
 }

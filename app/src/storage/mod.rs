@@ -8,11 +8,14 @@
 
 pub mod audit;
 pub mod authenticators;
+pub mod batch;
 pub mod clients;
 pub mod codes;
 pub mod offices;
 pub mod recovery;
+pub mod second_step;
 pub mod sessions;
+mod sqlite_worker;
 pub mod throttle;
 pub mod trusted;
 pub mod users;
@@ -21,13 +24,17 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
-    AnyPool, Executor, Row,
+    AnyPool, Executor,
 };
+
+use sqlite_worker::SqliteWorker;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("database (SQLite worker): {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL (use sqlite:// or postgres://): {0}")]
@@ -51,6 +58,9 @@ pub struct Db {
     pool: AnyPool,
     /// The same pool as `pool` on PostgreSQL; one connection on SQLite.
     writer: AnyPool,
+    /// SQLite files: the thread that runs a login's read and transaction
+    /// in one hand-off (`batch`); `None` on PostgreSQL.
+    sqlite_worker: Option<SqliteWorker>,
     engine: Engine,
 }
 
@@ -70,6 +80,7 @@ impl Db {
             Engine::Sqlite => prepare_sqlite_url(url)?,
             Engine::Postgres => url.to_string(),
         };
+        let sqlite_file = sqlite_file(&url);
         let options = AnyConnectOptions::from_str(&url)?;
         let readers = match engine {
             // SQLite serialises writers anyway; a few readers suffice.
@@ -86,12 +97,17 @@ impl Db {
             Engine::Sqlite => pool_options(engine, 1).connect_with(options).await?,
             Engine::Postgres => pool.clone(),
         };
-        let db = Db {
+        let mut db = Db {
             pool,
             writer,
+            sqlite_worker: None,
             engine,
         };
         db.migrate().await?;
+        // Opened after the migrations, so it sees the finished schema.
+        if let (Engine::Sqlite, Some(file)) = (engine, sqlite_file) {
+            db.sqlite_worker = Some(SqliteWorker::open(Path::new(&file))?);
+        }
         Ok(db)
     }
 
@@ -156,6 +172,15 @@ fn pool_options(engine: Engine, max_connections: u32) -> AnyPoolOptions {
         })
 }
 
+/// The file behind a prepared SQLite URL; `None` for an in-memory database,
+/// which another connection could not see.
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    (!path.is_empty() && path != ":memory:" && !url.contains("mode=memory"))
+        .then(|| path.to_string())
+}
+
 /// `sqlite://data/x.db` → make sure `data/` exists and the file is created.
 fn prepare_sqlite_url(url: &str) -> StorageResult<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
@@ -195,10 +220,7 @@ pub fn redact_url(url: &str) -> String {
 
 /// Booleans arrive as integers from SQLite and as booleans from PostgreSQL.
 pub(crate) fn flag(row: &AnyRow, column: &str) -> StorageResult<bool> {
-    match row.try_get::<i64, _>(column) {
-        Ok(v) => Ok(v != 0),
-        Err(_) => Ok(row.try_get::<bool, _>(column)?),
-    }
+    batch::Columns::flag(row, column)
 }
 
 #[cfg(test)]

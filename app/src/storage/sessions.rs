@@ -2,9 +2,11 @@
 //! token; every server instance reads the same rows, so nothing about a
 //! session lives in process memory.
 
-use sqlx::Row;
-
-use super::{Db, StorageError, StorageResult};
+use super::{
+    batch::{Columns, Stmt},
+    Db, StorageError, StorageResult,
+};
+use crate::args;
 use crate::domain::clock::UnixTime;
 
 /// A session waits for its second factor, or is logged in. Going from one
@@ -56,22 +58,35 @@ async fn insert_on<'e>(
     on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     session: &SessionRecord,
 ) -> StorageResult<()> {
-    sqlx::query(
+    insert_stmt(session).execute_on(on).await?;
+    Ok(())
+}
+
+pub fn insert_stmt(session: &SessionRecord) -> Stmt {
+    Stmt::new(
         "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at, notice) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        args![
+            session.id_hash.as_str(),
+            session.user_id,
+            session.stage.as_db(),
+            session.active_client_id,
+            session.pending_mobile.as_deref(),
+            session.created_at,
+            session.last_seen_at,
+            session.stepped_up_at,
+            session.notice.as_deref()
+        ],
     )
-    .bind(&session.id_hash)
-    .bind(session.user_id)
-    .bind(session.stage.as_db())
-    .bind(session.active_client_id)
-    .bind(&session.pending_mobile)
-    .bind(session.created_at)
-    .bind(session.last_seen_at)
-    .bind(session.stepped_up_at)
-    .bind(&session.notice)
-    .execute(on)
-    .await?;
-    Ok(())
+}
+
+/// Ends session `old` if it is still at `stage`; as a statement it changes
+/// one row or, when `old` is gone or moved on, none.
+pub fn end_at_stage_stmt(old: &str, stage: Stage) -> Stmt {
+    Stmt::new(
+        "DELETE FROM sessions WHERE id_hash = $1 AND stage = $2",
+        args![old, stage.as_db()],
+    )
 }
 
 /// Ends session `old` (which must still be at `old_stage`) and starts
@@ -101,12 +116,11 @@ pub async fn replace_on(
     old_stage: Stage,
     new: &SessionRecord,
 ) -> StorageResult<bool> {
-    let gone = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND stage = $2")
-        .bind(old)
-        .bind(old_stage.as_db())
-        .execute(&mut *tx)
-        .await?;
-    if gone.rows_affected() != 1 {
+    if end_at_stage_stmt(old, old_stage)
+        .execute_on(&mut *tx)
+        .await?
+        != 1
+    {
         return Ok(false);
     }
     insert_on(&mut *tx, new).await?;
@@ -135,22 +149,24 @@ pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>
     .bind(id_hash)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| {
-        let stage: String = r.try_get("stage")?;
-        Ok(SessionRecord {
-            id_hash: r.try_get("id_hash")?,
-            user_id: r.try_get("user_id")?,
-            stage: Stage::from_db(&stage)
-                .ok_or_else(|| StorageError::Corrupt(format!("session stage {stage:?}")))?,
-            active_client_id: r.try_get("active_client_id")?,
-            pending_mobile: r.try_get("pending_mobile")?,
-            created_at: r.try_get("created_at")?,
-            last_seen_at: r.try_get("last_seen_at")?,
-            stepped_up_at: r.try_get("stepped_up_at")?,
-            notice: r.try_get("notice")?,
-        })
+    row.as_ref().map(|r| session_record(r)).transpose()
+}
+
+/// A session from a row with the `sessions` columns under their own names.
+pub fn session_record(r: &dyn Columns) -> StorageResult<SessionRecord> {
+    let stage = r.text("stage")?;
+    Ok(SessionRecord {
+        id_hash: r.text("id_hash")?,
+        user_id: r.int("user_id")?,
+        stage: Stage::from_db(&stage)
+            .ok_or_else(|| StorageError::Corrupt(format!("session stage {stage:?}")))?,
+        active_client_id: r.opt_int("active_client_id")?,
+        pending_mobile: r.opt_text("pending_mobile")?,
+        created_at: r.int("created_at")?,
+        last_seen_at: r.int("last_seen_at")?,
+        stepped_up_at: r.opt_int("stepped_up_at")?,
+        notice: r.opt_text("notice")?,
     })
-    .transpose()
 }
 
 pub async fn touch(db: &Db, id_hash: &str, now: UnixTime) -> StorageResult<()> {

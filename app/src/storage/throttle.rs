@@ -5,7 +5,11 @@
 
 use sqlx::{any::AnyArguments, query::Query, Any, Row, Transaction};
 
-use super::{Db, StorageResult};
+use super::{
+    batch::{Columns, Stmt},
+    Db, StorageResult,
+};
+use crate::args;
 use crate::domain::{
     clock::UnixTime,
     lockout::{LockoutRule, Throttle},
@@ -146,11 +150,7 @@ async fn update(
     mut step: impl FnMut(&Throttle) -> Option<Throttle>,
 ) -> StorageResult<Throttle> {
     let (ensure, cas) = if counter.is_codes() {
-        (
-            "INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
-            "UPDATE code_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4 \
-             WHERE user_id = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
-        )
+        (ENSURE_CODES_ROW, CODES_CAS)
     } else {
         (
             "INSERT INTO login_throttle (key, updated_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
@@ -194,6 +194,46 @@ async fn update(
             return Ok(new);
         }
     }
+}
+
+const ENSURE_CODES_ROW: &str =
+    "INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING";
+const CODES_CAS: &str =
+    "UPDATE code_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4 \
+     WHERE user_id = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7";
+
+/// A user's code counter going from `old` (as read) to `new`, as statements
+/// for a batch: the second changes a row only if the counter still stands
+/// at `old`, so a try judged against a stale count is never stored.
+pub fn codes_moved(user_id: i64, old: Throttle, new: Throttle) -> [Stmt; 2] {
+    [
+        Stmt::new(ENSURE_CODES_ROW, args![user_id]),
+        Stmt::new(
+            CODES_CAS,
+            args![
+                user_id,
+                new.failed_count,
+                new.lockout_level,
+                new.locked_until,
+                old.failed_count,
+                old.lockout_level,
+                old.locked_until
+            ],
+        ),
+    ]
+}
+
+/// A code counter from a row whose `failed_count`, `lockout_level` and
+/// `locked_until` are null when the user has none yet.
+pub fn codes_from_row(r: &dyn Columns) -> StorageResult<Throttle> {
+    Ok(match r.opt_int("failed_count")? {
+        None => Throttle::default(),
+        Some(failed_count) => Throttle {
+            failed_count,
+            lockout_level: r.int("lockout_level")?,
+            locked_until: r.int("locked_until")?,
+        },
+    })
 }
 
 /// Password counters untouched for a day and not locked are forgotten.

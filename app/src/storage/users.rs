@@ -1,9 +1,13 @@
 //! Users of both kinds: office users ('kantoorgebruikers') and client users
 //! ('cliëntgebruikers').
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::Row;
 
-use super::{flag, Db, StorageError, StorageResult};
+use super::{
+    batch::{Columns, Stmt},
+    Db, StorageError, StorageResult,
+};
+use crate::args;
 use crate::{domain::clock::UnixTime, model::UserKind};
 
 #[derive(Debug, Clone)]
@@ -96,26 +100,27 @@ pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
     .bind(user_id)
     .fetch_optional(db.pool())
     .await?;
-    row.as_ref().map(user_record).transpose()
+    row.as_ref().map(|r| user_record(r)).transpose()
 }
 
-fn user_record(r: &AnyRow) -> StorageResult<UserRecord> {
-    let kind: String = r.try_get("kind")?;
+/// A user from a row with the columns of `USER_COLUMNS`.
+pub(crate) fn user_record(r: &dyn Columns) -> StorageResult<UserRecord> {
+    let kind = r.text("kind")?;
     Ok(UserRecord {
-        id: r.try_get("id")?,
-        office_id: r.try_get("office_id")?,
-        office_name: r.try_get("office_name")?,
+        id: r.int("id")?,
+        office_id: r.int("office_id")?,
+        office_name: r.text("office_name")?,
         kind: UserKind::from_db(&kind)
             .ok_or_else(|| StorageError::Corrupt(format!("user kind {kind:?}")))?,
-        login_name: r.try_get("login_name")?,
-        display_name: r.try_get("display_name")?,
-        email: r.try_get("email")?,
-        mobile: r.try_get("mobile")?,
-        branch: r.try_get("branch")?,
-        is_beheerder: flag(r, "is_beheerder")?,
-        two_factor_required: flag(r, "two_factor_required")?,
-        two_factor_chosen: flag(r, "two_factor_chosen")?,
-        mobile_confirmed: flag(r, "mobile_confirmed")?,
+        login_name: r.text("login_name")?,
+        display_name: r.text("display_name")?,
+        email: r.opt_text("email")?,
+        mobile: r.opt_text("mobile")?,
+        branch: r.opt_text("branch")?,
+        is_beheerder: r.flag("is_beheerder")?,
+        two_factor_required: r.flag("two_factor_required")?,
+        two_factor_chosen: r.flag("two_factor_chosen")?,
+        mobile_confirmed: r.flag("mobile_confirmed")?,
     })
 }
 
@@ -128,13 +133,17 @@ pub async fn set_mobile_on<'e>(
     mobile: &str,
     confirmed: Confirmed,
 ) -> StorageResult<()> {
-    sqlx::query("UPDATE users SET mobile = $1, mobile_confirmed = $2 WHERE id = $3")
-        .bind(mobile)
-        .bind(confirmed == Confirmed::ByCode)
-        .bind(user_id)
-        .execute(on)
+    set_mobile(user_id, mobile, confirmed)
+        .execute_on(on)
         .await?;
     Ok(())
+}
+
+pub fn set_mobile(user_id: i64, mobile: &str, confirmed: Confirmed) -> Stmt {
+    Stmt::new(
+        "UPDATE users SET mobile = $1, mobile_confirmed = $2 WHERE id = $3",
+        args![mobile, confirmed == Confirmed::ByCode, user_id],
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,13 +158,15 @@ pub async fn confirm_mobile_on<'e>(
     user_id: i64,
     mobile: &str,
 ) -> StorageResult<()> {
-    sqlx::query("UPDATE users SET mobile_confirmed = $1 WHERE id = $2 AND mobile = $3")
-        .bind(true)
-        .bind(user_id)
-        .bind(mobile)
-        .execute(on)
-        .await?;
+    confirm_mobile(user_id, mobile).execute_on(on).await?;
     Ok(())
+}
+
+pub fn confirm_mobile(user_id: i64, mobile: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE users SET mobile_confirmed = $1 WHERE id = $2 AND mobile = $3",
+        args![true, user_id, mobile],
+    )
 }
 
 /// A client user's own choice under 'Optioneel'.

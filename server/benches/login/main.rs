@@ -7,7 +7,7 @@
 //!
 //! Settings (environment):
 //! - `TWEESTAP_BENCH_SECONDS`: length of each load run (default 10).
-//! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default 15000).
+//! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default 40000).
 //! - `TWEESTAP_BENCH_POSTGRES_URL`: a throw-away PostgreSQL database; without
 //!   it the PostgreSQL rows are left out.
 //! - `TWEESTAP_BENCH_LOADS`: page loads for the hydration median (default 10).
@@ -59,7 +59,7 @@ impl Settings {
         }
         Ok(Settings {
             seconds: Duration::from_secs(number("TWEESTAP_BENCH_SECONDS", 10)?),
-            pool: number("TWEESTAP_BENCH_POOL", 15_000)?,
+            pool: number("TWEESTAP_BENCH_POOL", 40_000)?,
             postgres_url: std::env::var("TWEESTAP_BENCH_POSTGRES_URL")
                 .ok()
                 .filter(|u| !u.is_empty()),
@@ -74,6 +74,8 @@ struct Paths {
     site_root: PathBuf,
     work: PathBuf,
     script: PathBuf,
+    /// The table of the run before, if it was kept.
+    previous: Option<String>,
 }
 
 #[tokio::main]
@@ -161,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     report.took = started.elapsed();
-    let table = report.render();
+    let table = report::beside_previous(&report.render(), paths.previous.as_deref());
     std::fs::write(paths.work.join("results.md"), &table)?;
     println!("\n{table}");
     Ok(())
@@ -259,6 +261,7 @@ fn paths() -> anyhow::Result<Paths> {
     }
     // A fresh folder each run: the SQLite file, logs, pending logins.
     let work = workspace.join("target/bench");
+    let previous = std::fs::read_to_string(work.join("results.md")).ok();
     if work.exists() {
         std::fs::remove_dir_all(&work)?;
     }
@@ -271,6 +274,7 @@ fn paths() -> anyhow::Result<Paths> {
         site_root,
         work,
         script,
+        previous,
     })
 }
 

@@ -185,6 +185,58 @@ impl Report {
     }
 }
 
+/// `table` with a last column comparing each result with the same row of
+/// `previous` (the table of the run before, if kept): the ratio of the
+/// first numbers of the two results, new over old.
+pub fn beside_previous(table: &str, previous: Option<&str>) -> String {
+    let Some(previous) = previous else {
+        return table.to_string();
+    };
+    let before: Vec<(String, String)> = previous
+        .lines()
+        .filter_map(|l| {
+            let cells = cells(l)?;
+            Some((cells.first()?.clone(), cells.get(1)?.clone()))
+        })
+        .collect();
+    let mut out = String::new();
+    for line in table.lines() {
+        let extra = match cells(line) {
+            Some(c) if c.first().is_some_and(|m| m == "Measurement") => " vs previous run |".into(),
+            Some(c) if c.first().is_some_and(|m| m.starts_with("---")) => "---:|".into(),
+            Some(c) => {
+                let old = before.iter().find(|(m, _)| Some(m) == c.first());
+                match (old, c.get(1)) {
+                    (Some((_, was)), Some(now)) => match (first_number(now), first_number(was)) {
+                        (Some(n), Some(w)) if w > 0.0 => format!(" ×{:.2} (was {was}) |", n / w),
+                        _ => " |".into(),
+                    },
+                    _ => " |".into(),
+                }
+            }
+            None => String::new(),
+        };
+        let _ = writeln!(out, "{line}{extra}");
+    }
+    out
+}
+
+fn cells(line: &str) -> Option<Vec<String>> {
+    let inner = line.trim().strip_prefix('|')?.strip_suffix('|')?;
+    Some(inner.split('|').map(|c| c.trim().to_string()).collect())
+}
+
+/// `1,234.5/s` → 1234.5; the first number of a cell, thousands commas dropped.
+fn first_number(cell: &str) -> Option<f64> {
+    let start = cell.find(|c: char| c.is_ascii_digit())?;
+    let number: String = cell[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .filter(|c| *c != ',')
+        .collect();
+    number.parse().ok()
+}
+
 fn row(t: &mut String, what: &str, result: &str, p50: &str, p99: &str, beside: &str, target: &str) {
     let _ = writeln!(
         t,

@@ -1,0 +1,223 @@
+//! One read and one transaction, the same on both engines: for the steps
+//! that run on every login, where the number of round trips is the cost.
+//!
+//! A statement is its SQL text (`$1`-style placeholders, which both engines
+//! read) and its arguments as values, so the same text runs through sqlx on
+//! PostgreSQL and through the SQLite worker thread (`sqlite_worker`), where
+//! a whole transaction costs one hand-off between threads instead of two
+//! per statement. A statement that must change a row names what it means
+//! when it changes none; the transaction then rolls back and says so.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{Db, StorageError, StorageResult};
+
+/// A statement argument. Nulls keep their type: PostgreSQL wants it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+/// `args![a, b, …]`: a statement's arguments, each through `Arg::from`.
+#[macro_export]
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$($crate::storage::batch::Arg::from($a)),*] };
+}
+
+/// One statement of a batch.
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub sql: &'static str,
+    pub args: Vec<Arg>,
+}
+
+impl Stmt {
+    pub fn new(sql: &'static str, args: Vec<Arg>) -> Stmt {
+        Stmt { sql, args }
+    }
+
+    fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        self.args
+            .iter()
+            .fold(sqlx::query(self.sql), |q, arg| match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Bool(v) => q.bind(*v),
+            })
+    }
+
+    /// Runs the statement through sqlx (a pool, a transaction); the number
+    /// of rows it changed.
+    pub async fn execute_on<'e>(
+        &self,
+        on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ) -> StorageResult<u64> {
+        Ok(self.query().execute(on).await?.rows_affected())
+    }
+}
+
+/// Statements that stand or fall together. `C` says why a batch stopped:
+/// a statement added with [`Batch::must_change`] that changed no row.
+#[derive(Debug, Clone)]
+pub struct Batch<C> {
+    pub(crate) steps: Vec<(Stmt, Option<C>)>,
+}
+
+impl<C> Default for Batch<C> {
+    fn default() -> Self {
+        Batch { steps: Vec::new() }
+    }
+}
+
+impl<C: Copy> Batch<C> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn then(&mut self, stmt: Stmt) -> &mut Self {
+        self.steps.push((stmt, None));
+        self
+    }
+
+    pub fn then_all(&mut self, stmts: impl IntoIterator<Item = Stmt>) -> &mut Self {
+        self.steps.extend(stmts.into_iter().map(|s| (s, None)));
+        self
+    }
+
+    /// A statement whose change is the condition for the rest: when it
+    /// changes no row, nothing of the batch is kept and `why` is the answer.
+    pub fn must_change(&mut self, stmt: Stmt, why: C) -> &mut Self {
+        self.steps.push((stmt, Some(why)));
+        self
+    }
+}
+
+/// Columns of a row by name, whichever driver read it.
+pub trait Columns {
+    fn int(&self, name: &str) -> StorageResult<i64>;
+    fn opt_int(&self, name: &str) -> StorageResult<Option<i64>>;
+    fn text(&self, name: &str) -> StorageResult<String>;
+    fn opt_text(&self, name: &str) -> StorageResult<Option<String>>;
+    /// Booleans arrive as integers from SQLite and as booleans from PostgreSQL.
+    fn flag(&self, name: &str) -> StorageResult<bool>;
+}
+
+impl Columns for AnyRow {
+    fn int(&self, name: &str) -> StorageResult<i64> {
+        Ok(self.try_get(name)?)
+    }
+    fn opt_int(&self, name: &str) -> StorageResult<Option<i64>> {
+        Ok(self.try_get(name)?)
+    }
+    fn text(&self, name: &str) -> StorageResult<String> {
+        Ok(self.try_get(name)?)
+    }
+    fn opt_text(&self, name: &str) -> StorageResult<Option<String>> {
+        Ok(self.try_get(name)?)
+    }
+    fn flag(&self, name: &str) -> StorageResult<bool> {
+        match self.try_get::<i64, _>(name) {
+            Ok(v) => Ok(v != 0),
+            Err(_) => Ok(self.try_get::<bool, _>(name)?),
+        }
+    }
+}
+
+/// Turns one row into `T`; a plain function, so it can run on whichever
+/// thread holds the row.
+pub type RowMap<T> = fn(&dyn Columns) -> StorageResult<T>;
+
+impl Db {
+    /// The first row of a query, if any, read through the engine's fast path.
+    pub async fn read_row<T: Send + 'static>(
+        &self,
+        stmt: Stmt,
+        map: RowMap<T>,
+    ) -> StorageResult<Option<T>> {
+        match &self.sqlite_worker {
+            Some(worker) => {
+                worker
+                    .run(move |conn| super::sqlite_worker::read_row(conn, &stmt, map))
+                    .await
+            }
+            None => {
+                let row = stmt.query().fetch_optional(self.pool()).await?;
+                row.as_ref().map(|r| map(r)).transpose()
+            }
+        }
+    }
+
+    /// Runs `batch` in one transaction: `Ok(Err(why))` when a statement
+    /// that had to change a row changed none (then nothing was kept).
+    pub async fn write_batch<C: Copy + Send + 'static>(
+        &self,
+        batch: Batch<C>,
+    ) -> StorageResult<Result<(), C>> {
+        if batch.steps.is_empty() {
+            return Ok(Ok(()));
+        }
+        match &self.sqlite_worker {
+            Some(worker) => {
+                worker
+                    .run(move |conn| super::sqlite_worker::write_batch(conn, &batch))
+                    .await
+            }
+            None => {
+                let mut tx = self.begin_write().await?;
+                for (stmt, why) in &batch.steps {
+                    let changed = stmt.execute_on(&mut *tx).await?;
+                    if let (0, Some(why)) = (changed, why) {
+                        tx.rollback().await?;
+                        return Ok(Err(*why));
+                    }
+                }
+                tx.commit().await.map_err(StorageError::from)?;
+                Ok(Ok(()))
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! What the login's second step reads, in one query: the waiting session,
+//! its user, the bound app, the code counter and the newest SMS code of this
+//! login. Its writes are a `Batch` built by `second_factor` from the
+//! statements of each table's module.
+
+use super::{
+    authenticators::{Bound, Sealed},
+    batch::{Columns, Stmt},
+    codes::CodeRecord,
+    sessions::{session_record, SessionRecord},
+    throttle,
+    users::{user_record, UserRecord},
+    Db, StorageResult,
+};
+use crate::{
+    args,
+    domain::{codes::CodeState, lockout::Throttle},
+};
+
+/// Everything the second step judges a code against, as one read saw it.
+/// The batch that stores the outcome re-checks what a parallel request
+/// could have changed (counter, used step, used code, the session itself).
+#[derive(Debug, Clone)]
+pub struct StepState {
+    pub session: SessionRecord,
+    pub user: UserRecord,
+    pub app: Option<Bound>,
+    pub throttle: Throttle,
+    pub sms: Option<CodeRecord>,
+}
+
+// Column names: the session's and the user's under their own names (for
+// `session_record` and `user_record`), the code's prefixed.
+const READ: &str = "SELECT s.id_hash, s.user_id, s.stage, s.active_client_id, s.pending_mobile, \
+        s.created_at, s.last_seen_at, s.stepped_up_at, s.notice, \
+        u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
+        u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
+        u.two_factor_chosen, u.mobile_confirmed, \
+        a.key_id, a.secret_sealed, a.bound_at, a.last_step, \
+        t.failed_count, t.lockout_level, t.locked_until, \
+        c.id AS code_id, c.phone AS code_phone, c.code_hash AS code_hash, \
+        c.created_at AS code_created_at, c.expires_at AS code_expires_at, \
+        c.attempts AS code_attempts, c.used_at AS code_used_at \
+     FROM sessions s \
+     JOIN users u ON u.id = s.user_id \
+     JOIN offices o ON o.id = u.office_id \
+     LEFT JOIN branches b ON b.id = u.branch_id \
+     LEFT JOIN authenticators a ON a.user_id = u.id \
+     LEFT JOIN code_throttle t ON t.user_id = u.id \
+     LEFT JOIN sms_codes c ON c.id = ( \
+         SELECT MAX(id) FROM sms_codes WHERE session_hash = s.id_hash AND send_failed = $2) \
+     WHERE s.id_hash = $1";
+
+/// The second step of the session `id_hash`, whatever its stage (the caller
+/// checks it); `None` when there is no such session.
+pub async fn read(db: &Db, id_hash: &str) -> StorageResult<Option<StepState>> {
+    db.read_row(Stmt::new(READ, args![id_hash, false]), step_state)
+        .await
+}
+
+fn step_state(r: &dyn Columns) -> StorageResult<StepState> {
+    let app = match r.opt_text("key_id")? {
+        None => None,
+        Some(key_id) => Some(Bound {
+            sealed: Sealed {
+                key_id,
+                secret_sealed: r.text("secret_sealed")?,
+            },
+            bound_at: r.int("bound_at")?,
+            last_step: r.int("last_step")?,
+        }),
+    };
+    let sms = match r.opt_int("code_id")? {
+        None => None,
+        Some(id) => Some(CodeRecord {
+            id,
+            phone: r.text("code_phone")?,
+            code_hash: r.text("code_hash")?,
+            created_at: r.int("code_created_at")?,
+            state: CodeState {
+                expires_at: r.int("code_expires_at")?,
+                attempts: r.int("code_attempts")?,
+                used: r.opt_int("code_used_at")?.is_some(),
+            },
+        }),
+    };
+    Ok(StepState {
+        session: session_record(r)?,
+        user: user_record(r)?,
+        app,
+        throttle: throttle::codes_from_row(r)?,
+        sms,
+    })
+}
