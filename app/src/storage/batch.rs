@@ -123,11 +123,6 @@ impl<C: Copy> Batch<C> {
         self
     }
 
-    pub fn then_all(&mut self, stmts: impl IntoIterator<Item = Stmt>) -> &mut Self {
-        self.steps.extend(stmts.into_iter().map(|s| (s, None)));
-        self
-    }
-
     /// A statement whose change is the condition for the rest: when it
     /// changes no row, nothing of the batch is kept and `why` is the answer.
     pub fn must_change(&mut self, stmt: Stmt, why: C) -> &mut Self {

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::batch::Stmt;
+use super::batch::{Columns, Stmt};
 use super::{flag, throttle, Db, StorageResult};
 use crate::args;
 use crate::domain::{
@@ -103,31 +103,34 @@ pub struct CodeRecord {
     pub state: CodeState,
 }
 
+/// A code from a row with its columns under `code_`-prefixed names (so it
+/// can stand beside a session's in one row, see `second_step`).
+pub(crate) fn code_record(r: &dyn Columns) -> StorageResult<CodeRecord> {
+    Ok(CodeRecord {
+        id: r.int("code_id")?,
+        phone: r.text("code_phone")?,
+        code_hash: r.text("code_hash")?,
+        created_at: r.int("code_created_at")?,
+        state: CodeState {
+            expires_at: r.int("code_expires_at")?,
+            attempts: r.int("code_attempts")?,
+            used: r.opt_int("code_used_at")?.is_some(),
+        },
+    })
+}
+
 /// The newest code of a pending login that reached the gateway.
 pub async fn latest_for_session(db: &Db, session_hash: &str) -> StorageResult<Option<CodeRecord>> {
     let row = sqlx::query(
-        "SELECT id, phone, code_hash, created_at, expires_at, attempts, used_at \
+        "SELECT id AS code_id, phone AS code_phone, code_hash, created_at AS code_created_at, \
+                expires_at AS code_expires_at, attempts AS code_attempts, used_at AS code_used_at \
          FROM sms_codes WHERE session_hash = $1 AND send_failed = $2 ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
     .bind(false)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| {
-        let used_at: Option<i64> = r.try_get("used_at")?;
-        Ok(CodeRecord {
-            id: r.try_get("id")?,
-            phone: r.try_get("phone")?,
-            code_hash: r.try_get("code_hash")?,
-            created_at: r.try_get("created_at")?,
-            state: CodeState {
-                expires_at: r.try_get("expires_at")?,
-                attempts: r.try_get("attempts")?,
-                used: used_at.is_some(),
-            },
-        })
-    })
-    .transpose()
+    row.as_ref().map(|r| code_record(r)).transpose()
 }
 
 /// True when the newest attempt to send a code for this login failed.

@@ -6,16 +6,13 @@
 use super::{
     authenticators::{Bound, Sealed},
     batch::{Columns, Stmt},
-    codes::CodeRecord,
+    codes::{code_record, CodeRecord},
     sessions::{session_record, SessionRecord},
     throttle,
     users::{user_record, UserRecord},
     Db, StorageResult,
 };
-use crate::{
-    args,
-    domain::{codes::CodeState, lockout::Throttle},
-};
+use crate::{args, domain::lockout::Throttle};
 
 /// Everything the second step judges a code against, as one read saw it.
 /// The batch that stores the outcome re-checks what a parallel request
@@ -72,17 +69,7 @@ fn step_state(r: &dyn Columns) -> StorageResult<StepState> {
     };
     let sms = match r.opt_int("code_id")? {
         None => None,
-        Some(id) => Some(CodeRecord {
-            id,
-            phone: r.text("code_phone")?,
-            code_hash: r.text("code_hash")?,
-            created_at: r.int("code_created_at")?,
-            state: CodeState {
-                expires_at: r.int("code_expires_at")?,
-                attempts: r.int("code_attempts")?,
-                used: r.opt_int("code_used_at")?.is_some(),
-            },
-        }),
+        Some(_) => Some(code_record(r)?),
     };
     Ok(StepState {
         session: session_record(r)?,
