@@ -17,6 +17,8 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod factors;
 #[cfg(feature = "ssr")]
+pub mod housekeeping;
+#[cfg(feature = "ssr")]
 pub mod logbook;
 #[cfg(feature = "ssr")]
 pub mod mail;
@@ -45,8 +47,9 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, Lazy,
 };
+use pages::lazy::*;
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -82,25 +85,27 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Tweestap" />
         <Router>
+            // Only the login page is in the main bundle; every other page's
+            // code loads when it is first opened (`pages::lazy`).
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/inloggen") view=pages::login::LoginPage />
-                <Route path=path!("/inloggen/code") view=pages::second_step::CodePage />
-                <Route path=path!("/inloggen/mobiel") view=pages::second_step::MobilePage />
-                <ParentRoute path=path!("") view=pages::portal::Portal>
-                    <Route path=path!("") view=pages::home::HomePage />
-                    <Route path=path!("mijn-gegevens") view=pages::my_details::MyDetailsPage />
-                    <Route path=path!("mijn-gegevens/authenticator") view=pages::authenticator::AuthenticatorPage />
-                    <Route path=path!("mijn-gegevens/authenticator/koppelen") view=pages::authenticator::BindPage />
-                    <Route path=path!("mijn-gegevens/mobiel-nummer") view=pages::number_change::NumberChangePage />
-                    <Route path=path!("clienten") view=pages::clients::ClientsPage />
-                    <Route path=path!("clienten/:id") view=pages::clients::ClientEditPage />
-                    <Route path=path!("clienten/:id/gebruikers") view=pages::clients::ClientUsersPage />
-                    <Route path=path!("kantoor") view=pages::office::OfficePage />
-                    <Route path=path!("kantoorgebruikers") view=pages::office_users::OfficeUsersPage />
-                    <Route path=path!("kantoorgebruikers/:id") view=pages::office_users::OfficeUserEditPage />
-                    <Route path=path!("logboek") view=pages::logbook::LogbookPage />
-                    <Route path=path!("help") view=pages::help::HelpPage />
-                    <Route path=path!("help/authenticator") view=pages::wizard::WizardPage />
+                <Route path=path!("/inloggen/code") view={Lazy::<CodeRoute>::new()} />
+                <Route path=path!("/inloggen/mobiel") view={Lazy::<MobileRoute>::new()} />
+                <ParentRoute path=path!("") view={Lazy::<PortalRoute>::new()}>
+                    <Route path=path!("") view={Lazy::<HomeRoute>::new()} />
+                    <Route path=path!("mijn-gegevens") view={Lazy::<MyDetailsRoute>::new()} />
+                    <Route path=path!("mijn-gegevens/authenticator") view={Lazy::<AuthenticatorRoute>::new()} />
+                    <Route path=path!("mijn-gegevens/authenticator/koppelen") view={Lazy::<BindRoute>::new()} />
+                    <Route path=path!("mijn-gegevens/mobiel-nummer") view={Lazy::<NumberChangeRoute>::new()} />
+                    <Route path=path!("clienten") view={Lazy::<ClientsRoute>::new()} />
+                    <Route path=path!("clienten/:id") view={Lazy::<ClientEditRoute>::new()} />
+                    <Route path=path!("clienten/:id/gebruikers") view={Lazy::<ClientUsersRoute>::new()} />
+                    <Route path=path!("kantoor") view={Lazy::<OfficeRoute>::new()} />
+                    <Route path=path!("kantoorgebruikers") view={Lazy::<OfficeUsersRoute>::new()} />
+                    <Route path=path!("kantoorgebruikers/:id") view={Lazy::<OfficeUserEditRoute>::new()} />
+                    <Route path=path!("logboek") view={Lazy::<LogbookRoute>::new()} />
+                    <Route path=path!("help") view={Lazy::<HelpRoute>::new()} />
+                    <Route path=path!("help/authenticator") view={Lazy::<WizardRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

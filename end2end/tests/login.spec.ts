@@ -101,6 +101,12 @@ test('a user of two clients switches the active client', async ({ page }) => {
   await login(page, 'multi');
   await expect(page).toHaveURL(/\/$/);
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  // The portal's code loads after the login, and the router builds its frame
+  // again once the home page's code is in: a choice made before that is
+  // dropped (the select then still shows the old client). Wait until the
+  // page has settled, as a person reading it would.
+  await expect(page.getByText('namens Bakkerij De Korenbloem')).toBeVisible();
+  await page.waitForLoadState('networkidle');
   const select = page.getByTestId('actieve-client');
   await select.selectOption({ label: 'Hoveniersbedrijf Groen' });
   await expect(page.getByText('namens Hoveniersbedrijf Groen')).toBeVisible();
@@ -113,4 +119,42 @@ test('a beheerder-only page tells others they have no access', async ({ page }) 
   await expect(page).toHaveURL(/\/$/);
   await open(page, '/clienten');
   await expect(page.getByRole('alert')).toHaveText('Je hebt geen toegang tot deze functie.');
+});
+
+test('the login page fetches only its own code; the portal and the admin screens load when needed', async ({ page }) => {
+  const wasm: string[] = [];
+  page.on('requestfinished', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith('.wasm')) wasm.push(path);
+  });
+  await open(page, '/inloggen');
+  // Only the main file: no page's own code (split_…) or shared piece (chunk_…).
+  expect(wasm.filter((p) => /\/(split|chunk)_/.test(p))).toEqual([]);
+  expect(wasm).toHaveLength(1);
+
+  await page.getByLabel('Inlognaam').fill('beheerder');
+  await page.getByLabel('Wachtwoord').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+  // The portal's frame and home page come after the password; the
+  // beheerder's screens not yet.
+  await expect.poll(() => wasm.some((p) => p.includes('/split___portal_route_view_'))).toBe(true);
+  expect(wasm.some((p) => p.includes('/split___clients_route_view_'))).toBe(false);
+
+  const menu = page.getByRole('navigation', { name: 'Hoofdmenu' });
+  await menu.getByRole('link', { name: 'Cliënten' }).click();
+  await expect(page.getByRole('cell', { name: 'Zorggroep Horizon' })).toBeVisible();
+  expect(wasm.some((p) => p.includes('/split___clients_route_view_'))).toBe(true);
+
+  // Pages whose code is already there open again, back and forth.
+  await menu.getByRole('link', { name: 'Mijn gegevens' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mijn gegevens' })).toBeVisible();
+  await menu.getByRole('link', { name: 'Cliënten' }).click();
+  await expect(page.getByRole('cell', { name: 'Zorggroep Horizon' })).toBeVisible();
+  const fetched = wasm.length;
+  await menu.getByRole('link', { name: 'Mijn gegevens' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Mijn gegevens' })).toBeVisible();
+  await menu.getByRole('link', { name: 'Cliënten' }).click();
+  await expect(page.getByRole('cell', { name: 'Zorggroep Horizon' })).toBeVisible();
+  expect(wasm.length).toBe(fetched);
 });

@@ -5,5 +5,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `hydrate_lazy`: a page whose code loads on demand (`app::pages::lazy`)
+    // is fetched before the page it was rendered into is hydrated.
+    leptos::mount::hydrate_lazy(app::App);
 }

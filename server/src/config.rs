@@ -8,8 +8,13 @@ use anyhow::{bail, Context};
 use app::{
     core::{Core, MailSettings, SessionSettings, SmsSettings},
     domain::{
-        clock::Clock, password::Passwords, secret_box::Keyring, session_lifetime::SessionLifetime,
+        clock::Clock,
+        password::Passwords,
+        retention::{self, AuditRetention},
+        secret_box::Keyring,
+        session_lifetime::SessionLifetime,
     },
+    housekeeping::Housekeeping,
     mail::MailSender,
     sms::SmsSender,
     storage::{redact_url, Db},
@@ -133,6 +138,13 @@ pub struct Config {
     /// A session ends this many hours after login, busy or not.
     #[arg(long, env = "TWEESTAP_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
     pub session_absolute_hours: u32,
+    /// Audit log entries older than this many days are deleted (0: kept for good).
+    #[arg(long, env = "TWEESTAP_AUDIT_RETENTION_DAYS", default_value_t = AuditRetention::DEFAULT_DAYS)]
+    pub audit_retention_days: u32,
+    /// How often lapsed sessions, codes, bindings and trusted browsers are
+    /// deleted (one instance of several does it each time).
+    #[arg(long, env = "TWEESTAP_PURGE_EVERY_MINUTES", default_value_t = 5)]
+    pub purge_every_minutes: u32,
     /// The address users reach the portal at; https:// makes the session cookie Secure.
     #[arg(
         long,
@@ -252,6 +264,14 @@ impl Config {
         }
     }
 
+    pub fn housekeeping(&self) -> Housekeeping {
+        Housekeeping {
+            every: Duration::from_secs(u64::from(self.purge_every_minutes.max(1)) * 60),
+            audit: retention::parse_audit_days(self.audit_retention_days),
+            ..Housekeeping::default()
+        }
+    }
+
     pub fn hash_concurrency(&self) -> usize {
         self.hash_concurrency
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
@@ -273,12 +293,14 @@ impl Config {
     /// One line for the log at start, without secrets.
     pub fn summary(&self) -> String {
         format!(
-            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h public_url={} hash_concurrency={} hash_queue={} trusted_proxies=[{}] site_root={} sms={} sms_timeout={}s sms_office_daily_cap={} mail={} mail_timeout={}s keys_from={}",
+            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h audit_retention={}d purge_every={}m public_url={} hash_concurrency={} hash_queue={} trusted_proxies=[{}] site_root={} sms={} sms_timeout={}s sms_office_daily_cap={} mail={} mail_timeout={}s keys_from={}",
             self.listen,
             redact_url(&self.database_url),
             self.demo_seed,
             self.session_idle_minutes,
             self.session_absolute_hours,
+            self.audit_retention_days,
+            self.purge_every_minutes,
             self.public_url,
             self.hash_concurrency(),
             self.hash_queue,

@@ -1,8 +1,8 @@
-use std::{io::BufRead, net::SocketAddr, sync::Arc, time::Duration};
+use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use app::{
     domain::clock::SystemClock,
-    storage::{sessions, throttle},
+    housekeeping::{self, Housekeeping},
 };
 use clap::Parser;
 use server::{
@@ -65,7 +65,7 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
             tracing::info!("database already has data; demo seed skipped");
         }
     }
-    spawn_session_sweeper(&state);
+    spawn_housekeeping(&state, config.housekeeping());
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
@@ -77,28 +77,26 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
     Ok(())
 }
 
-/// Expired sessions are refused when read, and password counters untouched
-/// for a day count for nothing; sweeping them only keeps the tables small.
-/// Several instances sweeping the same tables is harmless.
-fn spawn_session_sweeper(state: &AppState) {
+/// Every instance looks each period; the database gives the turn to one
+/// of them (see `app::housekeeping`).
+fn spawn_housekeeping(state: &AppState, settings: Housekeeping) {
     let core = state.core.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        let mut tick = tokio::time::interval(settings.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = core.now();
-            let life = core.sessions.lifetime;
-            if let Err(err) = sessions::delete_older_than(
-                &core.db,
-                now - life.absolute_seconds,
-                now - life.idle_seconds,
-            )
-            .await
-            {
-                tracing::warn!("session sweep failed: {err}");
-            }
-            if let Err(err) = throttle::forget_idle_login_counters(&core.db, now).await {
-                tracing::warn!("password counter sweep failed: {err}");
+            let lifetime = core.sessions.lifetime;
+            match housekeeping::purge_if_due(&core.db, &settings, &lifetime, core.now()).await {
+                Ok(Some(purged)) if !purged.is_empty() => {
+                    let counts: Vec<String> = purged
+                        .iter()
+                        .map(|(kind, n)| format!("{}={n}", kind.name()))
+                        .collect();
+                    tracing::info!("purged {}", counts.join(" "));
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!("purge failed: {err}"),
             }
         }
     });

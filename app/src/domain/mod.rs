@@ -12,6 +12,7 @@ pub mod password;
 pub mod phone;
 pub mod policy;
 pub mod recovery;
+pub mod retention;
 pub mod secret_box;
 pub mod session_lifetime;
 pub mod sms_quota;

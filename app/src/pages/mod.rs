@@ -5,6 +5,7 @@ pub mod authenticator;
 pub mod clients;
 pub mod help;
 pub mod home;
+pub mod lazy;
 pub mod logbook;
 pub mod login;
 pub mod my_details;

@@ -81,13 +81,20 @@ impl Stmt {
     }
 
     fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-        self.args
-            .iter()
-            .fold(sqlx::query(self.sql), |q, arg| match arg {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Bool(v) => q.bind(*v),
-            })
+        self.bind_to(sqlx::query(self.sql))
+    }
+
+    /// `query` (this statement's text, or one built around it) with this
+    /// statement's arguments bound.
+    pub(super) fn bind_to<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        self.args.iter().fold(query, |q, arg| match arg {
+            Arg::Int(v) => q.bind(*v),
+            Arg::Text(v) => q.bind(v.clone()),
+            Arg::Bool(v) => q.bind(*v),
+        })
     }
 
     /// Runs the statement through sqlx (a pool, a transaction); the number
@@ -183,6 +190,19 @@ impl Db {
                 let row = stmt.query().fetch_optional(self.pool()).await?;
                 row.as_ref().map(|r| map(r)).transpose()
             }
+        }
+    }
+
+    /// Runs one statement on its own (its own transaction); the number of
+    /// rows it changed.
+    pub async fn execute(&self, stmt: Stmt) -> StorageResult<u64> {
+        match &self.sqlite_worker {
+            Some(worker) => {
+                worker
+                    .run(move |conn| super::sqlite_worker::execute(conn, &stmt))
+                    .await
+            }
+            None => stmt.execute_on(self.writer()).await,
         }
     }
 

@@ -12,6 +12,8 @@ pub mod batch;
 pub mod clients;
 pub mod codes;
 pub mod offices;
+pub mod plans;
+pub mod purge;
 pub mod recovery;
 pub mod second_step;
 pub mod sessions;

@@ -48,11 +48,15 @@ const READ: &str = "SELECT s.id_hash, s.user_id, s.stage, s.active_client_id, s.
          SELECT MAX(id) FROM sms_codes WHERE session_hash = s.id_hash AND send_failed = $2) \
      WHERE s.id_hash = $1";
 
+/// The read of the session `id_hash` (its newest SMS code that reached the gateway).
+pub fn read_stmt(id_hash: &str) -> Stmt {
+    Stmt::new(READ, args![id_hash, false])
+}
+
 /// The second step of the session `id_hash`, whatever its stage (the caller
 /// checks it); `None` when there is no such session.
 pub async fn read(db: &Db, id_hash: &str) -> StorageResult<Option<StepState>> {
-    db.read_row(Stmt::new(READ, args![id_hash, false]), step_state)
-        .await
+    db.read_row(read_stmt(id_hash), step_state).await
 }
 
 fn step_state(r: &dyn Columns) -> StorageResult<StepState> {

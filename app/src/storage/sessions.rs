@@ -212,17 +212,3 @@ pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {
         .await?;
     Ok(())
 }
-
-/// Expired rows are refused on read anyway; this only keeps the table small.
-pub async fn delete_older_than(
-    db: &Db,
-    created_before: UnixTime,
-    seen_before: UnixTime,
-) -> StorageResult<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2")
-        .bind(created_before)
-        .bind(seen_before)
-        .execute(db.writer())
-        .await?;
-    Ok(done.rows_affected())
-}

@@ -132,6 +132,12 @@ pub(super) fn read_row<T>(
     }
 }
 
+pub(super) fn execute(conn: &mut Connection, stmt: &Stmt) -> StorageResult<u64> {
+    let mut prepared = conn.prepare_cached(stmt.sql)?;
+    bind(&mut prepared, &stmt.args)?;
+    Ok(prepared.raw_execute()? as u64)
+}
+
 pub(super) fn write_batch<C: Copy>(
     conn: &mut Connection,
     batch: &Batch<C>,

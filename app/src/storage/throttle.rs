@@ -236,17 +236,6 @@ pub fn codes_from_row(r: &dyn Columns) -> StorageResult<Throttle> {
     })
 }
 
-/// Password counters untouched for a day and not locked are forgotten.
-pub async fn forget_idle_login_counters(db: &Db, now: UnixTime) -> StorageResult<u64> {
-    let done =
-        sqlx::query("DELETE FROM login_throttle WHERE updated_at < $1 AND locked_until < $2")
-            .bind(now - 24 * 60 * 60)
-            .bind(now)
-            .execute(db.writer())
-            .await?;
-    Ok(done.rows_affected())
-}
-
 /// Locks the account's row for the rest of the transaction (PostgreSQL:
 /// row lock; SQLite: the database's write lock).
 pub async fn take_turn(tx: &mut Transaction<'static, Any>, user_id: i64) -> StorageResult<()> {

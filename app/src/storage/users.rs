@@ -55,8 +55,12 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
+/// The password step's lookup, by login name.
+pub const CREDENTIALS: &str =
+    "SELECT id, office_id, password_hash FROM users WHERE login_name = $1";
+
 pub async fn credentials(db: &Db, login_name: &str) -> StorageResult<Option<Credentials>> {
-    let row = sqlx::query("SELECT id, office_id, password_hash FROM users WHERE login_name = $1")
+    let row = sqlx::query(CREDENTIALS)
         .bind(login_name)
         .fetch_optional(db.pool())
         .await?;

@@ -10,7 +10,13 @@
 //! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default 40000).
 //! - `TWEESTAP_BENCH_POSTGRES_URL`: a throw-away PostgreSQL database; without
 //!   it the PostgreSQL rows are left out.
-//! - `TWEESTAP_BENCH_LOADS`: page loads for the hydration median (default 10).
+//! - `TWEESTAP_BENCH_LOADS`: page loads for the hydration and wizard medians (default 10).
+//! - `TWEESTAP_BENCH_SCALE=1`: after the verification runs on each engine,
+//!   fill the database as years of use would (`prepare::large_database`),
+//!   run them again beside the small database, then time the purge of what
+//!   has lapsed.
+//! - `TWEESTAP_BENCH_PLANS=1`: print each engine's query plan of the
+//!   statements a login and the purge run (also kept in target/bench/plans.md).
 
 mod argon;
 mod child;
@@ -29,7 +35,7 @@ use anyhow::Context;
 use app::{domain::secret_box::Keyring, storage::Db};
 use prepare::Factor;
 use process::{Launch, ServerProcess};
-use report::{LoginRun, Report, VerifyRun};
+use report::{LoginRun, PurgeRun, Report, VerifyRun};
 use wrk::Requests;
 
 /// Password logins go round this many accounts: each name's tries are
@@ -45,6 +51,8 @@ struct Settings {
     pool: usize,
     postgres_url: Option<String>,
     loads: u32,
+    scale: bool,
+    plans: bool,
 }
 
 impl Settings {
@@ -64,6 +72,8 @@ impl Settings {
                 .ok()
                 .filter(|u| !u.is_empty()),
             loads: number("TWEESTAP_BENCH_LOADS", 10)?,
+            scale: number("TWEESTAP_BENCH_SCALE", 0u8)? == 1,
+            plans: number("TWEESTAP_BENCH_PLANS", 0u8)? == 1,
         })
     }
 }
@@ -146,14 +156,13 @@ async fn main() -> anyhow::Result<()> {
     step("frontend sizes as served");
     report.assets = frontend::sizes(&server.base_url).await?;
     step(&format!(
-        "hydration of the login page, {} loads",
+        "the login page and the wizard in Chromium, {} loads each",
         settings.loads
     ));
-    report.hydration = Some(frontend::hydration(
-        &paths.workspace,
-        &server.base_url,
-        settings.loads,
-    )?);
+    let browser = frontend::in_browser(&paths.workspace, &server.base_url, settings.loads)?;
+    report.login_bundle = Some(frontend::login_bundle(&server.base_url, &browser.fetched).await?);
+    report.whole_app = Some(frontend::whole_app_wasm(&server.base_url).await?);
+    report.browser = Some(browser);
     drop(server);
 
     if let Some(url) = &settings.postgres_url {
@@ -166,6 +175,10 @@ async fn main() -> anyhow::Result<()> {
     let table = report::beside_previous(&report.render(), paths.previous.as_deref());
     std::fs::write(paths.work.join("results.md"), &table)?;
     println!("\n{table}");
+    if settings.plans {
+        std::fs::write(paths.work.join("plans.md"), &report.plans)?;
+        println!("\n{}", report.plans);
+    }
     Ok(())
 }
 
@@ -179,6 +192,72 @@ async fn verifications(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let db = Db::open(database_url).await?;
+    verification_runs(paths, settings, server, &db, keys, false, report).await?;
+    if settings.scale {
+        step(&format!(
+            "{:?}: filling the database as years of use would",
+            db.engine()
+        ));
+        let seeding = Instant::now();
+        prepare::large_database(&db).await?;
+        let seeded = seeding.elapsed();
+        step(&format!("filled in {:.0} s", seeded.as_secs_f64()));
+        verification_runs(paths, settings, server, &db, keys, true, report).await?;
+        step("purging what has lapsed");
+        report.purges.push(purge(&db, seeded).await?);
+    }
+    if settings.plans {
+        report.plans.push_str(&plans(&db).await?);
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// Deletes what the large database holds that has lapsed, as the server's
+/// schedule would, and times it.
+async fn purge(db: &Db, seeded: Duration) -> anyhow::Result<PurgeRun> {
+    let settings = app::housekeeping::Housekeeping::default();
+    let started = Instant::now();
+    let purged = app::housekeeping::purge_now(
+        db,
+        &settings,
+        &app::domain::session_lifetime::SessionLifetime::default(),
+        prepare::unix_now(),
+    )
+    .await?;
+    Ok(PurgeRun {
+        engine: db.engine(),
+        rows: purged.iter().map(|(_, n)| n).sum(),
+        batch_rows: settings.batch_rows,
+        took: started.elapsed(),
+        seeded,
+    })
+}
+
+/// The plans of `storage::plans::login_statements` on this engine.
+async fn plans(db: &Db) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let mut out = format!("## Query plans, {:?}\n", db.engine());
+    for (what, stmt) in app::storage::plans::login_statements(prepare::unix_now()) {
+        let _ = writeln!(out, "\n{what}\n```");
+        for line in app::storage::plans::explain(db, &stmt).await? {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "```");
+    }
+    Ok(out)
+}
+
+/// App-code and SMS-code verification runs on `db`.
+async fn verification_runs(
+    paths: &Paths,
+    settings: &Settings,
+    server: &ServerProcess,
+    db: &Db,
+    keys: &Keyring,
+    at_scale: bool,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     for factor in [Factor::App, Factor::Sms] {
         let engine = db.engine();
         step(&format!(
@@ -189,7 +268,7 @@ async fn verifications(
             .work
             .join(format!("pending-{factor:?}-{engine:?}.txt").to_lowercase());
         let prepared = Instant::now();
-        prepare::pending_logins(&db, keys, factor, settings.pool, &file).await?;
+        prepare::pending_logins(db, keys, factor, settings.pool, &file).await?;
         step(&format!(
             "prepared in {:.0} s; verifying",
             prepared.elapsed().as_secs_f64()
@@ -209,9 +288,9 @@ async fn verifications(
             factor,
             load,
             pool: settings.pool,
+            at_scale,
         });
     }
-    db.close().await;
     Ok(())
 }
 

@@ -27,9 +27,10 @@ use app::{
         offices,
         sessions::{self, SessionRecord, Stage},
         users::{self, NewUser},
-        Db,
+        Db, Engine,
     },
 };
+use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Factor {
@@ -225,8 +226,129 @@ async fn one(
     Ok((token, proof))
 }
 
-fn unix_now() -> i64 {
+pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Sizes of the large database (issue 14: flat at scale).
+pub const SCALE_USERS: i64 = 100_000;
+pub const SCALE_CLIENTS: i64 = 2_000;
+pub const SCALE_AUDIT_ROWS: i64 = 1_000_000;
+/// Lapsed waiting logins, and as many lapsed SMS codes.
+pub const SCALE_LAPSED: i64 = 200_000;
+
+/// Fills the database the way years of use would: an office with
+/// `SCALE_CLIENTS` clients and `SCALE_USERS` client users, `SCALE_AUDIT_ROWS`
+/// audit rows, and `SCALE_LAPSED` expired waiting logins with their lapsed
+/// SMS codes (what the purge deletes). Plain SQL, one statement per table,
+/// the rows counted out by a recursive query both engines know.
+pub async fn large_database(db: &Db) -> anyhow::Result<()> {
+    let now = unix_now();
+    let office = offices::create_office(db, &format!("Schaalkantoor {now}"), now).await?;
+    let branch = offices::create_branch(db, office, "Schaal").await?;
+    let password_hash = hash_blocking("niet-gebruikt-wachtwoord")?;
+    let numbers = |n: i64| {
+        format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) ")
+    };
+    let statements: [(String, Vec<Value>); 5] = [
+        (
+            format!(
+                "{}INSERT INTO clients (office_id, branch_id, name, two_factor_policy, created_at) \
+                 SELECT $1, $2, 'Klant ' || i, 'ja', $3 FROM n",
+                numbers(SCALE_CLIENTS)
+            ),
+            vec![Value::Int(office), Value::Int(branch), Value::Int(now)],
+        ),
+        (
+            format!(
+                "{}INSERT INTO users (office_id, kind, login_name, display_name, mobile, password_hash, created_at) \
+                 SELECT $1, 'client', 'schaal-' || $2 || '-' || i, 'Schaal ' || i, '+3161' || (1000000 + i), $3, $4 FROM n",
+                numbers(SCALE_USERS)
+            ),
+            vec![
+                Value::Int(office),
+                Value::Text(now.to_string()),
+                Value::Text(password_hash),
+                Value::Int(now),
+            ],
+        ),
+        (
+            "INSERT INTO client_users (user_id, client_id) \
+             SELECT u.id, (SELECT MIN(id) FROM clients WHERE office_id = $1) + u.id % $2 \
+             FROM users u WHERE u.office_id = $1"
+                .to_string(),
+            vec![Value::Int(office), Value::Int(SCALE_CLIENTS)],
+        ),
+        (
+            format!(
+                "{}INSERT INTO audit_log (office_id, actor_user_id, action, subject, at) \
+                 SELECT $1, (SELECT MIN(id) FROM users WHERE office_id = $1) + i % $2, 'login.ok', NULL, $3 - i FROM n",
+                numbers(SCALE_AUDIT_ROWS)
+            ),
+            vec![Value::Int(office), Value::Int(SCALE_USERS), Value::Int(now)],
+        ),
+        (
+            // Waiting logins of two days ago: expired, not yet purged.
+            format!(
+                "{}INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at) \
+                 SELECT 'verlopen-' || $2 || '-' || i, (SELECT MIN(id) FROM users WHERE office_id = $1) + i % $3, \
+                 'second_factor', $4, $4 FROM n",
+                numbers(SCALE_LAPSED)
+            ),
+            vec![
+                Value::Int(office),
+                Value::Text(now.to_string()),
+                Value::Int(SCALE_USERS),
+                Value::Int(now - 2 * 24 * 3600),
+            ],
+        ),
+    ];
+    for (sql, values) in statements {
+        bind(sqlx::query(AssertSqlSafe(sql)), &values)
+            .execute(db.writer())
+            .await?;
+    }
+    // Each lapsed login's SMS code, sent and never used.
+    sqlx::query(
+        "INSERT INTO sms_codes (user_id, office_id, session_hash, phone, code_hash, created_at, expires_at) \
+         SELECT s.user_id, $1, s.id_hash, '+31612345678', s.id_hash, s.created_at, s.created_at + 600 \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE u.office_id = $1 AND s.stage = 'second_factor'",
+    )
+    .bind(office)
+    .execute(db.writer())
+    .await?;
+    // Fresh statistics and the rows on disk, as a database in use would
+    // have: otherwise the measurement after it would pay for writing out
+    // the seeding (PostgreSQL's checkpoint, SQLite's WAL).
+    match db.engine() {
+        Engine::Sqlite => {
+            sqlx::query("ANALYZE").execute(db.writer()).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(db.writer())
+                .await?;
+        }
+        Engine::Postgres => {
+            sqlx::query("VACUUM ANALYZE").execute(db.writer()).await?;
+            sqlx::query("CHECKPOINT").execute(db.writer()).await?;
+        }
+    };
+    Ok(())
+}
+
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+fn bind<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    values: &[Value],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    values.iter().fold(query, |q, v| match v {
+        Value::Int(i) => q.bind(*i),
+        Value::Text(t) => q.bind(t.clone()),
+    })
 }

@@ -39,6 +39,9 @@ impl ServerProcess {
             .env("TWEESTAP_DEMO_SEED", "true")
             .env("TWEESTAP_KEYS", launch.keys)
             .env("TWEESTAP_SMS", "outbox")
+            // The scale run measures logins beside lapsed rows and then
+            // times their purge itself; the server's own schedule waits.
+            .env("TWEESTAP_PURGE_EVERY_MINUTES", "1440")
             .env(
                 "TWEESTAP_SMS_OUTBOX",
                 launch

@@ -145,6 +145,8 @@ impl TestApp {
             demo_seed: true,
             session_idle_minutes: options.idle_minutes,
             session_absolute_hours: options.absolute_hours,
+            audit_retention_days: 730,
+            purge_every_minutes: 5,
             public_url: options.public_url.to_string(),
             hash_concurrency: Some(2),
             hash_queue: 64,

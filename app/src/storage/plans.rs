@@ -1,0 +1,114 @@
+//! The query plans of the statements every login runs, and of the purge,
+//! as each engine would carry them out: for `scripts/bench` to print when
+//! asked. Every lookup should go through an index; a plan that reads a
+//! whole table ("SCAN sessions", "Seq Scan on sessions") is the thing to
+//! look for after a schema change.
+
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{
+    audit::{self, AuditEntry},
+    authenticators,
+    batch::Stmt,
+    codes,
+    purge::Lapsed,
+    second_step,
+    sessions::{self, SessionRecord, Stage},
+    throttle, users, Db, Engine, StorageResult,
+};
+use crate::{
+    args,
+    domain::{lockout::Throttle, retention, session_lifetime::SessionLifetime},
+};
+
+/// Each statement with what it is for; the arguments are placeholders of
+/// the right type (a plan does not depend on them on either engine).
+pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
+    let hash = "0".repeat(64);
+    let [counter_row, counter_cas] =
+        throttle::codes_moved(1, Throttle::default(), Throttle::default());
+    let mut all = vec![
+        (
+            "password step: the account by login name".to_string(),
+            Stmt::new(users::CREDENTIALS, args!["iemand"]),
+        ),
+        (
+            "second step: the one read".into(),
+            second_step::read_stmt(&hash),
+        ),
+        ("second step: the code counter's row".into(), counter_row),
+        (
+            "second step: the counter, compare-and-set".into(),
+            counter_cas,
+        ),
+        (
+            "app code: claim its time step".into(),
+            authenticators::claim_step_stmt(1, 1),
+        ),
+        (
+            "SMS code: use it once".into(),
+            codes::consume_stmt(1, 5, now),
+        ),
+        (
+            "SMS code: count a wrong try".into(),
+            codes::count_wrong_try_stmt(1),
+        ),
+        (
+            "the waiting session ends".into(),
+            sessions::end_at_stage_stmt(&hash, Stage::SecondFactor),
+        ),
+        (
+            "the new session".into(),
+            sessions::insert_stmt(&SessionRecord {
+                id_hash: hash.clone(),
+                user_id: 1,
+                stage: Stage::Active,
+                active_client_id: None,
+                pending_mobile: None,
+                created_at: now,
+                last_seen_at: now,
+                stepped_up_at: None,
+                notice: None,
+            }),
+        ),
+        (
+            "the audit row".into(),
+            audit::record_stmt(
+                AuditEntry {
+                    office_id: Some(1),
+                    actor_user_id: Some(1),
+                    action: "login.ok",
+                    subject: Some("iemand"),
+                    ..Default::default()
+                },
+                now,
+            ),
+        ),
+    ];
+    let cut = retention::cutoffs(
+        now,
+        &SessionLifetime::default(),
+        retention::parse_audit_days(1),
+    );
+    for kind in Lapsed::ALL {
+        if let Some(stmt) = kind.batch(&cut, 1000) {
+            all.push((format!("purge: {}", kind.name()), stmt));
+        }
+    }
+    all
+}
+
+/// The engine's plan for `stmt`, one line per step; nothing is run.
+pub async fn explain(db: &Db, stmt: &Stmt) -> StorageResult<Vec<String>> {
+    let (text, column) = match db.engine() {
+        Engine::Sqlite => (format!("EXPLAIN QUERY PLAN {}", stmt.sql), "detail"),
+        Engine::Postgres => (format!("EXPLAIN {}", stmt.sql), "QUERY PLAN"),
+    };
+    let rows = stmt
+        .bind_to(sqlx::query(AssertSqlSafe(text)))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String, _>(column)?))
+        .collect()
+}

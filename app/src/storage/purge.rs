@@ -1,0 +1,106 @@
+//! Deleting what has lapsed, a batch at a time, and taking turns at it
+//! between instances. Each batch is its own short transaction found through
+//! an index, so a purge never holds a lock long enough for a login to wait
+//! on it; two instances purging at once would only find less to delete.
+
+use crate::{args, domain::retention::Cutoffs};
+
+use super::{batch::Stmt, Db, StorageResult};
+
+/// What one kind of row is, for the log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lapsed {
+    Sessions,
+    WaitingLogins,
+    SmsCodes,
+    Bindings,
+    TrustedBrowsers,
+    LoginCounters,
+    AuditRows,
+}
+
+impl Lapsed {
+    pub const ALL: [Lapsed; 7] = [
+        Lapsed::Sessions,
+        Lapsed::WaitingLogins,
+        Lapsed::SmsCodes,
+        Lapsed::Bindings,
+        Lapsed::TrustedBrowsers,
+        Lapsed::LoginCounters,
+        Lapsed::AuditRows,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Lapsed::Sessions => "sessions",
+            Lapsed::WaitingLogins => "waiting_logins",
+            Lapsed::SmsCodes => "sms_codes",
+            Lapsed::Bindings => "bindings",
+            Lapsed::TrustedBrowsers => "trusted_browsers",
+            Lapsed::LoginCounters => "login_counters",
+            Lapsed::AuditRows => "audit_rows",
+        }
+    }
+
+    /// The statement that deletes up to `limit` of them (`None`: nothing of
+    /// this kind may go, e.g. an audit log kept for good). The inner
+    /// `SELECT … LIMIT` is how both engines bound a DELETE.
+    pub fn batch(self, cut: &Cutoffs, limit: i64) -> Option<Stmt> {
+        let stmt = match self {
+            Lapsed::Sessions => Stmt::new(
+                "DELETE FROM sessions WHERE id_hash IN \
+                 (SELECT id_hash FROM sessions WHERE last_seen_at < $1 LIMIT $2)",
+                args![cut.session_seen_before, limit],
+            ),
+            // A waiting login is not touched after it starts, so its last
+            // use is its start (and the same index finds it).
+            Lapsed::WaitingLogins => Stmt::new(
+                "DELETE FROM sessions WHERE id_hash IN \
+                 (SELECT id_hash FROM sessions WHERE last_seen_at < $1 \
+                  AND stage = 'second_factor' LIMIT $2)",
+                args![cut.waiting_created_before, limit],
+            ),
+            Lapsed::SmsCodes => Stmt::new(
+                "DELETE FROM sms_codes WHERE id IN \
+                 (SELECT id FROM sms_codes WHERE created_at < $1 LIMIT $2)",
+                args![cut.sms_created_before, limit],
+            ),
+            Lapsed::Bindings => Stmt::new(
+                "DELETE FROM authenticator_enrolments WHERE user_id IN \
+                 (SELECT user_id FROM authenticator_enrolments WHERE created_at < $1 LIMIT $2)",
+                args![cut.binding_created_before, limit],
+            ),
+            Lapsed::TrustedBrowsers => Stmt::new(
+                "DELETE FROM trusted_browsers WHERE id IN \
+                 (SELECT id FROM trusted_browsers WHERE expires_at < $1 LIMIT $2)",
+                args![cut.trust_expired_before, limit],
+            ),
+            Lapsed::LoginCounters => Stmt::new(
+                "DELETE FROM login_throttle WHERE key IN \
+                 (SELECT key FROM login_throttle WHERE updated_at < $1 \
+                  AND locked_until < $2 LIMIT $3)",
+                args![cut.login_counter_idle_before, cut.now, limit],
+            ),
+            Lapsed::AuditRows => Stmt::new(
+                "DELETE FROM audit_log WHERE id IN \
+                 (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)",
+                args![cut.audit_before?, limit],
+            ),
+        };
+        Some(stmt)
+    }
+}
+
+/// Takes the turn at `job` when it is due: true for exactly one caller
+/// per period, however many instances ask at once.
+pub async fn take_turn(db: &Db, job: &str, now: i64, next_run_at: i64) -> StorageResult<bool> {
+    let claimed = db
+        .execute(Stmt::new(
+            "INSERT INTO housekeeping (job, next_run_at) VALUES ($1, $3) \
+             ON CONFLICT (job) DO UPDATE SET next_run_at = $3 \
+             WHERE housekeeping.next_run_at <= $2",
+            args![job.to_string(), now, next_run_at],
+        ))
+        .await?;
+    Ok(claimed == 1)
+}
