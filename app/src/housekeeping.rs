@@ -34,9 +34,7 @@ impl Default for Housekeeping {
     fn default() -> Self {
         Housekeeping {
             every: Duration::from_secs(5 * 60),
-            audit: AuditRetention {
-                days: Some(AuditRetention::DEFAULT_DAYS),
-            },
+            audit: AuditRetention::from_days(AuditRetention::DEFAULT_DAYS),
             batch_rows: 1000,
             pause: Duration::from_millis(5),
         }

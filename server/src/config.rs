@@ -8,10 +8,7 @@ use anyhow::{bail, Context};
 use app::{
     core::{Core, MailSettings, SessionSettings, SmsSettings},
     domain::{
-        clock::Clock,
-        password::Passwords,
-        retention::{self, AuditRetention},
-        secret_box::Keyring,
+        clock::Clock, password::Passwords, retention::AuditRetention, secret_box::Keyring,
         session_lifetime::SessionLifetime,
     },
     housekeeping::Housekeeping,
@@ -267,7 +264,7 @@ impl Config {
     pub fn housekeeping(&self) -> Housekeeping {
         Housekeeping {
             every: Duration::from_secs(u64::from(self.purge_every_minutes.max(1)) * 60),
-            audit: retention::parse_audit_days(self.audit_retention_days),
+            audit: AuditRetention::from_days(self.audit_retention_days),
             ..Housekeeping::default()
         }
     }

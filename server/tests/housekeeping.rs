@@ -143,7 +143,7 @@ async fn the_audit_log_keeps_its_retention(engine: Engine) {
 
     // 0 keeps the log for good; the default keeps two years.
     let mut settings = small_batches(&app);
-    settings.audit = retention::parse_audit_days(0);
+    settings.audit = retention::AuditRetention::from_days(0);
     purge(&app, &settings).await;
     settings.audit = app.config.housekeeping().audit;
     purge(&app, &settings).await;
@@ -151,7 +151,7 @@ async fn the_audit_log_keeps_its_retention(engine: Engine) {
 
     // Thirty days: the first login's rows go, the new ones stay, and the
     // office's logbook still shows the new login.
-    settings.audit = retention::parse_audit_days(30);
+    settings.audit = retention::AuditRetention::from_days(30);
     purge(&app, &settings).await;
     assert_eq!(
         count(db, "SELECT COUNT(*) FROM audit_log").await,

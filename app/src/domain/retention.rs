@@ -21,6 +21,14 @@ impl AuditRetention {
     /// Two years: a full calendar year of logins can still be looked back
     /// on during the next year's audit.
     pub const DEFAULT_DAYS: u32 = 730;
+
+    /// The retention as an administrator sets it: a number of days, or 0
+    /// for "keep for good".
+    pub fn from_days(days: u32) -> AuditRetention {
+        AuditRetention {
+            days: (days > 0).then_some(days),
+        }
+    }
 }
 
 /// Rows older than these times (strictly before) may go.
@@ -37,11 +45,10 @@ pub struct Cutoffs {
     pub sms_created_before: UnixTime,
     /// Authenticator bindings never confirmed, started before this.
     pub binding_created_before: UnixTime,
-    /// Trusted browsers whose trust ended before this.
-    pub trust_expired_before: UnixTime,
     /// Password counters untouched since before this (and not locked now).
     pub login_counter_idle_before: UnixTime,
-    /// The moment "not locked" is judged at for password counters.
+    /// Now: trusted browsers whose trust ended before it go, and password
+    /// counters are judged "not locked" at it.
     pub now: UnixTime,
     /// Audit rows written before this, when there is a retention.
     pub audit_before: Option<UnixTime>,
@@ -54,18 +61,9 @@ pub fn cutoffs(now: UnixTime, sessions: &SessionLifetime, audit: AuditRetention)
         waiting_created_before: now - SECOND_FACTOR_SECONDS,
         sms_created_before: now - sms_quota::DAY,
         binding_created_before: now - binding::PENDING_SECONDS,
-        trust_expired_before: now,
         login_counter_idle_before: now - DAY,
         now,
         audit_before: audit.days.map(|days| now - i64::from(days) * DAY),
-    }
-}
-
-/// The retention as an administrator types it: a number of days, or 0 for
-/// "keep for good".
-pub fn parse_audit_days(days: u32) -> AuditRetention {
-    AuditRetention {
-        days: (days > 0).then_some(days),
     }
 }
 
@@ -82,7 +80,7 @@ mod tests {
 
     #[test]
     fn a_session_goes_only_once_the_lifetime_refuses_it() {
-        let c = cutoffs(NOW, &lifetime(), parse_audit_days(0));
+        let c = cutoffs(NOW, &lifetime(), AuditRetention::from_days(0));
         let life = lifetime();
         // Seen exactly at the cutoff: still refused on read (>=), kept one
         // more sweep; one second earlier: refused and purged.
@@ -102,13 +100,13 @@ mod tests {
 
     #[test]
     fn a_waiting_login_goes_after_its_fifteen_minutes() {
-        let c = cutoffs(NOW, &lifetime(), parse_audit_days(0));
+        let c = cutoffs(NOW, &lifetime(), AuditRetention::from_days(0));
         assert_eq!(c.waiting_created_before, NOW - 15 * 60);
     }
 
     #[test]
     fn sms_codes_stay_while_the_office_day_counts_them() {
-        let c = cutoffs(NOW, &lifetime(), parse_audit_days(0));
+        let c = cutoffs(NOW, &lifetime(), AuditRetention::from_days(0));
         // The daily office cap counts the last 24 hours: a code of 23 hours
         // ago must still be there to be counted.
         assert!(NOW - 23 * 3600 >= c.sms_created_before);
@@ -117,7 +115,7 @@ mod tests {
 
     #[test]
     fn a_binding_goes_once_it_can_no_longer_be_confirmed() {
-        let c = cutoffs(NOW, &lifetime(), parse_audit_days(0));
+        let c = cutoffs(NOW, &lifetime(), AuditRetention::from_days(0));
         assert_eq!(binding::pending_left(c.binding_created_before, NOW), 0);
         assert!(binding::pending_left(c.binding_created_before + 1, NOW) > 0);
     }
@@ -125,11 +123,11 @@ mod tests {
     #[test]
     fn the_audit_log_is_kept_for_good_unless_a_retention_is_set() {
         assert_eq!(
-            cutoffs(NOW, &lifetime(), parse_audit_days(0)).audit_before,
+            cutoffs(NOW, &lifetime(), AuditRetention::from_days(0)).audit_before,
             None
         );
         assert_eq!(
-            cutoffs(NOW, &lifetime(), parse_audit_days(365)).audit_before,
+            cutoffs(NOW, &lifetime(), AuditRetention::from_days(365)).audit_before,
             Some(NOW - 365 * DAY)
         );
     }

@@ -88,7 +88,7 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
     let cut = retention::cutoffs(
         now,
         &SessionLifetime::default(),
-        retention::parse_audit_days(1),
+        retention::AuditRetention::from_days(1),
     );
     for kind in Lapsed::ALL {
         if let Some(stmt) = kind.batch(&cut, 1000) {

@@ -73,7 +73,7 @@ impl Lapsed {
             Lapsed::TrustedBrowsers => Stmt::new(
                 "DELETE FROM trusted_browsers WHERE id IN \
                  (SELECT id FROM trusted_browsers WHERE expires_at < $1 LIMIT $2)",
-                args![cut.trust_expired_before, limit],
+                args![cut.now, limit],
             ),
             Lapsed::LoginCounters => Stmt::new(
                 "DELETE FROM login_throttle WHERE key IN \
