@@ -100,13 +100,8 @@ test('a forged session cookie leads to the login page', async ({ page, context, 
 test('a user of two clients switches the active client', async ({ page }) => {
   await login(page, 'multi');
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
-  // The portal's code loads after the login, and the router builds its frame
-  // again once the home page's code is in: a choice made before that is
-  // dropped (the select then still shows the old client). Wait until the
-  // page has settled, as a person reading it would.
+  await hydrated(page);
   await expect(page.getByText('namens Bakkerij De Korenbloem')).toBeVisible();
-  await page.waitForLoadState('networkidle');
   const select = page.getByTestId('actieve-client');
   await select.selectOption({ label: 'Hoveniersbedrijf Groen' });
   await expect(page.getByText('namens Hoveniersbedrijf Groen')).toBeVisible();
