@@ -13,7 +13,8 @@
 //   of body on the wire).
 // - wizard_ms: after logging in as 'beheerder', from the click on the help
 //   menu's 'Authenticator app koppelen' until the wizard's first form is on
-//   screen and usable (its code loads on that click).
+//   screen and usable, the home page having hydrated first (the wizard's
+//   code comes with the portal's, app/src/pages/lazy.rs).
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../chromium.mjs';
 
@@ -66,6 +67,8 @@ async function wizardAfterLogin(context) {
   await page.getByLabel('Wachtwoord').fill('Welkom-2fa!');
   await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await page.waitForURL(`${base}/`);
+  // The home page as a user sees it settle: its code loaded and hydrated.
+  await hydratedAfter(page);
   await page.getByText('Help', { exact: true }).click();
   const link = page.getByRole('link', { name: 'Authenticator app koppelen' });
   await link.waitFor();

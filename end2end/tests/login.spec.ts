@@ -131,15 +131,22 @@ test('the login page fetches only its own code; the portal and the admin screens
   await page.getByLabel('Wachtwoord').fill(PASSWORD);
   await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
-  // The portal's frame and home page come after the password; the
-  // beheerder's screens not yet.
-  await expect.poll(() => wasm.some((p) => p.includes('/split___portal_route_view_'))).toBe(true);
-  expect(wasm.some((p) => p.includes('/split___clients_route_view_'))).toBe(false);
+  // The portal's pages come after the password; the beheerder's screens not yet.
+  await expect.poll(() => wasm.some((p) => p.includes('/split_portal_pages_'))).toBe(true);
+  await hydrated(page);
+  expect(wasm.some((p) => p.includes('/split_admin_pages_'))).toBe(false);
+
+  // Every page a user has came with the portal: the wizard opens without a fetch.
+  const portalFetched = wasm.length;
+  await page.getByText('Help', { exact: true }).click();
+  await page.getByRole('link', { name: 'Authenticator app koppelen' }).click();
+  await expect(page.getByRole('heading', { name: 'Bevestig dat jij het bent' })).toBeVisible();
+  expect(wasm.length).toBe(portalFetched);
 
   const menu = page.getByRole('navigation', { name: 'Hoofdmenu' });
   await menu.getByRole('link', { name: 'Cliënten' }).click();
   await expect(page.getByRole('cell', { name: 'Zorggroep Horizon' })).toBeVisible();
-  expect(wasm.some((p) => p.includes('/split___clients_route_view_'))).toBe(true);
+  expect(wasm.some((p) => p.includes('/split_admin_pages_'))).toBe(true);
 
   // Pages whose code is already there open again, back and forth.
   await menu.getByRole('link', { name: 'Mijn gegevens' }).click();

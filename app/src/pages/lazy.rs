@@ -1,15 +1,15 @@
 //! Every page but the login page, as a route whose code the browser loads
-//! when it is first opened (`cargo leptos build --split` puts each in a
-//! wasm file of its own, and code that several of them share in pieces of
-//! its own). The main bundle is the login page and what all pages share,
-//! so the login page fetches only what it runs.
-//!
-//! One `#[lazy_route]` per page: grouping pages behind one split point
-//! (fewer files) made leptos 0.8.23's router fail to swap pages in the
-//! browser, and so did fetching pages ahead in the background.
+//! when a page of its group is first opened (`cargo leptos build --split`
+//! puts each group in a wasm file of its own). The main bundle is the login
+//! page and what all pages share, so the login page fetches only what it
+//! runs. Three groups, by when a user needs them:
+//! - the second step (code and mobile number pages), right after the password;
+//! - the portal: its frame and every page any user has, so that once logged
+//!   in, the help menu's wizard and 'Mijn gegevens' open without a fetch;
+//! - the beheerder's screens, which most users never open.
 
 use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::LazyRoute;
 
 use super::{
     authenticator::{AuthenticatorPage, BindPage},
@@ -26,28 +26,57 @@ use super::{
     wizard::WizardPage,
 };
 
-/// `Route => Page`: a lazily loaded route that shows the component `Page`.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        #[doc = concat!("[`", stringify!($page), "`], loaded when first opened.")]
-        pub struct $route;
+/// Defines a group: an enum naming its pages, one lazily loaded function
+/// (the split point) that builds any of them, and a `LazyRoute` per page
+/// that asks the group for it. `$preload` is the name `#[leptos::lazy]`
+/// gives the function that only fetches the group's code (in the browser).
+macro_rules! page_group {
+    ($group:ident, $load:ident, $preload:ident: $($route:ident => $page:ident),* $(,)?) => {
+        // Named after the page components, which all end in `Page`.
+        #[allow(clippy::enum_variant_names)]
+        #[derive(Clone, Copy)]
+        enum $group {
+            $($page,)*
+        }
 
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
+        #[leptos::lazy]
+        fn $load(page: $group) -> AnyView {
+            match page {
+                $($group::$page => view! { <$page /> }.into_any(),)*
             }
         }
-    )*};
+
+        $(
+            #[doc = concat!("[`", stringify!($page), "`], loaded with its group.")]
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $load($group::$page).await
+                }
+
+                // Hydration waits for this, then builds the page at once: without
+                // it, the page's code would still be loading when hydration
+                // reaches it.
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )*
+    };
 }
 
-lazy_pages! {
+page_group! { SecondStepPages, second_step_pages, __preload_second_step_pages:
     CodeRoute => CodePage,
     MobileRoute => MobilePage,
+}
+
+page_group! { PortalPages, portal_pages, __preload_portal_pages:
     PortalRoute => Portal,
     HomeRoute => HomePage,
     MyDetailsRoute => MyDetailsPage,
@@ -56,6 +85,9 @@ lazy_pages! {
     NumberChangeRoute => NumberChangePage,
     HelpRoute => HelpPage,
     WizardRoute => WizardPage,
+}
+
+page_group! { AdminPages, admin_pages, __preload_admin_pages:
     ClientsRoute => ClientsPage,
     ClientEditRoute => ClientEditPage,
     ClientUsersRoute => ClientUsersPage,
