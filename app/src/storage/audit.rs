@@ -43,7 +43,8 @@ impl<'a> AuditEntry<'a> {
 }
 
 pub async fn record(db: &Db, entry: AuditEntry<'_>, now: UnixTime) -> StorageResult<()> {
-    record_on(db.writer(), entry, now).await
+    db.execute(record_stmt(entry, now)).await?;
+    Ok(())
 }
 
 /// The same, inside a caller's transaction.

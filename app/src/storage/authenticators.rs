@@ -1,9 +1,9 @@
 //! Bound authenticator apps and bindings being set up. Secrets arrive and
 //! leave sealed; this module never sees one in the clear.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::Row;
 
-use super::batch::Stmt;
+use super::batch::{Columns, Stmt};
 use super::{Db, StorageResult};
 use crate::args;
 use crate::domain::clock::UnixTime;
@@ -15,10 +15,10 @@ pub struct Sealed {
 }
 
 impl Sealed {
-    fn from_row(row: &AnyRow) -> StorageResult<Sealed> {
+    fn from_row(row: &dyn Columns) -> StorageResult<Sealed> {
         Ok(Sealed {
-            key_id: row.try_get("key_id")?,
-            secret_sealed: row.try_get("secret_sealed")?,
+            key_id: row.text("key_id")?,
+            secret_sealed: row.text("secret_sealed")?,
         })
     }
 }
@@ -31,20 +31,18 @@ pub struct Bound {
 }
 
 pub async fn bound(db: &Db, user_id: i64) -> StorageResult<Option<Bound>> {
-    let row = sqlx::query(
+    let stmt = Stmt::new(
         "SELECT key_id, secret_sealed, bound_at, last_step FROM authenticators WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| {
+        args![user_id],
+    );
+    db.read_row(stmt, |r| {
         Ok(Bound {
-            sealed: Sealed::from_row(&r)?,
-            bound_at: r.try_get("bound_at")?,
-            last_step: r.try_get("last_step")?,
+            sealed: Sealed::from_row(r)?,
+            bound_at: r.int("bound_at")?,
+            last_step: r.int("last_step")?,
         })
     })
-    .transpose()
+    .await
 }
 
 /// Accepts a TOTP time step if it is newer than every step accepted before.

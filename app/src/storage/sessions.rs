@@ -51,7 +51,8 @@ pub struct SessionRecord {
 }
 
 pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
-    insert_on(db.writer(), session).await
+    db.execute(insert_stmt(session)).await?;
+    Ok(())
 }
 
 async fn insert_on<'e>(
@@ -142,14 +143,12 @@ pub async fn end_others<'e>(
 }
 
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
-    let row = sqlx::query(
+    let stmt = Stmt::new(
         "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at, notice \
          FROM sessions WHERE id_hash = $1",
-    )
-    .bind(id_hash)
-    .fetch_optional(db.pool())
-    .await?;
-    row.as_ref().map(|r| session_record(r)).transpose()
+        args![id_hash],
+    );
+    db.read_row(stmt, session_record).await
 }
 
 /// A session from a row with the `sessions` columns under their own names.
@@ -170,11 +169,11 @@ pub fn session_record(r: &dyn Columns) -> StorageResult<SessionRecord> {
 }
 
 pub async fn touch(db: &Db, id_hash: &str, now: UnixTime) -> StorageResult<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-        .bind(now)
-        .bind(id_hash)
-        .execute(db.writer())
-        .await?;
+    db.execute(Stmt::new(
+        "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
+        args![now, id_hash],
+    ))
+    .await?;
     Ok(())
 }
 
@@ -206,9 +205,10 @@ pub async fn clear_notice(db: &Db, id_hash: &str) -> StorageResult<()> {
 }
 
 pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .execute(db.writer())
-        .await?;
+    db.execute(Stmt::new(
+        "DELETE FROM sessions WHERE id_hash = $1",
+        args![id_hash],
+    ))
+    .await?;
     Ok(())
 }

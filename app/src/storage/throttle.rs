@@ -3,10 +3,10 @@
 //! passwords (`login_throttle`). Every change is a compare-and-set, so no
 //! try is lost or double-counted between requests or server instances.
 
-use sqlx::{any::AnyArguments, query::Query, Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{
-    batch::{Columns, Stmt},
+    batch::{Arg, Columns, Stmt},
     Db, StorageResult,
 };
 use crate::args;
@@ -27,11 +27,12 @@ pub enum Counter {
 }
 
 impl Counter {
-    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+    /// The counter's key column, as an argument.
+    fn key(&self) -> Arg {
         match self {
-            Counter::Codes(user_id) => query.bind(*user_id),
-            Counter::Account(name) => query.bind(format!("account:{name}")),
-            Counter::Address(ip) => query.bind(format!("address:{ip}")),
+            Counter::Codes(user_id) => Arg::from(*user_id),
+            Counter::Account(name) => Arg::from(format!("account:{name}")),
+            Counter::Address(ip) => Arg::from(format!("address:{ip}")),
         }
     }
 
@@ -41,25 +42,27 @@ impl Counter {
 }
 
 pub async fn get(db: &Db, counter: &Counter) -> StorageResult<Throttle> {
+    Ok(stored(db, counter).await?.unwrap_or_default())
+}
+
+/// The counter's row, if it has one.
+async fn stored(db: &Db, counter: &Counter) -> StorageResult<Option<Throttle>> {
     let sql = if counter.is_codes() {
         "SELECT failed_count, lockout_level, locked_until FROM code_throttle WHERE user_id = $1"
     } else {
         "SELECT failed_count, lockout_level, locked_until FROM login_throttle WHERE key = $1"
     };
-    // Read from the writer: a compare-and-set must start from the newest
-    // state, and on SQLite a reader may lag the one writer by a commit.
-    let row = counter
-        .bind(sqlx::query(sql))
-        .fetch_optional(db.writer())
-        .await?;
-    Ok(match row {
-        Some(r) => Throttle {
-            failed_count: r.try_get("failed_count")?,
-            lockout_level: r.try_get("lockout_level")?,
-            locked_until: r.try_get("locked_until")?,
-        },
-        None => Throttle::default(),
+    // A compare-and-set must start from the newest state: `read_row` reads
+    // on the SQLite worker, which is a writer and sees every commit, and on
+    // PostgreSQL's one pool.
+    db.read_row(Stmt::new(sql, vec![counter.key()]), |r| {
+        Ok(Throttle {
+            failed_count: r.int("failed_count")?,
+            lockout_level: r.int("lockout_level")?,
+            locked_until: r.int("locked_until")?,
+        })
     })
+    .await
 }
 
 /// A try counted before it is judged: the state before and after it.
@@ -158,9 +161,10 @@ async fn update(
              WHERE key = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
         )
     };
-    let mut row_exists = false;
     loop {
-        let old = get(db, counter).await?;
+        let found = stored(db, counter).await?;
+        let row_exists = found.is_some();
+        let old = found.unwrap_or_default();
         let Some(new) = step(&old) else {
             return Ok(old);
         };
@@ -168,29 +172,25 @@ async fn update(
             return Ok(new);
         }
         if !row_exists {
-            let insert = counter.bind(sqlx::query(ensure));
-            let insert = if counter.is_codes() {
-                insert
-            } else {
-                insert.bind(now)
-            };
-            insert.execute(db.writer()).await?;
-            row_exists = true;
+            let mut args = vec![counter.key()];
+            if !counter.is_codes() {
+                args.push(Arg::from(now));
+            }
+            db.execute(Stmt::new(ensure, args)).await?;
         }
-        let query = counter
-            .bind(sqlx::query(cas))
-            .bind(new.failed_count)
-            .bind(new.lockout_level)
-            .bind(new.locked_until)
-            .bind(old.failed_count)
-            .bind(old.lockout_level)
-            .bind(old.locked_until);
-        let query = if counter.is_codes() {
-            query
-        } else {
-            query.bind(now)
-        };
-        if query.execute(db.writer()).await?.rows_affected() == 1 {
+        let mut args = vec![counter.key()];
+        args.extend(args![
+            new.failed_count,
+            new.lockout_level,
+            new.locked_until,
+            old.failed_count,
+            old.lockout_level,
+            old.locked_until
+        ]);
+        if !counter.is_codes() {
+            args.push(Arg::from(now));
+        }
+        if db.execute(Stmt::new(cas, args)).await? == 1 {
             return Ok(new);
         }
     }

@@ -60,18 +60,14 @@ pub const CREDENTIALS: &str =
     "SELECT id, office_id, password_hash FROM users WHERE login_name = $1";
 
 pub async fn credentials(db: &Db, login_name: &str) -> StorageResult<Option<Credentials>> {
-    let row = sqlx::query(CREDENTIALS)
-        .bind(login_name)
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|r| {
+    db.read_row(Stmt::new(CREDENTIALS, args![login_name]), |r| {
         Ok(Credentials {
-            user_id: r.try_get("id")?,
-            office_id: r.try_get("office_id")?,
-            password_hash: r.try_get("password_hash")?,
+            user_id: r.int("id")?,
+            office_id: r.int("office_id")?,
+            password_hash: r.text("password_hash")?,
         })
     })
-    .transpose()
+    .await
 }
 
 /// One user as the server's access checks and pages see them.
@@ -94,17 +90,15 @@ pub struct UserRecord {
 }
 
 pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
-    let row = sqlx::query(
+    let stmt = Stmt::new(
         "SELECT u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
                 u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
                 u.two_factor_chosen, u.mobile_confirmed \
          FROM users u JOIN offices o ON o.id = u.office_id \
          LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(db.pool())
-    .await?;
-    row.as_ref().map(|r| user_record(r)).transpose()
+        args![user_id],
+    );
+    db.read_row(stmt, user_record).await
 }
 
 /// A user from a row with the columns of `USER_COLUMNS`.
