@@ -152,15 +152,6 @@ async fn update(
     now: UnixTime,
     mut step: impl FnMut(&Throttle) -> Option<Throttle>,
 ) -> StorageResult<Throttle> {
-    let (ensure, cas) = if counter.is_codes() {
-        (ENSURE_CODES_ROW, CODES_CAS)
-    } else {
-        (
-            "INSERT INTO login_throttle (key, updated_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-            "UPDATE login_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
-             WHERE key = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
-        )
-    };
     loop {
         let found = stored(db, counter).await?;
         let row_exists = found.is_some();
@@ -171,56 +162,54 @@ async fn update(
         if new == old {
             return Ok(new);
         }
+        let [ensure, cas] = moved(counter, old, new, now);
         if !row_exists {
-            let mut args = vec![counter.key()];
-            if !counter.is_codes() {
-                args.push(Arg::from(now));
-            }
-            db.execute(Stmt::new(ensure, args)).await?;
+            db.execute(ensure).await?;
         }
-        let mut args = vec![counter.key()];
-        args.extend(args![
-            new.failed_count,
-            new.lockout_level,
-            new.locked_until,
-            old.failed_count,
-            old.lockout_level,
-            old.locked_until
-        ]);
-        if !counter.is_codes() {
-            args.push(Arg::from(now));
-        }
-        if db.execute(Stmt::new(cas, args)).await? == 1 {
+        if db.execute(cas).await? == 1 {
             return Ok(new);
         }
     }
 }
 
-const ENSURE_CODES_ROW: &str =
-    "INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING";
-const CODES_CAS: &str =
-    "UPDATE code_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4 \
-     WHERE user_id = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7";
+/// A counter going from `old` (as read) to `new`, as two statements: the
+/// first makes sure its row exists, the second changes it only if it still
+/// stands at `old`, so a try judged against a stale count is never stored.
+/// `now` stamps password counters (the purge goes by it); code counters
+/// have no stamp.
+fn moved(counter: &Counter, old: Throttle, new: Throttle, now: UnixTime) -> [Stmt; 2] {
+    let mut ensure_args = vec![counter.key()];
+    let mut cas_args = vec![counter.key()];
+    cas_args.extend(args![
+        new.failed_count,
+        new.lockout_level,
+        new.locked_until,
+        old.failed_count,
+        old.lockout_level,
+        old.locked_until
+    ]);
+    let (ensure, cas) = if counter.is_codes() {
+        (
+            "INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
+            "UPDATE code_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4 \
+             WHERE user_id = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
+        )
+    } else {
+        ensure_args.push(Arg::from(now));
+        cas_args.push(Arg::from(now));
+        (
+            "INSERT INTO login_throttle (key, updated_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            "UPDATE login_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
+             WHERE key = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
+        )
+    };
+    [Stmt::new(ensure, ensure_args), Stmt::new(cas, cas_args)]
+}
 
 /// A user's code counter going from `old` (as read) to `new`, as statements
-/// for a batch: the second changes a row only if the counter still stands
-/// at `old`, so a try judged against a stale count is never stored.
+/// for a batch (see [`moved`]).
 pub fn codes_moved(user_id: i64, old: Throttle, new: Throttle) -> [Stmt; 2] {
-    [
-        Stmt::new(ENSURE_CODES_ROW, args![user_id]),
-        Stmt::new(
-            CODES_CAS,
-            args![
-                user_id,
-                new.failed_count,
-                new.lockout_level,
-                new.locked_until,
-                old.failed_count,
-                old.lockout_level,
-                old.locked_until
-            ],
-        ),
-    ]
+    moved(&Counter::Codes(user_id), old, new, 0)
 }
 
 /// A code counter from a row whose `failed_count`, `lockout_level` and
