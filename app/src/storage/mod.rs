@@ -11,6 +11,7 @@ pub mod authenticators;
 pub mod batch;
 pub mod clients;
 pub mod codes;
+mod migrations;
 pub mod offices;
 pub mod plans;
 pub mod purge;
@@ -114,18 +115,7 @@ impl Db {
     }
 
     async fn migrate(&self) -> StorageResult<()> {
-        match self.engine {
-            Engine::Sqlite => {
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.writer)
-                    .await?
-            }
-            Engine::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.writer)
-                    .await?
-            }
-        }
+        migrations::migrator(self.engine).run(&self.writer).await?;
         Ok(())
     }
 
