@@ -53,7 +53,19 @@ pub fn StepUpGate(children: ChildrenFn) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
-                match status.await {
+                let status = status.await;
+                // The server calls this closure twice: a dry run that polls
+                // once, then the render. If the status is already there in
+                // the dry run, the children would be built there too, and
+                // their resources (the page's own data, a new binding's key)
+                // fetched a second time under an owner that is then dropped:
+                // the browser hydrates with the first fetch's answer, which
+                // can fail for want of that owner, and the page never
+                // hydrates. One pause here keeps the dry run from building
+                // them; the browser builds them once, as the render does.
+                #[cfg(feature = "ssr")]
+                tokio::task::yield_now().await;
+                match status {
                     Err(e) => Either::Left(super::error_message(e).into_any()),
                     Ok(s) if s.seconds_left > 0 => Either::Right(children.read_value()()),
                     Ok(s) => Either::Left(view! { <StepUpForm status=s prove=prove send=send /> }.into_any()),
