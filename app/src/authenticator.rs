@@ -7,7 +7,7 @@
 use crate::{
     core::{internal, Core},
     domain::{
-        binding::pending_left,
+        binding::{self, pending_left},
         clock::{dutch_time, UnixTime},
         codes,
         phone::MobileNumber,
@@ -50,18 +50,20 @@ pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppErro
     step_up::require_recent(core, auth)?;
     let now = core.now();
     let user_id = auth.user.id;
-    let (secret, created_at) = match live_enrolment(core, user_id, now).await? {
-        Some(enrolment) => (
-            factors::open(&core.keys, user_id, &enrolment.sealed)?,
-            enrolment.created_at,
-        ),
+    let enrolment = match live_enrolment(core, user_id, now).await? {
+        Some(enrolment) => enrolment,
         None => {
-            let secret = totp::new_secret();
-            let sealed = factors::seal(&core.keys, user_id, &secret);
-            authenticators::put_enrolment(&core.db, user_id, &sealed, now).await?;
-            (secret, now)
+            let sealed = factors::seal(&core.keys, user_id, &totp::new_secret());
+            let live_since = now - binding::PENDING_SECONDS + 1;
+            authenticators::start_enrolment(&core.db, user_id, &sealed, now, live_since).await?;
+            // A start in parallel may have come first; its key is the one kept.
+            live_enrolment(core, user_id, now)
+                .await?
+                .ok_or_else(|| internal("a binding just started is not there"))?
         }
     };
+    let secret = factors::open(&core.keys, user_id, &enrolment.sealed)?;
+    let created_at = enrolment.created_at;
     // The same branch the confirmation SMS names.
     let issuer = factors::branch_of(core, &auth.user, auth.active_client_id).await?;
     let account = auth.user.login_name.clone();

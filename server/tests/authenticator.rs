@@ -22,6 +22,7 @@ on_both_engines!(
     unbind_and_reset_are_audited_and_sms_returns,
     failed_app_codes_count_toward_the_lockout,
     the_sms_and_the_qr_code_name_one_branch_and_verder_again_goes_on,
+    binding_started_twice_at_once_shows_the_key_it_keeps,
 );
 
 async fn logged_in(app: &TestApp, login: &str) -> Browser {
@@ -372,4 +373,43 @@ async fn the_sms_and_the_qr_code_name_one_branch_and_verder_again_goes_on(engine
     app.clock.advance(60);
     assert_eq!(multi.call("send_binding_sms", &[]).await.status, 200);
     assert_eq!(texts().await.len(), sent.len() + 1);
+}
+
+/// Two tabs (or a page rendered twice) start the binding at the same moment:
+/// both show the one key that is stored, so whichever the user scans binds.
+async fn binding_started_twice_at_once_shows_the_key_it_keeps(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    hovenier
+        .step_up_by_sms(&app, PASSWORD, Some(HOVENIER))
+        .await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let mut tab = hovenier.with_cookie_at(&app.base);
+        tasks.push(tokio::spawn(
+            async move { tab.call("begin_binding", &[]).await },
+        ));
+    }
+    let mut keys = Vec::new();
+    for task in tasks {
+        let answer = task.await.unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        keys.push(field(&answer.body, "key").to_string());
+    }
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 1, "one key for all: {keys:?}");
+    let secret = totp::secret_from_key(&keys[0]).unwrap();
+    assert_eq!(hovenier.call("send_binding_sms", &[]).await.body, "true");
+    let sms = app.last_code_to(HOVENIER).await;
+    let bound = hovenier
+        .call(
+            "confirm_binding",
+            &[
+                ("sms_code", &sms),
+                ("app_code", &totp::code_at(&secret, app.now())),
+            ],
+        )
+        .await;
+    assert_eq!(bound.status, 200, "{}", bound.body);
 }

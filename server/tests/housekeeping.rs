@@ -69,7 +69,7 @@ async fn lapsed_rows_go_and_what_is_still_needed_stays(engine: Engine) {
     // An authenticator binding started and never confirmed.
     let zorg_id = count(db, "SELECT id FROM users WHERE login_name = 'zorg'").await;
     let sealed = factors::seal(&app.state.core.keys, zorg_id, &totp::new_secret());
-    authenticators::put_enrolment(db, zorg_id, &sealed, app.now())
+    authenticators::start_enrolment(db, zorg_id, &sealed, app.now(), app.now())
         .await
         .unwrap();
 

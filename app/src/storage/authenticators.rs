@@ -87,21 +87,28 @@ pub async fn enrolment(db: &Db, user_id: i64) -> StorageResult<Option<Enrolment>
 }
 
 /// Starts a binding, replacing one that was being set up.
-pub async fn put_enrolment(
+/// Starts a binding with `sealed` unless one started at or after
+/// `live_since` is still there: of two starts at once (two tabs, a page
+/// rendered twice) the first wins, so the key shown is the key stored. The
+/// caller reads back which one that is.
+pub async fn start_enrolment(
     db: &Db,
     user_id: i64,
     sealed: &Sealed,
     now: UnixTime,
+    live_since: UnixTime,
 ) -> StorageResult<()> {
     sqlx::query(
         "INSERT INTO authenticator_enrolments (user_id, key_id, secret_sealed, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
-         created_at = excluded.created_at, pending_mobile = NULL",
+         created_at = excluded.created_at, pending_mobile = NULL \
+         WHERE authenticator_enrolments.created_at < $5",
     )
     .bind(user_id)
     .bind(&sealed.key_id)
     .bind(&sealed.secret_sealed)
     .bind(now)
+    .bind(live_since)
     .execute(db.writer())
     .await?;
     Ok(())
