@@ -359,8 +359,8 @@ async fn count_wrong(
         .reserve(&lockout::CODES, now)
         .map_err(factors::locked_error)?;
     let mut batch = Batch::new();
-    let [ensure, counted] = throttle::codes_moved(state.user.id, state.throttle, after);
-    batch.then(ensure).must_change(counted, Lost::CounterMoved);
+    let counted = throttle::codes_moved(state.user.id, state.throttle, after);
+    batch.must_change(counted, Lost::CounterMoved);
     if let (SmsAnswer::Wrong, Some(sms)) = (sms, &state.sms) {
         batch.then(stored_codes::count_wrong_try_stmt(sms.id));
     }
@@ -421,13 +421,12 @@ pub async fn verify_recovery(
 /// the code, which must change its row.
 fn proven(state: &StepState, proof: Stmt) -> Batch<Lost> {
     let mut batch = Batch::new();
-    let [ensure, reset] = throttle::codes_moved(
+    let reset = throttle::codes_moved(
         state.user.id,
         state.throttle,
         state.throttle.after_success(),
     );
     batch
-        .then(ensure)
         .must_change(reset, Lost::CounterMoved)
         .must_change(proof, Lost::CodeUsed);
     batch

@@ -8,7 +8,7 @@
 //! per statement. A statement that must change a row names what it means
 //! when it changes none; the transaction then rolls back and says so.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::{any::AnyRow, AssertSqlSafe, Row};
 
 use super::{Db, StorageError, StorageResult};
 
@@ -221,18 +221,135 @@ impl Db {
                     .run(move |conn| super::sqlite_worker::write_batch(conn, &batch))
                     .await
             }
-            None => {
-                let mut tx = self.begin_write().await?;
-                for (stmt, why) in &batch.steps {
-                    let changed = stmt.execute_on(&mut *tx).await?;
-                    if let (0, Some(why)) = (changed, why) {
-                        tx.rollback().await?;
-                        return Ok(Err(*why));
-                    }
-                }
-                tx.commit().await.map_err(StorageError::from)?;
-                Ok(Ok(()))
+            None => match self.write_as_one_statement(&batch).await? {
+                true => Ok(Ok(())),
+                // A condition failed and nothing was kept: the step-by-step
+                // run finds which (or succeeds, if the state moved on).
+                false => self.write_step_by_step(&batch).await,
+            },
+        }
+    }
+
+    /// PostgreSQL: the whole batch as one statement, so one round trip and
+    /// one commit instead of one per statement. `false` when a condition
+    /// failed, and then the statement kept nothing.
+    async fn write_as_one_statement<C>(&self, batch: &Batch<C>) -> StorageResult<bool> {
+        let (sql, args) = one_statement(batch);
+        let result = Stmt::new("", args)
+            .bind_to(sqlx::query(AssertSqlSafe(sql)))
+            .execute(self.writer())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(DIVISION_BY_ZERO) => {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The batch in a transaction, a statement at a time, stopping at the
+    /// first condition that fails.
+    async fn write_step_by_step<C: Copy>(&self, batch: &Batch<C>) -> StorageResult<Result<(), C>> {
+        let mut tx = self.begin_write().await?;
+        for (stmt, why) in &batch.steps {
+            let changed = stmt.execute_on(&mut *tx).await?;
+            if let (0, Some(why)) = (changed, why) {
+                tx.rollback().await?;
+                return Ok(Err(*why));
             }
         }
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(Ok(()))
+    }
+}
+
+/// SQLSTATE of the error the one-statement batch raises when a condition fails.
+const DIVISION_BY_ZERO: &str = "22012";
+
+/// A batch as one PostgreSQL statement: each step a data-modifying `WITH`
+/// part (all run, on one snapshot, whatever the rest does), and a final
+/// select that divides by zero when a step that had to change a row changed
+/// none, which undoes the whole statement. The steps of a batch never touch
+/// the same row, so one snapshot serves them all.
+fn one_statement<C>(batch: &Batch<C>) -> (String, Vec<Arg>) {
+    let mut parts = Vec::new();
+    let mut conditions = Vec::new();
+    let mut args = Vec::new();
+    for (i, (stmt, why)) in batch.steps.iter().enumerate() {
+        parts.push(format!(
+            "s{i} AS ({} RETURNING 1)",
+            shift_placeholders(stmt.sql, args.len())
+        ));
+        args.extend(stmt.args.iter().cloned());
+        if why.is_some() {
+            conditions.push(format!("EXISTS (SELECT 1 FROM s{i})"));
+        }
+    }
+    let kept = if conditions.is_empty() {
+        "1".to_string()
+    } else {
+        format!(
+            "1 / CASE WHEN {} THEN 1 ELSE 0 END",
+            conditions.join(" AND ")
+        )
+    };
+    (
+        format!("WITH {} SELECT {kept} AS kept", parts.join(", ")),
+        args,
+    )
+}
+
+/// `sql` with each `$n` placeholder raised by `by`.
+fn shift_placeholders(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_move_past_the_earlier_steps() {
+        assert_eq!(
+            shift_placeholders("UPDATE t SET a = $1 WHERE b = $12 AND c = $2", 3),
+            "UPDATE t SET a = $4 WHERE b = $15 AND c = $5"
+        );
+        assert_eq!(shift_placeholders("SELECT 1", 3), "SELECT 1");
+    }
+
+    #[test]
+    fn a_batch_is_one_statement_that_fails_when_a_condition_does() {
+        let mut batch = Batch::new();
+        batch
+            .then(Stmt::new("INSERT INTO a (x) VALUES ($1)", args![1]))
+            .must_change(
+                Stmt::new("UPDATE b SET y = $1 WHERE z = $2", args![2, 3]),
+                'b',
+            )
+            .must_change(Stmt::new("DELETE FROM c WHERE w = $1", args![4]), 'c');
+        let (sql, args) = one_statement(&batch);
+        assert_eq!(
+            sql,
+            "WITH s0 AS (INSERT INTO a (x) VALUES ($1) RETURNING 1), \
+             s1 AS (UPDATE b SET y = $2 WHERE z = $3 RETURNING 1), \
+             s2 AS (DELETE FROM c WHERE w = $4 RETURNING 1) \
+             SELECT 1 / CASE WHEN EXISTS (SELECT 1 FROM s1) AND EXISTS (SELECT 1 FROM s2) \
+             THEN 1 ELSE 0 END AS kept"
+        );
+        assert_eq!(args, args![1, 2, 3, 4]);
     }
 }

@@ -25,8 +25,7 @@ use crate::{
 /// the right type (a plan does not depend on them on either engine).
 pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
     let hash = "0".repeat(64);
-    let [counter_row, counter_cas] =
-        throttle::codes_moved(1, Throttle::default(), Throttle::default());
+    let counter = throttle::codes_moved(1, Throttle::default(), Throttle::default());
     let mut all = vec![
         (
             "password step: the account by login name".to_string(),
@@ -36,11 +35,7 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
             "second step: the one read".into(),
             second_step::read_stmt(&hash),
         ),
-        ("second step: the code counter's row".into(), counter_row),
-        (
-            "second step: the counter, compare-and-set".into(),
-            counter_cas,
-        ),
+        ("second step: the counter, compare-and-set".into(), counter),
         (
             "app code: claim its time step".into(),
             authenticators::claim_step_stmt(1, 1),

@@ -153,34 +153,28 @@ async fn update(
     mut step: impl FnMut(&Throttle) -> Option<Throttle>,
 ) -> StorageResult<Throttle> {
     loop {
-        let found = stored(db, counter).await?;
-        let row_exists = found.is_some();
-        let old = found.unwrap_or_default();
+        let old = stored(db, counter).await?.unwrap_or_default();
         let Some(new) = step(&old) else {
             return Ok(old);
         };
         if new == old {
             return Ok(new);
         }
-        let [ensure, cas] = moved(counter, old, new, now);
-        if !row_exists {
-            db.execute(ensure).await?;
-        }
-        if db.execute(cas).await? == 1 {
+        if db.execute(moved(counter, old, new, now)).await? == 1 {
             return Ok(new);
         }
     }
 }
 
-/// A counter going from `old` (as read) to `new`, as two statements: the
-/// first makes sure its row exists, the second changes it only if it still
+/// A counter going from `old` (as read; no row reads as the default) to
+/// `new`, as one statement that changes a row only if the counter still
 /// stands at `old`, so a try judged against a stale count is never stored.
-/// `now` stamps password counters (the purge goes by it); code counters
-/// have no stamp.
-fn moved(counter: &Counter, old: Throttle, new: Throttle, now: UnixTime) -> [Stmt; 2] {
-    let mut ensure_args = vec![counter.key()];
-    let mut cas_args = vec![counter.key()];
-    cas_args.extend(args![
+/// A counter without a row gets one; when a parallel request made it in
+/// between, the comparison is with what that request stored. `now` stamps
+/// password counters (the purge goes by it); code counters have no stamp.
+fn moved(counter: &Counter, old: Throttle, new: Throttle, now: UnixTime) -> Stmt {
+    let mut args = vec![counter.key()];
+    args.extend(args![
         new.failed_count,
         new.lockout_level,
         new.locked_until,
@@ -188,27 +182,26 @@ fn moved(counter: &Counter, old: Throttle, new: Throttle, now: UnixTime) -> [Stm
         old.lockout_level,
         old.locked_until
     ]);
-    let (ensure, cas) = if counter.is_codes() {
-        (
-            "INSERT INTO code_throttle (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
-            "UPDATE code_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4 \
-             WHERE user_id = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
-        )
+    let sql = if counter.is_codes() {
+        "INSERT INTO code_throttle (user_id, failed_count, lockout_level, locked_until) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE \
+         SET failed_count = $2, lockout_level = $3, locked_until = $4 \
+         WHERE code_throttle.failed_count = $5 AND code_throttle.lockout_level = $6 \
+         AND code_throttle.locked_until = $7"
     } else {
-        ensure_args.push(Arg::from(now));
-        cas_args.push(Arg::from(now));
-        (
-            "INSERT INTO login_throttle (key, updated_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-            "UPDATE login_throttle SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
-             WHERE key = $1 AND failed_count = $5 AND lockout_level = $6 AND locked_until = $7",
-        )
+        args.push(Arg::from(now));
+        "INSERT INTO login_throttle (key, failed_count, lockout_level, locked_until, updated_at) \
+         VALUES ($1, $2, $3, $4, $8) ON CONFLICT (key) DO UPDATE \
+         SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
+         WHERE login_throttle.failed_count = $5 AND login_throttle.lockout_level = $6 \
+         AND login_throttle.locked_until = $7"
     };
-    [Stmt::new(ensure, ensure_args), Stmt::new(cas, cas_args)]
+    Stmt::new(sql, args)
 }
 
-/// A user's code counter going from `old` (as read) to `new`, as statements
-/// for a batch (see [`moved`]).
-pub fn codes_moved(user_id: i64, old: Throttle, new: Throttle) -> [Stmt; 2] {
+/// A user's code counter going from `old` (as read) to `new`, as a
+/// statement for a batch (see [`moved`]).
+pub fn codes_moved(user_id: i64, old: Throttle, new: Throttle) -> Stmt {
     moved(&Counter::Codes(user_id), old, new, 0)
 }
 
