@@ -119,11 +119,6 @@ impl SqliteWorker {
 /// to start it over (see [`restart`]).
 fn checkpoints(conn: Connection, stopped: flume::Receiver<()>, restart_wanted: &AtomicBool) {
     while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-        // Until the worker has started the WAL over, a passive checkpoint
-        // here would only make its restart wait for the checkpoint lock.
-        if restart_wanted.load(Ordering::Relaxed) {
-            continue;
-        }
         match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
             row.get::<_, i64>(1)
         }) {
@@ -136,10 +131,8 @@ fn checkpoints(conn: Connection, stopped: flume::Receiver<()>, restart_wanted: &
     }
 }
 
-/// WAL frames (one page each, 4 KiB) past which the WAL is started over:
-/// 64 MiB, as `journal_size_limit`. Each restart holds the worker back a
-/// moment; at 4096 frames they came often enough to show in the bench's p99.
-const RESTART_AFTER_FRAMES: i64 = 16_384;
+/// WAL frames (one page each, 4 KiB) past which the WAL is started over.
+const RESTART_AFTER_FRAMES: i64 = 4096;
 
 /// On the worker, between jobs: copies what the passive checkpoints left
 /// and waits briefly for readers of the WAL, so that the next commit writes
