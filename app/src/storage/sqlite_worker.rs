@@ -7,15 +7,7 @@
 //! with statements prepared once and kept. SQLite lets one connection write
 //! at a time anyway, so one thread loses nothing.
 
-use std::{
-    path::Path,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
-    thread,
-    time::Duration,
-};
+use std::{path::Path, sync::Arc, thread, time::Duration};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -44,17 +36,13 @@ impl SqliteWorker {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        // journal_size_limit: a WAL a burst made long is cut back to 64 MiB
-        // when it starts over.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; \
-             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-             PRAGMA journal_size_limit = 67108864;",
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
         )?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(64);
         // Checkpoints (with their fsync) run on a thread of their own, so a
-        // transaction seldom waits behind one; see `checkpoints`.
+        // transaction never waits behind one; see `checkpoints`.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let (running, stopped) = flume::bounded::<()>(0);
         let checkpointer = Connection::open_with_flags(
@@ -62,11 +50,9 @@ impl SqliteWorker {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         checkpointer.busy_timeout(Duration::from_secs(10))?;
-        let restart_wanted = Arc::new(AtomicBool::new(false));
-        let wants_restart = restart_wanted.clone();
         thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoints(checkpointer, stopped, &wants_restart))
+            .spawn(move || checkpoints(checkpointer, stopped))
             .map_err(|e| {
                 StorageError::Corrupt(format!("cannot start the SQLite checkpoints: {e}"))
             })?;
@@ -77,9 +63,6 @@ impl SqliteWorker {
                 let mut conn = conn;
                 for job in queue.iter() {
                     job(&mut conn);
-                    if restart_wanted.swap(false, Ordering::Relaxed) {
-                        restart(&conn);
-                    }
                 }
             })
             .map_err(|e| StorageError::Corrupt(format!("cannot start the SQLite worker: {e}")))?;
@@ -111,49 +94,13 @@ impl SqliteWorker {
 /// handle is gone. Small copies keep the tail short: once a second, the
 /// bench's p99 of SMS codes was 362 ms; ten times, 43 ms.
 /// The sqlx connections still checkpoint on their own now and then.
-///
-/// Under steady writes a passive copy never catches up with the writer, so
-/// SQLite never starts the WAL over: it grew by 2 GB in one bench run, and
-/// every commit paid for new file pages (half the worker's time went to
-/// growing the file). Past [`RESTART_AFTER_FRAMES`] this asks the worker
-/// to start it over (see [`restart`]).
-fn checkpoints(conn: Connection, stopped: flume::Receiver<()>, restart_wanted: &AtomicBool) {
+fn checkpoints(conn: Connection, stopped: flume::Receiver<()>) {
     while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-            row.get::<_, i64>(1)
-        }) {
-            Ok(frames) if frames > RESTART_AFTER_FRAMES => {
-                restart_wanted.store(true, Ordering::Relaxed);
-            }
-            Ok(_) => {}
-            Err(err) => tracing::warn!("SQLite checkpoint failed: {err}"),
+        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!("SQLite checkpoint failed: {err}");
         }
     }
 }
-
-/// WAL frames (one page each, 4 KiB) past which the WAL is started over.
-const RESTART_AFTER_FRAMES: i64 = 4096;
-
-/// On the worker, between jobs: copies what the passive checkpoints left
-/// and waits briefly for readers of the WAL, so that the next commit writes
-/// from the WAL's start again, over pages already there. The worker is the
-/// writer, so it cannot be starved by one (as a restart from the checkpoint
-/// thread was, in a loop of commits); a reader that stays longer than the
-/// short wait makes it give up until it is asked again.
-fn restart(conn: &Connection) {
-    let done = conn
-        .busy_timeout(Duration::from_millis(20))
-        .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())))
-        .and_then(|()| conn.busy_timeout(BUSY_TIMEOUT));
-    if let Err(err) = done {
-        tracing::warn!("SQLite checkpoint (restart) failed: {err}");
-        let _ = conn.busy_timeout(BUSY_TIMEOUT);
-    }
-}
-
-/// How long the worker waits for a write lock held elsewhere (a sqlx
-/// connection, another process).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> StorageResult<()> {
     // `$1` is a named parameter to SQLite: bind by name, so a text that
