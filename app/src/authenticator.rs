@@ -7,7 +7,7 @@
 use crate::{
     core::{internal, Core},
     domain::{
-        binding::{self, pending_left},
+        binding::{live_since, pending_left},
         clock::{dutch_time, UnixTime},
         codes,
         phone::MobileNumber,
@@ -54,8 +54,8 @@ pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppErro
         Some(enrolment) => enrolment,
         None => {
             let sealed = factors::seal(&core.keys, user_id, &totp::new_secret());
-            let live_since = now - binding::PENDING_SECONDS + 1;
-            authenticators::start_enrolment(&core.db, user_id, &sealed, now, live_since).await?;
+            authenticators::start_enrolment(&core.db, user_id, &sealed, now, live_since(now))
+                .await?;
             // A start in parallel may have come first; its key is the one kept.
             live_enrolment(core, user_id, now)
                 .await?

@@ -11,6 +11,11 @@ pub fn pending_left(created_at: UnixTime, now: UnixTime) -> i64 {
     (created_at + PENDING_SECONDS - now).max(0)
 }
 
+/// The earliest start of a binding that has not lapsed at `now`.
+pub fn live_since(now: UnixTime) -> UnixTime {
+    now - PENDING_SECONDS + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -22,5 +27,12 @@ mod tests {
         assert_eq!(pending_left(t0, t0 + 599), 1);
         assert_eq!(pending_left(t0, t0 + 600), 0);
         assert_eq!(pending_left(t0, t0 + 9999), 0);
+    }
+
+    #[test]
+    fn live_since_is_where_pending_left_ends() {
+        let now = 1_800_000_000;
+        assert!(pending_left(live_since(now), now) > 0);
+        assert_eq!(pending_left(live_since(now) - 1, now), 0);
     }
 }

@@ -86,7 +86,6 @@ pub async fn enrolment(db: &Db, user_id: i64) -> StorageResult<Option<Enrolment>
     .transpose()
 }
 
-/// Starts a binding, replacing one that was being set up.
 /// Starts a binding with `sealed` unless one started at or after
 /// `live_since` is still there: of two starts at once (two tabs, a page
 /// rendered twice) the first wins, so the key shown is the key stored. The

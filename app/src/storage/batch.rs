@@ -90,11 +90,7 @@ impl Stmt {
         &self,
         query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-        self.args.iter().fold(query, |q, arg| match arg {
-            Arg::Int(v) => q.bind(*v),
-            Arg::Text(v) => q.bind(v.clone()),
-            Arg::Bool(v) => q.bind(*v),
-        })
+        bind_all(query, &self.args)
     }
 
     /// Runs the statement through sqlx (a pool, a transaction); the number
@@ -109,6 +105,9 @@ impl Stmt {
 
 /// Statements that stand or fall together. `C` says why a batch stopped:
 /// a statement added with [`Batch::must_change`] that changed no row.
+/// No two statements of a batch may touch the same row: on PostgreSQL the
+/// batch is one statement on one snapshot, where a row changed twice keeps
+/// only one of the changes.
 #[derive(Debug, Clone)]
 pub struct Batch<C> {
     pub(crate) steps: Vec<(Stmt, Option<C>)>,
@@ -235,8 +234,7 @@ impl Db {
     /// failed, and then the statement kept nothing.
     async fn write_as_one_statement<C>(&self, batch: &Batch<C>) -> StorageResult<bool> {
         let (sql, args) = one_statement(batch);
-        let result = Stmt::new("", args)
-            .bind_to(sqlx::query(AssertSqlSafe(sql)))
+        let result = bind_all(sqlx::query(AssertSqlSafe(sql)), &args)
             .execute(self.writer())
             .await;
         match result {
@@ -264,14 +262,25 @@ impl Db {
     }
 }
 
+fn bind_all<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    args: &[Arg],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    args.iter().fold(query, |q, arg| match arg {
+        Arg::Int(v) => q.bind(*v),
+        Arg::Text(v) => q.bind(v.clone()),
+        Arg::Bool(v) => q.bind(*v),
+    })
+}
+
 /// SQLSTATE of the error the one-statement batch raises when a condition fails.
 const DIVISION_BY_ZERO: &str = "22012";
 
 /// A batch as one PostgreSQL statement: each step a data-modifying `WITH`
 /// part (all run, on one snapshot, whatever the rest does), and a final
 /// select that divides by zero when a step that had to change a row changed
-/// none, which undoes the whole statement. The steps of a batch never touch
-/// the same row, so one snapshot serves them all.
+/// none, which undoes the whole statement. One snapshot serves all the
+/// steps because no two touch the same row (see [`Batch`]).
 fn one_statement<C>(batch: &Batch<C>) -> (String, Vec<Arg>) {
     let mut parts = Vec::new();
     let mut conditions = Vec::new();
