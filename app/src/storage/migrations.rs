@@ -41,6 +41,7 @@ const STEPS: &[Step] = steps!(
     "20261126000006_audit_lookups",
     "20261126000007_trusted_browsers",
     "20261126000008_housekeeping",
+    "20261126000009_audit_log_leaner",
 );
 
 fn files(engine: Engine) -> impl Iterator<Item = (&'static str, &'static str)> {
