@@ -1,5 +1,6 @@
-//! The storage seam's batches stand or fall together: on SQLite (one
-//! transaction on the worker thread) and on PostgreSQL (one statement).
+//! The storage seam's batches stand or fall together: on SQLite (a
+//! savepoint in a group transaction on the worker thread) and on PostgreSQL
+//! (one statement).
 
 mod common;
 
@@ -12,7 +13,10 @@ use app::{
 };
 use common::{Engine, TestApp};
 
-on_both_engines!(a_batch_keeps_everything_or_nothing);
+on_both_engines!(
+    a_batch_keeps_everything_or_nothing,
+    batches_at_once_stand_or_fall_alone
+);
 
 async fn log_rows(db: &Db) -> i64 {
     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = 'test.batch'")
@@ -59,4 +63,54 @@ async fn a_batch_keeps_everything_or_nothing(engine: Engine) {
         .then(log_row(2));
     assert_eq!(db.write_batch(batch).await.unwrap(), Ok(()));
     assert_eq!(log_rows(db).await, 2);
+}
+
+/// A row the schema refuses (the action is required).
+fn refused_row() -> Stmt {
+    Stmt::new(
+        "INSERT INTO audit_log (action, at) VALUES ($1, 0)",
+        args![None::<&str>],
+    )
+}
+
+/// Many batches at once (on SQLite they queue up and share commits): each
+/// stands or falls on its own conditions, and one that fails with an error
+/// takes none of the others down.
+async fn batches_at_once_stand_or_fall_alone(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let db = app.state.core.db.clone();
+    let mut running = tokio::task::JoinSet::new();
+    for at in 0..300i64 {
+        let db = db.clone();
+        running.spawn(async move {
+            let mut batch = Batch::new();
+            batch.then(log_row(at));
+            match at % 3 {
+                0 => batch.must_change(touch_user(1), "holds"),
+                1 => batch.must_change(touch_user(-1), "fails"),
+                _ => batch.then(refused_row()),
+            };
+            batch.then(log_row(at));
+            (at, db.write_batch(batch).await)
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        let (at, answer) = done.unwrap();
+        match at % 3 {
+            0 => assert_eq!(answer.unwrap(), Ok(()), "batch {at}"),
+            1 => assert_eq!(answer.unwrap(), Err("fails"), "batch {at}"),
+            _ => assert!(answer.is_err(), "batch {at} was not refused"),
+        }
+    }
+    let kept: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT at, COUNT(*) FROM audit_log WHERE action = 'test.batch' GROUP BY at ORDER BY at",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let expected: Vec<(i64, i64)> = (0..300)
+        .filter(|at| at % 3 == 0)
+        .map(|at| (at, 2))
+        .collect();
+    assert_eq!(kept, expected);
 }

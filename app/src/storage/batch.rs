@@ -182,7 +182,7 @@ impl Db {
         match &self.sqlite_worker {
             Some(worker) => {
                 worker
-                    .run(move |conn| super::sqlite_worker::read_row(conn, &stmt, map))
+                    .read(move |conn| super::sqlite_worker::read_row(conn, &stmt, map))
                     .await
             }
             None => {
@@ -198,7 +198,7 @@ impl Db {
         match &self.sqlite_worker {
             Some(worker) => {
                 worker
-                    .run(move |conn| super::sqlite_worker::execute(conn, &stmt))
+                    .write(move |conn| super::sqlite_worker::execute(conn, &stmt))
                     .await
             }
             None => stmt.execute_on(self.writer()).await,
@@ -217,7 +217,7 @@ impl Db {
         match &self.sqlite_worker {
             Some(worker) => {
                 worker
-                    .run(move |conn| super::sqlite_worker::write_batch(conn, &batch))
+                    .write(move |conn| super::sqlite_worker::write_batch(conn, &batch))
                     .await
             }
             None => match self.write_as_one_statement(&batch).await? {

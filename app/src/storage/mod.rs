@@ -42,6 +42,8 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL (use sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
+    #[error("database: the transaction was not committed: {0}")]
+    NotCommitted(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("could not create the database folder {0}: {1}")]

@@ -6,6 +6,14 @@
 //! or a whole transaction) is handed over once and runs straight through,
 //! with statements prepared once and kept. SQLite lets one connection write
 //! at a time anyway, so one thread loses nothing.
+//!
+//! Writes that are waiting together commit together (group commit): each
+//! runs under a savepoint of its own inside one transaction, so each still
+//! stands or falls alone, and every page they share (the newest end of the
+//! audit log and of its indexes, above all) goes into the WAL once per
+//! group instead of once per write. No write waits for others to arrive: a group is what
+//! queued up while the previous one ran, one write when the server is
+//! quiet. Answers go out only after the group's commit.
 
 use std::{path::Path, sync::Arc, thread, time::Duration};
 
@@ -16,7 +24,30 @@ use super::{
     StorageError, StorageResult,
 };
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+enum Job {
+    /// Runs on its own, outside any transaction.
+    Read(Box<dyn FnOnce(&mut Connection) + Send>),
+    Write(WriteJob),
+}
+
+/// Runs inside a group's transaction (or is told why there is none) and
+/// says whether its changes stand, and how to answer once the group's
+/// commit is known.
+type WriteJob = Box<dyn FnOnce(Result<&Connection, &str>) -> (Keep, Answer) + Send>;
+
+/// Whether a write's changes stand or are rolled back to its savepoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Changes,
+    Nothing,
+}
+
+/// Sends a write's answer, given how its group's commit went.
+type Answer = Box<dyn FnOnce(Result<(), &str>) + Send>;
+
+/// At most this many writes share one commit, so the first of a long queue
+/// does not wait for all the rest.
+const GROUP_MAX: usize = 32;
 
 #[derive(Debug, Clone)]
 pub struct SqliteWorker {
@@ -40,6 +71,10 @@ impl SqliteWorker {
             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
         )?;
+        // A group's savepoints keep what each write changed, to undo it
+        // alone; past 64 KiB SQLite would spill that to a temporary file it
+        // creates and deletes for every group.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.set_prepared_statement_cache_capacity(64);
         // Checkpoints (with their fsync) run on a thread of their own, so a
         // transaction never waits behind one; see `checkpoints`.
@@ -59,12 +94,7 @@ impl SqliteWorker {
         let (jobs, queue) = flume::unbounded::<Job>();
         thread::Builder::new()
             .name("sqlite-worker".into())
-            .spawn(move || {
-                let mut conn = conn;
-                for job in queue.iter() {
-                    job(&mut conn);
-                }
-            })
+            .spawn(move || serve(conn, queue))
             .map_err(|e| StorageError::Corrupt(format!("cannot start the SQLite worker: {e}")))?;
         Ok(SqliteWorker {
             jobs,
@@ -72,21 +102,143 @@ impl SqliteWorker {
         })
     }
 
-    /// Runs `job` on the worker's connection and waits for its answer.
-    pub async fn run<T: Send + 'static>(
+    /// Runs `read` on the worker's connection, outside any transaction, and
+    /// waits for its answer.
+    pub async fn read<T: Send + 'static>(
         &self,
-        job: impl FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
+        read: impl FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
     ) -> StorageResult<T> {
         let (answer, answered) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move |conn| {
-                let _ = answer.send(job(conn));
-            }))
-            .map_err(|_| StorageError::Corrupt("the SQLite worker has stopped".into()))?;
-        answered
-            .await
-            .map_err(|_| StorageError::Corrupt("the SQLite worker has stopped".into()))?
+        self.send(Job::Read(Box::new(move |conn| {
+            let _ = answer.send(read(conn));
+        })))?;
+        answered.await.map_err(|_| stopped())?
     }
+
+    /// Runs `write` in the next group transaction and waits until that has
+    /// committed. `write` answers its result and whether its changes stand;
+    /// an error undoes them too.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(&Connection) -> StorageResult<(T, Keep)> + Send + 'static,
+    ) -> StorageResult<T> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.send(Job::Write(Box::new(move |conn| {
+            let ran = conn
+                .map_err(|why| StorageError::NotCommitted(why.to_string()))
+                .and_then(write);
+            let (keep, result) = match ran {
+                Ok((value, keep)) => (keep, Ok(value)),
+                Err(e) => (Keep::Nothing, Err(e)),
+            };
+            let deliver: Answer = Box::new(move |commit| {
+                let _ = answer.send(match commit {
+                    // What was undone stays undone whatever became of the rest.
+                    Err(why) if keep == Keep::Changes && result.is_ok() => {
+                        Err(StorageError::NotCommitted(why.to_string()))
+                    }
+                    _ => result,
+                });
+            });
+            (keep, deliver)
+        })))?;
+        answered.await.map_err(|_| stopped())?
+    }
+
+    fn send(&self, job: Job) -> StorageResult<()> {
+        self.jobs.send(job).map_err(|_| stopped())
+    }
+}
+
+fn stopped() -> StorageError {
+    StorageError::Corrupt("the SQLite worker has stopped".into())
+}
+
+/// The worker thread: reads as they come, writes in groups of what is
+/// waiting, until the last handle is gone.
+fn serve(mut conn: Connection, queue: flume::Receiver<Job>) {
+    let mut writes = Vec::with_capacity(GROUP_MAX);
+    while let Ok(first) = queue.recv() {
+        let mut next = Some(first);
+        while let Some(job) = next {
+            match job {
+                // Reads waiting beside the group run before it: none of the
+                // group has been answered, so either order is one a client
+                // could have seen.
+                Job::Read(read) => read(&mut conn),
+                Job::Write(write) => writes.push(write),
+            }
+            next = match writes.len() < GROUP_MAX {
+                true => queue.try_recv().ok(),
+                false => None,
+            };
+        }
+        if !writes.is_empty() {
+            commit_group(&conn, writes.drain(..));
+        }
+    }
+}
+
+/// Runs `writes` in one transaction, each under a savepoint of its own,
+/// commits, then answers each.
+fn commit_group(conn: &Connection, writes: impl Iterator<Item = WriteJob>) {
+    let mut answers: Vec<Answer> = Vec::with_capacity(GROUP_MAX);
+    let mut open = begin(conn);
+    for write in writes {
+        if let Err(why) = &open {
+            let (_, answer) = write(Err(why));
+            answer(Err(why));
+            continue;
+        }
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            let why = e.to_string();
+            fail_group(conn, &mut answers, &why);
+            let (_, answer) = write(Err(&why));
+            answer(Err(&why));
+            open = begin(conn);
+            continue;
+        }
+        let (keep, answer) = write(Ok(conn));
+        answers.push(answer);
+        let closed = match keep {
+            Keep::Changes => conn.execute_batch("RELEASE job"),
+            Keep::Nothing => conn.execute_batch("ROLLBACK TO job; RELEASE job"),
+        };
+        let lost = match closed {
+            Err(e) => Some(e.to_string()),
+            // SQLite ends the whole transaction on some errors (I/O, a full
+            // disk), whatever the savepoints.
+            Ok(()) if conn.is_autocommit() => Some("the transaction was rolled back".into()),
+            Ok(()) => None,
+        };
+        if let Some(why) = lost {
+            // What the group did so far is gone; the writes still to come
+            // get a transaction of their own.
+            fail_group(conn, &mut answers, &why);
+            open = begin(conn);
+        }
+    }
+    if open.is_ok() {
+        match conn.execute_batch("COMMIT") {
+            Ok(()) => answers.into_iter().for_each(|answer| answer(Ok(()))),
+            Err(e) => fail_group(conn, &mut answers, &e.to_string()),
+        }
+    }
+}
+
+/// IMMEDIATE: the write lock is taken up front, so another process's writer
+/// cannot slip in between a write's reads and its changes.
+fn begin(conn: &Connection) -> Result<(), String> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())
+}
+
+/// Rolls back what is open and answers each of `answers` with `why`.
+fn fail_group(conn: &Connection, answers: &mut Vec<Answer>, why: &str) {
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    answers.drain(..).for_each(|answer| answer(Err(why)));
 }
 
 /// Copies the WAL into the database file ten times a second, without
@@ -132,32 +284,30 @@ pub(super) fn read_row<T>(
     }
 }
 
-pub(super) fn execute(conn: &mut Connection, stmt: &Stmt) -> StorageResult<u64> {
+/// One statement, as a write of a group: the rows it changed.
+pub(super) fn execute(conn: &Connection, stmt: &Stmt) -> StorageResult<(u64, Keep)> {
     let mut prepared = conn.prepare_cached(stmt.sql)?;
     bind(&mut prepared, &stmt.args)?;
-    Ok(prepared.raw_execute()? as u64)
+    Ok((prepared.raw_execute()? as u64, Keep::Changes))
 }
 
+/// A batch, as a write of a group: undone when a statement that had to
+/// change a row changed none.
 pub(super) fn write_batch<C: Copy>(
-    conn: &mut Connection,
+    conn: &Connection,
     batch: &Batch<C>,
-) -> StorageResult<Result<(), C>> {
-    // IMMEDIATE: the write lock is taken up front, so another process's
-    // writer cannot slip in between this transaction's reads and writes.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+) -> StorageResult<(Result<(), C>, Keep)> {
     for (stmt, why) in &batch.steps {
         let changed = {
-            let mut prepared = tx.prepare_cached(stmt.sql)?;
+            let mut prepared = conn.prepare_cached(stmt.sql)?;
             bind(&mut prepared, &stmt.args)?;
             prepared.raw_execute()?
         };
         if let (0, Some(why)) = (changed, why) {
-            tx.rollback()?;
-            return Ok(Err(*why));
+            return Ok((Err(*why), Keep::Nothing));
         }
     }
-    tx.commit()?;
-    Ok(Ok(()))
+    Ok((Ok(()), Keep::Changes))
 }
 
 impl Columns for rusqlite::Row<'_> {
