@@ -7,7 +7,7 @@
 //!
 //! Settings (environment):
 //! - `TWEESTAP_BENCH_SECONDS`: length of each load run (default 10).
-//! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default 40000).
+//! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default 60000).
 //! - `TWEESTAP_BENCH_POSTGRES_URL`: a throw-away PostgreSQL database; without
 //!   it the PostgreSQL rows are left out.
 //! - `TWEESTAP_BENCH_LOADS`: page loads for the hydration and wizard medians (default 10).
@@ -67,7 +67,7 @@ impl Settings {
         }
         Ok(Settings {
             seconds: Duration::from_secs(number("TWEESTAP_BENCH_SECONDS", 10)?),
-            pool: number("TWEESTAP_BENCH_POOL", 40_000)?,
+            pool: number("TWEESTAP_BENCH_POOL", 60_000)?,
             postgres_url: std::env::var("TWEESTAP_BENCH_POSTGRES_URL")
                 .ok()
                 .filter(|u| !u.is_empty()),
@@ -294,6 +294,10 @@ async fn verification_runs(
     Ok(())
 }
 
+/// The name of the thread that runs the SQLite transactions
+/// (`app::storage::sqlite_worker`).
+const SQLITE_WORKER: &str = "sqlite-worker";
+
 fn load(
     paths: &Paths,
     server: &ServerProcess,
@@ -302,6 +306,7 @@ fn load(
     requests: Requests<'_>,
 ) -> anyhow::Result<wrk::Load> {
     let cpu_before = server.cpu_time()?;
+    let worker_before = server.thread_usage(SQLITE_WORKER)?;
     let mut load = wrk::run(
         &paths.script,
         &server.base_url,
@@ -310,6 +315,10 @@ fn load(
         requests,
     )?;
     load.server_cpu = server.cpu_time()?.saturating_sub(cpu_before);
+    load.sqlite_worker = match (server.thread_usage(SQLITE_WORKER)?, worker_before) {
+        (Some(after), Some(before)) => Some(after.since(before)),
+        _ => None,
+    };
     Ok(load)
 }
 

@@ -100,16 +100,30 @@ impl ServerProcess {
 
     /// CPU time the server has used so far, user and system, all threads.
     pub fn cpu_time(&self) -> anyhow::Result<Duration> {
-        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid()))?;
-        // Fields after the command name, which is in parentheses and may
-        // hold spaces: state is field 3, utime 14, stime 15.
-        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        let ticks = |i: usize| -> anyhow::Result<u64> {
-            Ok(fields.get(i).context("short /proc stat")?.parse()?)
-        };
-        // USER_HZ is 100 on Linux whatever the kernel's own tick.
-        Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+        cpu_of_stat(&fs::read_to_string(format!("/proc/{}/stat", self.pid()))?)
+    }
+
+    /// CPU time and bytes written so far by the server's thread named
+    /// `name`; `None` when it has no such thread (no SQLite worker on
+    /// PostgreSQL).
+    pub fn thread_usage(&self, name: &str) -> anyhow::Result<Option<ThreadUsage>> {
+        for task in fs::read_dir(format!("/proc/{}/task", self.pid()))? {
+            let dir = task?.path();
+            if fs::read_to_string(dir.join("comm"))?.trim_end() != name {
+                continue;
+            }
+            let io = fs::read_to_string(dir.join("io"))?;
+            let written = io
+                .lines()
+                .find_map(|l| l.strip_prefix("wchar:"))
+                .and_then(|v| v.trim().parse().ok())
+                .context("no wchar in the thread's io")?;
+            return Ok(Some(ThreadUsage {
+                cpu: cpu_of_stat(&fs::read_to_string(dir.join("stat"))?)?,
+                written,
+            }));
+        }
+        Ok(None)
     }
 
     fn status_kib(&self, field: &str) -> anyhow::Result<u64> {
@@ -120,6 +134,37 @@ impl ServerProcess {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .with_context(|| format!("no {field} in /proc/{}/status", self.pid()))
     }
+}
+
+/// What one thread has used so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThreadUsage {
+    pub cpu: Duration,
+    /// Bytes it passed to write calls (`wchar`): for the SQLite worker, the
+    /// WAL it wrote.
+    pub written: u64,
+}
+
+impl ThreadUsage {
+    pub fn since(self, before: ThreadUsage) -> ThreadUsage {
+        ThreadUsage {
+            cpu: self.cpu.saturating_sub(before.cpu),
+            written: self.written.saturating_sub(before.written),
+        }
+    }
+}
+
+/// User and system CPU time from a `/proc/…/stat` line.
+fn cpu_of_stat(stat: &str) -> anyhow::Result<Duration> {
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: state is field 3, utime 14, stime 15.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| -> anyhow::Result<u64> {
+        Ok(fields.get(i).context("short /proc stat")?.parse()?)
+    };
+    // USER_HZ is 100 on Linux whatever the kernel's own tick.
+    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
 }
 
 impl Drop for ServerProcess {

@@ -145,8 +145,14 @@ impl Report {
                 ),
                 &run.load,
                 &format!(
-                    "{beside_small}server CPU {:.2} ms per request; {} of {} prepared logins used",
+                    "{beside_small}server CPU {:.2} ms per request{}; {} of {} prepared logins used",
                     run.load.cpu_ms_per_request(),
+                    match run.load.worker_per_request() {
+                        Some((cpu, wal)) => format!(
+                            " (SQLite worker thread: {cpu:.2} ms, {wal:.0} KiB written)"
+                        ),
+                        None => String::new(),
+                    },
                     run.load.requests.min(run.pool as u64),
                     run.pool,
                 ),

@@ -20,6 +20,10 @@ pub struct Load {
     /// CPU time the server used during the run (filled in by the caller).
     #[serde(skip)]
     pub server_cpu: Duration,
+    /// What the SQLite worker thread used during the run, when there is one
+    /// (filled in by the caller).
+    #[serde(skip)]
+    pub sqlite_worker: Option<crate::process::ThreadUsage>,
 }
 
 impl Load {
@@ -30,6 +34,17 @@ impl Load {
     /// Server CPU per request, in milliseconds.
     pub fn cpu_ms_per_request(&self) -> f64 {
         self.server_cpu.as_secs_f64() * 1000.0 / self.requests.max(1) as f64
+    }
+
+    /// The SQLite worker's CPU (ms) and WAL written (KiB) per request.
+    pub fn worker_per_request(&self) -> Option<(f64, f64)> {
+        let n = self.requests.max(1) as f64;
+        self.sqlite_worker.map(|w| {
+            (
+                w.cpu.as_secs_f64() * 1000.0 / n,
+                w.written as f64 / 1024.0 / n,
+            )
+        })
     }
 
     pub fn errors(&self) -> u64 {
