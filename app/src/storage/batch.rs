@@ -262,7 +262,9 @@ impl Db {
     }
 }
 
-fn bind_all<'q>(
+/// Binds `args` to `query` in order: for statements whose text is built at
+/// run time (the one-statement batch, the bench's bulk inserts).
+pub fn bind_all<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     args: &[Arg],
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {

@@ -11,9 +11,9 @@
 //! runs under a savepoint of its own inside one transaction, so each still
 //! stands or falls alone, and every page they share (the newest end of the
 //! audit log and of its indexes, above all) goes into the WAL once per
-//! group instead of once per write. No write waits for others to arrive: a group is what
-//! queued up while the previous one ran, one write when the server is
-//! quiet. Answers go out only after the group's commit.
+//! group instead of once per write. No write waits for others to arrive:
+//! a group is what queued up while the previous one ran, one write when
+//! the server is quiet. Answers go out only after the group's commit.
 
 use std::{path::Path, sync::Arc, thread, time::Duration};
 
@@ -186,15 +186,13 @@ fn commit_group(conn: &Connection, writes: impl Iterator<Item = WriteJob>) {
     let mut open = begin(conn);
     for write in writes {
         if let Err(why) = &open {
-            let (_, answer) = write(Err(why));
-            answer(Err(why));
+            refuse(write, why);
             continue;
         }
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             let why = e.to_string();
             fail_group(conn, &mut answers, &why);
-            let (_, answer) = write(Err(&why));
-            answer(Err(&why));
+            refuse(write, &why);
             open = begin(conn);
             continue;
         }
@@ -231,6 +229,13 @@ fn commit_group(conn: &Connection, writes: impl Iterator<Item = WriteJob>) {
 fn begin(conn: &Connection) -> Result<(), String> {
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| e.to_string())
+}
+
+/// Answers `write` with `why`, without running it: there is no transaction
+/// to run it in.
+fn refuse(write: WriteJob, why: &str) {
+    let (_, answer) = write(Err(why));
+    answer(Err(why));
 }
 
 /// Rolls back what is open and answers each of `answers` with `why`.
@@ -284,11 +289,16 @@ pub(super) fn read_row<T>(
     }
 }
 
-/// One statement, as a write of a group: the rows it changed.
-pub(super) fn execute(conn: &Connection, stmt: &Stmt) -> StorageResult<(u64, Keep)> {
+/// Runs `stmt` (prepared once per connection): the rows it changed.
+fn changed_rows(conn: &Connection, stmt: &Stmt) -> StorageResult<u64> {
     let mut prepared = conn.prepare_cached(stmt.sql)?;
     bind(&mut prepared, &stmt.args)?;
-    Ok((prepared.raw_execute()? as u64, Keep::Changes))
+    Ok(prepared.raw_execute()? as u64)
+}
+
+/// One statement, as a write of a group: the rows it changed.
+pub(super) fn execute(conn: &Connection, stmt: &Stmt) -> StorageResult<(u64, Keep)> {
+    Ok((changed_rows(conn, stmt)?, Keep::Changes))
 }
 
 /// A batch, as a write of a group: undone when a statement that had to
@@ -298,12 +308,7 @@ pub(super) fn write_batch<C: Copy>(
     batch: &Batch<C>,
 ) -> StorageResult<(Result<(), C>, Keep)> {
     for (stmt, why) in &batch.steps {
-        let changed = {
-            let mut prepared = conn.prepare_cached(stmt.sql)?;
-            bind(&mut prepared, &stmt.args)?;
-            prepared.raw_execute()?
-        };
-        if let (0, Some(why)) = (changed, why) {
+        if let (0, Some(why)) = (changed_rows(conn, stmt)?, why) {
             return Ok((Err(*why), Keep::Nothing));
         }
     }

@@ -12,6 +12,7 @@ use std::{
 
 use anyhow::Context;
 use app::{
+    args,
     domain::{
         codes,
         password::hash_blocking,
@@ -23,6 +24,7 @@ use app::{
     model::UserKind,
     storage::{
         authenticators,
+        batch::{bind_all, Arg},
         codes::{reserve, NewCode},
         offices,
         sessions::{self, SessionRecord, Stage},
@@ -252,14 +254,14 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
     let numbers = |n: i64| {
         format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) ")
     };
-    let statements: [(String, Vec<Value>); 5] = [
+    let statements: [(String, Vec<Arg>); 5] = [
         (
             format!(
                 "{}INSERT INTO clients (office_id, branch_id, name, two_factor_policy, created_at) \
                  SELECT $1, $2, 'Klant ' || i, 'ja', $3 FROM n",
                 numbers(SCALE_CLIENTS)
             ),
-            vec![Value::Int(office), Value::Int(branch), Value::Int(now)],
+            args![office, branch, now],
         ),
         (
             format!(
@@ -267,19 +269,14 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
                  SELECT $1, 'client', 'schaal-' || $2 || '-' || i, 'Schaal ' || i, '+3161' || (1000000 + i), $3, $4 FROM n",
                 numbers(SCALE_USERS)
             ),
-            vec![
-                Value::Int(office),
-                Value::Text(now.to_string()),
-                Value::Text(password_hash),
-                Value::Int(now),
-            ],
+            args![office, now.to_string(), password_hash, now],
         ),
         (
             "INSERT INTO client_users (user_id, client_id) \
              SELECT u.id, (SELECT MIN(id) FROM clients WHERE office_id = $1) + u.id % $2 \
              FROM users u WHERE u.office_id = $1"
                 .to_string(),
-            vec![Value::Int(office), Value::Int(SCALE_CLIENTS)],
+            args![office, SCALE_CLIENTS],
         ),
         (
             format!(
@@ -287,7 +284,7 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
                  SELECT $1, (SELECT MIN(id) FROM users WHERE office_id = $1) + i % $2, 'login.ok', NULL, $3 - i FROM n",
                 numbers(SCALE_AUDIT_ROWS)
             ),
-            vec![Value::Int(office), Value::Int(SCALE_USERS), Value::Int(now)],
+            args![office, SCALE_USERS, now],
         ),
         (
             // Waiting logins of two days ago: expired, not yet purged.
@@ -297,16 +294,11 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
                  'second_factor', $4, $4 FROM n",
                 numbers(SCALE_LAPSED)
             ),
-            vec![
-                Value::Int(office),
-                Value::Text(now.to_string()),
-                Value::Int(SCALE_USERS),
-                Value::Int(now - 2 * 24 * 3600),
-            ],
+            args![office, now.to_string(), SCALE_USERS, now - 2 * 24 * 3600],
         ),
     ];
-    for (sql, values) in statements {
-        bind(sqlx::query(AssertSqlSafe(sql)), &values)
+    for (sql, args) in statements {
+        bind_all(sqlx::query(AssertSqlSafe(sql)), &args)
             .execute(db.writer())
             .await?;
     }
@@ -336,19 +328,4 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
         }
     };
     Ok(())
-}
-
-enum Value {
-    Int(i64),
-    Text(String),
-}
-
-fn bind<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    values: &[Value],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    values.iter().fold(query, |q, v| match v {
-        Value::Int(i) => q.bind(*i),
-        Value::Text(t) => q.bind(t.clone()),
-    })
 }

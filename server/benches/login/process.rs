@@ -137,7 +137,7 @@ impl ServerProcess {
 }
 
 /// What one thread has used so far.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct ThreadUsage {
     pub cpu: Duration,
     /// Bytes it passed to write calls (`wchar`): for the SQLite worker, the
