@@ -159,10 +159,12 @@ async fn a_login_flood_is_answered_at_once_and_pages_stay_fast(engine: Engine) {
     while answered.load(Ordering::SeqCst) < 10 && started.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    // Counted when the page is asked for: on two cores the page is one task
+    // among hundreds and may well come back with the last of them.
+    let open = 500 - answered.load(Ordering::SeqCst);
     let page_asked = Instant::now();
     let page = app.browser().get("/inloggen").await;
     let page_took = page_asked.elapsed();
-    let open = 500 - answered.load(Ordering::SeqCst);
 
     let mut answers = Vec::new();
     for call in calls {
@@ -180,7 +182,7 @@ async fn a_login_flood_is_answered_at_once_and_pages_stay_fast(engine: Engine) {
         busy_times.last()
     );
     eprintln!(
-        "flood: {} busy, {wrong} wrong password, total {total:?}; page {page_took:?} with {open} calls still open",
+        "flood: {} busy, {wrong} wrong password, total {total:?}; page {page_took:?}, asked with {open} calls open",
         busy.len()
     );
 
@@ -206,8 +208,12 @@ async fn a_login_flood_is_answered_at_once_and_pages_stay_fast(engine: Engine) {
         open >= 100,
         "the page was asked for during the flood: {open} open"
     );
+    // Had the flood's 500 hashes run (about 6 s on the two hashers) or
+    // held the server's threads, the page would wait for them; 2 s tells
+    // that apart with room for a debug build on two shared cores, where the
+    // page shares them with the flood's refusals (seen: 50 ms to 1.06 s).
     assert!(
-        page_took < Duration::from_secs(1),
+        page_took < Duration::from_secs(2),
         "the login page took {page_took:?} during the flood"
     );
 }
