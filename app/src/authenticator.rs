@@ -1,8 +1,8 @@
 //! Binding an authenticator app ('Authenticatie App instellen in plaats van
 //! SMS'), and unbinding or resetting one. The manual route in 'Mijn
-//! gegevens' and the help-menu wizard both call these. Every change here
-//! needs a recent step-up (`step_up`), ends the user's other sessions, is
-//! audited, and is told to the number the account had.
+//! gegevens' and the help-menu wizard both call these. Every step needs a
+//! recent step-up; every change goes through the one door
+//! (`factors::commit_login_change`).
 
 use crate::{
     core::{internal, Core},
@@ -14,17 +14,16 @@ use crate::{
         sms_quota, totp,
     },
     error::AppError,
-    factors::{self, CodeContext, SmsCheck},
+    factors::{self, ChangedBy, CodeContext, LoginChange, SmsCheck},
     model::{mask_phone, BindingSetup, BindingStatus, RecoveryCodes},
     recovery_codes,
-    session::AuthUser,
-    step_up,
+    session::{self, AuthUser},
     storage::{
-        audit::{self, AuditEntry},
         authenticators::{self, Enrolment},
+        batch::Batch,
         codes as stored_codes,
-        users::{self, Confirmed, UserRecord},
-        StorageError, StorageResult,
+        users::{self, Confirmed},
+        StorageResult,
     },
     user_admin,
 };
@@ -47,7 +46,7 @@ async fn live_enrolment(
 /// Shows the binding being set up, or starts a new one. Coming back within
 /// ten minutes resumes it with the same key.
 pub async fn setup(core: &Core, auth: &AuthUser) -> Result<BindingSetup, AppError> {
-    step_up::require_recent(core, auth)?;
+    session::require_step_up(core, auth)?;
     let now = core.now();
     let user_id = auth.user.id;
     let enrolment = match live_enrolment(core, user_id, now).await? {
@@ -97,7 +96,7 @@ fn lapsed_error() -> AppError {
 /// one first. Pressed again before a new code may be sent, it goes on with
 /// the code already sent instead of refusing.
 pub async fn send_confirmation(core: &Core, auth: &AuthUser) -> Result<bool, AppError> {
-    step_up::require_recent(core, auth)?;
+    session::require_step_up(core, auth)?;
     let now = core.now();
     let enrolment = live_enrolment(core, auth.user.id, now)
         .await?
@@ -131,7 +130,7 @@ pub async fn send_confirmation(core: &Core, auth: &AuthUser) -> Result<bool, App
 /// code goes to it, and it becomes the user's number only when the binding
 /// is confirmed with that code. A stored number is never replaced here.
 pub async fn use_new_mobile(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppError> {
-    step_up::require_recent(core, auth)?;
+    session::require_step_up(core, auth)?;
     if auth.user.mobile.is_some() {
         return Err(AppError::invalid(
             "Er is al een mobiel nummer bekend voor je account; de bevestigings-SMS gaat naar dat nummer.",
@@ -186,7 +185,7 @@ pub async fn confirm(
     sms_typed: &str,
     app_typed: &str,
 ) -> Result<RecoveryCodes, AppError> {
-    step_up::require_recent(core, auth)?;
+    session::require_step_up(core, auth)?;
     let now = core.now();
     let user = &auth.user;
     let enrolment = live_enrolment(core, user.id, now)
@@ -236,32 +235,27 @@ pub async fn confirm(
 
     let was_bound = authenticators::bound(&core.db, user.id).await?.is_some();
     let new_mobile = (enrolment.pending_mobile.as_deref() == Some(phone.as_str())).then_some(phone);
-    // The binding, a new number, ending the other sessions and the audit
-    // row stand or fall together.
-    let mut tx = core.db.begin_write().await?;
-    authenticators::bind_on(&mut tx, user.id, &enrolment.sealed, step, now).await?;
-    if let Some(mobile) = &new_mobile {
-        users::set_mobile_on(&mut *tx, user.id, mobile, Confirmed::ByCode).await?;
+    // The binding, a new number, a new set of recovery codes, and the
+    // door's own statements stand or fall together.
+    let (codes, hashes) = recovery_codes::new_set(core, user);
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    for stmt in authenticators::bind_stmts(user.id, &enrolment.sealed, step, now) {
+        batch.then(stmt);
     }
-    factors::end_other_access_on(&mut tx, user.id, Some(&auth.session_hash)).await?;
-    audit::record_on(
-        &mut *tx,
-        AuditEntry {
-            old_value: was_bound.then_some("app"),
-            new_value: Some(&enrolment.sealed.key_id),
-            ..AuditEntry::own(user, "authenticator.bound")
-        },
-        now,
-    )
-    .await?;
-    let codes = recovery_codes::issue_set_on(&mut tx, core, user, now).await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    let change = if was_bound {
-        "een nieuwe authenticator app gekoppeld; de vorige werkt niet meer"
-    } else {
-        "een authenticator app gekoppeld"
-    };
-    factors::announce(core, user, user.mobile.as_deref(), change).await;
+    recovery_codes::replace_with(&mut batch, user, &hashes, now);
+    let mut changes = vec![LoginChange::AppBound {
+        replaced: was_bound,
+        key_id: enrolment.sealed.key_id.clone(),
+    }];
+    if let Some(mobile) = new_mobile {
+        batch.then(users::set_mobile(user.id, &mobile, Confirmed::ByCode));
+        changes.push(LoginChange::Mobile {
+            old: None,
+            new: Some(mobile),
+        });
+    }
+    let Ok(()) = factors::commit_login_change(core, ChangedBy::User(auth), user, changes, batch)
+        .await?;
     Ok(RecoveryCodes {
         codes,
         login_name: user.login_name.clone(),
@@ -271,68 +265,36 @@ pub async fn confirm(
 /// 'Authenticator ontkoppelen', after a step-up: from then on the login
 /// asks for an SMS code again where a second factor applies.
 pub async fn unbind(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
-    step_up::require_recent(core, auth)?;
-    let now = core.now();
-    let user = &auth.user;
-    if !remove(
-        core,
-        user,
-        Some(&auth.session_hash),
-        AuditEntry::own(user, "authenticator.unbound"),
-        now,
-    )
-    .await?
-    {
-        return Err(AppError::invalid("Er is geen authenticator app gekoppeld."));
-    }
-    factors::announce(
-        core,
-        user,
-        user.mobile.as_deref(),
-        "de authenticator app ontkoppeld",
-    )
-    .await;
-    Ok(())
+    remove(core, ChangedBy::User(auth), &auth.user, LoginChange::AppUnbound)
+        .await?
+        .map_err(|NothingBound| AppError::invalid("Er is geen authenticator app gekoppeld."))
 }
 
-/// Removes the app, ends the user's sessions but `keep`, and audits, in
-/// one transaction. `false`: no app was bound (nothing changed).
+/// No app was bound: nothing changed.
+#[derive(Debug, Clone, Copy)]
+struct NothingBound;
+
+/// Removes the app (and a binding being set up) through the door.
 async fn remove(
     core: &Core,
-    user: &UserRecord,
-    keep: Option<&str>,
-    entry: AuditEntry<'_>,
-    now: UnixTime,
-) -> Result<bool, AppError> {
-    let mut tx = core.db.begin_write().await?;
-    if !authenticators::remove_on(&mut tx, user.id).await? {
-        tx.rollback().await.map_err(StorageError::from)?;
-        return Ok(false);
-    }
-    factors::end_other_access_on(&mut tx, user.id, keep).await?;
-    audit::record_on(&mut *tx, entry, now).await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    Ok(true)
+    by: ChangedBy<'_>,
+    user: &users::UserRecord,
+    change: LoginChange,
+) -> Result<Result<(), NothingBound>, AppError> {
+    let mut batch = Batch::new();
+    batch
+        .must_change(authenticators::remove_stmt(user.id), NothingBound)
+        .then(authenticators::drop_enrolment_stmt(user.id));
+    factors::commit_login_change(core, by, user, vec![change], batch).await
 }
 
 /// A beheerder resets a user's app (a lost phone), after the beheerder's
 /// own step-up: the user's sessions end and the user logs in by SMS again.
 pub async fn reset(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<(), AppError> {
     let user = user_admin::own_user(core, beheerder, user_id).await?;
-    step_up::require_recent(core, beheerder)?;
-    let entry = AuditEntry::on_behalf(&beheerder.user, &user, "authenticator.reset");
-    let keep = beheerder.own_session_if(user.id);
-    if !remove(core, &user, keep, entry, core.now()).await? {
-        return Err(AppError::invalid(
-            "Deze gebruiker heeft geen authenticator app gekoppeld.",
-        ));
-    }
-    factors::announce(
-        core,
-        &user,
-        user.mobile.as_deref(),
-        "de authenticator app gereset door je administratiekantoor",
-    )
-    .await;
-    Ok(())
+    remove(core, ChangedBy::Beheerder(beheerder), &user, LoginChange::AppReset)
+        .await?
+        .map_err(|NothingBound| {
+            AppError::invalid("Deze gebruiker heeft geen authenticator app gekoppeld.")
+        })
 }

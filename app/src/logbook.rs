@@ -1,12 +1,14 @@
 //! The beheerder's 'Logboek': one page of their own office's audit log.
 //! Every query is bound to the beheerder's office; a filter naming anything
 //! outside it is refused, and could not reach another office's rows anyway.
+//! Mobile numbers show masked, as on every other screen.
 
 use crate::{
     core::Core,
     domain::clock::dutch_date_time,
     error::AppError,
-    pages::logbook::{LogFilter, LogPage, LogRow, LogUser, KINDS},
+    model::{mask_phone, AuditAction},
+    pages::logbook::{LogFilter, LogPage, LogRow, LogUser},
     session::AuthUser,
     storage::{
         audit::{self, OfficeLogQuery},
@@ -25,11 +27,9 @@ pub async fn page(
     let action = match filter.action.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(action) => Some(
-            KINDS
-                .iter()
-                .map(|(code, _)| *code)
-                .find(|code| *code == action)
-                .ok_or_else(|| AppError::invalid("Kies een soort uit de lijst."))?,
+            AuditAction::from_stored(action)
+                .ok_or_else(|| AppError::invalid("Kies een soort uit de lijst."))?
+                .as_str(),
         ),
     };
     let user = match filter.user {
@@ -66,14 +66,21 @@ pub async fn page(
     Ok(LogPage {
         rows: rows
             .into_iter()
-            .map(|r| LogRow {
-                id: r.id,
-                at: dutch_date_time(r.at),
-                actor: r.actor,
-                action: r.action,
-                subject: r.subject,
-                old_value: r.old_value,
-                new_value: r.new_value,
+            .map(|r| {
+                let phone = AuditAction::from_stored(&r.action).is_some_and(AuditAction::carries_phone);
+                let shown = |value: Option<String>| match value {
+                    Some(number) if phone => Some(mask_phone(&number)),
+                    other => other,
+                };
+                LogRow {
+                    id: r.id,
+                    at: dutch_date_time(r.at),
+                    actor: r.actor,
+                    old_value: shown(r.old_value),
+                    new_value: shown(r.new_value),
+                    action: r.action,
+                    subject: r.subject,
+                }
             })
             .collect(),
         older,

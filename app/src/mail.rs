@@ -46,10 +46,11 @@ pub fn change_notice_subject(login: &str) -> String {
 /// The body of a notice after a change to how an account logs in (or the
 /// use of a recovery code): what happened to which login, and what to do
 /// when it was not them. It carries no link, and says so, so a phishing
-/// mail that copies it stands out.
-pub fn change_notice_body(name: &str, login: &str, office: &str, change: &str) -> String {
+/// mail that copies it stands out. It names no one by the display name: a
+/// beheerder types that, and it must not read as the portal's own words.
+pub fn change_notice_body(login: &str, office: &str, change: &str) -> String {
     format!(
-        "Beste {name},\n\
+        "Beste gebruiker,\n\
          \n\
          Voor je account {login} bij {office} is zojuist {change}.\n\
          \n\
@@ -79,12 +80,7 @@ pub fn notify(core: &Core, user: &UserRecord, change: &str) {
     let message = MailMessage {
         to: to.to_string(),
         subject: change_notice_subject(&user.login_name),
-        body: change_notice_body(
-            &user.display_name,
-            &user.login_name,
-            &user.office_name,
-            change,
-        ),
+        body: change_notice_body(&user.login_name, &user.office_name, change),
     };
     dispatch(
         core.mail.sender.clone(),
@@ -125,12 +121,11 @@ mod tests {
             "Beveiligingsmelding voor je account hovenier"
         );
         let body = change_notice_body(
-            "Henk Hovenier",
             "hovenier",
             "Administratiekantoor Voorbeeld",
             "een authenticator app gekoppeld",
         );
-        assert!(body.starts_with("Beste Henk Hovenier,\n"), "{body}");
+        assert!(body.starts_with("Beste gebruiker,\n"), "{body}");
         assert!(
             body.contains(
                 "Voor je account hovenier bij Administratiekantoor Voorbeeld is zojuist \

@@ -346,6 +346,144 @@ pub struct OfficeUserDetail {
     pub app_bound: bool,
 }
 
+/// What an audit row records. `as_str` is what is stored (stable, searched
+/// for by support staff); `label` is what the Logboek shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    LoginOk,
+    LoginPasswordOk,
+    LoginFailed,
+    Logout,
+    CodeFailed,
+    SmsSent,
+    SmsFailed,
+    StepUpOk,
+    StepUpFailed,
+    AuthenticatorBound,
+    AuthenticatorUnbound,
+    AuthenticatorReset,
+    RecoveryCreated,
+    RecoveryUsed,
+    UserMobile,
+    UserMobileConfirmed,
+    UserTwoFactor,
+    UserTwoFactorChoice,
+    UserDisplayName,
+    UserEmail,
+    SessionsEnded,
+    TrustedAdded,
+    TrustedForgotten,
+    OfficeTrustDays,
+    ClientTwoFactorPolicy,
+}
+
+impl AuditAction {
+    /// In the order the Logboek's 'Soort' list shows them.
+    pub const ALL: [AuditAction; 25] = [
+        AuditAction::LoginOk,
+        AuditAction::LoginPasswordOk,
+        AuditAction::LoginFailed,
+        AuditAction::Logout,
+        AuditAction::CodeFailed,
+        AuditAction::SmsSent,
+        AuditAction::SmsFailed,
+        AuditAction::StepUpOk,
+        AuditAction::StepUpFailed,
+        AuditAction::AuthenticatorBound,
+        AuditAction::AuthenticatorUnbound,
+        AuditAction::AuthenticatorReset,
+        AuditAction::RecoveryCreated,
+        AuditAction::RecoveryUsed,
+        AuditAction::UserMobile,
+        AuditAction::UserMobileConfirmed,
+        AuditAction::UserTwoFactor,
+        AuditAction::UserTwoFactorChoice,
+        AuditAction::UserDisplayName,
+        AuditAction::UserEmail,
+        AuditAction::SessionsEnded,
+        AuditAction::TrustedAdded,
+        AuditAction::TrustedForgotten,
+        AuditAction::OfficeTrustDays,
+        AuditAction::ClientTwoFactorPolicy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::LoginOk => "login.ok",
+            AuditAction::LoginPasswordOk => "login.password_ok",
+            AuditAction::LoginFailed => "login.failed",
+            AuditAction::Logout => "logout",
+            AuditAction::CodeFailed => "code.failed",
+            AuditAction::SmsSent => "sms.sent",
+            AuditAction::SmsFailed => "sms.failed",
+            AuditAction::StepUpOk => "stepup.ok",
+            AuditAction::StepUpFailed => "stepup.failed",
+            AuditAction::AuthenticatorBound => "authenticator.bound",
+            AuditAction::AuthenticatorUnbound => "authenticator.unbound",
+            AuditAction::AuthenticatorReset => "authenticator.reset",
+            AuditAction::RecoveryCreated => "recovery.created",
+            AuditAction::RecoveryUsed => "recovery.used",
+            AuditAction::UserMobile => "user.mobile",
+            AuditAction::UserMobileConfirmed => "user.mobile_confirmed",
+            AuditAction::UserTwoFactor => "user.two_factor",
+            AuditAction::UserTwoFactorChoice => "user.two_factor_choice",
+            AuditAction::UserDisplayName => "user.display_name",
+            AuditAction::UserEmail => "user.email",
+            AuditAction::SessionsEnded => "sessions.ended",
+            AuditAction::TrustedAdded => "trusted.added",
+            AuditAction::TrustedForgotten => "trusted.forgotten",
+            AuditAction::OfficeTrustDays => "office.trust_days",
+            AuditAction::ClientTwoFactorPolicy => "client.two_factor_policy",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::LoginOk => "Ingelogd",
+            AuditAction::LoginPasswordOk => "Wachtwoord goed, wacht op code",
+            AuditAction::LoginFailed => "Inloggen mislukt",
+            AuditAction::Logout => "Uitgelogd",
+            AuditAction::CodeFailed => "Onjuiste code",
+            AuditAction::SmsSent => "SMS verstuurd",
+            AuditAction::SmsFailed => "SMS niet verstuurd",
+            AuditAction::StepUpOk => "Bevestigd (wachtwoord en code)",
+            AuditAction::StepUpFailed => "Bevestigen mislukt",
+            AuditAction::AuthenticatorBound => "Authenticator gekoppeld",
+            AuditAction::AuthenticatorUnbound => "Authenticator ontkoppeld",
+            AuditAction::AuthenticatorReset => "Authenticator gereset",
+            AuditAction::RecoveryCreated => "Herstelcodes gemaakt",
+            AuditAction::RecoveryUsed => "Herstelcode gebruikt",
+            AuditAction::UserMobile => "Mobiel nummer gewijzigd",
+            AuditAction::UserMobileConfirmed => "Mobiel nummer bevestigd",
+            AuditAction::UserTwoFactor => "Inlog met twee-factor-authenticatie gewijzigd",
+            AuditAction::UserTwoFactorChoice => "Eigen keuze twee-factor gewijzigd",
+            AuditAction::UserDisplayName => "Naam gewijzigd",
+            AuditAction::UserEmail => "E-mailadres gewijzigd",
+            AuditAction::SessionsEnded => "Sessies beëindigd",
+            AuditAction::TrustedAdded => "Apparaat onthouden",
+            AuditAction::TrustedForgotten => "Apparaat vergeten",
+            AuditAction::OfficeTrustDays => "Dagen apparaat onthouden gewijzigd",
+            AuditAction::ClientTwoFactorPolicy => "Authenticatie van cliënt gewijzigd",
+        }
+    }
+
+    /// The action stored as `stored`, if it is one of ours.
+    pub fn from_stored(stored: &str) -> Option<AuditAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == stored)
+    }
+
+    /// Its old and new value are mobile numbers, which screens show masked.
+    pub fn carries_phone(self) -> bool {
+        matches!(
+            self,
+            AuditAction::SmsSent
+                | AuditAction::SmsFailed
+                | AuditAction::UserMobile
+                | AuditAction::UserMobileConfirmed
+        )
+    }
+}
+
 /// Shows a phone number as its last two digits, e.g. `******01`.
 pub fn mask_phone(number: &str) -> String {
     let digits: Vec<char> = number.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -392,6 +530,18 @@ mod tests {
         }
         assert_eq!(TwoFactorPolicy::from_db("misschien"), None);
         assert_eq!(TwoFactorPolicy::default(), TwoFactorPolicy::Nee);
+    }
+
+    #[test]
+    fn audit_actions_round_trip_and_are_named_once() {
+        let mut stored: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::from_stored(action.as_str()), Some(action));
+        }
+        stored.sort();
+        stored.dedup();
+        assert_eq!(stored.len(), AuditAction::ALL.len(), "no name twice");
+        assert_eq!(AuditAction::from_stored("login.okay"), None);
     }
 
     #[test]

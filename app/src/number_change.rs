@@ -1,21 +1,18 @@
 //! 'Mijn gegevens' → 'Mobiel nummer wijzigen': after a step-up, a code goes
-//! to the new number, and only that code makes it the account's number.
-//! The change ends the user's other sessions, is audited, and is told to
-//! the number the account had.
+//! to the new number, and only that code makes it the account's number,
+//! through the one door (other sessions end, audited, the number and
+//! address the account had are told).
 
 use crate::{
     core::Core,
-    domain::{codes, phone::MobileNumber, sms_quota},
+    domain::{phone::MobileNumber, sms_quota},
     error::AppError,
-    factors::{self, CodeContext, Proof},
+    factors::{self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, Proof},
     model::{mask_phone, NumberChangeStatus},
-    session::AuthUser,
-    step_up,
+    session::{self, AuthUser},
     storage::{
-        audit::{self, AuditEntry},
         codes as stored_codes,
         users::{self, Confirmed},
-        StorageError,
     },
 };
 
@@ -38,7 +35,7 @@ pub async fn status(core: &Core, auth: &AuthUser) -> Result<NumberChangeStatus, 
 
 /// 'Code sturen': a code to the typed number (the stored one stays).
 pub async fn send(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppError> {
-    step_up::require_recent(core, auth)?;
+    session::require_step_up(core, auth)?;
     let number = MobileNumber::parse(typed).map_err(AppError::Invalid)?;
     if auth.user.mobile.as_deref() == Some(number.as_str()) && auth.user.mobile_confirmed {
         return Err(AppError::invalid("Dit nummer is al je mobiele nummer."));
@@ -54,49 +51,37 @@ pub async fn send(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppEr
 }
 
 /// 'Nummer bevestigen': the code sent to the new number makes it the
-/// account's number.
+/// account's number, in the transaction that uses the code.
 pub async fn confirm(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppError> {
-    step_up::require_recent(core, auth)?;
-    let code = codes::parse_typed(typed).map_err(AppError::Invalid)?;
-    let now = core.now();
+    session::require_step_up(core, auth)?;
+    let answer = Answer::parse_code(typed)?;
     let user = &auth.user;
-    let proof = factors::judge_code(
+    let proven = factors::prove(
         core,
-        user,
-        None,
         context(auth),
-        &code,
+        &answer,
         "Er is nog geen code naar het nieuwe nummer gestuurd. Kies 'Code sturen'.",
-        now,
-    )
-    .await?;
-    let Proof::Sms(number) = proof else {
-        return Err(AppError::invalid(
-            "Vul de code uit de SMS naar je nieuwe nummer in.",
-        ));
-    };
-    let mut tx = core.db.begin_write().await?;
-    users::set_mobile_on(&mut *tx, user.id, &number, Confirmed::ByCode).await?;
-    factors::end_other_access_on(&mut tx, user.id, Some(&auth.session_hash)).await?;
-    audit::record_on(
-        &mut *tx,
-        AuditEntry {
-            old_value: user.mobile.as_deref(),
-            new_value: Some(&number),
-            ..AuditEntry::own(user, "user.mobile")
+        |_, proof, batch, now| {
+            let Proof::Sms { phone, .. } = proof else {
+                return Err(AppError::invalid(
+                    "Vul de code uit de SMS naar je nieuwe nummer in.",
+                ));
+            };
+            batch.then(users::set_mobile(user.id, phone, Confirmed::ByCode));
+            let change = LoginChanges::new(
+                core,
+                ChangedBy::User(auth),
+                user.clone(),
+                vec![LoginChange::Mobile {
+                    old: user.mobile.clone(),
+                    new: Some(phone.clone()),
+                }],
+            )?;
+            change.add_to(batch, now);
+            Ok(change)
         },
-        now,
     )
     .await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    if user.mobile.as_deref() != Some(number.as_str()) {
-        factors::announce(
-            core,
-            user,
-            user.mobile.as_deref(),
-            &format!("je mobiele nummer gewijzigd in {}", mask_phone(&number)),
-        )
-        .await;
-    }
+    proven.finished.announce(core).await;
     Ok(())
 }

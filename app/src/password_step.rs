@@ -5,12 +5,12 @@
 use crate::{
     core::{client_ip, internal, Core},
     domain::{
-        lockout::{minutes_text, PASSWORD_ACCOUNT, PASSWORD_ADDRESS},
+        lockout::{address_source, minutes_text, PASSWORD_ACCOUNT, PASSWORD_ADDRESS},
         login_form::{check_password_input, LoginName},
         password::PasswordError,
     },
     error::AppError,
-    model::LoginOutcome,
+    model::{AuditAction, LoginOutcome},
     second_factor,
     storage::{
         audit::{self, AuditEntry},
@@ -43,9 +43,8 @@ pub async fn login(
             &core.db,
             AuditEntry {
                 office_id,
-                action: "login.failed",
                 subject: Some(name.as_str()),
-                ..Default::default()
+                ..AuditEntry::new(AuditAction::LoginFailed)
             },
             now,
         )
@@ -62,12 +61,11 @@ pub async fn login(
         AuditEntry {
             office_id: Some(user.office_id),
             actor_user_id: Some(user.user_id),
-            action: match outcome {
-                LoginOutcome::LoggedIn => "login.ok",
-                _ => "login.password_ok",
-            },
             subject: Some(name.as_str()),
-            ..Default::default()
+            ..AuditEntry::new(match outcome {
+                LoginOutcome::LoggedIn => AuditAction::LoginOk,
+                _ => AuditAction::LoginPasswordOk,
+            })
         },
         now,
     )
@@ -97,7 +95,7 @@ pub async fn judge(
     }
     let now = core.now();
     let account = Counter::Account(name.as_str().to_string());
-    let address = client_ip().map(|ip| Counter::Address(ip.to_string()));
+    let address = client_ip().map(|ip| Counter::Address(address_source(ip)));
 
     if let Some(address) = &address {
         if let Some(wait) = throttle::get(&core.db, address).await?.locked_for(now) {

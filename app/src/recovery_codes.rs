@@ -5,55 +5,53 @@
 
 use crate::{
     core::Core,
-    domain::{clock::UnixTime, recovery},
+    domain::{
+        clock::UnixTime,
+        recovery::{self, CODES_PER_SET},
+    },
     error::AppError,
-    factors,
+    factors::{self, ChangedBy, LoginChange},
     model::RecoveryCodes,
     session::AuthUser,
-    step_up,
-    storage::{
-        audit::{self, AuditEntry},
-        recovery as stored,
-        users::UserRecord,
-        StorageError, StorageResult,
-    },
+    storage::{batch::Batch, recovery as stored, users::UserRecord, StorageResult},
 };
 
-/// Makes a new set inside the caller's transaction (the old set stops
-/// working with it) and returns the codes as shown, for this one answer.
-pub async fn issue_set_on(
-    tx: &mut sqlx::AnyConnection,
-    core: &Core,
-    user: &UserRecord,
-    now: UnixTime,
-) -> StorageResult<Vec<String>> {
+/// A fresh set for `user`: the codes as shown (for this one answer) and
+/// their keyed hashes (what is stored).
+pub fn new_set(core: &Core, user: &UserRecord) -> (Vec<String>, [String; CODES_PER_SET]) {
     let codes = recovery::generate_set();
-    let hashes: Vec<String> = codes
-        .iter()
-        .map(|c| recovery::hash(&core.keys, user.id, c))
-        .collect();
-    stored::replace_set_on(tx, user.id, &hashes, now).await?;
-    audit::record_on(&mut *tx, AuditEntry::own(user, "recovery.created"), now).await?;
-    Ok(codes.iter().map(|c| recovery::display(c)).collect())
+    let hashes = std::array::from_fn(|i| recovery::hash(&core.keys, user.id, &codes[i]));
+    (codes.iter().map(|c| recovery::display(c)).collect(), hashes)
 }
 
-/// 'Nieuwe herstelcodes maken': after a step-up; voids the old set, ends
-/// the other sessions and tells the stored number.
+/// Appends the statements that replace `user`'s set with `hashes`: the
+/// old codes stop working the moment the new ones exist.
+pub fn replace_with<C: Copy>(
+    batch: &mut Batch<C>,
+    user: &UserRecord,
+    hashes: &[String; CODES_PER_SET],
+    now: UnixTime,
+) {
+    for stmt in stored::replace_set_stmts(user.id, hashes, now) {
+        batch.then(stmt);
+    }
+}
+
+/// 'Nieuwe herstelcodes maken': after a step-up; voids the old set
+/// through the door (other sessions end, the number and address are told).
 pub async fn regenerate(core: &Core, auth: &AuthUser) -> Result<RecoveryCodes, AppError> {
-    step_up::require_recent(core, auth)?;
-    let now = core.now();
     let user = &auth.user;
-    let mut tx = core.db.begin_write().await?;
-    let codes = issue_set_on(&mut tx, core, user, now).await?;
-    factors::end_other_access_on(&mut tx, user.id, Some(&auth.session_hash)).await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    factors::announce(
+    let (codes, hashes) = new_set(core, user);
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    replace_with(&mut batch, user, &hashes, core.now());
+    let Ok(()) = factors::commit_login_change(
         core,
+        ChangedBy::User(auth),
         user,
-        user.mobile.as_deref(),
-        "nieuwe herstelcodes gemaakt; de vorige werken niet meer",
+        vec![LoginChange::RecoveryCodes],
+        batch,
     )
-    .await;
+    .await?;
     Ok(RecoveryCodes {
         codes,
         login_name: user.login_name.clone(),

@@ -8,6 +8,7 @@ use crate::{
     core::{core, internal, Core},
     domain::{
         session_lifetime::{second_factor_state, SessionState},
+        step_up,
         token::{looks_like_token, new_session_token, token_hash},
     },
     error::AppError,
@@ -42,6 +43,9 @@ pub struct AuthUser {
     pub active_client_id: Option<i64>,
     /// When this session last proved its user again (`step_up`).
     pub stepped_up_at: Option<i64>,
+    /// When the login behind this session was completed; the absolute
+    /// limit counts from here, through every step-up.
+    pub logged_in_at: i64,
     /// A message to show once (see `SessionRecord::notice`).
     pub notice: Option<String>,
 }
@@ -108,7 +112,7 @@ pub async fn lookup(
         Stage::Active => {
             core.sessions
                 .lifetime
-                .state(session.created_at, session.last_seen_at, now)
+                .state(session.logged_in_at, session.last_seen_at, now)
         }
         Stage::SecondFactor => second_factor_state(session.created_at, now),
     };
@@ -134,6 +138,7 @@ pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Opt
             user,
             active_client_id: session.active_client_id,
             stepped_up_at: session.stepped_up_at,
+            logged_in_at: session.logged_in_at,
             notice: session.notice,
         })
     }))
@@ -151,6 +156,17 @@ pub async fn require_user() -> Result<AuthUser, AppError> {
     authenticate(&core, &request_headers())
         .await?
         .ok_or(AppError::NotLoggedIn)
+}
+
+/// Refuses unless this session stepped up within the last ten minutes
+/// (`domain::step_up`): the guard of every change to how an account logs
+/// in (`factors::LoginChanges`).
+pub fn require_step_up(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
+    if step_up::left(auth.stepped_up_at, core.now()) > 0 {
+        Ok(())
+    } else {
+        Err(AppError::StepUpRequired)
+    }
 }
 
 /// For the administration screens: beheerders only, checked on the server.
@@ -190,7 +206,8 @@ pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<Strin
         sessions::delete(&core.db, &token_hash(&old)).await?;
     }
     let active_client_id = first_client(core, user).await?;
-    let (token, record) = new_record(core, user, stage, active_client_id, None);
+    let now = core.now();
+    let (token, record) = new_record(user, stage, active_client_id, None, now, now);
     sessions::insert(&core.db, &record).await?;
     set_session_cookie(core, &token)?;
     Ok(record.id_hash)
@@ -200,12 +217,28 @@ pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<Strin
 /// and its browser token for [`set_session_cookie`] once that is committed.
 /// It keeps the client the pending login chose at its start.
 pub fn next_for(core: &Core, pending: &PendingLogin) -> (String, SessionRecord) {
+    let now = core.now();
     new_record(
-        core,
         &pending.user,
         Stage::Active,
         pending.session.active_client_id,
         None,
+        now,
+        now,
+    )
+}
+
+/// The session a step-up renews `auth`'s into: a new id, proven now, the
+/// same login (its absolute limit does not start again).
+pub fn stepped_up_for(core: &Core, auth: &AuthUser) -> (String, SessionRecord) {
+    let now = core.now();
+    new_record(
+        &auth.user,
+        Stage::Active,
+        auth.active_client_id,
+        Some(now),
+        auth.logged_in_at,
+        now,
     )
 }
 
@@ -216,23 +249,6 @@ pub fn add_cookie(value: &str) -> Result<(), AppError> {
 
 pub fn set_session_cookie(core: &Core, token: &str) -> Result<(), AppError> {
     set_cookie(&session_cookie(token, core.sessions.secure_cookie))
-}
-
-/// A step-up: the session goes on under a new id, marked as proven now.
-pub async fn renew_stepped_up(core: &Core, auth: &AuthUser) -> Result<bool, AppError> {
-    let now = core.now();
-    let (token, record) = new_record(
-        core,
-        &auth.user,
-        Stage::Active,
-        auth.active_client_id,
-        Some(now),
-    );
-    if !sessions::replace(&core.db, &auth.session_hash, Stage::Active, &record).await? {
-        return Ok(false);
-    }
-    set_session_cookie(core, &token)?;
-    Ok(true)
 }
 
 async fn first_client(core: &Core, user: &UserRecord) -> StorageResult<Option<i64>> {
@@ -246,14 +262,14 @@ async fn first_client(core: &Core, user: &UserRecord) -> StorageResult<Option<i6
 }
 
 fn new_record(
-    core: &Core,
     user: &UserRecord,
     stage: Stage,
     active_client_id: Option<i64>,
     stepped_up_at: Option<i64>,
+    logged_in_at: i64,
+    now: i64,
 ) -> (String, SessionRecord) {
     let token = new_session_token();
-    let now = core.now();
     let record = SessionRecord {
         id_hash: token_hash(&token),
         user_id: user.id,
@@ -261,6 +277,7 @@ fn new_record(
         active_client_id,
         pending_mobile: None,
         created_at: now,
+        logged_in_at,
         last_seen_at: now,
         stepped_up_at,
         notice: None,

@@ -1,55 +1,27 @@
-//! The step-up ('Bevestig dat jij het bent'): the password plus the
-//! account's current factor (the app's code, or an SMS code sent to the
-//! stored number), within the last ten minutes, before any change to how
-//! the account logs in. Proving it renews the session id. The rule of how
-//! long it holds is `domain::step_up`.
+//! The step-up ('Bevestig dat jij het bent'): the password plus a factor
+//! the account has now (the app's code, an SMS code sent to the stored
+//! number, or a recovery code; what counts is `factors::standing`, the
+//! same the login asks for), before any change to how the account logs
+//! in. Proving it renews the session id in the transaction that uses the
+//! code. How long it holds is `domain::step_up`; the check is
+//! `session::require_step_up`.
 
 use crate::{
     core::Core,
-    domain::{
-        codes,
-        login_form::LoginName,
-        phone::MobileNumber,
-        recovery, sms_quota,
-        step_up::{self, CurrentFactor},
-    },
+    domain::{clock::UnixTime, login_form::LoginName, phone::MobileNumber, recovery, sms_quota, step_up},
     error::AppError,
-    factors::{self, CodeContext},
-    model::{mask_phone, StepUpStatus},
-    password_step, recovery_codes,
+    factors::{self, Answer, CodeContext, Lost, Notice, Proof},
+    model::{mask_phone, AuditAction, StepUpStatus},
+    password_step,
     session::{self, AuthUser},
     storage::{
         audit::{self, AuditEntry},
-        authenticators::{self, Bound},
-        codes as stored_codes, users,
+        batch::Batch,
+        codes as stored_codes,
+        sessions::{self, Stage},
+        users,
     },
 };
-
-/// Refuses unless this session stepped up within the last ten minutes.
-pub fn require_recent(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
-    if step_up::left(auth.stepped_up_at, core.now()) > 0 {
-        Ok(())
-    } else {
-        Err(AppError::StepUpRequired)
-    }
-}
-
-/// The user's bound app, if any, and what proves the user now.
-async fn current_factor(
-    core: &Core,
-    auth: &AuthUser,
-) -> Result<(Option<Bound>, CurrentFactor), AppError> {
-    let app = authenticators::bound(&core.db, auth.user.id).await?;
-    let (recovery_left, _) = recovery_codes::left(core, auth.user.id).await?;
-    let factor = CurrentFactor::of(app.is_some(), auth.user.mobile.as_deref(), recovery_left);
-    Ok((app, factor))
-}
-
-/// What the code field held.
-enum Typed {
-    Code(String),
-    Recovery(String),
-}
 
 fn context(auth: &AuthUser) -> CodeContext<'_> {
     CodeContext::StepUp(&auth.session_hash)
@@ -57,21 +29,23 @@ fn context(auth: &AuthUser) -> CodeContext<'_> {
 
 pub async fn status(core: &Core, auth: &AuthUser) -> Result<StepUpStatus, AppError> {
     let now = core.now();
-    let (_, factor) = current_factor(core, auth).await?;
+    let proof = factors::standing(core, &auth.user).await?.step_up_proof();
     let key = context(auth).key();
     let latest = stored_codes::latest_for_session(&core.db, &key).await?;
     Ok(StepUpStatus {
         seconds_left: step_up::left(auth.stepped_up_at, now),
-        app: factor.app,
-        sms_to: factor
-            .sms
-            .then(|| auth.user.mobile.as_deref().map(mask_phone))
-            .flatten(),
+        app: proof.app,
+        sms_to: auth
+            .user
+            .mobile
+            .as_deref()
+            .filter(|_| proof.sms)
+            .map(mask_phone),
         sms_valid_for: latest
             .filter(|c| c.state.check(now).is_ok())
             .map_or(0, |c| c.state.expires_at - now),
         resend_in: sms_quota::resend_in(stored_codes::last_sent_at(&core.db, &key).await?, now),
-        recovery: factor.recovery,
+        recovery: proof.recovery,
     })
 }
 
@@ -90,29 +64,24 @@ pub async fn send_code(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
     .await
 }
 
-/// 'Bevestigen': the password, then the current factor's code. Each try
-/// counts toward the same limits as at login.
+/// 'Bevestigen': the password, then a factor's answer. Each try counts
+/// toward the same limits as at login.
 pub async fn prove(
     core: &Core,
     auth: &AuthUser,
     password: String,
-    typed_code: &str,
+    typed: &str,
 ) -> Result<(), AppError> {
     let user = &auth.user;
-    let now = core.now();
-    let (app, factor) = current_factor(core, auth).await?;
+    let offer = factors::standing(core, user).await?.step_up_proof();
     // One field takes the app's or an SMS code (six digits) or, with the
     // phone lost, a recovery code (letters).
-    let code = if !factor.needs_code() {
+    let answer = if !offer.any() {
         None
-    } else if factor.recovery && recovery::looks_like_one(typed_code) {
-        Some(Typed::Recovery(
-            recovery::parse_typed(typed_code).map_err(AppError::Invalid)?,
-        ))
+    } else if offer.recovery && recovery::looks_like_one(typed) {
+        Some(Answer::parse_recovery(typed)?)
     } else {
-        Some(Typed::Code(
-            codes::parse_typed(typed_code).map_err(AppError::Invalid)?,
-        ))
+        Some(Answer::parse_code(typed)?)
     };
     if password.is_empty() {
         return Err(AppError::invalid("Vul je wachtwoord in."));
@@ -123,39 +92,56 @@ pub async fn prove(
         .filter(|c| c.user_id == user.id)
         .map(|c| c.password_hash);
     if !password_step::judge(core, &name, stored, password).await? {
-        audit::record(&core.db, AuditEntry::own(user, "stepup.failed"), now).await?;
+        audit::record(
+            &core.db,
+            AuditEntry::own(user, AuditAction::StepUpFailed),
+            core.now(),
+        )
+        .await?;
         return Err(AppError::invalid("Je wachtwoord is onjuist."));
     }
 
-    match code {
-        Some(Typed::Code(code)) => {
-            factors::judge_code(
+    let token = match &answer {
+        // A user with no factor at all: the password was the proof.
+        None => {
+            let mut batch = Batch::new();
+            let token = renew(core, auth, &mut batch, core.now());
+            match core.db.write_batch(batch).await? {
+                Ok(()) => token,
+                Err(_) => return Err(AppError::NotLoggedIn),
+            }
+        }
+        Some(answer) => {
+            let proven = factors::prove(
                 core,
-                user,
-                app.as_ref(),
                 context(auth),
-                &code,
+                answer,
                 "Vraag eerst een SMS-code aan met 'Stuur mij een SMS-code'.",
-                now,
+                |_, _, batch, now| Ok(renew(core, auth, batch, now)),
             )
             .await?;
+            if let Proof::Recovery { .. } = proven.proof {
+                factors::notify(core, user, Notice::RecoveryCodeUsed { to_log_in: false }).await;
+            }
+            proven.finished
         }
-        Some(Typed::Recovery(code)) => {
-            factors::judge_recovery_code(core, user, &code, now).await?;
-            factors::announce(
-                core,
-                user,
-                user.mobile.as_deref(),
-                "een herstelcode gebruikt om een wijziging te bevestigen",
-            )
-            .await;
-        }
-        None => {}
-    }
+    };
+    session::set_session_cookie(core, &token)
+}
 
-    if !session::renew_stepped_up(core, auth).await? {
-        return Err(AppError::NotLoggedIn);
-    }
-    audit::record(&core.db, AuditEntry::own(user, "stepup.ok"), now).await?;
-    Ok(())
+/// Appends the renewal: the session goes on under a new id, proven now
+/// (only if it is still there), and the audit row. Returns the new token.
+fn renew(core: &Core, auth: &AuthUser, batch: &mut Batch<Lost>, now: UnixTime) -> String {
+    let (token, record) = session::stepped_up_for(core, auth);
+    batch
+        .must_change(
+            sessions::end_at_stage_stmt(&auth.session_hash, Stage::Active),
+            Lost::Gone,
+        )
+        .then(sessions::insert_stmt(&record))
+        .then(audit::record_stmt(
+            AuditEntry::own(&auth.user, AuditAction::StepUpOk),
+            now,
+        ));
+    token
 }

@@ -3,7 +3,8 @@
 //! asked. The browser keeps a random token in its own HttpOnly cookie; the
 //! database keeps its SHA-256 with the user, a description and the dates.
 //! Any change to how the account logs in forgets every trusted browser
-//! (`factors::end_other_access_on`). Rules: `domain::trusted_browser`.
+//! (the door, `factors::LoginChanges`); the office setting 0 forgets every
+//! trusted browser of the office. Rules: `domain::trusted_browser`.
 
 use http::header;
 
@@ -15,11 +16,12 @@ use crate::{
         trusted_browser::{self, still_trusted},
     },
     error::AppError,
-    model::{OfficeSettings, TrustedBrowserRow},
+    factors::{self, Notice},
+    model::{AuditAction, OfficeSettings, TrustedBrowserRow},
     session::{self, AuthUser},
-    step_up,
     storage::{
         audit::{self, AuditEntry},
+        batch::Batch,
         trusted,
         users::UserRecord,
         StorageResult,
@@ -108,18 +110,20 @@ pub async fn remember(core: &Core, user: &UserRecord, now: UnixTime) -> Result<(
         &core.db,
         AuditEntry {
             new_value: Some(&description),
-            ..AuditEntry::own(user, "trusted.added")
+            ..AuditEntry::own(user, AuditAction::TrustedAdded)
         },
         now,
     )
     .await?;
-    crate::mail::notify(
+    factors::notify(
         core,
         user,
-        &format!(
-            "een apparaat onthouden ({description}): daar wordt {days} dagen alleen je wachtwoord gevraagd"
-        ),
-    );
+        Notice::BrowserRemembered {
+            description: &description,
+            days,
+        },
+    )
+    .await;
     Ok(())
 }
 
@@ -160,7 +164,7 @@ pub async fn forget(core: &Core, auth: &AuthUser, id: i64) -> Result<(), AppErro
     }
     audit::record(
         &core.db,
-        AuditEntry::own(&auth.user, "trusted.forgotten"),
+        AuditEntry::own(&auth.user, AuditAction::TrustedForgotten),
         core.now(),
     )
     .await?;
@@ -179,7 +183,9 @@ pub async fn office_settings(
 }
 
 /// A beheerder sets the days. More days is a weaker login for everyone:
-/// that needs the beheerder's step-up; fewer (or 0) does not.
+/// that needs the beheerder's step-up; fewer does not. 0 turns it off and
+/// forgets every trusted browser of the office in the same transaction,
+/// so turning it on again later brings none of them back.
 pub async fn set_office_days(
     core: &Core,
     beheerder: &AuthUser,
@@ -192,22 +198,25 @@ pub async fn set_office_days(
         return Ok(());
     }
     if days > old {
-        step_up::require_recent(core, beheerder)?;
+        session::require_step_up(core, beheerder)?;
     }
-    trusted::set_office_days(&core.db, office_id, days).await?;
     let (old, new) = (old.to_string(), days.to_string());
-    audit::record(
-        &core.db,
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch.then(trusted::set_office_days_stmt(office_id, days));
+    if days == 0 {
+        batch.then(trusted::forget_office_stmt(office_id));
+    }
+    batch.then(audit::record_stmt(
         AuditEntry {
             office_id: Some(office_id),
             actor_user_id: Some(beheerder.user.id),
-            action: "office.trust_days",
             subject: Some(&beheerder.user.office_name),
             old_value: Some(&old),
             new_value: Some(&new),
+            ..AuditEntry::new(AuditAction::OfficeTrustDays)
         },
         core.now(),
-    )
-    .await?;
+    ));
+    let Ok(()) = core.db.write_batch(batch).await?;
     Ok(())
 }

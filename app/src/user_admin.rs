@@ -9,15 +9,12 @@ use crate::{
     core::Core,
     domain::{clock::dutch_date_time, phone::MobileNumber},
     error::AppError,
-    factors,
+    factors::{self, ChangedBy, LoginChange},
     model::{mask_phone, ClientUserRow},
-    second_factor,
-    session::AuthUser,
-    step_up,
+    session::{self, AuthUser},
     storage::{
-        audit::{self, AuditEntry},
+        batch::Batch,
         users::{self, Confirmed, UserRecord},
-        StorageError,
     },
 };
 
@@ -39,7 +36,7 @@ pub async fn own_user(
 pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserRow>, AppError> {
     let mut rows = Vec::new();
     for user in users::users_of_client(&core.db, client_id).await? {
-        let two_factor = second_factor::state_of(core, &user).await?;
+        let two_factor = factors::state_of(core, &user).await?;
         rows.push(ClientUserRow {
             app_bound: two_factor.app_bound,
             two_factor,
@@ -57,29 +54,18 @@ pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserR
 }
 
 /// 'Sessies beëindigen': every session of the user ends (the beheerder's
-/// own current one excepted). Returns how many ended.
-pub async fn end_sessions(
-    core: &Core,
-    beheerder: &AuthUser,
-    user_id: i64,
-) -> Result<u64, AppError> {
+/// own current one excepted), and no browser of theirs stays trusted.
+pub async fn end_sessions(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<(), AppError> {
     let user = own_user(core, beheerder, user_id).await?;
-    step_up::require_recent(core, beheerder)?;
-    let keep = beheerder.own_session_if(user.id);
-    let mut tx = core.db.begin_write().await?;
-    let ended = factors::end_other_access_on(&mut tx, user.id, keep).await?;
-    let count = ended.to_string();
-    audit::record_on(
-        &mut *tx,
-        AuditEntry {
-            new_value: Some(&count),
-            ..AuditEntry::on_behalf(&beheerder.user, &user, "sessions.ended")
-        },
-        core.now(),
+    let Ok(()) = factors::commit_login_change(
+        core,
+        ChangedBy::Beheerder(beheerder),
+        &user,
+        vec![LoginChange::SessionsEnded],
+        Batch::<std::convert::Infallible>::new(),
     )
     .await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    Ok(ended)
+    Ok(())
 }
 
 /// 'Mobiel nummer wijzigen' for a user: the number waits for the owner's
@@ -93,31 +79,22 @@ pub async fn set_number(
 ) -> Result<(), AppError> {
     let user = own_user(core, beheerder, user_id).await?;
     let number = MobileNumber::parse(typed).map_err(AppError::Invalid)?;
-    step_up::require_recent(core, beheerder)?;
+    session::require_step_up(core, beheerder)?;
     if user.mobile.as_deref() == Some(number.as_str()) {
         return Ok(());
     }
-    let keep = beheerder.own_session_if(user.id);
-    let mut tx = core.db.begin_write().await?;
-    users::set_mobile_on(&mut *tx, user.id, number.as_str(), Confirmed::NotYet).await?;
-    factors::end_other_access_on(&mut tx, user.id, keep).await?;
-    audit::record_on(
-        &mut *tx,
-        AuditEntry {
-            old_value: user.mobile.as_deref(),
-            new_value: Some(number.as_str()),
-            ..AuditEntry::on_behalf(&beheerder.user, &user, "user.mobile")
-        },
-        core.now(),
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch.then(users::set_mobile(user.id, number.as_str(), Confirmed::NotYet));
+    let Ok(()) = factors::commit_login_change(
+        core,
+        ChangedBy::Beheerder(beheerder),
+        &user,
+        vec![LoginChange::Mobile {
+            old: user.mobile.clone(),
+            new: Some(number.as_str().to_string()),
+        }],
+        batch,
     )
     .await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    factors::announce(
-        core,
-        &user,
-        user.mobile.as_deref(),
-        "je mobiele nummer gewijzigd door je administratiekantoor",
-    )
-    .await;
     Ok(())
 }

@@ -34,6 +34,7 @@ use crate::{
         twilio::{Twilio, TwilioConfig},
         NoSms,
     },
+    host_check::AllowedHosts,
     state::{AppState, HttpSettings},
 };
 
@@ -529,6 +530,10 @@ impl Config {
             leptos_options: self.leptos_options(),
             outbox: (self.sms == Some(SmsChoice::Outbox)).then(|| self.sms_outbox.clone()),
             mail_outbox: (self.mail == MailChoice::Outbox).then(|| self.mail_outbox.clone()),
+            hosts: Arc::new(AllowedHosts {
+                public: public_origin.clone(),
+                loopback: self.sms == Some(SmsChoice::Outbox) || self.mail == MailChoice::Outbox,
+            }),
             http: Arc::new(HttpSettings {
                 hsts: public_origin.is_https(),
                 public_origin,

@@ -8,6 +8,7 @@ pub mod dev_mail;
 pub mod dev_outbox;
 pub mod dev_sms;
 pub mod guard;
+pub mod host_check;
 pub mod mail;
 pub mod precompress;
 pub mod router;

@@ -18,7 +18,9 @@ use tower_http::{
     set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
 };
 
-use crate::{client_ip, dev_mail, dev_sms, guard, same_origin, security_headers, state::AppState};
+use crate::{
+    client_ip, dev_mail, dev_sms, guard, host_check, same_origin, security_headers, state::AppState,
+};
 
 /// No form of the portal comes near this; a larger body is refused (413)
 /// before anything reads it.
@@ -95,6 +97,11 @@ pub fn build(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(
                     state.http.clone(),
                     security_headers::middleware,
+                ))
+                // Before any route: a request for another host is refused.
+                .layer(middleware::from_fn_with_state(
+                    state.hosts.clone(),
+                    host_check::middleware,
                 ))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -39,7 +39,7 @@ impl Origin {
 
     /// Whether `host_header` (`Host`: `host[:port]`) names this origin under
     /// its own scheme; without a port, the scheme's default.
-    fn matches_host(&self, host_header: &str) -> bool {
+    pub fn matches_host(&self, host_header: &str) -> bool {
         let url::Origin::Tuple(scheme, ..) = &self.0 else {
             return false;
         };

@@ -3,7 +3,10 @@
 
 use app::{
     core::Core,
-    domain::login_form::LoginName,
+    domain::{
+        login_form::LoginName,
+        text::{is_plain_text, DisplayName, EmailAddress},
+    },
     model::{TwoFactorPolicy, UserKind},
     storage::{
         clients, offices,
@@ -168,6 +171,17 @@ pub struct FirstOffice<'a> {
 /// Creates an office, a branch and its first beheerder.
 pub async fn first_office(core: &Core, input: FirstOffice<'_>) -> anyhow::Result<()> {
     let login = LoginName::parse(input.login).map_err(anyhow::Error::msg)?;
+    // Every name here reaches lists, the Logboek and the notices' text.
+    if !is_plain_text(login.as_str()) {
+        anyhow::bail!("Een inlognaam bevat geen onzichtbare tekens of tekens die de leesrichting omdraaien.");
+    }
+    let office_name = DisplayName::parse(input.office).map_err(anyhow::Error::msg)?;
+    let branch_name = DisplayName::parse(input.branch).map_err(anyhow::Error::msg)?;
+    let name = DisplayName::parse(input.name).map_err(anyhow::Error::msg)?;
+    let email = match input.email {
+        Some(email) => EmailAddress::parse_optional(email).map_err(anyhow::Error::msg)?,
+        None => None,
+    };
     if input.password.chars().count() < 10 {
         anyhow::bail!("Kies een wachtwoord van minstens 10 tekens.");
     }
@@ -178,8 +192,8 @@ pub async fn first_office(core: &Core, input: FirstOffice<'_>) -> anyhow::Result
         anyhow::bail!("De inlognaam {} bestaat al.", login.as_str());
     }
     let now = core.now();
-    let office = offices::create_office(&core.db, input.office, now).await?;
-    let branch = offices::create_branch(&core.db, office, input.branch).await?;
+    let office = offices::create_office(&core.db, office_name.as_str(), now).await?;
+    let branch = offices::create_branch(&core.db, office, branch_name.as_str()).await?;
     let hash = core.passwords.hash(input.password).await?;
     users::create_user(
         &core.db,
@@ -187,8 +201,8 @@ pub async fn first_office(core: &Core, input: FirstOffice<'_>) -> anyhow::Result
             office_id: office,
             kind: UserKind::Office,
             login_name: login.as_str(),
-            display_name: input.name,
-            email: input.email,
+            display_name: name.as_str(),
+            email: email.as_ref().map(EmailAddress::as_str),
             mobile: None,
             password_hash: &hash,
             branch_id: Some(branch),

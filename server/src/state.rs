@@ -7,7 +7,7 @@ use app::core::Core;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{client_ip::TrustedProxies, same_origin::Origin};
+use crate::{client_ip::TrustedProxies, host_check::AllowedHosts, same_origin::Origin};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -22,6 +22,7 @@ pub struct AppState {
     #[from_ref(skip)]
     pub mail_outbox: Option<PathBuf>,
     pub http: Arc<HttpSettings>,
+    pub hosts: Arc<AllowedHosts>,
     pub trusted_proxies: Arc<TrustedProxies>,
 }
 

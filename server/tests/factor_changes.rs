@@ -42,7 +42,10 @@ fn asks_step_up(answer: &common::Answer) -> bool {
 async fn a_session_without_step_up_changes_no_factor(engine: Engine) {
     let app = TestApp::start(engine).await;
     // 'multi' may choose (Optioneel) and has chosen two-factor login.
-    users::set_two_factor_choice_on(app.state.core.db.writer(), 6, true)
+    app.state
+        .core
+        .db
+        .execute(users::set_two_factor_choice(6, true))
         .await
         .unwrap();
     let mut owner = app.browser();

@@ -5,7 +5,7 @@
 mod common;
 
 use app::{
-    model::UserKind,
+    model::{AuditAction, UserKind},
     storage::{
         audit::{self, AuditEntry},
         offices,
@@ -82,7 +82,7 @@ async fn record_elsewhere(app: &TestApp, office: i64, user: i64, action: &str, s
         AuditEntry {
             office_id: Some(office),
             actor_user_id: Some(user),
-            action,
+            action: AuditAction::from_stored(action).expect("a known action"),
             subject: Some(subject),
             old_value: Some(ELSEWHERE),
             new_value: Some(ELSEWHERE),
@@ -186,8 +186,10 @@ async fn the_log_filters_by_user_and_by_kind(engine: Engine) {
     let mut beheerder = logged_in(&app, "beheerder").await;
     let mut medewerker = logged_in(&app, "medewerker").await;
     assert_eq!(medewerker.call("logout", &[]).await.status, 200);
-    // The beheerder changes medewerker's e-mail address: a row by the
-    // beheerder about medewerker.
+    // The beheerder changes medewerker's e-mail address (a change to how
+    // medewerker is told about their login: after the beheerder's step-up):
+    // a row by the beheerder about medewerker.
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
     let saved = beheerder
         .call(
             "save_office_user",
@@ -251,10 +253,9 @@ async fn pages_of_fifty_follow_each_other_without_overlap(engine: Engine) {
             AuditEntry {
                 office_id: Some(DEMO_OFFICE),
                 actor_user_id: Some(3),
-                action: "sms.sent",
                 subject: Some("bakker"),
                 new_value: Some(&number),
-                ..Default::default()
+                ..AuditEntry::new(AuditAction::SmsSent)
             },
             app.now(),
         )

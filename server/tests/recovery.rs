@@ -263,9 +263,14 @@ async fn the_portal_says_so_when_two_or_fewer_are_left(engine: Engine) {
         .filter(|r| !r.used)
         .skip(2)
     {
-        assert!(stored::consume(&app.state.core.db, row.id, app.now())
+        let used = app
+            .state
+            .core
+            .db
+            .execute(stored::consume_stmt(row.id, app.now()))
             .await
-            .unwrap());
+            .unwrap();
+        assert_eq!(used, 1);
     }
     let me = zorg.call("whoami", &[]).await;
     assert!(me.body.contains("nog 2 herstelcodes"), "{}", me.body);

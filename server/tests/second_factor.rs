@@ -249,7 +249,10 @@ async fn sms_sending_is_limited(engine: Engine) {
 
     // Two more for another account reach the office's cap of 7.
     let mut multi = app.browser();
-    users::set_two_factor_choice_on(app.state.core.db.writer(), 6, true)
+    app.state
+        .core
+        .db
+        .execute(users::set_two_factor_choice(6, true))
         .await
         .unwrap();
     multi.login("multi", PASSWORD).await;

@@ -1,13 +1,22 @@
 //! A phone whose clock is off: its app shows the code of another 30-second
 //! step. One step off is still accepted (the drift TOTP allows) and the
-//! user is told how far off the clock is; further off is refused, with the
-//! clock named as the likely cause. None of it weakens a code: a code of a
-//! far step never logs in.
+//! user is told how far off the clock is.
+//!
+//! Further off, a hint must give a guesser nothing. A code of a step that
+//! has passed can never log in again, so naming one ("de code van ongeveer
+//! 3 minuten geleden") confirms nothing usable. A code of a step still to
+//! come would log in once that step arrives: naming it would turn every
+//! wrong guess into a check against twenty future codes. So a phone that is
+//! ahead is never told so from its code; every wrong app code instead gets
+//! the portal's own time to compare the phone with, whatever was typed.
 
-use super::{clock::UnixTime, totp::STEP_SECONDS};
+use super::{
+    clock::{dutch_time, UnixTime},
+    totp::{code_at, STEP_SECONDS},
+};
 
-/// How far a code may be off for the hint ('loopt ongeveer 3 minuten
-/// achter'): ten minutes either way.
+/// How far back a code is placed for the hint ('loopt ongeveer 3 minuten
+/// achter'): ten minutes.
 pub const HINT_STEPS: i64 = 20;
 
 const FIX: &str = "Zet in de instellingen van je telefoon de automatische tijd aan \
@@ -21,28 +30,42 @@ pub fn drift_notice(step: i64, now: UnixTime) -> Option<String> {
         format!(
             "De klok van je telefoon loopt ongeveer {} {}. {FIX}",
             amount(off),
-            direction(off)
+            if off < 0 { "achter" } else { "voor" }
         )
     })
 }
 
-/// For a wrong code that is the app's code of `steps_off` steps away.
-pub fn far_off_message(steps_off: i64) -> String {
+/// For a code that is not right within the drift: how many steps behind
+/// (2 to `HINT_STEPS`) the app showed it, for a phone that is behind. A
+/// code that is also the code of a step still to come within that reach
+/// (two steps can share a code) is not placed: naming it would confirm a
+/// code that logs in later.
+pub fn steps_behind(secret: &[u8], code: &str, now: UnixTime) -> Option<i64> {
+    let at = |steps: i64| code_at(secret, now + steps * STEP_SECONDS);
+    let behind = (2..=HINT_STEPS).find(|d| at(-d) == code)?;
+    let logs_in_later = (2..=HINT_STEPS).any(|d| at(d) == code);
+    (!logs_in_later).then_some(behind)
+}
+
+/// A wrong app code that the phone showed `steps` steps ago.
+pub fn behind_message(steps: i64) -> String {
     format!(
-        "Deze code is onjuist: het is de code van ongeveer {} {}. Waarschijnlijk loopt de klok van je telefoon {}. {FIX}",
-        amount(steps_off),
-        if steps_off < 0 { "geleden" } else { "later" },
-        direction(steps_off)
+        "Deze code is onjuist: het is de code van ongeveer {} geleden. \
+         Waarschijnlijk loopt de klok van je telefoon achter. {FIX}",
+        amount(steps)
     )
 }
 
-/// A phone that is behind shows an earlier step's code.
-fn direction(steps_off: i64) -> &'static str {
-    if steps_off < 0 {
-        "achter"
-    } else {
-        "voor"
-    }
+/// Any other wrong app code: the same words whatever was typed, with the
+/// portal's time to compare the phone's with (a phone that is ahead).
+pub fn wrong_app_code_message(sms_too: bool, now: UnixTime) -> String {
+    format!(
+        "Deze code is onjuist. Vul de code in die je authenticator app nu laat zien{}. \
+         Klopt de code van je app steeds niet, kijk dan of de klok van je telefoon gelijkloopt \
+         met die van het portaal: het is nu {} uur.",
+        if sms_too { ", of een SMS-code" } else { "" },
+        dutch_time(now)
+    )
 }
 
 fn amount(steps_off: i64) -> String {
@@ -62,6 +85,7 @@ fn amount(steps_off: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::totp::verify;
 
     const NOW: UnixTime = 1_800_000_015; // halfway a step
 
@@ -83,11 +107,48 @@ mod tests {
     }
 
     #[test]
-    fn further_off_names_the_clock() {
-        let m = far_off_message(-6);
+    fn a_phone_behind_is_told_how_far() {
+        let secret = b"12345678901234567890";
+        let code = code_at(secret, NOW - 6 * STEP_SECONDS);
+        assert_eq!(steps_behind(secret, &code, NOW), Some(6));
+        let m = behind_message(6);
         assert!(m.contains("ongeveer 3 minuten geleden"), "{m}");
         assert!(m.contains("loopt de klok van je telefoon achter"), "{m}");
-        assert!(far_off_message(2).contains("ongeveer 1 minuut later"));
-        assert!(far_off_message(2).contains("voor"));
+        assert!(behind_message(2).contains("ongeveer 1 minuut geleden"));
+        let far = code_at(secret, NOW - 40 * STEP_SECONDS);
+        assert_eq!(steps_behind(secret, &far, NOW), None, "beyond the reach");
+    }
+
+    /// The guesser's view: for every code the portal could be typed, no
+    /// answer that names a step ever belongs to a code that is accepted at
+    /// any moment of the next ten minutes; and a code of a step to come is
+    /// answered in the very words of a random wrong code.
+    #[test]
+    fn no_hint_ever_confirms_a_code_that_logs_in_later() {
+        for seed in 0..40u8 {
+            let secret = [seed; 20];
+            for offset in -HINT_STEPS - 2..=HINT_STEPS + 2 {
+                let code = code_at(&secret, NOW + offset * STEP_SECONDS);
+                if verify(&secret, &code, NOW).is_some() {
+                    continue;
+                }
+                if let Some(steps) = steps_behind(&secret, &code, NOW) {
+                    let later_ok = (1..=HINT_STEPS + 1).any(|d| {
+                        verify(&secret, &code, NOW + d * STEP_SECONDS).is_some()
+                    });
+                    assert!(!later_ok, "seed {seed}, offset {offset}: named {steps} behind");
+                    assert!(offset < 0, "only a passed step is named");
+                }
+                if offset > 1 {
+                    assert_eq!(steps_behind(&secret, &code, NOW), None, "offset {offset}");
+                }
+            }
+        }
+        assert_eq!(
+            wrong_app_code_message(true, NOW),
+            wrong_app_code_message(true, NOW),
+            "the same words for any wrong code"
+        );
+        assert!(wrong_app_code_message(false, NOW).contains("het is nu "));
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{
     clock::UnixTime,
+    clock_offset,
     codes::{CodeState, Unusable},
     totp,
 };
@@ -17,17 +18,17 @@ pub enum AppAnswer {
     /// The app's code of a step accepted already (a double submit).
     Used,
     /// Not the app's code now; `Some(n)` when it is the code of `n` steps
-    /// away (a phone whose clock is off).
+    /// ago (a phone whose clock is behind; see `clock_offset`).
     Wrong(Option<i64>),
 }
 
 impl AppAnswer {
     /// `last_step` is the newest step accepted before.
-    pub fn of(secret: &[u8], last_step: i64, code: &str, now: UnixTime, hint_steps: i64) -> Self {
+    pub fn of(secret: &[u8], last_step: i64, code: &str, now: UnixTime) -> Self {
         match totp::verify(secret, code, now) {
             Some(step) if step > last_step => AppAnswer::Right(step),
             Some(_) => AppAnswer::Used,
-            None => AppAnswer::Wrong(totp::steps_off(secret, code, now, hint_steps)),
+            None => AppAnswer::Wrong(clock_offset::steps_behind(secret, code, now)),
         }
     }
 }
@@ -189,17 +190,20 @@ mod tests {
         let typed = totp::code_at(secret, now);
         let step = now / totp::STEP_SECONDS;
         assert_eq!(
-            AppAnswer::of(secret, step - 1, &typed, now, 10),
+            AppAnswer::of(secret, step - 1, &typed, now),
             AppAnswer::Right(step)
         );
+        assert_eq!(AppAnswer::of(secret, step, &typed, now), AppAnswer::Used);
+        let three_behind = totp::code_at(secret, now - 3 * totp::STEP_SECONDS);
         assert_eq!(
-            AppAnswer::of(secret, step, &typed, now, 10),
-            AppAnswer::Used
+            AppAnswer::of(secret, 0, &three_behind, now),
+            AppAnswer::Wrong(Some(3))
         );
+        // A code of a step to come is never placed: it logs in later.
         let three_ahead = totp::code_at(secret, now + 3 * totp::STEP_SECONDS);
         assert_eq!(
-            AppAnswer::of(secret, 0, &three_ahead, now, 10),
-            AppAnswer::Wrong(Some(3))
+            AppAnswer::of(secret, 0, &three_ahead, now),
+            AppAnswer::Wrong(None)
         );
     }
 }

@@ -42,6 +42,26 @@ pub const PASSWORD_ADDRESS: LockoutRule = LockoutRule {
     max_seconds: 24 * 60 * 60,
 };
 
+/// Which source the per-address rule counts a request under: an IPv4
+/// address on its own; an IPv6 address by its /64, the block one customer
+/// line or host is given, so that walking through the addresses of one's
+/// own /64 gives no fresh counter. An IPv4 address written as IPv6
+/// (`::ffff:a.b.c.d`) counts as the IPv4 address.
+pub fn address_source(ip: std::net::IpAddr) -> String {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{prefix}/64")
+            }
+        },
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Throttle {
     /// Failed (or still being judged) tries since the last lockout or success.
@@ -182,6 +202,20 @@ mod tests {
         assert_eq!(t.locked_for(T0), None);
         let last = t.reserve(&PASSWORD_ADDRESS, T0).unwrap();
         assert_eq!(last.locked_for(T0), Some(15 * 60));
+    }
+
+    #[test]
+    fn an_ipv6_source_is_its_slash_64() {
+        let source = |text: &str| address_source(text.parse().unwrap());
+        assert_eq!(source("192.0.2.7"), "192.0.2.7");
+        assert_eq!(source("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(source("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(
+            source("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            source("2001:db8:1:2::1"),
+            "one /64, one counter"
+        );
+        assert_ne!(source("2001:db8:1:3::1"), source("2001:db8:1:2::1"));
     }
 
     #[test]

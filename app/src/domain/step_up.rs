@@ -1,8 +1,8 @@
 //! The step-up: before anything that changes how an account logs in
-//! (binding or replacing an app, unbinding, a new mobile number, turning
-//! two-factor login off), the user proves again who they are: the password
-//! plus the factor they have now. The proof holds for ten minutes in the
-//! session that gave it, and only there.
+//! (binding or replacing an app, unbinding, a new mobile number or e-mail
+//! address, turning two-factor login off), the user proves again who they
+//! are: the password plus a factor they have now (`domain::factors`). The
+//! proof holds for ten minutes in the session that gave it, and only there.
 
 use super::clock::UnixTime;
 
@@ -18,33 +18,6 @@ pub fn left(stepped_up_at: Option<UnixTime>, now: UnixTime) -> i64 {
             (at + VALID_SECONDS - now).max(0)
         }
     })
-}
-
-/// What proves the user next to the password: the factor they have now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CurrentFactor {
-    /// A bound authenticator app: its code.
-    pub app: bool,
-    /// A stored mobile number: an SMS code sent to that number, never to
-    /// one typed now.
-    pub sms: bool,
-    /// Unused recovery codes: one of them (the phone is lost).
-    pub recovery: bool,
-}
-
-impl CurrentFactor {
-    pub fn of(app_bound: bool, stored_mobile: Option<&str>, recovery_left: i64) -> CurrentFactor {
-        CurrentFactor {
-            app: app_bound,
-            sms: stored_mobile.is_some(),
-            recovery: recovery_left > 0,
-        }
-    }
-
-    /// A user with no factor yet proves the password alone.
-    pub fn needs_code(&self) -> bool {
-        self.app || self.sms || self.recovery
-    }
 }
 
 #[cfg(test)]
@@ -63,20 +36,6 @@ mod tests {
             left(Some(T0 + 5), T0),
             0,
             "a proof from the future counts for nothing"
-        );
-    }
-
-    #[test]
-    fn the_proof_is_the_factor_the_user_has() {
-        assert!(!CurrentFactor::of(false, None, 0).needs_code());
-        let sms = CurrentFactor::of(false, Some("+31612345678"), 0);
-        assert!(sms.needs_code() && sms.sms && !sms.app);
-        let app = CurrentFactor::of(true, None, 0);
-        assert!(app.needs_code() && app.app && !app.sms);
-        let paper = CurrentFactor::of(false, None, 3);
-        assert!(
-            paper.needs_code() && paper.recovery,
-            "recovery codes are a factor too"
         );
     }
 }

@@ -44,15 +44,6 @@ pub fn verify(secret: &[u8], code: &str, now: UnixTime) -> Option<i64> {
     totp.check(code, now.max(0) as u64).map(|step| step as i64)
 }
 
-/// For a code that is not right within the drift: how many steps away
-/// (up to `max_steps` either way) the app shows it, e.g. -6 for a phone
-/// three minutes behind. Only ever a hint: such a code never logs in.
-pub fn steps_off(secret: &[u8], code: &str, now: UnixTime, max_steps: i64) -> Option<i64> {
-    (2..=max_steps)
-        .flat_map(|d| [-d, d])
-        .find(|d| code_at(secret, now + d * STEP_SECONDS) == code)
-}
-
 /// Seconds until the app shows its next code.
 pub fn seconds_left(now: UnixTime) -> i64 {
     STEP_SECONDS - now.rem_euclid(STEP_SECONDS)
@@ -129,23 +120,6 @@ mod tests {
         }
         assert_eq!(verify(&secret, "12345", now), None);
         assert_eq!(verify(&secret, "abcdef", now), None);
-    }
-
-    #[test]
-    fn a_code_further_off_is_placed_but_never_accepted() {
-        let secret = new_secret();
-        let now = 1_800_000_015;
-        let behind = code_at(&secret, now - 6 * STEP_SECONDS);
-        assert_eq!(verify(&secret, &behind, now), None);
-        assert_eq!(steps_off(&secret, &behind, now, 20), Some(-6));
-        let ahead = code_at(&secret, now + 3 * STEP_SECONDS);
-        assert_eq!(steps_off(&secret, &ahead, now, 20), Some(3));
-        let far = code_at(&secret, now - 40 * STEP_SECONDS);
-        assert_eq!(
-            steps_off(&secret, &far, now, 20),
-            None,
-            "beyond the hint's reach"
-        );
     }
 
     #[test]

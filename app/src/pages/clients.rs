@@ -62,8 +62,8 @@ mod ssr {
         core::core,
         error::AppError,
         model::{ClientDetail, ClientRow, TwoFactorPolicy},
-        session::{require_beheerder, AuthUser},
-        step_up,
+        model::AuditAction,
+        session::{require_beheerder, require_step_up, AuthUser},
         storage::{
             audit::{self, AuditEntry},
             clients,
@@ -102,7 +102,7 @@ mod ssr {
         // A weaker login for the client's users is a change to how they
         // log in: it needs the beheerder's own step-up.
         if new.strength() < client.policy.strength() {
-            step_up::require_recent(&core, &auth)?;
+            require_step_up(&core, &auth)?;
         }
         clients::set_policy(&core.db, id, new).await?;
         audit::record(
@@ -110,10 +110,10 @@ mod ssr {
             AuditEntry {
                 office_id: Some(auth.user.office_id),
                 actor_user_id: Some(auth.user.id),
-                action: "client.two_factor_policy",
                 subject: Some(&client.name),
                 old_value: Some(client.policy.label()),
                 new_value: Some(new.label()),
+                ..AuditEntry::new(AuditAction::ClientTwoFactorPolicy)
             },
             core.now(),
         )

@@ -37,20 +37,24 @@ pub async fn forget_trusted_browser(id: i64) -> Result<(), AppError> {
     .await
 }
 
+/// 'E-mailadres wijzigen': where security notices go; a change to how
+/// the account logs in, so after a step-up, and told to the old address.
+#[server(endpoint = "set_my_email")]
+pub async fn set_my_email(email: String) -> Result<(), AppError> {
+    crate::core::respond(ssr::set_my_email(email)).await
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::{
         core::core,
+        domain::text::EmailAddress,
         error::AppError,
-        factors,
+        factors::{self, ChangedBy, LoginChange},
         model::{mask_phone, MyDetails, TwoFactorRequirement, UserKind},
-        recovery_codes, second_factor,
+        recovery_codes,
         session::require_user,
-        step_up,
-        storage::{
-            audit::{self, AuditEntry},
-            clients, users, StorageError,
-        },
+        storage::{batch::Batch, clients, users},
         trusted_browsers,
     };
 
@@ -63,7 +67,7 @@ mod ssr {
             UserKind::Office => Vec::new(),
         };
         let (recovery_left, recovery_set) = recovery_codes::left(&core, user.id).await?;
-        let two_factor = second_factor::state_of(&core, &user).await?;
+        let two_factor = factors::state_of(&core, &user).await?;
         Ok(MyDetails {
             recovery_left,
             recovery_set,
@@ -81,9 +85,9 @@ mod ssr {
         })
     }
 
-    /// Only where a client's policy leaves the choice to the user.
-    /// Turning it off is a change to how the account logs in: it needs a
-    /// step-up, ends the other sessions and is told to the stored number.
+    /// Only where a client's policy leaves the choice to the user. Turning
+    /// it off needs a step-up (the door asks for it); on or off, the change
+    /// goes through the door.
     pub async fn set_my_two_factor(two_factor: String) -> Result<(), AppError> {
         let auth = require_user().await?;
         let core = core()?;
@@ -92,7 +96,7 @@ mod ssr {
             "nee" => false,
             _ => return Err(AppError::invalid("Kies 'Ja' of 'Nee'.")),
         };
-        let state = second_factor::state_of(&core, &auth.user).await?;
+        let state = factors::state_of(&core, &auth.user).await?;
         if state.requirement != TwoFactorRequirement::UserChoice {
             return Err(AppError::invalid(
                 "Je administratiekantoor bepaalt voor jouw account of twee-factor-authenticatie aan staat.",
@@ -101,36 +105,41 @@ mod ssr {
         if on == auth.user.two_factor_chosen {
             return Ok(());
         }
-        if !on {
-            step_up::require_recent(&core, &auth)?;
-        }
-        let yes_no = |b: bool| if b { "Ja" } else { "Nee" };
-        let now = core.now();
-        let mut tx = core.db.begin_write().await?;
-        users::set_two_factor_choice_on(&mut *tx, auth.user.id, on).await?;
-        if !on {
-            factors::end_other_access_on(&mut tx, auth.user.id, Some(&auth.session_hash)).await?;
-        }
-        audit::record_on(
-            &mut *tx,
-            AuditEntry {
-                old_value: Some(yes_no(auth.user.two_factor_chosen)),
-                new_value: Some(yes_no(on)),
-                ..AuditEntry::own(&auth.user, "user.two_factor_choice")
-            },
-            now,
+        let mut batch = Batch::<std::convert::Infallible>::new();
+        batch.then(users::set_two_factor_choice(auth.user.id, on));
+        let Ok(()) = factors::commit_login_change(
+            &core,
+            ChangedBy::User(&auth),
+            &auth.user,
+            vec![LoginChange::TwoFactorChoice { on }],
+            batch,
         )
         .await?;
-        tx.commit().await.map_err(StorageError::from)?;
-        if !on {
-            factors::announce(
-                &core,
-                &auth.user,
-                auth.user.mobile.as_deref(),
-                "de inlog met twee-factor-authenticatie uitgezet",
-            )
-            .await;
+        Ok(())
+    }
+
+    pub async fn set_my_email(email: String) -> Result<(), AppError> {
+        let auth = require_user().await?;
+        let core = core()?;
+        let new = EmailAddress::parse_optional(&email)
+            .map_err(AppError::Invalid)?
+            .map(EmailAddress::into_string);
+        if new == auth.user.email {
+            return Ok(());
         }
+        let mut batch = Batch::<std::convert::Infallible>::new();
+        batch.then(users::set_email(auth.user.id, new.as_deref()));
+        let Ok(()) = factors::commit_login_change(
+            &core,
+            ChangedBy::User(&auth),
+            &auth.user,
+            vec![LoginChange::Email {
+                old: auth.user.email.clone(),
+                new,
+            }],
+            batch,
+        )
+        .await?;
         Ok(())
     }
 }
@@ -143,8 +152,10 @@ pub fn MyDetailsPage() -> impl IntoView {
     let unbinds = super::successes(unbind);
     let forget = ServerAction::<ForgetTrustedBrowser>::new();
     let forgets = super::successes(forget);
+    let email = ServerAction::<SetMyEmail>::new();
+    let emails = super::successes(email);
     let details = Resource::new(
-        move || (saves.get(), unbinds.get(), forgets.get()),
+        move || (saves.get(), unbinds.get(), forgets.get(), emails.get()),
         |_| load_my_details(),
     );
     view! {
@@ -153,12 +164,14 @@ pub fn MyDetailsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {
-                    Ok(d) => Either::Left(view! {
+                    Ok(d) => Either::Left({
+                    let current_email = d.email.clone().unwrap_or_default();
+                    view! {
                     <dl class="gegevens">
                         <dt>"Naam"</dt><dd>{d.display_name}</dd>
                         <dt>"Inlognaam"</dt><dd>{d.login_name}</dd>
                         <dt>"Soort account"</dt><dd>{d.kind.label()}</dd>
-                        <dt>"E-mailadres"</dt><dd>{d.email.unwrap_or_else(|| "–".into())}</dd>
+                        <dt>"E-mailadres"</dt><dd data-testid="mijn-email">{d.email.clone().unwrap_or_else(|| "–".into())}</dd>
                         <dt>"Mobiel nummer"</dt>
                         <dd>
                             <span data-testid="mijn-nummer">{d.mobile_masked.unwrap_or_else(|| "Niet bekend".into())}</span>
@@ -170,6 +183,7 @@ pub fn MyDetailsPage() -> impl IntoView {
                             <dd>{d.clients.into_iter().map(|c| c.name).collect::<Vec<_>>().join(", ")}</dd>
                         })}
                     </dl>
+                    <EmailForm action=email current=current_email />
                     <nav class="tabs" aria-label="Onderdelen">
                         <a href="/mijn-gegevens" aria-current="page">"Gegevens"</a>
                         <a href=SETUP_PATH>"Authenticator"</a>
@@ -207,7 +221,7 @@ pub fn MyDetailsPage() -> impl IntoView {
                         <RecoverySection left=d.recovery_left has_set=d.recovery_set />
                     })}
                     {(!d.trusted.is_empty()).then(|| view! { <TrustedBrowsers rows=d.trusted action=forget /> })}
-                    }),
+                    }}),
                     Err(e) => Either::Right(super::error_message(e)),
                 }
             })}
@@ -219,6 +233,31 @@ pub fn MyDetailsPage() -> impl IntoView {
             {move || choose.value().get().and_then(Result::err).map(|e| e.to_string())}
         </p>
         <StepUpIfAsked asked=asks_step_up(choose) />
+    }
+}
+
+/// 'E-mailadres wijzigen': a change to how the account is told about
+/// changes, so after a step-up; the old address hears of it.
+#[component]
+fn EmailForm(action: ServerAction<SetMyEmail>, current: String) -> impl IntoView {
+    view! {
+        <h2>"E-mailadres"</h2>
+        <ActionForm action=action>
+            <div class="veld">
+                <label for="mijn-email-invoer">"E-mailadres"</label>
+                <input id="mijn-email-invoer" name="email" type="email" autocomplete="email" value=current
+                    aria-describedby="mijn-email-uitleg" />
+                <small id="mijn-email-uitleg">
+                    "Hier krijg je bericht als er iets aan je inlog verandert. Bij een nieuw adres krijgt ook het oude adres bericht."
+                </small>
+            </div>
+            <button type="submit" class="tweede" disabled=move || action.pending().get()>"E-mailadres opslaan"</button>
+        </ActionForm>
+        <p class="melding fout" role="alert">
+            {move || action.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}
+        </p>
+        {super::widgets::action_done(action, "Je e-mailadres is opgeslagen.")}
+        <StepUpIfAsked asked=asks_step_up(action) />
     }
 }
 

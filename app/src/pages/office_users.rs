@@ -42,17 +42,18 @@ pub async fn save_office_user(
 mod ssr {
     use crate::{
         core::core,
-        domain::phone::MobileNumber,
+        domain::{
+            phone::MobileNumber,
+            text::{DisplayName, EmailAddress},
+        },
         error::AppError,
-        factors,
-        model::{OfficeUserDetail, OfficeUserRow, UserKind},
-        second_factor,
+        factors::{self, ChangedBy, LoginChange},
+        model::{AuditAction, OfficeUserDetail, OfficeUserRow, UserKind},
         session::{require_beheerder, AuthUser},
-        step_up,
         storage::{
             audit::{self, AuditEntry},
+            batch::Batch,
             users::{self, OfficeUserUpdate, UserRecord},
-            StorageError,
         },
     };
 
@@ -63,7 +64,7 @@ mod ssr {
         for id in users::office_user_ids(&core.db, auth.user.office_id).await? {
             if let Some(user) = users::find(&core.db, id).await? {
                 rows.push(OfficeUserRow {
-                    two_factor: second_factor::state_of(&core, &user).await?,
+                    two_factor: factors::state_of(&core, &user).await?,
                     id: user.id,
                     login_name: user.login_name,
                     display_name: user.display_name,
@@ -88,7 +89,7 @@ mod ssr {
         let core = core()?;
         let user = own_office_user(&auth, id).await?;
         // The state already knows whether an app is bound: one read.
-        let two_factor = second_factor::state_of(&core, &user).await?;
+        let two_factor = factors::state_of(&core, &user).await?;
         Ok(OfficeUserDetail {
             app_bound: two_factor.app_bound,
             two_factor,
@@ -111,26 +112,8 @@ mod ssr {
         mobile: &str,
         two_factor: &str,
     ) -> Result<OfficeUserUpdate, AppError> {
-        let display_name = display_name.trim();
-        if display_name.is_empty() {
-            return Err(AppError::invalid("Vul een naam in."));
-        }
-        if display_name.chars().count() > 100 {
-            return Err(AppError::invalid("Een naam is hoogstens 100 tekens lang."));
-        }
-        let email = email.trim();
-        let email = if email.is_empty() {
-            None
-        } else if email.len() > 200
-            || !email.contains('@')
-            || email.chars().any(char::is_whitespace)
-        {
-            return Err(AppError::invalid(
-                "Vul een geldig e-mailadres in, bijvoorbeeld naam@kantoor.nl.",
-            ));
-        } else {
-            Some(email.to_string())
-        };
+        let display_name = DisplayName::parse(display_name).map_err(AppError::Invalid)?;
+        let email = EmailAddress::parse_optional(email).map_err(AppError::Invalid)?;
         let mobile = if mobile.trim().is_empty() {
             None
         } else {
@@ -151,17 +134,18 @@ mod ssr {
             }
         };
         Ok(OfficeUserUpdate {
-            display_name: display_name.to_string(),
-            email,
+            display_name: display_name.into_string(),
+            email: email.map(EmailAddress::into_string),
             mobile,
             two_factor_required,
         })
     }
 
-    /// A change of the user's number or two-factor switch changes how they
-    /// log in: it needs the beheerder's own step-up, ends the user's
-    /// sessions and is told to the number they had. A new number waits for
-    /// its owner's code at their next login.
+    /// A change of the user's e-mail address, number or two-factor switch
+    /// changes how they log in: it goes through the door (the beheerder's
+    /// own step-up, the user's sessions end, the old number and address
+    /// are told). A new number waits for its owner's code at their next
+    /// login. The name alone is no such change.
     pub async fn save(
         id: i64,
         display_name: String,
@@ -173,70 +157,42 @@ mod ssr {
         let core = core()?;
         let update = parse_update(&display_name, &email, &mobile, &two_factor)?;
         let user = own_office_user(&auth, id).await?;
-        let mobile_changed = update.mobile != user.mobile;
-        let login_changed =
-            mobile_changed || update.two_factor_required != user.two_factor_required;
-        if login_changed {
-            step_up::require_recent(&core, &auth)?;
+        let mut changes = Vec::new();
+        if update.email != user.email {
+            changes.push(LoginChange::Email {
+                old: user.email.clone(),
+                new: update.email.clone(),
+            });
         }
-
-        let yes_no = |b: bool| if b { "Ja" } else { "Nee" };
-        let changes = [
-            (
-                "user.display_name",
-                Some(user.display_name.clone()),
-                Some(update.display_name.clone()),
-            ),
-            ("user.email", user.email.clone(), update.email.clone()),
-            ("user.mobile", user.mobile.clone(), update.mobile.clone()),
-            (
-                "user.two_factor",
-                Some(yes_no(user.two_factor_required).to_string()),
-                Some(yes_no(update.two_factor_required).to_string()),
-            ),
-        ];
-        let now = core.now();
-        let mut tx = core.db.begin_write().await?;
-        users::update_office_user_on(&mut *tx, id, &update).await?;
-        if login_changed {
-            let keep = auth.own_session_if(user.id);
-            factors::end_other_access_on(&mut tx, user.id, keep).await?;
+        if update.mobile != user.mobile {
+            changes.push(LoginChange::Mobile {
+                old: user.mobile.clone(),
+                new: update.mobile.clone(),
+            });
         }
-        for (action, old, new) in changes {
-            if old != new {
-                audit::record_on(
-                    &mut *tx,
-                    AuditEntry {
-                        office_id: Some(auth.user.office_id),
-                        actor_user_id: Some(auth.user.id),
-                        action,
-                        subject: Some(&user.login_name),
-                        old_value: old.as_deref(),
-                        new_value: new.as_deref(),
-                    },
-                    now,
-                )
-                .await?;
-            }
+        if update.two_factor_required != user.two_factor_required {
+            changes.push(LoginChange::TwoFactorSwitch {
+                on: update.two_factor_required,
+            });
         }
-        tx.commit().await.map_err(StorageError::from)?;
-        if mobile_changed {
-            factors::announce(
-                &core,
-                &user,
-                user.mobile.as_deref(),
-                "je mobiele nummer gewijzigd door je administratiekantoor",
-            )
-            .await;
-        } else if login_changed && !update.two_factor_required {
-            factors::announce(
-                &core,
-                &user,
-                user.mobile.as_deref(),
-                "de inlog met twee-factor-authenticatie uitgezet door je administratiekantoor",
-            )
-            .await;
+        let mut batch = Batch::<std::convert::Infallible>::new();
+        batch.then(users::update_office_user(id, &update));
+        if update.display_name != user.display_name {
+            batch.then(audit::record_stmt(
+                AuditEntry {
+                    old_value: Some(&user.display_name),
+                    new_value: Some(&update.display_name),
+                    ..AuditEntry::on_behalf(&auth.user, &user, AuditAction::UserDisplayName)
+                },
+                core.now(),
+            ));
         }
+        let Ok(()) = if changes.is_empty() {
+            core.db.write_batch(batch).await?
+        } else {
+            factors::commit_login_change(&core, ChangedBy::Beheerder(&auth), &user, changes, batch)
+                .await?
+        };
         Ok(())
     }
 }

@@ -5,39 +5,48 @@ use sqlx::Row;
 use super::batch::Stmt;
 use super::{users::UserRecord, Db, StorageResult};
 use crate::args;
-use crate::domain::clock::UnixTime;
+use crate::{domain::clock::UnixTime, model::AuditAction};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
     pub office_id: Option<i64>,
     pub actor_user_id: Option<i64>,
-    /// A stable, searchable name such as `login.ok` or `login.failed`.
-    pub action: &'a str,
+    pub action: AuditAction,
     pub subject: Option<&'a str>,
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
 }
 
 impl<'a> AuditEntry<'a> {
+    /// `action` by nobody known, about nothing: the start for the others.
+    pub fn new(action: AuditAction) -> Self {
+        AuditEntry {
+            office_id: None,
+            actor_user_id: None,
+            action,
+            subject: None,
+            old_value: None,
+            new_value: None,
+        }
+    }
+
     /// A beheerder acting on another user's account (or their own).
-    pub fn on_behalf(beheerder: &'a UserRecord, user: &'a UserRecord, action: &'a str) -> Self {
+    pub fn on_behalf(beheerder: &'a UserRecord, user: &'a UserRecord, action: AuditAction) -> Self {
         AuditEntry {
             office_id: Some(beheerder.office_id),
             actor_user_id: Some(beheerder.id),
-            action,
             subject: Some(&user.login_name),
-            ..Default::default()
+            ..AuditEntry::new(action)
         }
     }
 
     /// A user acting on their own account (login, codes, their app).
-    pub fn own(user: &'a UserRecord, action: &'a str) -> Self {
+    pub fn own(user: &'a UserRecord, action: AuditAction) -> Self {
         AuditEntry {
             office_id: Some(user.office_id),
             actor_user_id: Some(user.id),
-            action,
             subject: Some(&user.login_name),
-            ..Default::default()
+            ..AuditEntry::new(action)
         }
     }
 }
@@ -65,7 +74,7 @@ pub fn record_stmt(entry: AuditEntry<'_>, now: UnixTime) -> Stmt {
         args![
             entry.office_id,
             entry.actor_user_id,
-            entry.action,
+            entry.action.as_str(),
             entry.subject,
             entry.old_value,
             entry.new_value,

@@ -123,44 +123,37 @@ pub async fn set_enrolment_mobile(db: &Db, user_id: i64, mobile: &str) -> Storag
 }
 
 /// Makes a confirmed binding the bound app, replacing any old one, with
-/// the confirming code's step already used (inside the caller's
-/// transaction).
-pub async fn bind_on(
-    tx: &mut sqlx::AnyConnection,
-    user_id: i64,
-    sealed: &Sealed,
-    used_step: i64,
-    now: UnixTime,
-) -> StorageResult<()> {
-    sqlx::query(
-        "INSERT INTO authenticators (user_id, key_id, secret_sealed, bound_at, last_step) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
-         bound_at = excluded.bound_at, last_step = excluded.last_step",
-    )
-    .bind(user_id)
-    .bind(&sealed.key_id)
-    .bind(&sealed.secret_sealed)
-    .bind(now)
-    .bind(used_step)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM authenticator_enrolments WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+/// the confirming code's step already used; the binding being set up goes.
+pub fn bind_stmts(user_id: i64, sealed: &Sealed, used_step: i64, now: UnixTime) -> [Stmt; 2] {
+    [
+        Stmt::new(
+            "INSERT INTO authenticators (user_id, key_id, secret_sealed, bound_at, last_step) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
+             bound_at = excluded.bound_at, last_step = excluded.last_step",
+            args![
+                user_id,
+                sealed.key_id.as_str(),
+                sealed.secret_sealed.as_str(),
+                now,
+                used_step
+            ],
+        ),
+        drop_enrolment_stmt(user_id),
+    ]
 }
 
-/// Unbinds (and drops a binding being set up), inside the caller's
-/// transaction. Returns whether an app was bound.
-pub async fn remove_on(tx: &mut sqlx::AnyConnection, user_id: i64) -> StorageResult<bool> {
-    let done = sqlx::query("DELETE FROM authenticators WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM authenticator_enrolments WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    Ok(done.rows_affected() == 1)
+/// Unbinds; changes no row when no app was bound.
+pub fn remove_stmt(user_id: i64) -> Stmt {
+    Stmt::new(
+        "DELETE FROM authenticators WHERE user_id = $1",
+        args![user_id],
+    )
+}
+
+/// Drops a binding being set up, if any.
+pub fn drop_enrolment_stmt(user_id: i64) -> Stmt {
+    Stmt::new(
+        "DELETE FROM authenticator_enrolments WHERE user_id = $1",
+        args![user_id],
+    )
 }

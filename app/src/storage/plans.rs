@@ -19,6 +19,7 @@ use super::{
 use crate::{
     args,
     domain::{lockout::Throttle, retention, session_lifetime::SessionLifetime},
+    model::AuditAction,
 };
 
 /// Each statement with what it is for; the arguments are placeholders of
@@ -33,7 +34,7 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
         ),
         (
             "second step: the one read".into(),
-            second_step::read_stmt(&hash),
+            second_step::read_stmt(&hash, &hash),
         ),
         ("second step: the counter, compare-and-set".into(), counter),
         (
@@ -61,6 +62,7 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
                 active_client_id: None,
                 pending_mobile: None,
                 created_at: now,
+                logged_in_at: now,
                 last_seen_at: now,
                 stepped_up_at: None,
                 notice: None,
@@ -72,9 +74,8 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
                 AuditEntry {
                     office_id: Some(1),
                     actor_user_id: Some(1),
-                    action: "login.ok",
                     subject: Some("iemand"),
-                    ..Default::default()
+                    ..AuditEntry::new(AuditAction::LoginOk)
                 },
                 now,
             ),

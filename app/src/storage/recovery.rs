@@ -3,8 +3,14 @@
 
 use sqlx::Row;
 
-use super::{Db, StorageResult};
-use crate::domain::clock::UnixTime;
+use super::{
+    batch::{Arg, Stmt},
+    Db, StorageResult,
+};
+use crate::{
+    args,
+    domain::{clock::UnixTime, recovery::CODES_PER_SET},
+};
 
 /// One stored code of a user's current set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,39 +52,31 @@ pub async fn counts(db: &Db, user_id: i64) -> StorageResult<(i64, bool)> {
     Ok((row.try_get("unused")?, total > 0))
 }
 
-/// Replaces the user's set with `hashes`, inside the caller's transaction:
-/// the old codes stop working the moment the new ones exist.
-pub async fn replace_set_on(
-    tx: &mut sqlx::AnyConnection,
-    user_id: i64,
-    hashes: &[String],
-    now: UnixTime,
-) -> StorageResult<()> {
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    for hash in hashes {
-        sqlx::query(
-            "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(user_id)
-        .bind(hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
+/// The statements that replace the user's set with `hashes` (one full
+/// set): the old codes stop working the moment the new ones exist.
+pub fn replace_set_stmts(user_id: i64, hashes: &[String; CODES_PER_SET], now: UnixTime) -> [Stmt; 2] {
+    let mut insert = args![user_id, now];
+    insert.extend(hashes.iter().map(|h| Arg::from(h.as_str())));
+    [
+        Stmt::new(
+            "DELETE FROM recovery_codes WHERE user_id = $1",
+            args![user_id],
+        ),
+        Stmt::new(INSERT_SET, insert),
+    ]
 }
 
-/// Uses a code up. Of any number of parallel calls for one code, exactly
-/// one gets `true`.
-pub async fn consume(db: &Db, id: i64, now: UnixTime) -> StorageResult<bool> {
-    let done =
-        sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(db.writer())
-            .await?;
-    Ok(done.rows_affected() == 1)
+/// One set in one statement: `$1` the user, `$2` the time, then the hashes.
+const INSERT_SET: &str = "INSERT INTO recovery_codes (user_id, created_at, code_hash) VALUES \
+    ($1, $2, $3), ($1, $2, $4), ($1, $2, $5), ($1, $2, $6), ($1, $2, $7), \
+    ($1, $2, $8), ($1, $2, $9), ($1, $2, $10), ($1, $2, $11), ($1, $2, $12)";
+const _: () = assert!(CODES_PER_SET == 10, "INSERT_SET holds ten codes");
+
+/// Uses a code up; changes no row when it was used already, so of any
+/// number of parallel uses of one code exactly one changes it.
+pub fn consume_stmt(id: i64, now: UnixTime) -> Stmt {
+    Stmt::new(
+        "UPDATE recovery_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+        args![now, id],
+    )
 }

@@ -1,6 +1,7 @@
-//! What the login's second step reads, in one query: the waiting session,
-//! its user, the bound app, the code counter and the newest SMS code of this
-//! login. Its writes are a `Batch` built by `second_factor` from the
+//! What a second factor is judged against, in one query: the session, its
+//! user, the bound app, the code counter and the newest SMS code sent for
+//! the session's purpose (the login's second step, or a step-up). The
+//! writes that store the outcome are a `Batch` built by `factors` from the
 //! statements of each table's module.
 
 use super::{
@@ -29,7 +30,7 @@ pub struct StepState {
 // Column names: the session's and the user's under their own names (for
 // `session_record` and `user_record`), the code's prefixed.
 const READ: &str = "SELECT s.id_hash, s.user_id, s.stage, s.active_client_id, s.pending_mobile, \
-        s.created_at, s.last_seen_at, s.stepped_up_at, s.notice, \
+        s.created_at, s.logged_in_at, s.last_seen_at, s.stepped_up_at, s.notice, \
         u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
         u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
         u.two_factor_chosen, u.mobile_confirmed, \
@@ -45,18 +46,20 @@ const READ: &str = "SELECT s.id_hash, s.user_id, s.stage, s.active_client_id, s.
      LEFT JOIN authenticators a ON a.user_id = u.id \
      LEFT JOIN code_throttle t ON t.user_id = u.id \
      LEFT JOIN sms_codes c ON c.id = ( \
-         SELECT MAX(id) FROM sms_codes WHERE session_hash = s.id_hash AND send_failed = $2) \
+         SELECT MAX(id) FROM sms_codes WHERE session_hash = $3 AND send_failed = $2) \
      WHERE s.id_hash = $1";
 
-/// The read of the session `id_hash` (its newest SMS code that reached the gateway).
-pub fn read_stmt(id_hash: &str) -> Stmt {
-    Stmt::new(READ, args![id_hash, false])
+/// The read of the session `id_hash`, with the newest SMS code that
+/// reached the gateway under `code_key` (the purpose's key, see
+/// `factors::CodeContext`).
+pub fn read_stmt(id_hash: &str, code_key: &str) -> Stmt {
+    Stmt::new(READ, args![id_hash, false, code_key])
 }
 
-/// The second step of the session `id_hash`, whatever its stage (the caller
-/// checks it); `None` when there is no such session.
-pub async fn read(db: &Db, id_hash: &str) -> StorageResult<Option<StepState>> {
-    db.read_row(read_stmt(id_hash), step_state).await
+/// The session `id_hash`, whatever its stage (the caller checks it);
+/// `None` when there is no such session.
+pub async fn read(db: &Db, id_hash: &str, code_key: &str) -> StorageResult<Option<StepState>> {
+    db.read_row(read_stmt(id_hash, code_key), step_state).await
 }
 
 fn step_state(r: &dyn Columns) -> StorageResult<StepState> {

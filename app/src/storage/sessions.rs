@@ -43,6 +43,10 @@ pub struct SessionRecord {
     /// A mobile number typed during the second step, not yet confirmed.
     pub pending_mobile: Option<String>,
     pub created_at: UnixTime,
+    /// When the login this session belongs to ended its last step: kept
+    /// through every renewal (a step-up), so the absolute limit counts
+    /// from the login.
+    pub logged_in_at: UnixTime,
     pub last_seen_at: UnixTime,
     /// When the user last proved themselves again in this session.
     pub stepped_up_at: Option<UnixTime>,
@@ -55,18 +59,10 @@ pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
     Ok(())
 }
 
-async fn insert_on<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    session: &SessionRecord,
-) -> StorageResult<()> {
-    insert_stmt(session).execute_on(on).await?;
-    Ok(())
-}
-
 pub fn insert_stmt(session: &SessionRecord) -> Stmt {
     Stmt::new(
-        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at, notice) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         args![
             session.id_hash.as_str(),
             session.user_id,
@@ -74,6 +70,7 @@ pub fn insert_stmt(session: &SessionRecord) -> Stmt {
             session.active_client_id,
             session.pending_mobile.as_deref(),
             session.created_at,
+            session.logged_in_at,
             session.last_seen_at,
             session.stepped_up_at,
             session.notice.as_deref()
@@ -90,61 +87,20 @@ pub fn end_at_stage_stmt(old: &str, stage: Stage) -> Stmt {
     )
 }
 
-/// Ends session `old` (which must still be at `old_stage`) and starts
-/// `new` in its place, in one transaction. `false` when `old` was already
-/// gone: of any number of parallel requests promoting one pending login,
-/// exactly one gets a session.
-pub async fn replace(
-    db: &Db,
-    old: &str,
-    old_stage: Stage,
-    new: &SessionRecord,
-) -> StorageResult<bool> {
-    let mut tx = db.begin_write().await?;
-    if !replace_on(&mut tx, old, old_stage, new).await? {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// The same inside the caller's transaction, which it must roll back on
-/// `false`.
-pub async fn replace_on(
-    tx: &mut sqlx::AnyConnection,
-    old: &str,
-    old_stage: Stage,
-    new: &SessionRecord,
-) -> StorageResult<bool> {
-    if end_at_stage_stmt(old, old_stage)
-        .execute_on(&mut *tx)
-        .await?
-        != 1
-    {
-        return Ok(false);
-    }
-    insert_on(&mut *tx, new).await?;
-    Ok(true)
-}
-
-/// Ends every session of a user except `keep` (the one making a change).
-pub async fn end_others<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    user_id: i64,
-    keep: Option<&str>,
-) -> StorageResult<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-        .bind(user_id)
-        .bind(keep.unwrap_or(""))
-        .execute(on)
-        .await?;
-    Ok(done.rows_affected())
+/// Ends every session of a user but those in `keep` (the one making a
+/// change, or the one a login's last step is starting). On PostgreSQL a
+/// batch is one statement on one snapshot: a session another statement of
+/// the batch ends or starts must be in `keep`, so no row is touched twice.
+pub fn end_others_stmt(user_id: i64, keep: [Option<&str>; 2]) -> Stmt {
+    Stmt::new(
+        "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash <> $3",
+        args![user_id, keep[0].unwrap_or(""), keep[1].unwrap_or("")],
+    )
 }
 
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
     let stmt = Stmt::new(
-        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, last_seen_at, stepped_up_at, notice \
+        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice \
          FROM sessions WHERE id_hash = $1",
         args![id_hash],
     );
@@ -162,6 +118,7 @@ pub fn session_record(r: &dyn Columns) -> StorageResult<SessionRecord> {
         active_client_id: r.opt_int("active_client_id")?,
         pending_mobile: r.opt_text("pending_mobile")?,
         created_at: r.int("created_at")?,
+        logged_in_at: r.int("logged_in_at")?,
         last_seen_at: r.int("last_seen_at")?,
         stepped_up_at: r.opt_int("stepped_up_at")?,
         notice: r.opt_text("notice")?,

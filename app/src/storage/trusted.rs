@@ -3,8 +3,8 @@
 
 use sqlx::Row;
 
-use super::{Db, StorageResult};
-use crate::domain::clock::UnixTime;
+use super::{batch::Stmt, Db, StorageResult};
+use crate::{args, domain::clock::UnixTime};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedBrowser {
@@ -91,16 +91,20 @@ pub async fn forget(db: &Db, user_id: i64, id: i64) -> StorageResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Every trusted browser of the user, inside a change's transaction.
-pub async fn forget_all_on<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    user_id: i64,
-) -> StorageResult<u64> {
-    let done = sqlx::query("DELETE FROM trusted_browsers WHERE user_id = $1")
-        .bind(user_id)
-        .execute(on)
-        .await?;
-    Ok(done.rows_affected())
+/// Every trusted browser of the user (a change to how they log in).
+pub fn forget_all_stmt(user_id: i64) -> Stmt {
+    Stmt::new(
+        "DELETE FROM trusted_browsers WHERE user_id = $1",
+        args![user_id],
+    )
+}
+
+/// Every trusted browser of every user of the office ('Kantoor' at 0 days).
+pub fn forget_office_stmt(office_id: i64) -> Stmt {
+    Stmt::new(
+        "DELETE FROM trusted_browsers WHERE user_id IN (SELECT id FROM users WHERE office_id = $1)",
+        args![office_id],
+    )
 }
 
 pub async fn office_days(db: &Db, office_id: i64) -> StorageResult<i64> {
@@ -111,11 +115,9 @@ pub async fn office_days(db: &Db, office_id: i64) -> StorageResult<i64> {
     Ok(row.try_get("trust_days")?)
 }
 
-pub async fn set_office_days(db: &Db, office_id: i64, days: i64) -> StorageResult<()> {
-    sqlx::query("UPDATE offices SET trust_days = $1 WHERE id = $2")
-        .bind(days)
-        .bind(office_id)
-        .execute(db.writer())
-        .await?;
-    Ok(())
+pub fn set_office_days_stmt(office_id: i64, days: i64) -> Stmt {
+    Stmt::new(
+        "UPDATE offices SET trust_days = $1 WHERE id = $2",
+        args![days, office_id],
+    )
 }

@@ -8,7 +8,10 @@ use super::{
     Db, StorageError, StorageResult,
 };
 use crate::args;
-use crate::{domain::clock::UnixTime, model::UserKind};
+use crate::{
+    domain::clock::UnixTime,
+    model::{AuditAction, UserKind},
+};
 
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -125,18 +128,6 @@ pub(crate) fn user_record(r: &dyn Columns) -> StorageResult<UserRecord> {
 /// A new number: `Confirmed::ByCode` when a code sent to it was entered
 /// right; `Confirmed::NotYet` when a beheerder set it, to be confirmed by
 /// its owner's code at the next login.
-pub async fn set_mobile_on<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    user_id: i64,
-    mobile: &str,
-    confirmed: Confirmed,
-) -> StorageResult<()> {
-    set_mobile(user_id, mobile, confirmed)
-        .execute_on(on)
-        .await?;
-    Ok(())
-}
-
 pub fn set_mobile(user_id: i64, mobile: &str, confirmed: Confirmed) -> Stmt {
     Stmt::new(
         "UPDATE users SET mobile = $1, mobile_confirmed = $2 WHERE id = $3",
@@ -150,16 +141,21 @@ pub enum Confirmed {
     NotYet,
 }
 
-/// The owner entered a code sent to the number a beheerder set.
-pub async fn confirm_mobile_on<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    user_id: i64,
-    mobile: &str,
-) -> StorageResult<()> {
-    confirm_mobile(user_id, mobile).execute_on(on).await?;
-    Ok(())
+/// The first number of a user with no factor at all, confirmed by the
+/// code sent to it at login. Changes no row when the user has a number, an
+/// app or unused recovery codes by now: then that factor must answer, and
+/// typing a number is no way around it.
+pub fn set_first_mobile(user_id: i64, mobile: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE users SET mobile = $1, mobile_confirmed = $2 \
+         WHERE id = $3 AND mobile IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM authenticators WHERE user_id = $3) \
+         AND NOT EXISTS (SELECT 1 FROM recovery_codes WHERE user_id = $3 AND used_at IS NULL)",
+        args![mobile, true, user_id],
+    )
 }
 
+/// The owner entered a code sent to the number a beheerder set.
 pub fn confirm_mobile(user_id: i64, mobile: &str) -> Stmt {
     Stmt::new(
         "UPDATE users SET mobile_confirmed = $1 WHERE id = $2 AND mobile = $3",
@@ -168,17 +164,19 @@ pub fn confirm_mobile(user_id: i64, mobile: &str) -> Stmt {
 }
 
 /// A client user's own choice under 'Optioneel'.
-pub async fn set_two_factor_choice_on<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    user_id: i64,
-    choice: bool,
-) -> StorageResult<()> {
-    sqlx::query("UPDATE users SET two_factor_chosen = $1 WHERE id = $2")
-        .bind(choice)
-        .bind(user_id)
-        .execute(on)
-        .await?;
-    Ok(())
+pub fn set_two_factor_choice(user_id: i64, choice: bool) -> Stmt {
+    Stmt::new(
+        "UPDATE users SET two_factor_chosen = $1 WHERE id = $2",
+        args![choice, user_id],
+    )
+}
+
+/// The address notices go to (`None`: none).
+pub fn set_email(user_id: i64, email: Option<&str>) -> Stmt {
+    Stmt::new(
+        "UPDATE users SET email = $1 WHERE id = $2",
+        args![email, user_id],
+    )
 }
 
 /// What a beheerder edits under 'Gebruikersgegevens'.
@@ -192,26 +190,21 @@ pub struct OfficeUserUpdate {
 
 /// A number the beheerder changed waits for its owner's code
 /// (`mobile_confirmed` false); an unchanged one keeps its state.
-pub async fn update_office_user_on<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    user_id: i64,
-    update: &OfficeUserUpdate,
-) -> StorageResult<()> {
-    sqlx::query(
+pub fn update_office_user(user_id: i64, update: &OfficeUserUpdate) -> Stmt {
+    Stmt::new(
         "UPDATE users SET display_name = $1, email = $2, \
                 mobile_confirmed = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_confirmed ELSE $6 END, \
                 mobile = $3, two_factor_required = $4 \
          WHERE id = $5 AND kind = 'kantoor'",
+        args![
+            update.display_name.as_str(),
+            update.email.as_deref(),
+            update.mobile.as_deref(),
+            update.two_factor_required,
+            user_id,
+            false
+        ],
     )
-    .bind(&update.display_name)
-    .bind(&update.email)
-    .bind(&update.mobile)
-    .bind(update.two_factor_required)
-    .bind(user_id)
-    .bind(false)
-    .execute(on)
-    .await?;
-    Ok(())
 }
 
 /// Client users of one client, for its edit page.
@@ -242,9 +235,10 @@ pub async fn office_user_ids(db: &Db, office_id: i64) -> StorageResult<Vec<i64>>
 /// When the user last logged in, from the audit log.
 pub async fn last_login(db: &Db, user_id: i64) -> StorageResult<Option<UnixTime>> {
     let row = sqlx::query(
-        "SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = 'login.ok'",
+        "SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = $2",
     )
     .bind(user_id)
+    .bind(AuditAction::LoginOk.as_str())
     .fetch_one(db.pool())
     .await?;
     Ok(row.try_get("at")?)

@@ -24,7 +24,7 @@ use app::{
     model::UserKind,
     storage::{
         authenticators,
-        batch::{bind_all, Arg},
+        batch::{bind_all, Arg, Batch},
         codes::{reserve, NewCode},
         offices,
         sessions::{self, SessionRecord, Stage},
@@ -193,6 +193,7 @@ async fn one(
             active_client_id: None,
             pending_mobile: None,
             created_at: now,
+            logged_in_at: now,
             last_seen_at: now,
             stepped_up_at: None,
             notice: None,
@@ -203,10 +204,11 @@ async fn one(
         Factor::App => {
             let secret = totp::new_secret();
             // Bound long ago: every current step is still unused.
-            let mut tx = db.begin_write().await?;
-            authenticators::bind_on(&mut tx, user, &factors::seal(keys, user, &secret), 0, now)
-                .await?;
-            tx.commit().await?;
+            let mut bind = Batch::<()>::new();
+            for stmt in authenticators::bind_stmts(user, &factors::seal(keys, user, &secret), 0, now) {
+                bind.then(stmt);
+            }
+            db.write_batch(bind).await?.map_err(|()| anyhow::anyhow!("not bound"))?;
             Proof::AppSecret(secret)
         }
         Factor::Sms => {

@@ -259,7 +259,11 @@ impl TestApp {
         outbox::read(&self.outbox).await.expect("outbox").len()
     }
 
+    /// A client of this app. Without a development outbox only the public
+    /// URL's host is served, so the client names it in `Host`, as a
+    /// reverse proxy in front of the portal does.
     pub fn browser(&self) -> Browser {
+        let loopback_served = self.state.hosts.loopback;
         Browser {
             base: self.base.clone(),
             http: reqwest::Client::builder()
@@ -267,6 +271,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             cookie: None,
+            host: (!loopback_served).then(|| public_host(&self.config.public_url)),
         }
     }
 }
@@ -333,11 +338,19 @@ pub fn code_in(text: &str) -> String {
         .to_string()
 }
 
+/// `host[:port]` of a URL.
+pub fn public_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
 pub struct Browser {
     pub base: String,
     pub http: reqwest::Client,
     /// `name=value` as the browser would send it back.
     pub cookie: Option<String>,
+    /// The `Host` to send, when not the address connected to.
+    pub host: Option<String>,
 }
 
 pub struct Answer {
@@ -355,6 +368,7 @@ impl Browser {
             base: base.to_string(),
             http: self.http.clone(),
             cookie: self.cookie.clone(),
+            host: self.host.clone(),
         }
     }
 
@@ -368,6 +382,9 @@ impl Browser {
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
         }
+        if let Some(host) = &self.host {
+            request = request.header("host", host);
+        }
         self.finish(request.send().await.expect("request")).await
     }
 
@@ -378,6 +395,9 @@ impl Browser {
             .header("accept", "text/html");
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some(host) = &self.host {
+            request = request.header("host", host);
         }
         self.finish(request.send().await.expect("request")).await
     }

@@ -1,0 +1,247 @@
+//! Which factors a user has, and from that alone what a login asks for and
+//! what a step-up accepts. Both read the same [`Factors`], so they cannot
+//! disagree: a user who has any factor is asked for one of the factors
+//! they have, and the password alone never enrols a new one (only a user
+//! with no factor at all types a number, confirmed by the code sent to it).
+
+/// The account's mobile number, as far as it is a factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Number {
+    None,
+    /// A beheerder set it; its owner confirms it with the code at the next
+    /// login.
+    Unconfirmed,
+    Confirmed,
+}
+
+/// What the user has besides the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Factors {
+    pub app: bool,
+    pub number: Number,
+    /// Unused recovery codes ('herstelcodes') are left.
+    pub recovery_codes: bool,
+}
+
+/// The factors that may answer: each one the user has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Offer {
+    /// The bound app's code.
+    pub app: bool,
+    /// An SMS code, always to the stored number.
+    pub sms: bool,
+    pub recovery: bool,
+}
+
+impl Offer {
+    pub fn any(&self) -> bool {
+        self.app || self.sms || self.recovery
+    }
+
+    /// Only a recovery code can answer (no app, no number).
+    pub fn recovery_only(&self) -> bool {
+        self.recovery && !self.app && !self.sms
+    }
+}
+
+/// What a login asks for after the right password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginDemand {
+    /// Nothing more: logged in.
+    Password,
+    /// One of the offered factors.
+    Factor(Offer),
+    /// A second factor is required and the user has none: the portal asks
+    /// for a mobile number and sends a code to it, which makes it theirs.
+    EnrolNumber,
+}
+
+impl Factors {
+    pub fn offer(&self) -> Offer {
+        Offer {
+            app: self.app,
+            sms: self.number != Number::None,
+            recovery: self.recovery_codes,
+        }
+    }
+}
+
+/// Whether the login takes a second step: the policy asks, or the user
+/// chose the stronger login by binding an app, or a number a beheerder set
+/// waits for its owner's code.
+pub fn login_asks(factors: &Factors, policy_asks: bool) -> bool {
+    policy_asks || factors.app || factors.number == Number::Unconfirmed
+}
+
+/// The login's demand. A trusted browser ('Dit apparaat … dagen
+/// onthouden') stands in for a factor the user has; it never stands in
+/// for enrolling one, nor for confirming a number a beheerder set.
+pub fn login_demand(factors: &Factors, policy_asks: bool, trusted_browser: bool) -> LoginDemand {
+    if !login_asks(factors, policy_asks) {
+        return LoginDemand::Password;
+    }
+    let offer = factors.offer();
+    if !offer.any() {
+        return LoginDemand::EnrolNumber;
+    }
+    if trusted_browser && factors.number != Number::Unconfirmed {
+        return LoginDemand::Password;
+    }
+    LoginDemand::Factor(offer)
+}
+
+/// Whether the login sends an SMS code at once: to a number the user has,
+/// unless a bound app's code is asked for instead (an SMS then only on
+/// request). A number a beheerder set gets its code anyway: that code
+/// confirms it.
+pub fn sms_at_once(factors: &Factors) -> bool {
+    match factors.number {
+        Number::None => false,
+        Number::Unconfirmed => true,
+        Number::Confirmed => !factors.app,
+    }
+}
+
+/// What proves the user at a step-up, next to the password: any factor
+/// they have. An empty offer: the password alone (a user with no factor).
+pub fn step_up_proof(factors: &Factors) -> Offer {
+    factors.offer()
+}
+
+impl LoginDemand {
+    /// The factor as 'Mijn gegevens' and the beheerder's lists name it.
+    pub fn factor_label(&self) -> &'static str {
+        match self {
+            LoginDemand::Password => "–",
+            LoginDemand::Factor(offer) if offer.app => "Authenticator app",
+            LoginDemand::Factor(offer) if offer.sms => "SMS",
+            LoginDemand::Factor(_) => "Herstelcode (geen mobiel nummer)",
+            LoginDemand::EnrolNumber => "SMS (nog geen mobiel nummer)",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NUMBERS: [Number; 3] = [Number::None, Number::Unconfirmed, Number::Confirmed];
+
+    /// Every combination of app × number × recovery codes × policy ×
+    /// trusted browser, and what the login offers and the step-up accepts.
+    #[test]
+    fn the_login_and_the_step_up_agree_on_every_combination() {
+        let mut seen = 0;
+        for app in [false, true] {
+            for number in NUMBERS {
+                for recovery_codes in [false, true] {
+                    for policy_asks in [false, true] {
+                        for trusted in [false, true] {
+                            seen += 1;
+                            let factors = Factors {
+                                app,
+                                number,
+                                recovery_codes,
+                            };
+                            let case = format!(
+                                "app {app}, number {number:?}, recovery {recovery_codes}, \
+                                 policy {policy_asks}, trusted {trusted}"
+                            );
+                            let has_any = app || number != Number::None || recovery_codes;
+                            let held = Offer {
+                                app,
+                                sms: number != Number::None,
+                                recovery: recovery_codes,
+                            };
+                            let step_up = step_up_proof(&factors);
+                            let login = login_demand(&factors, policy_asks, trusted);
+
+                            // The step-up accepts exactly the factors held.
+                            assert_eq!(step_up, held, "{case}");
+                            assert_eq!(step_up.any(), has_any, "{case}");
+
+                            let asks = policy_asks || app || number == Number::Unconfirmed;
+                            let expected = if !asks {
+                                LoginDemand::Password
+                            } else if !has_any {
+                                LoginDemand::EnrolNumber
+                            } else if trusted && number != Number::Unconfirmed {
+                                LoginDemand::Password
+                            } else {
+                                LoginDemand::Factor(held)
+                            };
+                            assert_eq!(login, expected, "{case}");
+
+                            // An SMS goes out at once only to a number the user has.
+                            if sms_at_once(&factors) {
+                                assert!(held.sms, "{case}");
+                            }
+                            // Whatever the login offers, the step-up accepts too.
+                            if let LoginDemand::Factor(offer) = login {
+                                assert_eq!(offer, step_up, "{case}");
+                            }
+                            // A number is typed only by someone with no factor.
+                            if login == LoginDemand::EnrolNumber {
+                                assert!(!has_any && !step_up.any(), "{case}");
+                            }
+                            // Recovery codes alone protect the login.
+                            if recovery_codes && !app && number == Number::None && policy_asks {
+                                assert_eq!(
+                                    login,
+                                    if trusted {
+                                        LoginDemand::Password
+                                    } else {
+                                        LoginDemand::Factor(Offer {
+                                            recovery: true,
+                                            ..Offer::default()
+                                        })
+                                    },
+                                    "{case}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(seen, 2 * 3 * 2 * 2 * 2);
+    }
+
+    #[test]
+    fn a_number_to_confirm_is_asked_for_even_in_a_trusted_browser() {
+        let factors = Factors {
+            app: false,
+            number: Number::Unconfirmed,
+            recovery_codes: false,
+        };
+        assert_eq!(
+            login_demand(&factors, false, true),
+            LoginDemand::Factor(Offer {
+                sms: true,
+                ..Offer::default()
+            })
+        );
+    }
+
+    #[test]
+    fn the_factor_is_named_as_the_login_asks_for_it() {
+        let paper = Factors {
+            app: false,
+            number: Number::None,
+            recovery_codes: true,
+        };
+        assert_eq!(
+            login_demand(&paper, true, false).factor_label(),
+            "Herstelcode (geen mobiel nummer)"
+        );
+        let nothing = Factors {
+            recovery_codes: false,
+            ..paper
+        };
+        assert_eq!(
+            login_demand(&nothing, true, false).factor_label(),
+            "SMS (nog geen mobiel nummer)"
+        );
+        assert_eq!(login_demand(&nothing, false, false).factor_label(), "–");
+    }
+}
