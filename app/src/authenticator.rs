@@ -254,8 +254,8 @@ pub async fn confirm(
             new: Some(mobile),
         });
     }
-    let Ok(()) = factors::commit_login_change(core, ChangedBy::User(auth), user, changes, batch)
-        .await?;
+    let Ok(()) =
+        factors::commit_login_change(core, ChangedBy::User(auth), user, changes, batch).await?;
     Ok(RecoveryCodes {
         codes,
         login_name: user.login_name.clone(),
@@ -265,9 +265,14 @@ pub async fn confirm(
 /// 'Authenticator ontkoppelen', after a step-up: from then on the login
 /// asks for an SMS code again where a second factor applies.
 pub async fn unbind(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
-    remove(core, ChangedBy::User(auth), &auth.user, LoginChange::AppUnbound)
-        .await?
-        .map_err(|NothingBound| AppError::invalid("Er is geen authenticator app gekoppeld."))
+    remove(
+        core,
+        ChangedBy::User(auth),
+        &auth.user,
+        LoginChange::AppUnbound,
+    )
+    .await?
+    .map_err(|NothingBound| AppError::invalid("Er is geen authenticator app gekoppeld."))
 }
 
 /// No app was bound: nothing changed.
@@ -292,9 +297,14 @@ async fn remove(
 /// own step-up: the user's sessions end and the user logs in by SMS again.
 pub async fn reset(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<(), AppError> {
     let user = user_admin::own_user(core, beheerder, user_id).await?;
-    remove(core, ChangedBy::Beheerder(beheerder), &user, LoginChange::AppReset)
-        .await?
-        .map_err(|NothingBound| {
-            AppError::invalid("Deze gebruiker heeft geen authenticator app gekoppeld.")
-        })
+    remove(
+        core,
+        ChangedBy::Beheerder(beheerder),
+        &user,
+        LoginChange::AppReset,
+    )
+    .await?
+    .map_err(|NothingBound| {
+        AppError::invalid("Deze gebruiker heeft geen authenticator app gekoppeld.")
+    })
 }

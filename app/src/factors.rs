@@ -227,7 +227,13 @@ impl Try {
         wrong: AppError,
         now: UnixTime,
     ) -> AppError {
-        if let Err(err) = audit::record(&core.db, AuditEntry::own(user, AuditAction::CodeFailed), now).await {
+        if let Err(err) = audit::record(
+            &core.db,
+            AuditEntry::own(user, AuditAction::CodeFailed),
+            now,
+        )
+        .await
+        {
             return err.into();
         }
         // The reservation already holds the lock it set, if it was the last.
@@ -451,7 +457,6 @@ pub fn open(keys: &Keyring, user_id: i64, sealed: &Sealed) -> Result<Vec<u8>, Ap
     .map_err(internal)
 }
 
-
 // ---------------------------------------------------------------- proving a second factor
 
 /// What was typed as a second factor, in canonical form.
@@ -491,10 +496,17 @@ impl Answer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proof {
     /// The app's code of this time step.
-    App { step: i64 },
+    App {
+        step: i64,
+    },
     /// An SMS code, sent to this number.
-    Sms { code_id: i64, phone: String },
-    Recovery { code_id: i64 },
+    Sms {
+        code_id: i64,
+        phone: String,
+    },
+    Recovery {
+        code_id: i64,
+    },
 }
 
 impl Proof {
@@ -651,10 +663,10 @@ pub async fn prove<T>(
 
 fn lost_error(lost: Lost, proof: Option<&Proof>) -> AppError {
     match lost {
-        Lost::CodeUsed => AppError::invalid(proof.map_or(Unusable::Used.message(), Proof::used_message)),
-        Lost::Changed => AppError::invalid(
-            "Je account is intussen gewijzigd. Log opnieuw in.",
-        ),
+        Lost::CodeUsed => {
+            AppError::invalid(proof.map_or(Unusable::Used.message(), Proof::used_message))
+        }
+        Lost::Changed => AppError::invalid("Je account is intussen gewijzigd. Log opnieuw in."),
         Lost::Gone | Lost::CounterMoved => AppError::NotLoggedIn,
     }
 }
@@ -663,7 +675,10 @@ enum Judged {
     Right(Proof),
     /// Counted as a failed try; `sms_wrong`: the SMS code's own count
     /// goes up too.
-    Wrong { message: String, sms_wrong: bool },
+    Wrong {
+        message: String,
+        sms_wrong: bool,
+    },
 }
 
 /// What `answer` proves against `state`, read at `now`; the errors are
@@ -775,7 +790,10 @@ async fn count_wrong(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginChange {
     /// A binding confirmed, with a new set of recovery codes.
-    AppBound { replaced: bool, key_id: String },
+    AppBound {
+        replaced: bool,
+        key_id: String,
+    },
     AppUnbound,
     /// A beheerder removed the app (a lost phone).
     AppReset,
@@ -784,9 +802,13 @@ pub enum LoginChange {
         new: Option<String>,
     },
     /// A beheerder's 'Inlog met twee-factor-authenticatie' for an office user.
-    TwoFactorSwitch { on: bool },
+    TwoFactorSwitch {
+        on: bool,
+    },
     /// The user's own choice under 'Optioneel'.
-    TwoFactorChoice { on: bool },
+    TwoFactorChoice {
+        on: bool,
+    },
     RecoveryCodes,
     Email {
         old: Option<String>,
@@ -836,14 +858,19 @@ impl LoginChange {
     /// What the notice says happened, as in "is zojuist …" (without who).
     fn notice(&self, by_user: bool) -> String {
         match self {
-            LoginChange::AppBound { replaced: false, .. } => "een authenticator app gekoppeld".into(),
+            LoginChange::AppBound {
+                replaced: false, ..
+            } => "een authenticator app gekoppeld".into(),
             LoginChange::AppBound { replaced: true, .. } => {
                 "een nieuwe authenticator app gekoppeld; de vorige werkt niet meer".into()
             }
             LoginChange::AppUnbound => "de authenticator app ontkoppeld".into(),
             LoginChange::AppReset => "de authenticator app gereset".into(),
             LoginChange::Mobile { new: None, .. } => "je mobiele nummer verwijderd".into(),
-            LoginChange::Mobile { old: None, new: Some(new) } if by_user => {
+            LoginChange::Mobile {
+                old: None,
+                new: Some(new),
+            } if by_user => {
                 format!("een mobiel nummer ingesteld ({})", mask_phone(new))
             }
             LoginChange::Mobile { new: Some(new), .. } if by_user => {
@@ -854,7 +881,9 @@ impl LoginChange {
                 "de inlog met twee-factor-authenticatie {}",
                 if *on { "aangezet" } else { "uitgezet" }
             ),
-            LoginChange::RecoveryCodes => "nieuwe herstelcodes gemaakt; de vorige werken niet meer".into(),
+            LoginChange::RecoveryCodes => {
+                "nieuwe herstelcodes gemaakt; de vorige werken niet meer".into()
+            }
             LoginChange::Email { .. } => "je e-mailadres gewijzigd".into(),
             LoginChange::SessionsEnded => "al je sessies beëindigd".into(),
         }
@@ -939,7 +968,10 @@ impl<'a> LoginChanges<'a> {
     pub fn add_to<C: Copy>(&self, batch: &mut Batch<C>, now: UnixTime) {
         let user_id = self.subject.id;
         batch
-            .then(sessions::end_others_stmt(user_id, self.by.keep(&self.subject)))
+            .then(sessions::end_others_stmt(
+                user_id,
+                self.by.keep(&self.subject),
+            ))
             .then(trusted::forget_all_stmt(user_id));
         for change in &self.changes {
             for (action, old, new) in change.audit_rows() {

@@ -67,7 +67,8 @@ pub async fn page(
         rows: rows
             .into_iter()
             .map(|r| {
-                let phone = AuditAction::from_stored(&r.action).is_some_and(AuditAction::carries_phone);
+                let phone =
+                    AuditAction::from_stored(&r.action).is_some_and(AuditAction::carries_phone);
                 let shown = |value: Option<String>| match value {
                     Some(number) if phone => Some(mask_phone(&number)),
                     other => other,

@@ -244,6 +244,14 @@ pub struct CodeStatus {
     pub trust_days: i64,
 }
 
+impl CodeStatus {
+    /// Only a recovery code can answer: no app, and no number to send an
+    /// SMS to (a lost phone after the beheerder cleared the number).
+    pub fn recovery_only(&self) -> bool {
+        self.recovery_available && !self.app_bound && !self.sms_available
+    }
+}
+
 /// 'Mijn gegevens' → 'Authenticator': what to scan or type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindingSetup {

@@ -270,15 +270,15 @@ fn finish_login(
             change.add_to(batch, now);
             first_number = Some(change);
         } else if !user.mobile_confirmed && user.mobile.as_deref() == Some(phone.as_str()) {
-            batch.then(users::confirm_mobile(user.id, phone)).then(
-                audit::record_stmt(
+            batch
+                .then(users::confirm_mobile(user.id, phone))
+                .then(audit::record_stmt(
                     AuditEntry {
                         new_value: Some(phone.as_str()),
                         ..AuditEntry::own(user, AuditAction::UserMobileConfirmed)
                     },
                     now,
-                ),
-            );
+                ));
         }
     }
     batch.then(audit::record_stmt(

@@ -8,7 +8,9 @@
 
 use crate::{
     core::Core,
-    domain::{clock::UnixTime, login_form::LoginName, phone::MobileNumber, recovery, sms_quota, step_up},
+    domain::{
+        clock::UnixTime, login_form::LoginName, phone::MobileNumber, recovery, sms_quota, step_up,
+    },
     error::AppError,
     factors::{self, Answer, CodeContext, Lost, Notice, Proof},
     model::{mask_phone, AuditAction, StepUpStatus},

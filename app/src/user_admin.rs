@@ -84,7 +84,11 @@ pub async fn set_number(
         return Ok(());
     }
     let mut batch = Batch::<std::convert::Infallible>::new();
-    batch.then(users::set_mobile(user.id, number.as_str(), Confirmed::NotYet));
+    batch.then(users::set_mobile(
+        user.id,
+        number.as_str(),
+        Confirmed::NotYet,
+    ));
     let Ok(()) = factors::commit_login_change(
         core,
         ChangedBy::Beheerder(beheerder),

@@ -23,6 +23,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     client_ip::TrustedProxies,
+    host_check::AllowedHosts,
     mail::{
         outbox::MailOutbox,
         smtp::{Relay, Smtp, SmtpConfig},
@@ -34,7 +35,6 @@ use crate::{
         twilio::{Twilio, TwilioConfig},
         NoSms,
     },
-    host_check::AllowedHosts,
     state::{AppState, HttpSettings},
 };
 

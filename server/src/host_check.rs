@@ -116,7 +116,11 @@ mod tests {
     #[test]
     fn only_the_public_host_is_ours() {
         let live = hosts("https://portaal.example.nl", false);
-        for ok in ["portaal.example.nl", "PORTAAL.example.nl", "portaal.example.nl:443"] {
+        for ok in [
+            "portaal.example.nl",
+            "PORTAAL.example.nl",
+            "portaal.example.nl:443",
+        ] {
             assert!(live.allows(ok), "{ok}");
         }
         for other in [
@@ -136,10 +140,21 @@ mod tests {
     #[test]
     fn loopback_names_only_while_an_outbox_runs() {
         let dev = hosts("http://127.0.0.1:3000", true);
-        for ok in ["127.0.0.1:3000", "127.0.0.1:41234", "localhost:3000", "[::1]:3000", "LOCALHOST"] {
+        for ok in [
+            "127.0.0.1:3000",
+            "127.0.0.1:41234",
+            "localhost:3000",
+            "[::1]:3000",
+            "LOCALHOST",
+        ] {
             assert!(dev.allows(ok), "{ok}");
         }
-        for other in ["evil.example:3000", "localhost.evil.example", "[::1]x", "10.0.0.1:3000"] {
+        for other in [
+            "evil.example:3000",
+            "localhost.evil.example",
+            "[::1]x",
+            "10.0.0.1:3000",
+        ] {
             assert!(!dev.allows(other), "{other}");
         }
         let live = hosts("https://portaal.example.nl", false);

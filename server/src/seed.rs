@@ -173,7 +173,9 @@ pub async fn first_office(core: &Core, input: FirstOffice<'_>) -> anyhow::Result
     let login = LoginName::parse(input.login).map_err(anyhow::Error::msg)?;
     // Every name here reaches lists, the Logboek and the notices' text.
     if !is_plain_text(login.as_str()) {
-        anyhow::bail!("Een inlognaam bevat geen onzichtbare tekens of tekens die de leesrichting omdraaien.");
+        anyhow::bail!(
+            "Een inlognaam bevat geen onzichtbare tekens of tekens die de leesrichting omdraaien."
+        );
     }
     let office_name = DisplayName::parse(input.office).map_err(anyhow::Error::msg)?;
     let branch_name = DisplayName::parse(input.branch).map_err(anyhow::Error::msg)?;

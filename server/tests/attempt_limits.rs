@@ -16,6 +16,7 @@ on_both_engines!(
     ten_wrong_passwords_hold_the_account_back_not_the_address,
     parallel_password_guesses_are_judged_ten_times,
     a_hundred_failures_from_one_address_hold_the_address_back,
+    one_ipv6_slash_64_counts_as_one_address,
 );
 
 /// Logs hovenier in, steps up and binds an app; returns the secret.
@@ -221,4 +222,40 @@ async fn a_hundred_failures_from_one_address_hold_the_address_back(engine: Engin
     assert!(held.body.contains("internetverbinding"), "{}", held.body);
     app.clock.advance(15 * 60);
     assert_eq!(colleague.login("bakker", PASSWORD).await.status, 200);
+}
+
+/// Behind a trusted proxy, a client's IPv6 addresses count per /64: an
+/// attacker walking through the addresses of their own block meets the
+/// same counter, and a neighbouring block does not.
+async fn one_ipv6_slash_64_counts_as_one_address(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let proxied = app
+        .another_instance_with(|c| c.trusted_proxies = "127.0.0.1".parse().unwrap())
+        .await;
+    let browser = proxied.browser();
+    let login_from = |from: String, name: String, password: &'static str| {
+        let request = browser
+            .http
+            .post(format!("{}/api/login", proxied.base))
+            .header("x-forwarded-for", from)
+            .form(&[("login_name", name.as_str()), ("password", password)]);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Ten names, ten wrong passwords each, every try from a fresh address
+    // of one /64.
+    for n in 0..100u32 {
+        let from = format!("2001:db8:1:2:{:x}::{:x}", n / 7, n + 1);
+        let status = login_from(from, format!("gebruiker{}", n / 10), "Geraden-123").await;
+        assert_eq!(status, 401, "try {n}");
+    }
+    assert_eq!(
+        login_from("2001:db8:1:2:ffff::1".into(), "bakker".into(), PASSWORD).await,
+        429,
+        "the same /64"
+    );
+    assert_eq!(
+        login_from("2001:db8:1:3::1".into(), "bakker".into(), PASSWORD).await,
+        200,
+        "the next /64 has its own counter"
+    );
 }

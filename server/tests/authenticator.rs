@@ -23,6 +23,7 @@ on_both_engines!(
     failed_app_codes_count_toward_the_lockout,
     the_sms_and_the_qr_code_name_one_branch_and_verder_again_goes_on,
     binding_started_twice_at_once_shows_the_key_it_keeps,
+    a_code_of_a_step_to_come_is_never_named,
 );
 
 async fn logged_in(app: &TestApp, login: &str) -> Browser {
@@ -402,4 +403,40 @@ async fn binding_started_twice_at_once_shows_the_key_it_keeps(engine: Engine) {
     // Binding with that key works ('Authenticator' again resumes it).
     let secret = bind_app(&app, &mut hovenier, HOVENIER).await;
     assert_eq!(secret, totp::secret_from_key(&keys[0]).unwrap());
+}
+
+/// A wrong code is compared with codes of other steps only to help a phone
+/// whose clock is behind. A code of a step still to come (it would log in
+/// once that step arrives) gets the very answer a random wrong code gets,
+/// so a guesser learns nothing from it; a code of a passed step is named.
+async fn a_code_of_a_step_to_come_is_never_named(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let secret = bind(&app, &mut hovenier, HOVENIER).await;
+    hovenier.call("logout", &[]).await;
+    assert_eq!(
+        hovenier.login("hovenier", PASSWORD).await.body,
+        "\"NeedsCode\""
+    );
+
+    let random = (0..)
+        .map(|n| format!("{:06}", 100_000 + n * 7919 % 900_000))
+        .find(|c| (-25..=25).all(|d| totp::code_at(&secret, app.now() + d * 30) != *c))
+        .unwrap();
+    let wrong = hovenier.verify(&random).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    for steps in [2, 5, 20] {
+        let ahead = totp::code_at(&secret, app.now() + steps * 30);
+        let answer = hovenier.verify(&ahead).await;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        assert_eq!(
+            answer.body, wrong.body,
+            "{steps} steps ahead reads as any wrong code"
+        );
+    }
+    let behind = hovenier
+        .verify(&totp::code_at(&secret, app.now() - 6 * 30))
+        .await;
+    assert!(behind.body.contains("3 minuten geleden"), "{}", behind.body);
+    assert!(!wrong.body.contains("geleden") && !wrong.body.contains("later"));
 }

@@ -23,6 +23,7 @@ on_both_engines!(
     the_binding_never_replaces_a_stored_number,
     a_beheerders_change_of_a_number_needs_their_step_up_and_the_owners_code,
     the_step_up_is_no_way_around_the_limits,
+    every_change_of_a_login_setting_ends_other_access_audits_and_announces,
 );
 
 async fn logged_in(app: &TestApp, login: &str) -> Browser {
@@ -399,4 +400,347 @@ async fn the_step_up_is_no_way_around_the_limits(engine: Engine) {
         }
     }
     assert_eq!(ok, 1, "one way up per session");
+}
+
+/// One account's side of a change: who it is, what it had before.
+struct Subject {
+    id: i64,
+    login: &'static str,
+    number: Option<&'static str>,
+    email: &'static str,
+}
+
+const HOVENIER_S: Subject = Subject {
+    id: 4,
+    login: "hovenier",
+    number: Some(HOVENIER),
+    email: "hovenier@voorbeeld.example",
+};
+const ZORG_S: Subject = Subject {
+    id: 5,
+    login: "zorg",
+    number: Some("+31612345602"),
+    email: "zorg@voorbeeld.example",
+};
+const MEDEWERKER_S: Subject = Subject {
+    id: 2,
+    login: "medewerker",
+    number: None,
+    email: "medewerker@voorbeeld.example",
+};
+
+/// Every change to how an account logs in, each made as its user or a
+/// beheerder makes it.
+const CHANGES: [(&str, &Subject, &str); 14] = [
+    ("binding an app", &HOVENIER_S, "authenticator.bound"),
+    ("binding a new app", &HOVENIER_S, "authenticator.bound"),
+    ("unbinding the app", &HOVENIER_S, "authenticator.unbound"),
+    (
+        "a beheerder's reset of the app",
+        &HOVENIER_S,
+        "authenticator.reset",
+    ),
+    (
+        "a new number, confirmed by its code",
+        &HOVENIER_S,
+        "user.mobile",
+    ),
+    (
+        "the first number, typed at login",
+        &MEDEWERKER_S,
+        "user.mobile",
+    ),
+    ("a beheerder's new number", &ZORG_S, "user.mobile"),
+    (
+        "two-factor login turned off",
+        &HOVENIER_S,
+        "user.two_factor_choice",
+    ),
+    (
+        "two-factor login turned on",
+        &HOVENIER_S,
+        "user.two_factor_choice",
+    ),
+    ("a beheerder's switch", &MEDEWERKER_S, "user.two_factor"),
+    ("new recovery codes", &HOVENIER_S, "recovery.created"),
+    ("the user's own e-mail address", &HOVENIER_S, "user.email"),
+    (
+        "a beheerder's change of the address",
+        &MEDEWERKER_S,
+        "user.email",
+    ),
+    (
+        "a beheerder's 'Sessies beëindigen'",
+        &ZORG_S,
+        "sessions.ended",
+    ),
+];
+
+/// Through one door, every change: the account's other sessions end and no
+/// browser of it stays trusted, it is audited, and the number and address
+/// the account had are told.
+async fn every_change_of_a_login_setting_ends_other_access_audits_and_announces(engine: Engine) {
+    use app::{
+        domain::token::{new_session_token, token_hash},
+        storage::{
+            sessions::{self, SessionRecord, Stage},
+            trusted,
+        },
+    };
+    for (change, subject, action) in CHANGES {
+        let app = TestApp::start_with(
+            engine,
+            common::Options {
+                mail: server::config::MailChoice::Outbox,
+                ..common::Options::default()
+            },
+        )
+        .await;
+        let db = &app.state.core.db;
+        eprintln!("change: {change}");
+        let mut own = prepare(&app, change).await;
+        // Past the minute between two SMS to one session.
+        app.clock.advance(61);
+
+        // A session elsewhere (a thief's, or the owner's other device) and
+        // a trusted browser.
+        let token = new_session_token();
+        let now = app.now();
+        sessions::insert(
+            db,
+            &SessionRecord {
+                id_hash: token_hash(&token),
+                user_id: subject.id,
+                stage: Stage::Active,
+                active_client_id: None,
+                pending_mobile: None,
+                created_at: now,
+                logged_in_at: now,
+                last_seen_at: now,
+                stepped_up_at: None,
+                notice: None,
+            },
+        )
+        .await
+        .unwrap();
+        let mut elsewhere = app.browser();
+        elsewhere.cookie = Some(format!("tweestap_sessie={token}"));
+        assert_eq!(elsewhere.call("whoami", &[]).await.status, 200, "{change}");
+        trusted::insert(
+            db,
+            subject.id,
+            &token_hash(&new_session_token()),
+            "Firefox op Linux",
+            now,
+            now + 86_400,
+        )
+        .await
+        .unwrap();
+        let mails_before = mails_to(&app, subject.email).await.len();
+        let sms_before = match subject.number {
+            Some(number) => app.outbox_count_to(number).await,
+            None => 0,
+        };
+
+        make(&app, change, &mut own).await;
+
+        assert_eq!(
+            elsewhere.call("whoami", &[]).await.status,
+            401,
+            "{change}: other sessions end"
+        );
+        assert!(
+            trusted::of_user(db, subject.id).await.unwrap().is_empty(),
+            "{change}: no browser stays trusted"
+        );
+        let log = audit::recent(db, 20).await.unwrap();
+        assert!(
+            log.iter()
+                .any(|e| e.action == action && e.subject.as_deref() == Some(subject.login)),
+            "{change}: audited as {action}: {log:?}"
+        );
+        let told = format!(
+            "Voor je account {} bij Administratiekantoor Voorbeeld is zojuist",
+            subject.login
+        );
+        let mails = wait_for_mails(&app, subject.email, mails_before + 1).await;
+        assert!(
+            mails[mails_before..].iter().any(|m| m.body.contains(&told)),
+            "{change}: mailed to the old address: {mails:#?}"
+        );
+        if let Some(number) = subject.number {
+            let texts = server::sms::outbox::read(&app.outbox).await.unwrap();
+            let to_old: Vec<_> = texts.iter().filter(|t| t.to == number).collect();
+            assert!(to_old.len() > sms_before, "{change}: texted to {number}");
+            assert!(
+                to_old[sms_before..].iter().any(|t| t
+                    .text
+                    .contains(&format!("voor je account {} is zojuist", subject.login))),
+                "{change}: {to_old:#?}"
+            );
+        }
+    }
+}
+
+async fn mails_to(app: &TestApp, address: &str) -> Vec<server::mail::outbox::MailLine> {
+    server::mail::outbox::read(&app.config.mail_outbox)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.to == address)
+        .collect()
+}
+
+/// The mails to `address` once there are `count`: notices go out a moment
+/// after the answer.
+async fn wait_for_mails(
+    app: &TestApp,
+    address: &str,
+    count: usize,
+) -> Vec<server::mail::outbox::MailLine> {
+    for _ in 0..500 {
+        let found = mails_to(app, address).await;
+        if found.len() >= count {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    mails_to(app, address).await
+}
+
+/// What a change needs to be possible at all (an app to unbind, a choice
+/// to turn off); returns the session that will make it.
+async fn prepare(app: &TestApp, change: &str) -> Browser {
+    let db = &app.state.core.db;
+    match change {
+        "binding a new app" | "unbinding the app" | "a beheerder's reset of the app" => {
+            let mut hovenier = logged_in(app, "hovenier").await;
+            hovenier.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
+            bind_app(app, &mut hovenier, HOVENIER).await;
+            if change.starts_with("a beheerder") {
+                return logged_in(app, "beheerder").await;
+            }
+            hovenier
+        }
+        "two-factor login turned off" => {
+            db.execute(users::set_two_factor_choice(4, true))
+                .await
+                .unwrap();
+            logged_in_by_sms(app, "hovenier", HOVENIER).await
+        }
+        "the first number, typed at login" => {
+            db.execute(app::storage::batch::Stmt::new(
+                "UPDATE users SET two_factor_required = $1 WHERE id = $2",
+                app::args![true, 2],
+            ))
+            .await
+            .unwrap();
+            app.browser()
+        }
+        c if c.starts_with("a beheerder") => logged_in(app, "beheerder").await,
+        _ => logged_in(app, "hovenier").await,
+    }
+}
+
+async fn logged_in_by_sms(app: &TestApp, login: &str, phone: &str) -> Browser {
+    let mut browser = app.browser();
+    assert_eq!(browser.login(login, PASSWORD).await.body, "\"NeedsCode\"");
+    let code = app.last_code_to(phone).await;
+    assert_eq!(browser.verify(&code).await.status, 200);
+    browser
+}
+
+/// Makes `change` in `session`, as the pages do.
+async fn make(app: &TestApp, change: &str, session: &mut Browser) {
+    let ok = |answer: common::Answer| assert_eq!(answer.status, 200, "{change}: {}", answer.body);
+    let new_number = "+31687650000";
+    match change {
+        "binding an app" | "binding a new app" => {
+            if change == "binding an app" {
+                session.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
+            }
+            bind_app(app, session, HOVENIER).await;
+        }
+        "unbinding the app" => ok(session.call("unbind_authenticator", &[]).await),
+        "a beheerder's reset of the app" => {
+            session.step_up_by_sms(app, PASSWORD, None).await;
+            ok(session
+                .call("reset_authenticator", &[("user_id", "4")])
+                .await);
+        }
+        "a new number, confirmed by its code" => {
+            session.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
+            ok(session
+                .call("send_number_code", &[("mobile", new_number)])
+                .await);
+            let code = app.last_code_to(new_number).await;
+            ok(session.call("confirm_number", &[("code", &code)]).await);
+        }
+        "the first number, typed at login" => {
+            assert_eq!(
+                session.login("medewerker", PASSWORD).await.body,
+                "\"NeedsMobile\""
+            );
+            ok(session
+                .call("submit_mobile", &[("mobile", new_number)])
+                .await);
+            let code = app.last_code_to(new_number).await;
+            ok(session.verify(&code).await);
+        }
+        "a beheerder's new number" => {
+            session.step_up_by_sms(app, PASSWORD, None).await;
+            ok(session
+                .call(
+                    "set_user_mobile",
+                    &[("user_id", "5"), ("mobile", new_number)],
+                )
+                .await);
+        }
+        "two-factor login turned off" => {
+            session.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
+            ok(session
+                .call("set_my_two_factor", &[("two_factor", "nee")])
+                .await);
+        }
+        "two-factor login turned on" => ok(session
+            .call("set_my_two_factor", &[("two_factor", "ja")])
+            .await),
+        "a beheerder's switch" | "a beheerder's change of the address" => {
+            session.step_up_by_sms(app, PASSWORD, None).await;
+            let (email, switch) = if change == "a beheerder's switch" {
+                ("medewerker@voorbeeld.example", "ja")
+            } else {
+                ("mees@elders.example", "nee")
+            };
+            let detail = session.call("office_user_detail", &[("id", "2")]).await;
+            let name = field(&detail.body, "display_name").to_string();
+            ok(session
+                .call(
+                    "save_office_user",
+                    &[
+                        ("id", "2"),
+                        ("display_name", &name),
+                        ("email", email),
+                        ("mobile", ""),
+                        ("two_factor", switch),
+                    ],
+                )
+                .await);
+        }
+        "new recovery codes" => {
+            session.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
+            ok(session.call("make_recovery_codes", &[]).await);
+        }
+        "the user's own e-mail address" => {
+            session.step_up_by_sms(app, PASSWORD, Some(HOVENIER)).await;
+            ok(session
+                .call("set_my_email", &[("email", "henk@elders.example")])
+                .await);
+        }
+        "a beheerder's 'Sessies beëindigen'" => {
+            session.step_up_by_sms(app, PASSWORD, None).await;
+            ok(session.call("end_user_sessions", &[("user_id", "5")]).await);
+        }
+        other => panic!("no way to make {other}"),
+    }
 }

@@ -25,6 +25,8 @@ on_both_engines!(
     a_cross_site_form_post_is_refused_and_changes_nothing,
     a_same_origin_call_works,
     a_login_flood_is_answered_at_once_and_pages_stay_fast,
+    another_host_is_refused_before_routing,
+    the_dev_pages_answer_only_a_loopback_name,
 );
 
 fn login_form() -> [(&'static str, &'static str); 2] {
@@ -443,4 +445,117 @@ fn the_server_binary_refuses_unsafe_sms_settings() {
         assert!(text.contains(expected), "{args:?}: {text}");
         assert!(!text.contains("listening on http"), "{args:?}: {text}");
     }
+}
+
+/// The status of `path` asked for with `Host: host` (and a matching
+/// `Origin`, as a DNS-rebinding page's request has).
+async fn status_for_host(app: &TestApp, method: &str, path: &str, host: &str) -> u16 {
+    let url = format!("{}{path}", app.base);
+    let request = match method {
+        "POST" => reqwest::Client::new().post(url).form(&login_form()),
+        _ => reqwest::Client::new().get(url),
+    };
+    request
+        .header("host", host)
+        .header("origin", format!("http://{host}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// A page on another site whose name resolves to the portal (DNS
+/// rebinding) sends its own name as `Host` and a matching `Origin`: it is
+/// refused before any route, and nothing happens.
+async fn another_host_is_refused_before_routing(engine: Engine) {
+    let dev = TestApp::start(engine).await;
+    let port = dev.base.rsplit(':').next().unwrap().to_string();
+    for host in [
+        "evil.example",
+        &format!("evil.example:{port}"),
+        "127.0.0.1.evil.example",
+    ] {
+        for (method, path) in [
+            ("GET", "/inloggen"),
+            ("POST", "/api/login"),
+            ("GET", "/dev/sms"),
+        ] {
+            assert_eq!(
+                status_for_host(&dev, method, path, host).await,
+                421,
+                "{host} {path}"
+            );
+        }
+    }
+    let log = audit::recent(&dev.state.core.db, 10).await.unwrap();
+    assert!(
+        log.iter().all(|e| e.action != "login.ok"),
+        "no login happened"
+    );
+    // The development portal answers its loopback names.
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        assert_eq!(
+            status_for_host(&dev, "GET", "/inloggen", &host).await,
+            200,
+            "{host}"
+        );
+    }
+
+    // A live portal (no outbox) answers its public host only.
+    let live = TestApp::start_with(
+        engine,
+        Options {
+            public_url: "https://portaal.voorbeeld.example",
+            ..Options::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        status_for_host(&live, "GET", "/inloggen", "portaal.voorbeeld.example").await,
+        200
+    );
+    for host in [
+        format!("127.0.0.1:{port}"),
+        "localhost".to_string(),
+        "evil.example".to_string(),
+    ] {
+        assert_eq!(
+            status_for_host(&live, "GET", "/inloggen", &host).await,
+            421,
+            "{host}"
+        );
+    }
+}
+
+/// `/dev/sms` and `/dev/mail` show every code and notice: only a loopback
+/// name asked from this machine reaches them, never the public host a
+/// proxy in front passes on.
+async fn the_dev_pages_answer_only_a_loopback_name(engine: Engine) {
+    let app = TestApp::start_with(
+        engine,
+        Options {
+            public_url: "http://portaal.voorbeeld.example",
+            mail: server::config::MailChoice::Outbox,
+            ..Options::default()
+        },
+    )
+    .await;
+    let port = app.base.rsplit(':').next().unwrap().to_string();
+    for path in ["/dev/sms", "/dev/mail"] {
+        assert_eq!(
+            status_for_host(&app, "GET", path, &format!("127.0.0.1:{port}")).await,
+            200,
+            "{path}"
+        );
+        assert_eq!(
+            status_for_host(&app, "GET", path, "portaal.voorbeeld.example").await,
+            404,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        status_for_host(&app, "GET", "/inloggen", "portaal.voorbeeld.example").await,
+        200
+    );
 }

@@ -28,6 +28,7 @@ on_both_engines!(
     the_log_filters_by_user_and_by_kind,
     pages_of_fifty_follow_each_other_without_overlap,
     only_a_beheerder_reads_the_log_and_only_listed_kinds_are_asked,
+    the_log_shows_mobile_numbers_masked,
 );
 
 async fn logged_in(app: &TestApp, login: &str) -> Browser {
@@ -321,4 +322,38 @@ async fn only_a_beheerder_reads_the_log_and_only_listed_kinds_are_asked(engine: 
     );
     let nobody = beheerder.call("audit_log", &[("gebruiker", "99999")]).await;
     assert_eq!(nobody.status, 422, "{}", nobody.body);
+}
+
+/// The Logboek masks mobile numbers, as every other screen does: the SMS
+/// sent at a login and a number a beheerder changed.
+async fn the_log_shows_mobile_numbers_masked(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut zorg = app.browser();
+    assert_eq!(zorg.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
+    let mut beheerder = logged_in(&app, "beheerder").await;
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
+    let set = beheerder
+        .call(
+            "set_user_mobile",
+            &[("user_id", "5"), ("mobile", "0687654321")],
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+
+    let (rows, _) = log_page(&mut beheerder, &[]).await;
+    let sms = rows
+        .iter()
+        .find(|r| text(r, "action") == Some("sms.sent"))
+        .unwrap();
+    assert_eq!(text(sms, "new_value"), Some("********02"));
+    let changed = rows
+        .iter()
+        .find(|r| text(r, "action") == Some("user.mobile"))
+        .unwrap();
+    assert_eq!(text(changed, "old_value"), Some("********02"));
+    assert_eq!(text(changed, "new_value"), Some("********21"));
+    let page = serde_json::to_string(&rows).unwrap();
+    for full in ["612345602", "687654321"] {
+        assert!(!page.contains(full), "{full} in {page}");
+    }
 }

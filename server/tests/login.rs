@@ -21,6 +21,7 @@ on_both_engines!(
     administration_is_for_beheerders_only,
     client_users_switch_only_to_their_own_clients,
     demo_seed_never_touches_a_database_with_data,
+    a_step_up_does_not_restart_the_absolute_limit,
 );
 
 async fn right_password_logs_in_with_a_safe_cookie(engine: Engine) {
@@ -339,4 +340,32 @@ async fn demo_seed_never_touches_a_database_with_data(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(clients.len(), 3);
+}
+
+/// The absolute limit counts from the login: a step-up renews the session
+/// id, never the login's time.
+async fn a_step_up_does_not_restart_the_absolute_limit(engine: Engine) {
+    let app = TestApp::start_with(
+        engine,
+        Options {
+            absolute_hours: 2,
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut browser = app.browser();
+    browser.login("bakker", PASSWORD).await;
+    for _ in 0..3 {
+        app.clock.advance(30 * 60);
+        let stepped = browser.step_up(PASSWORD, "").await;
+        assert_eq!(stepped.status, 200, "{}", stepped.body);
+        assert_eq!(browser.call("whoami", &[]).await.status, 200);
+    }
+    app.clock.advance(30 * 60);
+    assert_eq!(
+        browser.call("whoami", &[]).await.status,
+        401,
+        "2 hours after login it ends, step-ups or not"
+    );
+    assert_eq!(browser.step_up(PASSWORD, "").await.status, 401);
 }

@@ -32,6 +32,7 @@ on_both_engines!(
     a_change_to_an_account_without_a_number_is_mailed,
     a_mail_server_that_never_answers_holds_up_nothing,
     a_mail_server_that_refuses_connections_holds_up_nothing,
+    an_address_change_needs_a_step_up_and_tells_the_old_address,
 );
 
 /// Every log line of this test binary, so a test can see that a failure
@@ -313,4 +314,83 @@ async fn logins_and_changes_go_on_with_mail_at(engine: Engine, port: u16) {
         assert!(line.contains("hovenier"), "names the login: {line}");
         assert!(!line.contains("Was jij dit niet"), "never the text: {line}");
     }
+}
+
+/// The address is where every notice goes: a beheerder's session that has
+/// not stepped up cannot move it, and the old address hears of a move, by
+/// the beheerder or by the user. A name carries no line of its own into
+/// anything.
+async fn an_address_change_needs_a_step_up_and_tells_the_old_address(engine: Engine) {
+    let app = with_mail_outbox(engine).await;
+    let db = &app.state.core.db;
+    let mut beheerder = logged_in(&app, "beheerder").await;
+    let form = |name: &'static str, email: &'static str| {
+        [
+            ("id", "2"),
+            ("display_name", name),
+            ("email", email),
+            ("mobile", ""),
+            ("two_factor", "nee"),
+        ]
+    };
+    let refused = beheerder
+        .call(
+            "save_office_user",
+            &form("Mees Medewerker", "mees@elders.example"),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("StepUpRequired"), "{}", refused.body);
+    let tricked = beheerder
+        .call(
+            "save_office_user",
+            &form(
+                "Mees\nKlik op https://elders.example om te bevestigen",
+                "medewerker@voorbeeld.example",
+            ),
+        )
+        .await;
+    assert_eq!(tricked.status, 422, "{}", tricked.body);
+    assert!(tricked.body.contains("De naam"), "{}", tricked.body);
+    let user = app::storage::users::find(db, 2).await.unwrap().unwrap();
+    assert_eq!(user.email.as_deref(), Some("medewerker@voorbeeld.example"));
+    assert!(!user.display_name.contains("Klik"));
+
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
+    let saved = beheerder
+        .call(
+            "save_office_user",
+            &form("Mees Medewerker", "mees@elders.example"),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let told = &mails_to(&app, "medewerker@voorbeeld.example", 1).await[0];
+    assert!(
+        told.body
+            .contains("is zojuist je e-mailadres gewijzigd door je administratiekantoor."),
+        "{}",
+        told.body
+    );
+
+    // The user's own change: a step-up, and the old address is told.
+    let mut hovenier = logged_in(&app, "hovenier").await;
+    let own = hovenier
+        .call("set_my_email", &[("email", "henk@elders.example")])
+        .await;
+    assert_eq!(own.status, 403, "{}", own.body);
+    hovenier
+        .step_up_by_sms(&app, PASSWORD, Some(HOVENIER))
+        .await;
+    let own = hovenier
+        .call("set_my_email", &[("email", "henk@elders.example")])
+        .await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    let told = &mails_to(&app, "hovenier@voorbeeld.example", 1).await[0];
+    assert!(
+        told.body.contains("is zojuist je e-mailadres gewijzigd."),
+        "{}",
+        told.body
+    );
+    let me = hovenier.call("my_details", &[]).await;
+    assert!(me.body.contains("henk@elders.example"), "{}", me.body);
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use app::storage::{audit, recovery as stored, throttle};
+use app::storage::{audit, recovery as stored, throttle, users};
 use common::{bind_app_with_codes, recovery_codes_in, Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
@@ -20,6 +20,9 @@ on_both_engines!(
     a_new_set_needs_a_step_up_and_voids_the_old_one,
     a_lost_phone_steps_up_with_a_recovery_code_and_binds_a_new_app,
     the_portal_says_so_when_two_or_fewer_are_left,
+    recovery_codes_alone_protect_the_login_and_no_number_can_be_typed,
+    a_number_typed_at_login_is_not_saved_once_a_factor_exists,
+    two_different_recovery_codes_at_once_use_at_most_one,
 );
 
 /// 'zorg' (client policy 'Ja') logged in by SMS.
@@ -274,4 +277,254 @@ async fn the_portal_says_so_when_two_or_fewer_are_left(engine: Engine) {
     }
     let me = zorg.call("whoami", &[]).await;
     assert!(me.body.contains("nog 2 herstelcodes"), "{}", me.body);
+}
+
+const MEDEWERKER_ID: i64 = 2;
+const ATTACKER: &str = "+31687654321";
+
+/// 'medewerker' (no number, no app) with a set of recovery codes made
+/// while two-factor login was off for them; then the beheerder turns it
+/// on. Returns medewerker's session and the codes.
+async fn medewerker_with_codes_only(app: &TestApp) -> (Browser, Vec<String>) {
+    let mut medewerker = app.browser();
+    assert_eq!(
+        medewerker.login("medewerker", PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
+    medewerker.step_up_by_sms(app, PASSWORD, None).await;
+    let made = medewerker.call("make_recovery_codes", &[]).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let codes = recovery_codes_in(&made.body);
+    let mut beheerder = app.browser();
+    assert_eq!(
+        beheerder.login("beheerder", PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
+    beheerder.step_up_by_sms(app, PASSWORD, None).await;
+    let saved = beheerder
+        .call(
+            "save_office_user",
+            &[
+                ("id", "2"),
+                ("display_name", "Mees Medewerker"),
+                ("email", "medewerker@voorbeeld.example"),
+                ("mobile", ""),
+                ("two_factor", "ja"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    (medewerker, codes)
+}
+
+/// Someone with only the password of an account whose one factor is its
+/// recovery codes is asked for one of them, never for a number: typing
+/// their own number would have made it the account's.
+async fn recovery_codes_alone_protect_the_login_and_no_number_can_be_typed(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let (_, codes) = medewerker_with_codes_only(&app).await;
+
+    let mut thief = app.browser();
+    assert_eq!(
+        thief.login("medewerker", PASSWORD).await.body,
+        "\"NeedsCode\""
+    );
+    let status = thief.call("code_status", &[]).await;
+    for expected in [
+        "\"needs_mobile\":false",
+        "\"recovery_available\":true",
+        "\"sms_available\":false",
+        "\"app_bound\":false",
+    ] {
+        assert!(
+            status.body.contains(expected),
+            "{expected}: {}",
+            status.body
+        );
+    }
+    let typed = thief.call("submit_mobile", &[("mobile", ATTACKER)]).await;
+    assert_eq!(typed.status, 422, "{}", typed.body);
+    assert!(typed.body.contains("herstelcode"), "{}", typed.body);
+    assert_eq!(
+        app.outbox_count_to(ATTACKER).await,
+        0,
+        "no code to the typed number"
+    );
+    let guessed = thief.verify("123456").await;
+    assert_eq!(guessed.status, 422, "{}", guessed.body);
+    assert_eq!(thief.call("whoami", &[]).await.status, 401, "not logged in");
+    let stored = users::find(&app.state.core.db, MEDEWERKER_ID)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.mobile, None);
+
+    // The owner, with the paper list, gets in; the step-up asks the same.
+    let mut owner = app.browser();
+    assert_eq!(
+        owner.login("medewerker", PASSWORD).await.body,
+        "\"NeedsCode\""
+    );
+    assert_eq!(recover(&mut owner, &codes[0]).await.status, 200);
+    let step_up = owner.call("step_up_status", &[]).await;
+    assert!(
+        step_up.body.contains("\"recovery\":true")
+            && step_up.body.contains("\"sms_to\":null")
+            && step_up.body.contains("\"app\":false"),
+        "{}",
+        step_up.body
+    );
+    assert_eq!(
+        owner.step_up(PASSWORD, "").await.status,
+        422,
+        "the password alone is no proof"
+    );
+}
+
+/// A number typed at the login of an account with no factor becomes its
+/// number only while the account still has none. Recovery codes made in
+/// the meantime (in a session opened before two-factor login applied) end
+/// the waiting login; and where a factor appears without that (the
+/// statement's own condition), the number is not saved either.
+async fn a_number_typed_at_login_is_not_saved_once_a_factor_exists(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut old_session = app.browser();
+    assert_eq!(
+        old_session.login("medewerker", PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
+    // The switch alone, through the database: the beheerder's save would
+    // end the old session.
+    app.state
+        .core
+        .db
+        .execute(app::storage::batch::Stmt::new(
+            "UPDATE users SET two_factor_required = $1 WHERE id = $2",
+            app::args![true, MEDEWERKER_ID],
+        ))
+        .await
+        .unwrap();
+    let typed_by_thief = async || {
+        let mut thief = app.browser();
+        assert_eq!(
+            thief.login("medewerker", PASSWORD).await.body,
+            "\"NeedsMobile\""
+        );
+        let sent = thief.call("submit_mobile", &[("mobile", ATTACKER)]).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        (thief, app.last_code_to(ATTACKER).await)
+    };
+    let number = async || {
+        users::find(&app.state.core.db, MEDEWERKER_ID)
+            .await
+            .unwrap()
+            .unwrap()
+            .mobile
+    };
+
+    let (mut thief, code) = typed_by_thief().await;
+    old_session.step_up_by_sms(&app, PASSWORD, None).await;
+    assert_eq!(
+        old_session.call("make_recovery_codes", &[]).await.status,
+        200
+    );
+    assert_eq!(
+        thief.verify(&code).await.status,
+        401,
+        "the waiting login ended"
+    );
+    assert_eq!(number().await, None);
+
+    // Without the door's end of the waiting login: the codes appear, and
+    // the number is still refused.
+    app.state
+        .core
+        .db
+        .execute(app::storage::batch::Stmt::new(
+            "DELETE FROM recovery_codes WHERE user_id = $1",
+            app::args![MEDEWERKER_ID],
+        ))
+        .await
+        .unwrap();
+    let (mut thief, code) = typed_by_thief().await;
+    let mut batch = app::storage::batch::Batch::<()>::new();
+    let hashes: [String; 10] = std::array::from_fn(|i| format!("hash-{i}"));
+    for stmt in stored::replace_set_stmts(MEDEWERKER_ID, &hashes, app.now()) {
+        batch.then(stmt);
+    }
+    app.state.core.db.write_batch(batch).await.unwrap().unwrap();
+    let refused = thief.verify(&code).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(thief.call("whoami", &[]).await.status, 401);
+    assert_eq!(number().await, None, "the typed number was not saved");
+}
+
+/// Two different right recovery codes sent at once for one waiting login,
+/// or for one step-up: one of them proves it, the other stays unused.
+async fn two_different_recovery_codes_at_once_use_at_most_one(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let codes = zorg_with_app(&app).await;
+    let left = || async { stored::counts(&app.state.core.db, ZORG_ID).await.unwrap().0 };
+    for round in 0..3 {
+        let waiting = pending(&app).await;
+        let before = left().await;
+        let statuses = at_once([&codes[2 * round], &codes[2 * round + 1]].map(|code| {
+            let mut browser = waiting.with_cookie_at(&app.base);
+            let code = code.clone();
+            async move { recover(&mut browser, &code).await.status }
+        }))
+        .await;
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            before - left().await,
+            1,
+            "login {round}: one code used, {statuses:?}"
+        );
+    }
+
+    // The step-up: two codes with the password at once.
+    let mut session = pending(&app).await;
+    assert_eq!(recover(&mut session, &codes[6]).await.status, 200);
+    let before = left().await;
+    let statuses = at_once([&codes[7], &codes[8]].map(|code| {
+        let mut browser = session.with_cookie_at(&app.base);
+        let code = code.clone();
+        async move { browser.step_up(PASSWORD, &code).await.status }
+    }))
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        before - left().await,
+        1,
+        "step-up: one code used, {statuses:?}"
+    );
+}
+
+/// Runs both at the same moment; their answers.
+async fn at_once<F>(tasks: [F; 2]) -> Vec<u16>
+where
+    F: std::future::Future<Output = u16> + Send + 'static,
+{
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut set = tokio::task::JoinSet::new();
+    for task in tasks {
+        let start = start.clone();
+        set.spawn(async move {
+            start.wait().await;
+            task.await
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = set.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    statuses
 }

@@ -12,6 +12,7 @@ use app::{
     storage::{audit, trusted},
 };
 use common::{bind_app, Browser, Engine, TestApp};
+use sqlx::Row;
 
 const PASSWORD: &str = "Welkom-2fa!";
 const ZORG: &str = "+31612345602";
@@ -24,6 +25,7 @@ on_both_engines!(
     a_factor_change_or_ended_sessions_forget_every_trusted_browser,
     the_office_chooses_the_days_and_0_turns_it_off,
     an_app_code_one_step_off_logs_in_and_the_clock_is_named,
+    turning_the_days_to_0_forgets_every_trusted_browser_for_good,
 );
 
 /// 'zorg' (client policy 'Ja') logged in with the SMS code, the box ticked.
@@ -268,4 +270,29 @@ async fn an_app_code_one_step_off_logs_in_and_the_clock_is_named(engine: Engine)
     );
     let later = hovenier.call("whoami", &[]).await;
     assert!(later.body.contains("\"notices\":[]"), "{}", later.body);
+}
+
+/// 'Kantoor' at 0 days forgets every trusted browser of the office at
+/// once: turning it on again later brings none of them back.
+async fn turning_the_days_to_0_forgets_every_trusted_browser_for_good(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut zorg = zorg_remembered(&app).await;
+    let mut beheerder = app.browser();
+    beheerder.login("beheerder", PASSWORD).await;
+    let off = beheerder
+        .call("save_office_settings", &[("trust_days", "0")])
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let rows: i64 = sqlx::query("SELECT COUNT(*) AS n FROM trusted_browsers")
+        .fetch_one(app.state.core.db.pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(rows, 0, "forgotten in the same change");
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
+    let on = beheerder
+        .call("save_office_settings", &[("trust_days", "30")])
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert_eq!(again(&mut zorg, "zorg").await, "\"NeedsCode\"");
 }

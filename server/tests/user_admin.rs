@@ -28,6 +28,7 @@ on_both_engines!(
     a_beheerder_resets_ends_sessions_and_changes_a_number,
     a_beheerder_cannot_see_or_change_another_offices_users,
     weakening_a_clients_policy_needs_a_step_up,
+    free_text_with_tricks_is_refused_with_a_clear_message,
 );
 
 fn asks_step_up(answer: &Answer) -> bool {
@@ -339,4 +340,65 @@ async fn weakening_a_clients_policy_needs_a_step_up(engine: Engine) {
     assert_eq!(saved.status, 200, "{}", saved.body);
     let bakkerij = fresh.call("client_detail", &[("id", "1")]).await;
     assert_eq!(field(&bakkerij.body, "name"), "Bakkerij De Korenbloem");
+}
+
+/// Control characters (NUL among them, which PostgreSQL cannot store), line
+/// breaks and reading-direction overrides in a name or an address get a
+/// Dutch message naming the field, on both engines, and nothing is saved.
+async fn free_text_with_tricks_is_refused_with_a_clear_message(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut beheerder = logged_in(&app, "beheerder", None).await;
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
+    let before = users::find(&app.state.core.db, 2).await.unwrap().unwrap();
+    for (name, email, expected) in [
+        ("Mees\0", "medewerker@voorbeeld.example", "De naam"),
+        (
+            "Mees \u{202E}reedewedeM",
+            "medewerker@voorbeeld.example",
+            "De naam",
+        ),
+        ("Mees\r\nBcc", "medewerker@voorbeeld.example", "De naam"),
+        (
+            "Mees Medewerker",
+            "mees\0@voorbeeld.example",
+            "Het e-mailadres",
+        ),
+        (
+            "Mees Medewerker",
+            "mees@voorbeeld.example\r\nBcc: x@elders.example",
+            "Het e-mailadres",
+        ),
+        (
+            "Mees Medewerker",
+            "mees@\u{2067}elpmaxe.srerdle",
+            "Het e-mailadres",
+        ),
+    ] {
+        let answer = beheerder
+            .call(
+                "save_office_user",
+                &[
+                    ("id", "2"),
+                    ("display_name", name),
+                    ("email", email),
+                    ("mobile", ""),
+                    ("two_factor", "nee"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, 422, "{name:?} {email:?}: {}", answer.body);
+        assert!(
+            answer.body.contains(expected),
+            "{name:?} {email:?}: {}",
+            answer.body
+        );
+    }
+    let mut hovenier = logged_in(&app, "hovenier", None).await;
+    let own = hovenier
+        .call("set_my_email", &[("email", "henk\0@elders.example")])
+        .await;
+    assert_eq!(own.status, 422, "{}", own.body);
+    assert!(own.body.contains("Het e-mailadres"), "{}", own.body);
+    let after = users::find(&app.state.core.db, 2).await.unwrap().unwrap();
+    assert_eq!(after, before, "nothing saved");
 }

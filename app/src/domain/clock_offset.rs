@@ -133,10 +133,12 @@ mod tests {
                     continue;
                 }
                 if let Some(steps) = steps_behind(&secret, &code, NOW) {
-                    let later_ok = (1..=HINT_STEPS + 1).any(|d| {
-                        verify(&secret, &code, NOW + d * STEP_SECONDS).is_some()
-                    });
-                    assert!(!later_ok, "seed {seed}, offset {offset}: named {steps} behind");
+                    let later_ok = (1..=HINT_STEPS + 1)
+                        .any(|d| verify(&secret, &code, NOW + d * STEP_SECONDS).is_some());
+                    assert!(
+                        !later_ok,
+                        "seed {seed}, offset {offset}: named {steps} behind"
+                    );
                     assert!(offset < 0, "only a passed step is named");
                 }
                 if offset > 1 {

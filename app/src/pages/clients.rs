@@ -61,8 +61,8 @@ mod ssr {
     use crate::{
         core::core,
         error::AppError,
-        model::{ClientDetail, ClientRow, TwoFactorPolicy},
         model::AuditAction,
+        model::{ClientDetail, ClientRow, TwoFactorPolicy},
         session::{require_beheerder, require_step_up, AuthUser},
         storage::{
             audit::{self, AuditEntry},

@@ -1,5 +1,6 @@
 //! 'Kantoor': settings for the whole office (beheerders only). For now one:
-//! how many days 'Dit apparaat … dagen onthouden' holds (0: never).
+//! how many days 'Dit apparaat … dagen onthouden' holds (0: never, and
+//! every browser trusted so far is forgotten).
 
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
@@ -42,7 +43,9 @@ pub fn OfficePage() -> impl IntoView {
                                     value=s.trust_days.to_string() aria-describedby="trust-days-uitleg" />
                                 <small id="trust-days-uitleg">
                                     "Na de tweede stap kan een gebruiker 'Dit apparaat onthouden' kiezen: daar wordt dan zoveel dagen "
-                                    "alleen het wachtwoord gevraagd. 0 zet het uit. Een kortere termijn geldt ook voor apparaten die al onthouden zijn."
+                                    "alleen het wachtwoord gevraagd. Een kortere termijn geldt ook voor apparaten die al onthouden zijn. "
+                                    "0 zet het uit en vergeet meteen alle onthouden apparaten van het kantoor: daar wordt weer de code gevraagd, "
+                                    "ook als het onthouden later weer aan gaat."
                                 </small>
                             </div>
                             <button type="submit" disabled=move || save.pending().get()>"Opslaan"</button>

@@ -77,7 +77,12 @@ mod ssr {
     pub async fn logout() -> Result<(), AppError> {
         let core = core()?;
         if let Ok(auth) = require_user().await {
-            audit::record(&core.db, AuditEntry::own(&auth.user, crate::model::AuditAction::Logout), core.now()).await?;
+            audit::record(
+                &core.db,
+                AuditEntry::own(&auth.user, crate::model::AuditAction::Logout),
+                core.now(),
+            )
+            .await?;
         }
         session::end(&core).await
     }

@@ -78,7 +78,6 @@ pub fn CodePage() -> impl IntoView {
             go_to("/");
         }
     });
-    let verify_error = move || verify.value().get().and_then(Result::err);
     let resend_error = move || resend.value().get().and_then(Result::err);
     let resent = move || matches!(resend.value().get(), Some(Ok(())));
     let ticks = use_ticks();
@@ -97,30 +96,50 @@ pub fn CodePage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <ActionForm action=verify>
-                <div class="veld">
-                    <label for="code">"Beveiligingscode"</label>
-                    <input
-                        id="code"
-                        name="code"
-                        type="text"
-                        inputmode="numeric"
-                        autocomplete="one-time-code"
-                        maxlength="11"
-                        aria-describedby="code-uitleg"
-                    />
-                    <small id="code-uitleg">"6 cijfers, bijvoorbeeld 123 456"</small>
-                </div>
-                <RememberBox status=status />
-                <p class="melding fout" role="alert">{move || verify_error().map(|e| e.to_string())}</p>
-                <button type="submit" disabled=move || verify.pending().get()>"Inloggen"</button>
-            </ActionForm>
+            <CodeForm verify=verify status=status />
             <ResendButton resend=resend status=status ticks=ticks />
             <p class="melding fout" role="alert">{move || resend_error().map(|e| e.to_string())}</p>
             <p class="melding bevestiging" role="status">{move || resent().then_some("Er is een nieuwe code verstuurd.")}</p>
             <RecoveryCodeForm recover=recover status=status />
             <p><a href="/inloggen">"Opnieuw inloggen"</a></p>
         </main>
+    }
+}
+
+/// The six-digit code (the app's or an SMS code), unless only a recovery
+/// code can answer.
+#[component]
+fn CodeForm(
+    verify: ServerAction<VerifyCode>,
+    status: Resource<Result<CodeStatus, AppError>>,
+) -> impl IntoView {
+    let verify_error = move || verify.value().get().and_then(Result::err);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let shown = status.await.map_or(true, |s| !s.recovery_only());
+                shown.then(|| view! {
+                    <ActionForm action=verify>
+                        <div class="veld">
+                            <label for="code">"Beveiligingscode"</label>
+                            <input
+                                id="code"
+                                name="code"
+                                type="text"
+                                inputmode="numeric"
+                                autocomplete="one-time-code"
+                                maxlength="11"
+                                aria-describedby="code-uitleg"
+                            />
+                            <small id="code-uitleg">"6 cijfers, bijvoorbeeld 123 456"</small>
+                        </div>
+                        <RememberBox status=status />
+                        <p class="melding fout" role="alert">{move || verify_error().map(|e| e.to_string())}</p>
+                        <button type="submit" disabled=move || verify.pending().get()>"Inloggen"</button>
+                    </ActionForm>
+                })
+            })}
+        </Transition>
     }
 }
 
@@ -141,7 +160,14 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                 "Lukt het niet, neem dan contact op met je administratiekantoor."
             </p>
         })}
-        {if status.app_bound {
+        {if status.recovery_only() {
+            Either::Right(Either::Right(view! {
+                <p data-testid="alleen-herstelcode">
+                    "Er is geen mobiel nummer en geen authenticator app bekend voor je account. "
+                    "Log in met een van je herstelcodes; daarna kun je bij 'Mijn gegevens' een nieuw mobiel nummer instellen."
+                </p>
+            }))
+        } else if status.app_bound {
             let app_left = window_left(ticks, status.app_seconds_left);
             Either::Left(view! {
                 <p>"Vul de code in die je authenticator app nu laat zien."</p>
@@ -151,7 +177,7 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                 })}
             })
         } else {
-            Either::Right(view! {
+            Either::Right(Either::Left(view! {
                 <p>"We hebben een SMS met een beveiligingscode gestuurd naar het nummer " <strong data-testid="nummer">{phone}</strong> "."</p>
                 <p aria-live="polite" data-testid="geldig">
                     {move || match valid() {
@@ -159,7 +185,7 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                         left => format!("De code is nog {} geldig.", minutes_seconds(left)),
                     }}
                 </p>
-            })
+            }))
         }}
     }
 }
@@ -180,7 +206,9 @@ fn ResendButton(
                     Some(s) if s.app_bound && s.valid_for == 0 => "Stuur mij een SMS-code",
                     _ => "Nieuwe code sturen",
                 };
-                let shown = status.as_ref().is_none_or(|s| !s.app_bound || s.sms_available);
+                let shown = status
+                    .as_ref()
+                    .is_none_or(|s| !s.recovery_only() && (!s.app_bound || s.sms_available));
                 shown.then(|| view! {
                     <ActionForm action=resend>
                         <button type="submit" class="tweede" disabled=move || { left() > 0 || resend.pending().get() }>
@@ -230,10 +258,13 @@ fn RecoveryCodeForm(
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let available = status.await.is_ok_and(|s| s.recovery_available);
+                let status = status.await;
+                let available = status.as_ref().is_ok_and(|s| s.recovery_available);
+                // The only way in: opened at once.
+                let only = status.as_ref().is_ok_and(|s| s.recovery_only());
                 available.then(|| view! {
                     <Show
-                        when=move || open.get()
+                        when=move || only || open.get()
                         fallback=move || view! {
                             <p><button type="button" class="tweede" on:click=move |_| open.set(true)>"Inloggen met een herstelcode"</button></p>
                         }

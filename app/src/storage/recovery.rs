@@ -54,7 +54,11 @@ pub async fn counts(db: &Db, user_id: i64) -> StorageResult<(i64, bool)> {
 
 /// The statements that replace the user's set with `hashes` (one full
 /// set): the old codes stop working the moment the new ones exist.
-pub fn replace_set_stmts(user_id: i64, hashes: &[String; CODES_PER_SET], now: UnixTime) -> [Stmt; 2] {
+pub fn replace_set_stmts(
+    user_id: i64,
+    hashes: &[String; CODES_PER_SET],
+    now: UnixTime,
+) -> [Stmt; 2] {
     let mut insert = args![user_id, now];
     insert.extend(hashes.iter().map(|h| Arg::from(h.as_str())));
     [

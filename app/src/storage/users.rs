@@ -234,12 +234,11 @@ pub async fn office_user_ids(db: &Db, office_id: i64) -> StorageResult<Vec<i64>>
 
 /// When the user last logged in, from the audit log.
 pub async fn last_login(db: &Db, user_id: i64) -> StorageResult<Option<UnixTime>> {
-    let row = sqlx::query(
-        "SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = $2",
-    )
-    .bind(user_id)
-    .bind(AuditAction::LoginOk.as_str())
-    .fetch_one(db.pool())
-    .await?;
+    let row =
+        sqlx::query("SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = $2")
+            .bind(user_id)
+            .bind(AuditAction::LoginOk.as_str())
+            .fetch_one(db.pool())
+            .await?;
     Ok(row.try_get("at")?)
 }

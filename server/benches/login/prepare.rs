@@ -205,10 +205,14 @@ async fn one(
             let secret = totp::new_secret();
             // Bound long ago: every current step is still unused.
             let mut bind = Batch::<()>::new();
-            for stmt in authenticators::bind_stmts(user, &factors::seal(keys, user, &secret), 0, now) {
+            for stmt in
+                authenticators::bind_stmts(user, &factors::seal(keys, user, &secret), 0, now)
+            {
                 bind.then(stmt);
             }
-            db.write_batch(bind).await?.map_err(|()| anyhow::anyhow!("not bound"))?;
+            db.write_batch(bind)
+                .await?
+                .map_err(|()| anyhow::anyhow!("not bound"))?;
             Proof::AppSecret(secret)
         }
         Factor::Sms => {
