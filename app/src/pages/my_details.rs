@@ -251,7 +251,7 @@ fn EmailForm(action: ServerAction<SetMyEmail>, current: String) -> impl IntoView
                     "Hier krijg je bericht als er iets aan je inlog verandert. Bij een nieuw adres krijgt ook het oude adres bericht."
                 </small>
             </div>
-            <button type="submit" class="tweede" disabled=move || action.pending().get()>"E-mailadres opslaan"</button>
+            <button type="submit" class="tweede" disabled=move || action.pending().get()>"E-mailadres wijzigen"</button>
         </ActionForm>
         <p class="melding fout" role="alert">
             {move || action.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}

@@ -14,8 +14,26 @@
 //! group instead of once per write. No write waits for others to arrive:
 //! a group is what queued up while the previous one ran, one write when
 //! the server is quiet. Answers go out only after the group's commit.
+//!
+//! The WAL is copied back into the database file by a thread of its own
+//! (`checkpoints`), so no transaction waits for that. Under writes without
+//! a pause that alone never lets the WAL start over: SQLite rewinds it only
+//! when a writer begins while every frame is copied back, and the worker
+//! always has added more by then. So once the WAL passes
+//! [`WAL_RESTART_FRAMES`], the worker copies back, between two groups, the
+//! few frames written since the checkpoint thread's last pass (a PASSIVE
+//! checkpoint: it never waits for anyone); its next transaction then starts
+//! the WAL over, and `journal_size_limit` cuts the file back.
 
-use std::{path::Path, sync::Arc, thread, time::Duration};
+use std::{
+    path::Path,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    thread,
+    time::Duration,
+};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -59,6 +77,13 @@ pub struct SqliteWorker {
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
+/// Past this many frames (16 MiB of 4 KiB pages) the worker lets the WAL
+/// start over.
+pub const WAL_RESTART_FRAMES: i64 = 4096;
+
+/// What a WAL that started over is cut back to.
+const WAL_KEEP_BYTES: i64 = 16 << 20;
+
 impl SqliteWorker {
     /// Opens `path` (already created and migrated) with the settings the
     /// sqlx pool uses, and starts the thread; it ends with the last handle.
@@ -79,7 +104,9 @@ impl SqliteWorker {
         // Checkpoints (with their fsync) run on a thread of their own, so a
         // transaction never waits behind one; see `checkpoints`.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
         let (running, stopped) = flume::bounded::<()>(0);
+        let catch_up = Arc::new(AtomicBool::new(false));
         let checkpointer = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -87,14 +114,17 @@ impl SqliteWorker {
         checkpointer.busy_timeout(Duration::from_secs(10))?;
         thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoints(checkpointer, stopped))
+            .spawn({
+                let catch_up = catch_up.clone();
+                move || checkpoints(checkpointer, stopped, &catch_up)
+            })
             .map_err(|e| {
                 StorageError::Corrupt(format!("cannot start the SQLite checkpoints: {e}"))
             })?;
         let (jobs, queue) = flume::unbounded::<Job>();
         thread::Builder::new()
             .name("sqlite-worker".into())
-            .spawn(move || serve(conn, queue))
+            .spawn(move || serve(conn, queue, &catch_up))
             .map_err(|e| StorageError::Corrupt(format!("cannot start the SQLite worker: {e}")))?;
         Ok(SqliteWorker {
             jobs,
@@ -155,8 +185,9 @@ fn stopped() -> StorageError {
 }
 
 /// The worker thread: reads as they come, writes in groups of what is
-/// waiting, until the last handle is gone.
-fn serve(mut conn: Connection, queue: flume::Receiver<Job>) {
+/// waiting, until the last handle is gone. `catch_up`: the checkpoint
+/// thread found the WAL long (see the module's doc).
+fn serve(mut conn: Connection, queue: flume::Receiver<Job>, catch_up: &AtomicBool) {
     let mut writes = Vec::with_capacity(GROUP_MAX);
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
@@ -175,6 +206,13 @@ fn serve(mut conn: Connection, queue: flume::Receiver<Job>) {
         }
         if !writes.is_empty() {
             commit_group(&conn, writes.drain(..));
+        }
+        if catch_up.swap(false, Ordering::Relaxed) {
+            // Busy (a checkpoint of another connection runs) is no error:
+            // the next long WAL asks again.
+            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!("SQLite catch-up checkpoint failed: {err}");
+            }
         }
     }
 }
@@ -250,11 +288,17 @@ fn fail_group(conn: &Connection, answers: &mut Vec<Answer>, why: &str) {
 /// waiting for readers or the writer (PASSIVE), until the worker's last
 /// handle is gone. Small copies keep the tail short: once a second, the
 /// bench's p99 of SMS codes was 362 ms; ten times, 43 ms.
-/// The sqlx connections still checkpoint on their own now and then.
-fn checkpoints(conn: Connection, stopped: flume::Receiver<()>) {
+/// The sqlx connections still checkpoint on their own now and then. A WAL
+/// past [`WAL_RESTART_FRAMES`] asks the worker to catch up.
+fn checkpoints(conn: Connection, stopped: flume::Receiver<()>, catch_up: &AtomicBool) {
     while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!("SQLite checkpoint failed: {err}");
+        // (busy, frames in the WAL, frames copied back)
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            row.get::<_, i64>(1)
+        }) {
+            Ok(frames) if frames >= WAL_RESTART_FRAMES => catch_up.store(true, Ordering::Relaxed),
+            Ok(_) => {}
+            Err(err) => tracing::warn!("SQLite checkpoint failed: {err}"),
         }
     }
 }

@@ -28,6 +28,10 @@ mod wrk;
 
 use std::{
     path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -35,7 +39,7 @@ use anyhow::Context;
 use app::{domain::secret_box::Keyring, storage::Db};
 use prepare::Factor;
 use process::{Launch, ServerProcess};
-use report::{LoginRun, PurgeRun, Report, VerifyRun};
+use report::{LoginRun, PurgeRun, Report, VerifyRun, WalSize};
 use wrk::Requests;
 
 /// Password logins go round this many accounts: each name's tries are
@@ -192,7 +196,15 @@ async fn verifications(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let db = Db::open(database_url).await?;
-    verification_runs(paths, settings, server, &db, keys, false, report).await?;
+    let runs = Runs {
+        paths,
+        settings,
+        server,
+        db: &db,
+        database_url,
+        keys,
+    };
+    verification_runs(&runs, false, report).await?;
     if settings.scale {
         step(&format!(
             "{:?}: filling the database as years of use would",
@@ -202,7 +214,7 @@ async fn verifications(
         prepare::large_database(&db).await?;
         let seeded = seeding.elapsed();
         step(&format!("filled in {:.0} s", seeded.as_secs_f64()));
-        verification_runs(paths, settings, server, &db, keys, true, report).await?;
+        verification_runs(&runs, true, report).await?;
         step("purging what has lapsed");
         report.purges.push(purge(&db, seeded).await?);
     }
@@ -248,16 +260,30 @@ async fn plans(db: &Db) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// App-code and SMS-code verification runs on `db`.
+/// What the verification runs on one database share.
+struct Runs<'a> {
+    paths: &'a Paths,
+    settings: &'a Settings,
+    server: &'a ServerProcess,
+    db: &'a Db,
+    database_url: &'a str,
+    keys: &'a Keyring,
+}
+
+/// App-code and SMS-code verification runs on `runs.db`.
 async fn verification_runs(
-    paths: &Paths,
-    settings: &Settings,
-    server: &ServerProcess,
-    db: &Db,
-    keys: &Keyring,
+    runs: &Runs<'_>,
     at_scale: bool,
     report: &mut Report,
 ) -> anyhow::Result<()> {
+    let Runs {
+        paths,
+        settings,
+        server,
+        db,
+        database_url,
+        keys,
+    } = *runs;
     for factor in [Factor::App, Factor::Sms] {
         let engine = db.engine();
         step(&format!(
@@ -273,6 +299,7 @@ async fn verification_runs(
             "prepared in {:.0} s; verifying",
             prepared.elapsed().as_secs_f64()
         ));
+        let wal = WalWatch::start(database_url);
         let load = load(
             paths,
             server,
@@ -289,9 +316,58 @@ async fn verification_runs(
             load,
             pool: settings.pool,
             at_scale,
+            wal: wal.and_then(WalWatch::stop),
         });
     }
     Ok(())
+}
+
+/// The size of a SQLite database's WAL file, looked at every 50 ms from a
+/// thread of its own while a run goes on.
+struct WalWatch {
+    file: PathBuf,
+    peak: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl WalWatch {
+    /// `None` for a database that is no SQLite file.
+    fn start(database_url: &str) -> Option<WalWatch> {
+        let path = database_url.strip_prefix("sqlite://")?;
+        let file = PathBuf::from(format!("{}-wal", path.split('?').next()?));
+        let peak = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let (file, peak, done) = (file.clone(), peak.clone(), done.clone());
+            move || {
+                while !done.load(Ordering::Relaxed) {
+                    peak.fetch_max(wal_bytes(&file), Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        });
+        Some(WalWatch {
+            file,
+            peak,
+            done,
+            thread,
+        })
+    }
+
+    fn stop(self) -> Option<WalSize> {
+        self.done.store(true, Ordering::Relaxed);
+        self.thread.join().ok()?;
+        let after = wal_bytes(&self.file);
+        Some(WalSize {
+            peak: self.peak.load(Ordering::Relaxed).max(after),
+            after,
+        })
+    }
+}
+
+fn wal_bytes(file: &Path) -> u64 {
+    std::fs::metadata(file).map_or(0, |m| m.len())
 }
 
 /// The name of the thread that runs the SQLite transactions

@@ -24,6 +24,14 @@ pub struct VerifyRun {
     pub pool: usize,
     /// Run on the large database (`prepare::large_database`).
     pub at_scale: bool,
+    /// SQLite: the WAL file's size, its largest during the run and after it.
+    pub wal: Option<WalSize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WalSize {
+    pub peak: u64,
+    pub after: u64,
 }
 
 pub struct PurgeRun {
@@ -145,7 +153,7 @@ impl Report {
                 ),
                 &run.load,
                 &format!(
-                    "{beside_small}server CPU {:.2} ms per request{}; {} of {} prepared logins used",
+                    "{beside_small}server CPU {:.2} ms per request{}; {} of {} prepared logins used{}",
                     run.load.cpu_ms_per_request(),
                     match run.load.worker_per_request() {
                         Some((cpu, wal)) => format!(
@@ -155,6 +163,14 @@ impl Report {
                     },
                     run.load.requests.min(run.pool as u64),
                     run.pool,
+                    match run.wal {
+                        Some(wal) => format!(
+                            "; WAL file at most {}, {} after the run",
+                            mb(wal.peak),
+                            mb(wal.after)
+                        ),
+                        None => String::new(),
+                    },
                 ),
                 target,
             );
