@@ -20,10 +20,12 @@
 //! a pause that alone never lets the WAL start over: SQLite rewinds it only
 //! when a writer begins while every frame is copied back, and the worker
 //! always has added more by then. So once the WAL passes
-//! [`WAL_RESTART_FRAMES`], the worker copies back, between two groups, the
-//! few frames written since the checkpoint thread's last pass (a PASSIVE
-//! checkpoint: it never waits for anyone); its next transaction then starts
-//! the WAL over, and `journal_size_limit` cuts the file back.
+//! [`WAL_RESTART_FRAMES`], the checkpoint thread copies pass after pass
+//! (syncing the database file as it goes) until a pass is quick; then the
+//! worker copies back, between two groups, the few frames written since (a
+//! PASSIVE checkpoint: it never waits for anyone, about 2 ms in the bench);
+//! its next transaction starts the WAL over, and `journal_size_limit` cuts
+//! the file back.
 
 use std::{
     path::Path,
@@ -32,7 +34,7 @@ use std::{
         Arc,
     },
     thread,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use rusqlite::{Connection, OpenFlags};
@@ -81,6 +83,12 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// start over.
 pub const WAL_RESTART_FRAMES: i64 = 4096;
 
+/// A checkpoint pass this short left little for the worker to copy.
+const QUICK_PASS: Duration = Duration::from_millis(2);
+
+/// Passes back to back before the worker is asked to catch up anyway.
+const HURRIED_PASSES: u32 = 50;
+
 /// What a WAL that started over is cut back to.
 const WAL_KEEP_BYTES: i64 = 16 << 20;
 
@@ -112,11 +120,14 @@ impl SqliteWorker {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         checkpointer.busy_timeout(Duration::from_secs(10))?;
+        let database_file = std::fs::File::open(path).map_err(|e| {
+            StorageError::Corrupt(format!("cannot open {} for syncing: {e}", path.display()))
+        })?;
         thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn({
                 let catch_up = catch_up.clone();
-                move || checkpoints(checkpointer, stopped, &catch_up)
+                move || checkpoints(checkpointer, &database_file, stopped, &catch_up)
             })
             .map_err(|e| {
                 StorageError::Corrupt(format!("cannot start the SQLite checkpoints: {e}"))
@@ -288,17 +299,58 @@ fn fail_group(conn: &Connection, answers: &mut Vec<Answer>, why: &str) {
 /// waiting for readers or the writer (PASSIVE), until the worker's last
 /// handle is gone. Small copies keep the tail short: once a second, the
 /// bench's p99 of SMS codes was 362 ms; ten times, 43 ms.
-/// The sqlx connections still checkpoint on their own now and then. A WAL
-/// past [`WAL_RESTART_FRAMES`] asks the worker to catch up.
-fn checkpoints(conn: Connection, stopped: flume::Receiver<()>, catch_up: &AtomicBool) {
-    while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+/// The sqlx connections still checkpoint on their own now and then.
+///
+/// A WAL past [`WAL_RESTART_FRAMES`] is copied back pass after pass, each
+/// taking what came in during the one before, until a pass is quick: then
+/// what the worker has left to copy (see `serve`) is only a moment's
+/// writes. Should no pass get quick (writes faster than the copying), the
+/// worker is asked anyway after [`HURRIED_PASSES`], so the WAL stays
+/// bounded at the cost of one longer pause.
+fn checkpoints(
+    conn: Connection,
+    database_file: &std::fs::File,
+    stopped: flume::Receiver<()>,
+    catch_up: &AtomicBool,
+) {
+    let mut hurried = 0;
+    loop {
+        let wait = if hurried > 0 {
+            Duration::ZERO
+        } else {
+            CHECKPOINT_EVERY
+        };
+        match stopped.recv_timeout(wait) {
+            Err(flume::RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+        let started = Instant::now();
         // (busy, frames in the WAL, frames copied back)
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        let frames = match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
             row.get::<_, i64>(1)
         }) {
-            Ok(frames) if frames >= WAL_RESTART_FRAMES => catch_up.store(true, Ordering::Relaxed),
-            Ok(_) => {}
-            Err(err) => tracing::warn!("SQLite checkpoint failed: {err}"),
+            Ok(frames) => frames,
+            Err(err) => {
+                tracing::warn!("SQLite checkpoint failed: {err}");
+                0
+            }
+        };
+        let took = started.elapsed();
+        if frames < WAL_RESTART_FRAMES {
+            hurried = 0;
+            continue;
+        }
+        hurried += 1;
+        // A pass that leaves frames behind does not sync the database file
+        // (SQLite does that only when it copied every frame): the worker's
+        // catch-up, which copies the last ones, would then wait for all of
+        // it to reach the disk. Syncing here keeps that wait short.
+        if let Err(err) = database_file.sync_data() {
+            tracing::warn!("syncing the SQLite database file failed: {err}");
+        }
+        if took <= QUICK_PASS || hurried >= HURRIED_PASSES {
+            catch_up.store(true, Ordering::Relaxed);
+            hurried = 0;
         }
     }
 }
