@@ -78,6 +78,7 @@ pub fn CodePage() -> impl IntoView {
             go_to("/");
         }
     });
+    let verify_error = move || verify.value().get().and_then(Result::err);
     let resend_error = move || resend.value().get().and_then(Result::err);
     let resent = move || matches!(resend.value().get(), Some(Ok(())));
     let ticks = use_ticks();
@@ -92,54 +93,37 @@ pub fn CodePage() -> impl IntoView {
                         Err(AppError::NotLoggedIn) => Either::Left(view! { <Redirect path="/inloggen" /> }.into_any()),
                         Err(e) => Either::Left(super::error_message(e).into_any()),
                         Ok(s) if s.needs_mobile => Either::Left(view! { <Redirect path="/inloggen/mobiel" /> }.into_any()),
+                        Ok(s) if s.recovery_only() => Either::Left(view! { <RecoveryOnly locked_for=s.locked_for /> }.into_any()),
                         Ok(s) => Either::Right(view! { <CodeState status=s ticks=ticks /> }),
                     }
                 })}
             </Suspense>
-            <CodeForm verify=verify status=status />
+            // Hidden by the stylesheet when only a herstelcode can answer
+            // (`.alleen-herstelcode` in the code's state above).
+            <ActionForm action=verify attr:class="codeformulier">
+                <div class="veld">
+                    <label for="code">"Beveiligingscode"</label>
+                    <input
+                        id="code"
+                        name="code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        maxlength="11"
+                        aria-describedby="code-uitleg"
+                    />
+                    <small id="code-uitleg">"6 cijfers, bijvoorbeeld 123 456"</small>
+                </div>
+                <RememberBox status=status />
+                <p class="melding fout" role="alert">{move || verify_error().map(|e| e.to_string())}</p>
+                <button type="submit" disabled=move || verify.pending().get()>"Inloggen"</button>
+            </ActionForm>
             <ResendButton resend=resend status=status ticks=ticks />
             <p class="melding fout" role="alert">{move || resend_error().map(|e| e.to_string())}</p>
             <p class="melding bevestiging" role="status">{move || resent().then_some("Er is een nieuwe code verstuurd.")}</p>
             <RecoveryCodeForm recover=recover status=status />
             <p><a href="/inloggen">"Opnieuw inloggen"</a></p>
         </main>
-    }
-}
-
-/// The six-digit code (the app's or an SMS code), unless only a recovery
-/// code can answer.
-#[component]
-fn CodeForm(
-    verify: ServerAction<VerifyCode>,
-    status: Resource<Result<CodeStatus, AppError>>,
-) -> impl IntoView {
-    let verify_error = move || verify.value().get().and_then(Result::err);
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let shown = status.await.map_or(true, |s| !s.recovery_only());
-                shown.then(|| view! {
-                    <ActionForm action=verify>
-                        <div class="veld">
-                            <label for="code">"Beveiligingscode"</label>
-                            <input
-                                id="code"
-                                name="code"
-                                type="text"
-                                inputmode="numeric"
-                                autocomplete="one-time-code"
-                                maxlength="11"
-                                aria-describedby="code-uitleg"
-                            />
-                            <small id="code-uitleg">"6 cijfers, bijvoorbeeld 123 456"</small>
-                        </div>
-                        <RememberBox status=status />
-                        <p class="melding fout" role="alert">{move || verify_error().map(|e| e.to_string())}</p>
-                        <button type="submit" disabled=move || verify.pending().get()>"Inloggen"</button>
-                    </ActionForm>
-                })
-            })}
-        </Transition>
     }
 }
 
@@ -151,7 +135,7 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
     view! {
         {status.locked_for.map(|wait| view! {
             <p class="melding fout" role="alert">
-                {format!("Er is te vaak een onjuiste code ingevuld. Je kunt het over {} minuten opnieuw proberen.", (wait + 59) / 60)}
+                {locked_text(wait)}
             </p>
         })}
         {status.send_failed.then(|| view! {
@@ -160,14 +144,7 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                 "Lukt het niet, neem dan contact op met je administratiekantoor."
             </p>
         })}
-        {if status.recovery_only() {
-            Either::Right(Either::Right(view! {
-                <p data-testid="alleen-herstelcode">
-                    "Er is geen mobiel nummer en geen authenticator app bekend voor je account. "
-                    "Log in met een van je herstelcodes; daarna kun je bij 'Mijn gegevens' een nieuw mobiel nummer instellen."
-                </p>
-            }))
-        } else if status.app_bound {
+        {if status.app_bound {
             let app_left = window_left(ticks, status.app_seconds_left);
             Either::Left(view! {
                 <p>"Vul de code in die je authenticator app nu laat zien."</p>
@@ -177,7 +154,7 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                 })}
             })
         } else {
-            Either::Right(Either::Left(view! {
+            Either::Right(view! {
                 <p>"We hebben een SMS met een beveiligingscode gestuurd naar het nummer " <strong data-testid="nummer">{phone}</strong> "."</p>
                 <p aria-live="polite" data-testid="geldig">
                     {move || match valid() {
@@ -185,8 +162,34 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                         left => format!("De code is nog {} geldig.", minutes_seconds(left)),
                     }}
                 </p>
-            }))
+            })
         }}
+    }
+}
+
+/// A lockout, as the code page says it.
+fn locked_text(wait: i64) -> String {
+    format!(
+        "Er is te vaak een onjuiste code ingevuld. Je kunt het over {} minuten opnieuw proberen.",
+        (wait + 59) / 60
+    )
+}
+
+/// The code page of a user whose only way in is a herstelcode (a lost
+/// phone after the beheerder reset the app and cleared the number). The
+/// stylesheet hides the six-digit field beside it (`.alleen-herstelcode`).
+#[component]
+fn RecoveryOnly(locked_for: Option<i64>) -> impl IntoView {
+    view! {
+        {locked_for.map(|wait| view! {
+            <p class="melding fout" role="alert">
+                {locked_text(wait)}
+            </p>
+        })}
+        <p class="alleen-herstelcode" data-testid="alleen-herstelcode">
+            "Er is geen mobiel nummer en geen authenticator app bekend voor je account. "
+            "Log in met een van je herstelcodes; daarna kun je bij 'Mijn gegevens' een nieuw mobiel nummer instellen."
+        </p>
     }
 }
 
