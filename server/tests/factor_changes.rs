@@ -497,7 +497,6 @@ async fn every_change_of_a_login_setting_ends_other_access_audits_and_announces(
         )
         .await;
         let db = &app.state.core.db;
-        eprintln!("change: {change}");
         let mut own = prepare(&app, change).await;
         // Past the minute between two SMS to one session.
         app.clock.advance(61);
