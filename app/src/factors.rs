@@ -593,8 +593,7 @@ const ROUNDS: usize = 8;
 
 /// Judges `answer` against what one read of `context` sees (its session,
 /// the user, the bound app, the code counter, the newest SMS code sent
-/// for it) and
-/// stores the outcome in one transaction: a wrong answer counted (locking
+/// for it) and stores the outcome in one transaction: a wrong answer counted (locking
 /// on the last try), or a right one used up with the counter reset and
 /// whatever `finish` appends (the session's next state, a change it
 /// proves). That transaction changes nothing unless the counter still

@@ -89,9 +89,10 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
     let phone = latest
         .map(|c| c.phone)
         .or_else(|| pending.session.pending_mobile.clone())
-        .or_else(|| pending.user.mobile.clone().filter(|_| offer.sms));
+        .or_else(|| pending.user.mobile.clone());
     Ok(CodeStatus {
         recovery_available: offer.recovery,
+        recovery_only: offer.recovery_only(),
         trust_days: trusted::office_days(&core.db, pending.user.office_id).await?,
         app_bound: offer.app,
         app_seconds_left: totp::seconds_left(now),

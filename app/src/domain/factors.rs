@@ -179,6 +179,11 @@ mod tests {
                             // Whatever the login offers, the step-up accepts too.
                             if let LoginDemand::Factor(offer) = login {
                                 assert_eq!(offer, step_up, "{case}");
+                                assert_eq!(
+                                    offer.recovery_only(),
+                                    recovery_codes && !app && number == Number::None,
+                                    "{case}"
+                                );
                             }
                             // A number is typed only by someone with no factor.
                             if login == LoginDemand::EnrolNumber {

@@ -56,16 +56,6 @@ pub async fn record(db: &Db, entry: AuditEntry<'_>, now: UnixTime) -> StorageRes
     Ok(())
 }
 
-/// The same, inside a caller's transaction.
-pub async fn record_on<'e>(
-    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    entry: AuditEntry<'_>,
-    now: UnixTime,
-) -> StorageResult<()> {
-    record_stmt(entry, now).execute_on(on).await?;
-    Ok(())
-}
-
 /// The audit row as a statement, for a batch (`storage::batch`).
 pub fn record_stmt(entry: AuditEntry<'_>, now: UnixTime) -> Stmt {
     Stmt::new(

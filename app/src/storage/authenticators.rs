@@ -45,16 +45,9 @@ pub async fn bound(db: &Db, user_id: i64) -> StorageResult<Option<Bound>> {
     .await
 }
 
-/// Accepts a TOTP time step if it is newer than every step accepted before.
-/// Of any number of parallel calls with the same step, one gets `true`.
-pub async fn claim_step(db: &Db, user_id: i64, step: i64) -> StorageResult<bool> {
-    Ok(claim_step_stmt(user_id, step)
-        .execute_on(db.writer())
-        .await?
-        == 1)
-}
-
-/// `claim_step` as a statement: changes the row only for a newer step.
+/// Accepts a TOTP time step if it is newer than every step accepted
+/// before: changes the row only for a newer step, so of any number of
+/// parallel uses of one step exactly one changes it.
 pub fn claim_step_stmt(user_id: i64, step: i64) -> Stmt {
     Stmt::new(
         "UPDATE authenticators SET last_step = $1 WHERE user_id = $2 AND last_step < $1",
