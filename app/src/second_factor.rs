@@ -92,7 +92,6 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
         .or_else(|| pending.user.mobile.clone());
     Ok(CodeStatus {
         recovery_available: offer.recovery,
-        recovery_only: offer.recovery_only(),
         trust_days: trusted::office_days(&core.db, pending.user.office_id).await?,
         app_bound: offer.app,
         app_seconds_left: totp::seconds_left(now),

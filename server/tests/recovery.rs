@@ -333,7 +333,6 @@ async fn recovery_codes_alone_protect_the_login_and_no_number_can_be_typed(engin
     for expected in [
         "\"needs_mobile\":false",
         "\"recovery_available\":true",
-        "\"recovery_only\":true",
         "\"sms_available\":false",
         "\"app_bound\":false",
     ] {

@@ -37,11 +37,6 @@ impl Offer {
     pub fn any(&self) -> bool {
         self.app || self.sms || self.recovery
     }
-
-    /// Only a recovery code can answer (no app, no number).
-    pub fn recovery_only(&self) -> bool {
-        self.recovery && !self.app && !self.sms
-    }
 }
 
 /// What a login asks for after the right password.
@@ -179,11 +174,6 @@ mod tests {
                             // Whatever the login offers, the step-up accepts too.
                             if let LoginDemand::Factor(offer) = login {
                                 assert_eq!(offer, step_up, "{case}");
-                                assert_eq!(
-                                    offer.recovery_only(),
-                                    recovery_codes && !app && number == Number::None,
-                                    "{case}"
-                                );
                             }
                             // A number is typed only by someone with no factor.
                             if login == LoginDemand::EnrolNumber {

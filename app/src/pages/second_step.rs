@@ -93,7 +93,7 @@ pub fn CodePage() -> impl IntoView {
                         Err(AppError::NotLoggedIn) => Either::Left(view! { <Redirect path="/inloggen" /> }.into_any()),
                         Err(e) => Either::Left(super::error_message(e).into_any()),
                         Ok(s) if s.needs_mobile => Either::Left(view! { <Redirect path="/inloggen/mobiel" /> }.into_any()),
-                        Ok(s) if s.recovery_only => Either::Left(view! { <RecoveryOnly locked_for=s.locked_for /> }.into_any()),
+                        Ok(s) if s.recovery_only() => Either::Left(view! { <RecoveryOnly locked_for=s.locked_for /> }.into_any()),
                         Ok(s) => Either::Right(view! { <CodeState status=s ticks=ticks /> }),
                     }
                 })}
@@ -211,7 +211,7 @@ fn ResendButton(
                 };
                 let shown = status
                     .as_ref()
-                    .is_none_or(|s| !s.recovery_only && (!s.app_bound || s.sms_available));
+                    .is_none_or(|s| !s.recovery_only() && (!s.app_bound || s.sms_available));
                 shown.then(|| view! {
                     <ActionForm action=resend>
                         <button type="submit" class="tweede" disabled=move || { left() > 0 || resend.pending().get() }>
@@ -264,7 +264,7 @@ fn RecoveryCodeForm(
                 let status = status.await;
                 let available = status.as_ref().is_ok_and(|s| s.recovery_available);
                 // The only way in: opened at once.
-                let only = status.as_ref().is_ok_and(|s| s.recovery_only);
+                let only = status.as_ref().is_ok_and(|s| s.recovery_only());
                 available.then(|| view! {
                     <Show
                         when=move || only || open.get()
