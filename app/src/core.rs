@@ -1,8 +1,8 @@
 //! What every server function needs from the server (database, password
 //! hasher, clock, settings), handed in as Leptos context by the server crate,
-//! and the one place where errors become HTTP answers.
+//! and `respond`, which gives a server function's error its HTTP status.
 
-use std::{fmt::Display, future::Future, sync::Arc, time::Duration};
+use std::{fmt::Display, future::Future, sync::Arc};
 
 use leptos::prelude::use_context;
 
@@ -15,8 +15,8 @@ use crate::{
         token::random_bytes,
     },
     error::AppError,
-    mail::MailSender,
-    sms::SmsSender,
+    mail::MailSettings,
+    sms::SmsSettings,
     storage::{Db, StorageError},
 };
 
@@ -31,23 +31,6 @@ pub struct Core {
     pub mail: MailSettings,
     /// Seals authenticator secrets at rest.
     pub keys: Keyring,
-}
-
-#[derive(Clone)]
-pub struct SmsSettings {
-    pub sender: Arc<dyn SmsSender>,
-    /// A send that takes longer counts as failed; the user is told at once.
-    pub timeout: Duration,
-    /// At most this many SMS per office per 24 hours.
-    pub office_daily_cap: i64,
-}
-
-#[derive(Clone)]
-pub struct MailSettings {
-    pub sender: Arc<dyn MailSender>,
-    /// A send still busy after this is given up and logged; nobody waits
-    /// for it (see `mail::notify`).
-    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,17 +88,7 @@ impl From<StorageError> for AppError {
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
     if let Err(err) = &result {
-        set_status(err);
+        crate::error::set_status(err);
     }
     result
-}
-
-/// Sets the status of the current server function's answer to the error's.
-pub fn set_status(err: &AppError) {
-    if let (Some(options), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(err.status()),
-    ) {
-        options.set_status(status);
-    }
 }

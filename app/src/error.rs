@@ -93,7 +93,18 @@ impl FromServerFnError for AppError {
         // On the server this runs when a request's arguments cannot be
         // read; give the answer the status of the error, not a blanket 500.
         #[cfg(feature = "ssr")]
-        crate::core::set_status(&error);
+        set_status(&error);
         error
+    }
+}
+
+/// Sets the status of the current server function's answer to the error's.
+#[cfg(feature = "ssr")]
+pub fn set_status(err: &AppError) {
+    if let (Some(options), Ok(status)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(err.status()),
+    ) {
+        options.set_status(status);
     }
 }

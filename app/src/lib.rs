@@ -9,39 +9,23 @@ pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub mod authenticator;
-#[cfg(feature = "ssr")]
 pub mod core;
 #[cfg(feature = "ssr")]
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod factors;
 #[cfg(feature = "ssr")]
+pub mod flows;
+#[cfg(feature = "ssr")]
 pub mod housekeeping;
 #[cfg(feature = "ssr")]
-pub mod logbook;
-#[cfg(feature = "ssr")]
 pub mod mail;
-#[cfg(feature = "ssr")]
-pub mod number_change;
-#[cfg(feature = "ssr")]
-pub mod password_step;
-#[cfg(feature = "ssr")]
-pub mod recovery_codes;
-#[cfg(feature = "ssr")]
-pub mod second_factor;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod sms;
 #[cfg(feature = "ssr")]
-pub mod step_up;
-#[cfg(feature = "ssr")]
 pub mod storage;
-#[cfg(feature = "ssr")]
-pub mod trusted_browsers;
-#[cfg(feature = "ssr")]
-pub mod user_admin;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Title};

@@ -1,14 +1,12 @@
 //! Notices by e-mail: the one interface every mail sender implements (the
 //! server picks one at start, see `server::mail`), the Dutch texts, and
-//! `notify`, which sends a notice without making the caller wait.
+//! `send_later`, which sends a notice without making the caller wait.
 //!
 //! A notice is a courtesy beside the SMS: a mail server that is down or
-//! slow must never hold up or fail a login or a change, so `notify` hands
-//! the send to its own task and only logs what went wrong.
+//! slow must never hold up or fail a login or a change, so `send_later`
+//! hands the send to its own task and only logs what went wrong.
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
-
-use crate::{core::Core, storage::users::UserRecord};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailMessage {
@@ -27,6 +25,15 @@ pub enum MailError {
     Refused(String),
     #[error("the mail server could not be reached: {0}")]
     Unreachable(String),
+}
+
+/// The sender the server picked (`NoMail` when none is configured).
+#[derive(Clone)]
+pub struct MailSettings {
+    pub sender: Arc<dyn MailSender>,
+    /// A send still busy after this is given up and logged; nobody waits
+    /// for it (see [`send_later`]).
+    pub timeout: Duration,
 }
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), MailError>> + Send + 'a>>;
@@ -64,35 +71,10 @@ pub fn change_notice_body(login: &str, office: &str, change: &str) -> String {
     )
 }
 
-/// Mails the user, when they have an e-mail address, that `change`
-/// happened to their account (`change` reads as in the SMS notice: "een
-/// authenticator app gekoppeld"). Returns at once: the send runs in its
-/// own task, bounded by the mail timeout, and a failure is only logged.
-pub fn notify(core: &Core, user: &UserRecord, change: &str) {
-    let Some(to) = user
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|address| !address.is_empty())
-    else {
-        return;
-    };
-    let message = MailMessage {
-        to: to.to_string(),
-        subject: change_notice_subject(&user.login_name),
-        body: change_notice_body(&user.login_name, &user.office_name, change),
-    };
-    dispatch(
-        core.mail.sender.clone(),
-        core.mail.timeout,
-        user.login_name.clone(),
-        message,
-    );
-}
-
 /// Sends `message` in a task of its own. The log names the login and the
 /// sender, never the text: it would tell a log reader what changed.
-fn dispatch(sender: Arc<dyn MailSender>, timeout: Duration, login: String, message: MailMessage) {
+pub fn send_later(settings: &MailSettings, login: String, message: MailMessage) {
+    let (sender, timeout) = (settings.sender.clone(), settings.timeout);
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         tracing::warn!(user = %login, "notice mail not sent: no async runtime");
         return;
@@ -180,9 +162,11 @@ mod tests {
     #[tokio::test]
     async fn a_notice_is_sent_in_the_background() {
         let recorder = Arc::new(Recorder(Mutex::new(Vec::new())));
-        dispatch(
-            recorder.clone(),
-            Duration::from_secs(5),
+        send_later(
+            &MailSettings {
+                sender: recorder.clone(),
+                timeout: Duration::from_secs(5),
+            },
             "hovenier".into(),
             message(),
         );
@@ -198,9 +182,11 @@ mod tests {
     #[tokio::test]
     async fn a_silent_mail_server_never_holds_up_the_caller() {
         let started = std::time::Instant::now();
-        dispatch(
-            Arc::new(Silent),
-            Duration::from_secs(3600),
+        send_later(
+            &MailSettings {
+                sender: Arc::new(Silent),
+                timeout: Duration::from_secs(3600),
+            },
             "hovenier".into(),
             message(),
         );

@@ -529,9 +529,73 @@ impl StepUpStatus {
     }
 }
 
+// ---------------------------------------------------------------- Logboek
+
+/// The Dutch label of a stored action; an action without one (added later,
+/// or from an older version) shows as it is stored.
+pub fn kind_label(action: &str) -> &str {
+    AuditAction::from_stored(action).map_or(action, |kind| kind.label())
+}
+
+/// What the beheerder asked for; `None` is "all".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogFilter {
+    pub user: Option<i64>,
+    pub action: Option<String>,
+    /// Rows older than this id: the next page down.
+    pub before: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRow {
+    pub id: i64,
+    /// Dutch local time, `26-11-2026 14:05:09`.
+    pub at: String,
+    /// Login name of who did it; none for a failed login.
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPage {
+    pub rows: Vec<LogRow>,
+    /// Where the next (older) page starts, when there is one.
+    pub older: Option<i64>,
+}
+
+/// A user to filter on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogUser {
+    pub id: i64,
+    pub login_name: String,
+    pub display_name: String,
+}
+
+// ---------------------------------------------------------------- texts
+
+/// "over 15 minuten", for the messages.
+pub fn minutes_text(seconds: i64) -> String {
+    let minutes = (seconds + 59) / 60;
+    if minutes <= 1 {
+        "over 1 minuut".into()
+    } else {
+        format!("over {minutes} minuten")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minutes_are_rounded_up_for_people() {
+        assert_eq!(minutes_text(900), "over 15 minuten");
+        assert_eq!(minutes_text(61), "over 2 minuten");
+        assert_eq!(minutes_text(5), "over 1 minuut");
+    }
 
     #[test]
     fn policy_round_trips_through_its_stored_form() {

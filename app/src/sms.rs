@@ -2,7 +2,7 @@
 //! start (the development outbox or a real provider, see `server::sms`);
 //! the second-factor step only ever talks to this trait.
 
-use std::{future::Future, pin::Pin};
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsMessage {
@@ -19,6 +19,16 @@ pub enum SmsError {
     Refused(String),
     #[error("the SMS gateway could not be reached: {0}")]
     Unreachable(String),
+}
+
+/// The sender the server picked, and the limits every send keeps to.
+#[derive(Clone)]
+pub struct SmsSettings {
+    pub sender: Arc<dyn SmsSender>,
+    /// A send that takes longer counts as failed; the user is told at once.
+    pub timeout: Duration,
+    /// At most this many SMS per office per 24 hours.
+    pub office_daily_cap: i64,
 }
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>>;

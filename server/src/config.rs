@@ -6,14 +6,14 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use anyhow::{bail, Context};
 
 use app::{
-    core::{Core, MailSettings, SessionSettings, SmsSettings},
+    core::{Core, SessionSettings},
     domain::{
         clock::Clock, password::Passwords, retention::AuditRetention, secret_box::Keyring,
         session_lifetime::SessionLifetime,
     },
     housekeeping::Housekeeping,
-    mail::MailSender,
-    sms::SmsSender,
+    mail::{MailSender, MailSettings},
+    sms::{SmsSender, SmsSettings},
     storage::{redact_url, Db},
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -22,20 +22,21 @@ use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
-    client_ip::TrustedProxies,
-    host_check::AllowedHosts,
     mail::{
         outbox::MailOutbox,
         smtp::{Relay, Smtp, SmtpConfig},
         NoMail,
     },
-    same_origin::Origin,
+    middleware::{
+        client_ip::TrustedProxies, host_check::AllowedHosts, same_origin::Origin,
+        security_headers::Hsts,
+    },
     sms::{
         outbox::Outbox,
         twilio::{Twilio, TwilioConfig},
         NoSms,
     },
-    state::{AppState, HttpSettings},
+    state::AppState,
 };
 
 /// Environment variables read for secrets. They are never flags: a flag's
@@ -534,10 +535,8 @@ impl Config {
                 public: public_origin.clone(),
                 loopback: self.sms == Some(SmsChoice::Outbox) || self.mail == MailChoice::Outbox,
             }),
-            http: Arc::new(HttpSettings {
-                hsts: public_origin.is_https(),
-                public_origin,
-            }),
+            hsts: Hsts(public_origin.is_https()),
+            public_origin: Arc::new(public_origin),
             trusted_proxies: Arc::new(self.trusted_proxies.clone()),
             core: Core {
                 db,

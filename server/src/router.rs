@@ -19,7 +19,10 @@ use tower_http::{
 };
 
 use crate::{
-    client_ip, dev_mail, dev_sms, guard, host_check, same_origin, security_headers, state::AppState,
+    mail,
+    middleware::{client_ip, host_check, page_guard, same_origin, security_headers},
+    sms,
+    state::AppState,
 };
 
 /// No form of the portal comes near this; a larger body is refused (413)
@@ -62,24 +65,23 @@ pub fn build(state: AppState) -> Router {
                 .precompressed_gzip(),
         );
 
-    let has_outbox = state.outbox.is_some();
-    let has_mail_outbox = state.mail_outbox.is_some();
     let router = Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
-        .route_layer(middleware::from_fn_with_state(state.clone(), guard::pages));
+        .route_layer(middleware::from_fn_with_state(
+            state.core.clone(),
+            page_guard::pages,
+        ));
     // Development only: outside the page guard, and absent unless the
     // outbox is the SMS sender.
-    let router = if has_outbox {
-        router.route("/dev/sms", get(dev_sms::page))
-    } else {
-        router
+    let router = match state.outbox.clone() {
+        Some(file) => router.route("/dev/sms", get(move || sms::outbox::page(file.clone()))),
+        None => router,
     };
-    let router = if has_mail_outbox {
-        router.route("/dev/mail", get(dev_mail::page))
-    } else {
-        router
+    let router = match state.mail_outbox.clone() {
+        Some(file) => router.route("/dev/mail", get(move || mail::outbox::page(file.clone()))),
+        None => router,
     };
     router
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
@@ -95,7 +97,7 @@ pub fn build(state: AppState) -> Router {
                     client_ip::middleware,
                 ))
                 .layer(middleware::from_fn_with_state(
-                    state.http.clone(),
+                    state.hsts,
                     security_headers::middleware,
                 ))
                 // Before any route: a request for another host is refused.
@@ -108,7 +110,7 @@ pub fn build(state: AppState) -> Router {
                     REQUEST_TIMEOUT,
                 ))
                 .layer(middleware::from_fn_with_state(
-                    state.http.clone(),
+                    state.public_origin.clone(),
                     same_origin::middleware,
                 ))
                 .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,5 +1,6 @@
 //! The router's state: Leptos' options plus the `Core` that server
-//! functions receive as context, and the settings of the HTTP layers.
+//! functions receive as context, and the settings of the HTTP layers, each
+//! of which takes its own part (`FromRef`).
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -7,7 +8,10 @@ use app::core::Core;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{client_ip::TrustedProxies, host_check::AllowedHosts, same_origin::Origin};
+use crate::middleware::{
+    client_ip::TrustedProxies, host_check::AllowedHosts, same_origin::Origin,
+    security_headers::Hsts,
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -18,20 +22,14 @@ pub struct AppState {
     pub outbox: Option<PathBuf>,
     /// The development mail outbox's file, when that is the mail sender;
     /// only then does `/dev/mail` exist. (Skipped by `FromRef`: it has
-    /// the SMS outbox's type; handlers take the whole state.)
+    /// the SMS outbox's type; the router hands each page its file.)
     #[from_ref(skip)]
     pub mail_outbox: Option<PathBuf>,
-    pub http: Arc<HttpSettings>,
+    /// The public URL's origin: a server function call from it is ours
+    /// even when a proxy rewrote `Host` (`same_origin`).
+    pub public_origin: Arc<Origin>,
+    /// HSTS, sent only when the public URL is https.
+    pub hsts: Hsts,
     pub hosts: Arc<AllowedHosts>,
     pub trusted_proxies: Arc<TrustedProxies>,
-}
-
-/// What the HTTP layers (not the pages) need from the configuration.
-#[derive(Debug, Clone)]
-pub struct HttpSettings {
-    /// The public URL's origin: a server function call from it is ours even
-    /// when a proxy rewrote `Host`.
-    pub public_origin: Origin,
-    /// HSTS, sent only when the public URL is https.
-    pub hsts: bool,
 }

@@ -4,12 +4,9 @@
 
 mod common;
 
-use app::{
-    args,
-    storage::{
-        batch::{Batch, Stmt},
-        Db,
-    },
+use app::storage::{
+    batch::{Batch, Stmt},
+    Db,
 };
 use common::{Engine, TestApp};
 
@@ -60,18 +57,14 @@ async fn log_rows(db: &Db) -> i64 {
 }
 
 fn log_row(at: i64) -> Stmt {
-    Stmt::new(
-        "INSERT INTO audit_log (action, at) VALUES ($1, $2)",
-        args!["test.batch", at],
-    )
+    Stmt::new("INSERT INTO audit_log (action, at) VALUES ($1, $2)")
+        .bind("test.batch")
+        .bind(at)
 }
 
 /// A row that is there (`id` 1, the demo office's first user) or not.
 fn touch_user(id: i64) -> Stmt {
-    Stmt::new(
-        "UPDATE users SET display_name = display_name WHERE id = $1",
-        args![id],
-    )
+    Stmt::new("UPDATE users SET display_name = display_name WHERE id = $1").bind(id)
 }
 
 async fn a_batch_keeps_everything_or_nothing(engine: Engine) {
@@ -101,10 +94,7 @@ async fn a_batch_keeps_everything_or_nothing(engine: Engine) {
 
 /// A row the schema refuses (the action is required).
 fn refused_row() -> Stmt {
-    Stmt::new(
-        "INSERT INTO audit_log (action, at) VALUES ($1, 0)",
-        args![None::<&str>],
-    )
+    Stmt::new("INSERT INTO audit_log (action, at) VALUES ($1, 0)").bind(None::<&str>)
 }
 
 /// Many batches at once (on SQLite they queue up and share commits): each

@@ -628,10 +628,13 @@ async fn prepare(app: &TestApp, change: &str) -> Browser {
             logged_in_by_sms(app, "hovenier", HOVENIER).await
         }
         "the first number, typed at login" => {
-            db.execute(app::storage::batch::Stmt::new(
-                "UPDATE users SET two_factor_required = $1 WHERE id = $2",
-                app::args![true, 2],
-            ))
+            db.execute(
+                app::storage::batch::Stmt::new(
+                    "UPDATE users SET two_factor_required = $1 WHERE id = $2",
+                )
+                .bind(true)
+                .bind(2),
+            )
             .await
             .unwrap();
             app.browser()

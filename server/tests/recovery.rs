@@ -398,10 +398,13 @@ async fn a_number_typed_at_login_is_not_saved_once_a_factor_exists(engine: Engin
     app.state
         .core
         .db
-        .execute(app::storage::batch::Stmt::new(
-            "UPDATE users SET two_factor_required = $1 WHERE id = $2",
-            app::args![true, MEDEWERKER_ID],
-        ))
+        .execute(
+            app::storage::batch::Stmt::new(
+                "UPDATE users SET two_factor_required = $1 WHERE id = $2",
+            )
+            .bind(true)
+            .bind(MEDEWERKER_ID),
+        )
         .await
         .unwrap();
     let typed_by_thief = async || {
@@ -440,10 +443,10 @@ async fn a_number_typed_at_login_is_not_saved_once_a_factor_exists(engine: Engin
     app.state
         .core
         .db
-        .execute(app::storage::batch::Stmt::new(
-            "DELETE FROM recovery_codes WHERE user_id = $1",
-            app::args![MEDEWERKER_ID],
-        ))
+        .execute(
+            app::storage::batch::Stmt::new("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(MEDEWERKER_ID),
+        )
         .await
         .unwrap();
     let (mut thief, code) = typed_by_thief().await;

@@ -129,16 +129,6 @@ impl Throttle {
     }
 }
 
-/// "over 15 minuten", for the messages.
-pub fn minutes_text(seconds: i64) -> String {
-    let minutes = (seconds + 59) / 60;
-    if minutes <= 1 {
-        "over 1 minuut".into()
-    } else {
-        format!("over {minutes} minuten")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,12 +206,5 @@ mod tests {
             "one /64, one counter"
         );
         assert_ne!(source("2001:db8:1:3::1"), source("2001:db8:1:2::1"));
-    }
-
-    #[test]
-    fn minutes_are_rounded_up_for_people() {
-        assert_eq!(minutes_text(900), "over 15 minuten");
-        assert_eq!(minutes_text(61), "over 2 minuten");
-        assert_eq!(minutes_text(5), "over 1 minuut");
     }
 }

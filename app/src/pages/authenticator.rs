@@ -12,42 +12,36 @@ use crate::{
     error::AppError,
     model::{BindingSetup, BindingStatus, RecoveryCodes},
 };
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "begin_binding")]
 pub async fn begin_binding() -> Result<BindingSetup, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::authenticator::setup(&crate::core::core()?, &auth).await
-    })
-    .await
+    serve::user(move |core, auth| async move { flows::authenticator::setup(&core, &auth).await })
+        .await
 }
 
 /// 'Verder'. `false`: a mobile number must be given first.
 #[server(endpoint = "send_binding_sms")]
 pub async fn send_binding_sms() -> Result<bool, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::authenticator::send_confirmation(&crate::core::core()?, &auth).await
+    serve::user(move |core, auth| async move {
+        flows::authenticator::send_confirmation(&core, &auth).await
     })
     .await
 }
 
 #[server(endpoint = "submit_binding_mobile")]
 pub async fn submit_binding_mobile(mobile: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::authenticator::use_new_mobile(&crate::core::core()?, &auth, &mobile).await
+    serve::user(move |core, auth| async move {
+        flows::authenticator::use_new_mobile(&core, &auth, &mobile).await
     })
     .await
 }
 
 #[server(endpoint = "binding_status")]
 pub async fn load_binding_status() -> Result<BindingStatus, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::authenticator::status(&crate::core::core()?, &auth).await
-    })
-    .await
+    serve::user(move |core, auth| async move { flows::authenticator::status(&core, &auth).await })
+        .await
 }
 
 #[server(endpoint = "confirm_binding")]
@@ -55,9 +49,8 @@ pub async fn confirm_binding(
     sms_code: String,
     app_code: String,
 ) -> Result<RecoveryCodes, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::authenticator::confirm(&crate::core::core()?, &auth, &sms_code, &app_code).await
+    serve::user(move |core, auth| async move {
+        flows::authenticator::confirm(&core, &auth, &sms_code, &app_code).await
     })
     .await
 }
@@ -65,21 +58,8 @@ pub async fn confirm_binding(
 /// 'Authenticator ontkoppelen' (after a step-up).
 #[server(endpoint = "unbind_authenticator")]
 pub async fn unbind_authenticator() -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::authenticator::unbind(&crate::core::core()?, &auth).await
-    })
-    .await
-}
-
-/// A beheerder resets a user's authenticator app (lost phone).
-#[server(endpoint = "reset_authenticator")]
-pub async fn reset_authenticator(user_id: i64) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        crate::authenticator::reset(&crate::core::core()?, &auth, user_id).await
-    })
-    .await
+    serve::user(move |core, auth| async move { flows::authenticator::unbind(&core, &auth).await })
+        .await
 }
 
 pub const SETUP_PATH: &str = "/mijn-gegevens/authenticator";

@@ -6,120 +6,36 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{
-    authenticator::ResetAuthenticator,
     step_up::{asks_step_up, StepUpIfAsked},
+    user_actions::{EndUserSessions, ResetAuthenticator, ResetButton, SetUserMobile},
 };
 use crate::{
     error::AppError,
     model::{ClientDetail, ClientRow, ClientUserRow, TwoFactorPolicy},
 };
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "list_clients")]
 pub async fn list_clients() -> Result<Vec<ClientRow>, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        let core = crate::core::core()?;
-        Ok(crate::storage::clients::list_for_office(&core.db, auth.user.office_id).await?)
-    })
-    .await
+    serve::beheerder(move |core, auth| async move { flows::office::clients(&core, &auth).await })
+        .await
 }
 
 #[server(endpoint = "client_detail")]
 pub async fn load_client_detail(id: i64) -> Result<ClientDetail, AppError> {
-    crate::core::respond(ssr::client_detail(id)).await
+    serve::beheerder(move |core, auth| async move {
+        flows::office::client_detail(&core, &auth, id).await
+    })
+    .await
 }
 
 #[server(endpoint = "save_client_authentication")]
 pub async fn save_client_authentication(id: i64, policy: String) -> Result<(), AppError> {
-    crate::core::respond(ssr::save_policy(id, policy)).await
-}
-
-/// 'Sessies beëindigen' for one user (beheerders only, after a step-up).
-#[server(endpoint = "end_user_sessions")]
-pub async fn end_user_sessions(user_id: i64) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        crate::user_admin::end_sessions(&crate::core::core()?, &auth, user_id).await?;
-        Ok(())
+    serve::beheerder(move |core, auth| async move {
+        flows::office::save_policy(&core, &auth, id, policy).await
     })
     .await
-}
-
-/// 'Mobiel nummer wijzigen' for a client user: confirmed by the user at
-/// the next login.
-#[server(endpoint = "set_user_mobile")]
-pub async fn set_user_mobile(user_id: i64, mobile: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        crate::user_admin::set_number(&crate::core::core()?, &auth, user_id, &mobile).await
-    })
-    .await
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use crate::{
-        core::core,
-        error::AppError,
-        model::AuditAction,
-        model::{ClientDetail, ClientRow, TwoFactorPolicy},
-        session::{require_beheerder, require_step_up, AuthUser},
-        storage::{
-            audit::{self, AuditEntry},
-            clients,
-        },
-        user_admin,
-    };
-
-    /// A client of the beheerder's own office, or a refusal that does not
-    /// tell whether it exists elsewhere.
-    async fn own_client(auth: &AuthUser, id: i64) -> Result<ClientRow, AppError> {
-        let core = core()?;
-        clients::find_in_office(&core.db, auth.user.office_id, id)
-            .await?
-            .ok_or_else(|| AppError::invalid("Deze cliënt bestaat niet (meer)."))
-    }
-
-    pub async fn client_detail(id: i64) -> Result<ClientDetail, AppError> {
-        let auth = require_beheerder().await?;
-        let core = core()?;
-        let client = own_client(&auth, id).await?;
-        Ok(ClientDetail {
-            client,
-            users: user_admin::client_users(&core, id).await?,
-        })
-    }
-
-    pub async fn save_policy(id: i64, policy: String) -> Result<(), AppError> {
-        let auth = require_beheerder().await?;
-        let core = core()?;
-        let new = TwoFactorPolicy::from_db(&policy)
-            .ok_or_else(|| AppError::invalid("Kies 'Ja', 'Nee' of 'Optioneel'."))?;
-        let client = own_client(&auth, id).await?;
-        if client.policy == new {
-            return Ok(());
-        }
-        // A weaker login for the client's users is a change to how they
-        // log in: it needs the beheerder's own step-up.
-        if new.strength() < client.policy.strength() {
-            require_step_up(&core, &auth)?;
-        }
-        clients::set_policy(&core.db, id, new).await?;
-        audit::record(
-            &core.db,
-            AuditEntry {
-                office_id: Some(auth.user.office_id),
-                actor_user_id: Some(auth.user.id),
-                subject: Some(&client.name),
-                old_value: Some(client.policy.label()),
-                new_value: Some(new.label()),
-                ..AuditEntry::new(AuditAction::ClientTwoFactorPolicy)
-            },
-            core.now(),
-        )
-        .await?;
-        Ok(())
-    }
 }
 
 #[component]
@@ -335,7 +251,7 @@ fn UserCard(
                 <dt>"Laatste login"</dt><dd>{user.last_login.clone().unwrap_or_else(|| "Nog nooit".into())}</dd>
             </dl>
             <div class="knoppen">
-                {user.app_bound.then(|| view! { <super::office_users::ResetButton action=reset user_id=user.id name=name.clone() /> })}
+                {user.app_bound.then(|| view! { <ResetButton action=reset user_id=user.id name=name.clone() /> })}
                 <ActionForm action=end>
                     <input type="hidden" name="user_id" value=user.id.to_string() />
                     <button type="submit" class="tweede" aria-label=format!("Sessies beëindigen van {name}")>"Sessies beëindigen"</button>

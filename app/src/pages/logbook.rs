@@ -4,58 +4,18 @@
 //! The filter lives in the query string (`?gebruiker=…&soort=…&voor=…`), so
 //! links, reloads and the back button keep it.
 
+use crate::{
+    error::AppError,
+    model::{kind_label, AuditAction, LogFilter, LogPage, LogUser},
+};
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{
     components::{Form, A},
     hooks::use_query_map,
 };
-use serde::{Deserialize, Serialize};
-
-use crate::{error::AppError, model::AuditAction};
-
-/// The Dutch label of a stored action; an action without one (added later,
-/// or from an older version) shows as it is stored.
-pub fn kind_label(action: &str) -> &str {
-    AuditAction::from_stored(action).map_or(action, |kind| kind.label())
-}
-
-/// What the beheerder asked for; `None` is "all".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogFilter {
-    pub user: Option<i64>,
-    pub action: Option<String>,
-    /// Rows older than this id: the next page down.
-    pub before: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogRow {
-    pub id: i64,
-    /// Dutch local time, `26-11-2026 14:05:09`.
-    pub at: String,
-    /// Login name of who did it; none for a failed login.
-    pub actor: Option<String>,
-    pub action: String,
-    pub subject: Option<String>,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogPage {
-    pub rows: Vec<LogRow>,
-    /// Where the next (older) page starts, when there is one.
-    pub older: Option<i64>,
-}
-
-/// A user to filter on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogUser {
-    pub id: i64,
-    pub login_name: String,
-    pub display_name: String,
-}
 
 #[server(endpoint = "audit_log")]
 pub async fn audit_log(
@@ -63,27 +23,25 @@ pub async fn audit_log(
     soort: Option<String>,
     voor: Option<i64>,
 ) -> Result<LogPage, AppError> {
-    crate::core::respond(async move {
-        let auth = crate::session::require_beheerder().await?;
-        let core = crate::core::core()?;
-        let filter = LogFilter {
-            user: gebruiker,
-            action: soort,
-            before: voor,
-        };
-        crate::logbook::page(&core, &auth, filter).await
+    serve::beheerder(move |core, auth| async move {
+        flows::office::log_page(
+            &core,
+            &auth,
+            LogFilter {
+                user: gebruiker,
+                action: soort,
+                before: voor,
+            },
+        )
+        .await
     })
     .await
 }
 
 #[server(endpoint = "audit_log_users")]
 pub async fn audit_log_users() -> Result<Vec<LogUser>, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        let core = crate::core::core()?;
-        crate::logbook::users(&core, &auth).await
-    })
-    .await
+    serve::beheerder(move |core, auth| async move { flows::office::log_users(&core, &auth).await })
+        .await
 }
 
 /// The filter in the current URL; a value that is not a number is ignored.

@@ -4,12 +4,14 @@ use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
 use crate::{error::AppError, model::LoginOutcome};
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "login")]
 pub async fn login(login_name: String, password: String) -> Result<LoginOutcome, AppError> {
-    crate::core::respond(async {
-        crate::password_step::login(&crate::core::core()?, &login_name, password).await
-    })
+    serve::anyone(
+        move |core| async move { flows::login::login(&core, &login_name, password).await },
+    )
     .await
 }
 

@@ -1,5 +1,6 @@
 //! The portal's pages, one module each, every one with the server functions
-//! it calls beside it.
+//! it calls beside it; each server function is one line into a flow
+//! through [`serve`].
 
 pub mod authenticator;
 pub mod clients;
@@ -17,6 +18,7 @@ pub mod portal;
 pub mod recovery;
 pub mod second_step;
 pub mod step_up;
+pub mod user_actions;
 pub mod widgets;
 pub mod wizard;
 
@@ -63,4 +65,64 @@ where
         }
     });
     count.into()
+}
+
+/// The one way a server function reaches its flow: the guard in one word,
+/// the flow's answer through `core::respond`, so an error always gets its
+/// status (422, 403, …) and never shows up as a 500. A server function is
+/// one line: `serve::user(move |core, auth| async move { flows::…(&core, &auth).await }).await`.
+#[cfg(feature = "ssr")]
+pub mod serve {
+    use std::future::Future;
+
+    use crate::{
+        core::{core, respond, Core},
+        error::AppError,
+        session::{self, AuthUser, PendingLogin},
+    };
+
+    /// No guard: the login, logging out, the code page's answer (which
+    /// finds its waiting login inside the flow's one read).
+    pub async fn anyone<T, F>(flow: impl FnOnce(Core) -> F) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, AppError>>,
+    {
+        respond(async { flow(core()?).await }).await
+    }
+
+    /// A login waiting for its second step.
+    pub async fn pending<T, F>(flow: impl FnOnce(Core, PendingLogin) -> F) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, AppError>>,
+    {
+        respond(async {
+            let pending = session::require_pending().await?;
+            flow(core()?, pending).await
+        })
+        .await
+    }
+
+    /// A logged-in user.
+    pub async fn user<T, F>(flow: impl FnOnce(Core, AuthUser) -> F) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, AppError>>,
+    {
+        respond(async {
+            let auth = session::require_user().await?;
+            flow(core()?, auth).await
+        })
+        .await
+    }
+
+    /// A logged-in beheerder.
+    pub async fn beheerder<T, F>(flow: impl FnOnce(Core, AuthUser) -> F) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, AppError>>,
+    {
+        respond(async {
+            let auth = session::require_beheerder().await?;
+            flow(core()?, auth).await
+        })
+        .await
+    }
 }

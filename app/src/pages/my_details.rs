@@ -16,24 +16,29 @@ use crate::{
     error::AppError,
     model::{MyDetails, TwoFactorRequirement, APP_BOUND_SUMMARY},
 };
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "my_details")]
 pub async fn load_my_details() -> Result<MyDetails, AppError> {
-    crate::core::respond(ssr::my_details()).await
+    serve::user(move |core, auth| async move { flows::account::my_details(&core, &auth).await })
+        .await
 }
 
 #[server(endpoint = "set_my_two_factor")]
 pub async fn set_my_two_factor(two_factor: String) -> Result<(), AppError> {
-    crate::core::respond(ssr::set_my_two_factor(two_factor)).await
+    serve::user(move |core, auth| async move {
+        flows::account::set_my_two_factor(&core, &auth, two_factor).await
+    })
+    .await
 }
 
 /// 'Vergeten' for one of the user's trusted browsers.
 #[server(endpoint = "forget_trusted_browser")]
 pub async fn forget_trusted_browser(id: i64) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::trusted_browsers::forget(&crate::core::core()?, &auth, id).await
-    })
+    serve::user(
+        move |core, auth| async move { flows::account::forget_browser(&core, &auth, id).await },
+    )
     .await
 }
 
@@ -41,107 +46,10 @@ pub async fn forget_trusted_browser(id: i64) -> Result<(), AppError> {
 /// the account logs in, so after a step-up, and told to the old address.
 #[server(endpoint = "set_my_email")]
 pub async fn set_my_email(email: String) -> Result<(), AppError> {
-    crate::core::respond(ssr::set_my_email(email)).await
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use crate::{
-        core::core,
-        domain::text::EmailAddress,
-        error::AppError,
-        factors::{self, ChangedBy, LoginChange},
-        model::{mask_phone, MyDetails, TwoFactorRequirement, UserKind},
-        recovery_codes,
-        session::require_user,
-        storage::{batch::Batch, clients, users},
-        trusted_browsers,
-    };
-
-    pub async fn my_details() -> Result<MyDetails, AppError> {
-        let auth = require_user().await?;
-        let core = core()?;
-        let user = auth.user.clone();
-        let clients = match user.kind {
-            UserKind::Client => clients::clients_of_user(&core.db, user.id).await?,
-            UserKind::Office => Vec::new(),
-        };
-        let (recovery_left, recovery_set) = recovery_codes::left(&core, user.id).await?;
-        let two_factor = factors::state_of(&core, &user).await?;
-        Ok(MyDetails {
-            recovery_left,
-            recovery_set,
-            trusted: trusted_browsers::list(&core, &auth).await?,
-            app_bound: two_factor.app_bound,
-            two_factor,
-            own_choice: user.two_factor_chosen,
-            login_name: user.login_name,
-            display_name: user.display_name,
-            kind: user.kind,
-            email: user.email,
-            mobile_masked: user.mobile.as_deref().map(mask_phone),
-            branch: user.branch,
-            clients,
-        })
-    }
-
-    /// Only where a client's policy leaves the choice to the user. Turning
-    /// it off needs a step-up (the door asks for it); on or off, the change
-    /// goes through the door.
-    pub async fn set_my_two_factor(two_factor: String) -> Result<(), AppError> {
-        let auth = require_user().await?;
-        let core = core()?;
-        let on = match two_factor.as_str() {
-            "ja" => true,
-            "nee" => false,
-            _ => return Err(AppError::invalid("Kies 'Ja' of 'Nee'.")),
-        };
-        let state = factors::state_of(&core, &auth.user).await?;
-        if state.requirement != TwoFactorRequirement::UserChoice {
-            return Err(AppError::invalid(
-                "Je administratiekantoor bepaalt voor jouw account of twee-factor-authenticatie aan staat.",
-            ));
-        }
-        if on == auth.user.two_factor_chosen {
-            return Ok(());
-        }
-        let mut batch = Batch::<std::convert::Infallible>::new();
-        batch.then(users::set_two_factor_choice(auth.user.id, on));
-        let Ok(()) = factors::commit_login_change(
-            &core,
-            ChangedBy::User(&auth),
-            &auth.user,
-            vec![LoginChange::TwoFactorChoice { on }],
-            batch,
-        )
-        .await?;
-        Ok(())
-    }
-
-    pub async fn set_my_email(email: String) -> Result<(), AppError> {
-        let auth = require_user().await?;
-        let core = core()?;
-        let new = EmailAddress::parse_optional(&email)
-            .map_err(AppError::Invalid)?
-            .map(EmailAddress::into_string);
-        if new == auth.user.email {
-            return Ok(());
-        }
-        let mut batch = Batch::<std::convert::Infallible>::new();
-        batch.then(users::set_email(auth.user.id, new.as_deref()));
-        let Ok(()) = factors::commit_login_change(
-            &core,
-            ChangedBy::User(&auth),
-            &auth.user,
-            vec![LoginChange::Email {
-                old: auth.user.email.clone(),
-                new,
-            }],
-            batch,
-        )
-        .await?;
-        Ok(())
-    }
+    serve::user(
+        move |core, auth| async move { flows::account::set_my_email(&core, &auth, email).await },
+    )
+    .await
 }
 
 #[component]

@@ -12,32 +12,31 @@ use crate::{
     error::AppError,
     model::NumberChangeStatus,
 };
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 pub const PATH: &str = "/mijn-gegevens/mobiel-nummer";
 
 #[server(endpoint = "number_change_status")]
 pub async fn load_number_change_status() -> Result<NumberChangeStatus, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::number_change::status(&crate::core::core()?, &auth).await
+    serve::user(move |core, auth| async move {
+        flows::account::number_change_status(&core, &auth).await
     })
     .await
 }
 
 #[server(endpoint = "send_number_code")]
 pub async fn send_number_code(mobile: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::number_change::send(&crate::core::core()?, &auth, &mobile).await
+    serve::user(move |core, auth| async move {
+        flows::account::send_number_code(&core, &auth, &mobile).await
     })
     .await
 }
 
 #[server(endpoint = "confirm_number")]
 pub async fn confirm_number(code: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::number_change::confirm(&crate::core::core()?, &auth, &code).await
+    serve::user(move |core, auth| async move {
+        flows::account::confirm_number(&core, &auth, &code).await
     })
     .await
 }

@@ -7,21 +7,21 @@ use leptos_meta::Title;
 
 use super::step_up::{asks_step_up, StepUpIfAsked};
 use crate::{error::AppError, model::OfficeSettings};
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "office_settings")]
 pub async fn load_office_settings() -> Result<OfficeSettings, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        crate::trusted_browsers::office_settings(&crate::core::core()?, &auth).await
-    })
+    serve::beheerder(
+        move |core, auth| async move { flows::office::office_settings(&core, &auth).await },
+    )
     .await
 }
 
 #[server(endpoint = "save_office_settings")]
 pub async fn save_office_settings(trust_days: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_beheerder().await?;
-        crate::trusted_browsers::set_office_days(&crate::core::core()?, &auth, &trust_days).await
+    serve::beheerder(move |core, auth| async move {
+        flows::office::set_office_days(&core, &auth, &trust_days).await
     })
     .await
 }

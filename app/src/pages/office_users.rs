@@ -7,24 +7,31 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{
-    authenticator::ResetAuthenticator,
-    clients::EndUserSessions,
     ja_nee,
     step_up::{asks_step_up, StepUpIfAsked},
+    user_actions::{EndUserSessions, ResetAuthenticator, ResetButton},
 };
 use crate::{
     error::AppError,
     model::{OfficeUserDetail, OfficeUserRow, APP_BOUND_SUMMARY},
 };
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "list_office_users")]
 pub async fn list_office_users() -> Result<Vec<OfficeUserRow>, AppError> {
-    crate::core::respond(ssr::list()).await
+    serve::beheerder(
+        move |core, auth| async move { flows::office::office_users(&core, &auth).await },
+    )
+    .await
 }
 
 #[server(endpoint = "office_user_detail")]
 pub async fn load_office_user_detail(id: i64) -> Result<OfficeUserDetail, AppError> {
-    crate::core::respond(ssr::detail(id)).await
+    serve::beheerder(move |core, auth| async move {
+        flows::office::office_user_detail(&core, &auth, id).await
+    })
+    .await
 }
 
 #[server(endpoint = "save_office_user")]
@@ -35,166 +42,11 @@ pub async fn save_office_user(
     mobile: String,
     two_factor: String,
 ) -> Result<(), AppError> {
-    crate::core::respond(ssr::save(id, display_name, email, mobile, two_factor)).await
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use crate::{
-        core::core,
-        domain::{
-            phone::MobileNumber,
-            text::{DisplayName, EmailAddress},
-        },
-        error::AppError,
-        factors::{self, ChangedBy, LoginChange},
-        model::{AuditAction, OfficeUserDetail, OfficeUserRow, UserKind},
-        session::{require_beheerder, AuthUser},
-        storage::{
-            audit::{self, AuditEntry},
-            batch::Batch,
-            users::{self, OfficeUserUpdate, UserRecord},
-        },
-    };
-
-    pub async fn list() -> Result<Vec<OfficeUserRow>, AppError> {
-        let auth = require_beheerder().await?;
-        let core = core()?;
-        let mut rows = Vec::new();
-        for id in users::office_user_ids(&core.db, auth.user.office_id).await? {
-            if let Some(user) = users::find(&core.db, id).await? {
-                rows.push(OfficeUserRow {
-                    two_factor: factors::state_of(&core, &user).await?,
-                    id: user.id,
-                    login_name: user.login_name,
-                    display_name: user.display_name,
-                    branch: user.branch.unwrap_or_default(),
-                    is_beheerder: user.is_beheerder,
-                });
-            }
-        }
-        Ok(rows)
-    }
-
-    async fn own_office_user(auth: &AuthUser, id: i64) -> Result<UserRecord, AppError> {
-        let core = core()?;
-        users::find(&core.db, id)
-            .await?
-            .filter(|u| u.office_id == auth.user.office_id && u.kind == UserKind::Office)
-            .ok_or_else(|| AppError::invalid("Deze kantoorgebruiker bestaat niet (meer)."))
-    }
-
-    pub async fn detail(id: i64) -> Result<OfficeUserDetail, AppError> {
-        let auth = require_beheerder().await?;
-        let core = core()?;
-        let user = own_office_user(&auth, id).await?;
-        // The state already knows whether an app is bound: one read.
-        let two_factor = factors::state_of(&core, &user).await?;
-        Ok(OfficeUserDetail {
-            app_bound: two_factor.app_bound,
-            two_factor,
-            id: user.id,
-            login_name: user.login_name,
-            display_name: user.display_name,
-            email: user.email,
-            mobile: user.mobile,
-            branch: user.branch.unwrap_or_default(),
-            is_beheerder: user.is_beheerder,
-            two_factor_switch: user.two_factor_required,
-        })
-    }
-
-    /// Checks every field before anything is written: a refused form
-    /// changes nothing.
-    fn parse_update(
-        display_name: &str,
-        email: &str,
-        mobile: &str,
-        two_factor: &str,
-    ) -> Result<OfficeUserUpdate, AppError> {
-        let display_name = DisplayName::parse(display_name).map_err(AppError::Invalid)?;
-        let email = EmailAddress::parse_optional(email).map_err(AppError::Invalid)?;
-        let mobile = if mobile.trim().is_empty() {
-            None
-        } else {
-            Some(
-                MobileNumber::parse(mobile)
-                    .map_err(AppError::Invalid)?
-                    .as_str()
-                    .to_string(),
-            )
-        };
-        let two_factor_required = match two_factor {
-            "ja" => true,
-            "nee" => false,
-            _ => {
-                return Err(AppError::invalid(
-                    "Kies bij 'Inlog met twee-factor-authenticatie' 'Ja' of 'Nee'.",
-                ))
-            }
-        };
-        Ok(OfficeUserUpdate {
-            display_name: display_name.into_string(),
-            email: email.map(EmailAddress::into_string),
-            mobile,
-            two_factor_required,
-        })
-    }
-
-    /// A change of the user's e-mail address, number or two-factor switch
-    /// changes how they log in: it goes through the door (the beheerder's
-    /// own step-up, the user's sessions end, the old number and address
-    /// are told). A new number waits for its owner's code at their next
-    /// login. The name alone is no such change.
-    pub async fn save(
-        id: i64,
-        display_name: String,
-        email: String,
-        mobile: String,
-        two_factor: String,
-    ) -> Result<(), AppError> {
-        let auth = require_beheerder().await?;
-        let core = core()?;
-        let update = parse_update(&display_name, &email, &mobile, &two_factor)?;
-        let user = own_office_user(&auth, id).await?;
-        let mut changes = Vec::new();
-        if update.email != user.email {
-            changes.push(LoginChange::Email {
-                old: user.email.clone(),
-                new: update.email.clone(),
-            });
-        }
-        if update.mobile != user.mobile {
-            changes.push(LoginChange::Mobile {
-                old: user.mobile.clone(),
-                new: update.mobile.clone(),
-            });
-        }
-        if update.two_factor_required != user.two_factor_required {
-            changes.push(LoginChange::TwoFactorSwitch {
-                on: update.two_factor_required,
-            });
-        }
-        let mut batch = Batch::<std::convert::Infallible>::new();
-        batch.then(users::update_office_user(id, &update));
-        if update.display_name != user.display_name {
-            batch.then(audit::record_stmt(
-                AuditEntry {
-                    old_value: Some(&user.display_name),
-                    new_value: Some(&update.display_name),
-                    ..AuditEntry::on_behalf(&auth.user, &user, AuditAction::UserDisplayName)
-                },
-                core.now(),
-            ));
-        }
-        let Ok(()) = if changes.is_empty() {
-            core.db.write_batch(batch).await?
-        } else {
-            factors::commit_login_change(&core, ChangedBy::Beheerder(&auth), &user, changes, batch)
-                .await?
-        };
-        Ok(())
-    }
+    serve::beheerder(move |core, auth| async move {
+        flows::office::save_office_user(&core, &auth, id, display_name, email, mobile, two_factor)
+            .await
+    })
+    .await
 }
 
 #[component]
@@ -304,20 +156,5 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// 'Authenticator resetten' for one user (beheerders only).
-#[component]
-pub fn ResetButton(
-    action: ServerAction<ResetAuthenticator>,
-    user_id: i64,
-    name: String,
-) -> impl IntoView {
-    view! {
-        <ActionForm action=action>
-            <input type="hidden" name="user_id" value=user_id.to_string() />
-            <button type="submit" class="tweede" aria-label=format!("Authenticator resetten van {name}")>"Authenticator resetten"</button>
-        </ActionForm>
     }
 }

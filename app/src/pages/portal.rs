@@ -5,98 +5,28 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::{error::AppError, model::Viewer};
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 /// The viewer as the portal loaded it; pages read it from context.
 pub type ViewerResource = Resource<Result<Viewer, AppError>>;
 
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Viewer, AppError> {
-    crate::core::respond(ssr::whoami()).await
+    serve::user(move |core, auth| async move { flows::account::whoami(&core, &auth).await }).await
 }
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    crate::core::respond(ssr::logout()).await
+    serve::anyone(move |core| async move { flows::account::logout(&core).await }).await
 }
 
 #[server(endpoint = "switch_client")]
 pub async fn switch_client(client_id: i64) -> Result<(), AppError> {
-    crate::core::respond(ssr::switch_client(client_id)).await
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use crate::{
-        core::core,
-        domain::recovery,
-        error::AppError,
-        model::{UserKind, Viewer},
-        recovery_codes,
-        session::{self, require_user},
-        storage::{
-            audit::{self, AuditEntry},
-            clients, sessions,
-        },
-    };
-
-    pub async fn whoami() -> Result<Viewer, AppError> {
-        let auth = require_user().await?;
-        let core = core()?;
-        let clients = match auth.user.kind {
-            UserKind::Client => clients::clients_of_user(&core.db, auth.user.id).await?,
-            UserKind::Office => Vec::new(),
-        };
-        // The stored choice wins while the user still belongs to that client.
-        let active_client = auth
-            .active_client_id
-            .and_then(|id| clients.iter().find(|c| c.id == id))
-            .or(clients.first())
-            .cloned();
-        let (recovery_left, recovery_set) = recovery_codes::left(&core, auth.user.id).await?;
-        // A session's own notice (the phone's clock) is shown once.
-        if auth.notice.is_some() {
-            sessions::clear_notice(&core.db, &auth.session_hash).await?;
-        }
-        let notices = auth
-            .notice
-            .into_iter()
-            .chain(recovery::low_warning(recovery_left, recovery_set))
-            .collect();
-        Ok(Viewer {
-            notices,
-            login_name: auth.user.login_name,
-            display_name: auth.user.display_name,
-            kind: auth.user.kind,
-            is_beheerder: auth.user.is_beheerder,
-            office_name: auth.user.office_name,
-            active_client,
-            clients,
-        })
-    }
-
-    pub async fn logout() -> Result<(), AppError> {
-        let core = core()?;
-        if let Ok(auth) = require_user().await {
-            audit::record(
-                &core.db,
-                AuditEntry::own(&auth.user, crate::model::AuditAction::Logout),
-                core.now(),
-            )
-            .await?;
-        }
-        session::end(&core).await
-    }
-
-    pub async fn switch_client(client_id: i64) -> Result<(), AppError> {
-        let auth = require_user().await?;
-        let core = core()?;
-        let mine = clients::clients_of_user(&core.db, auth.user.id).await?;
-        if !mine.iter().any(|c| c.id == client_id) {
-            return Err(AppError::Forbidden);
-        }
-        sessions::set_active_client(&core.db, &auth.session_hash, client_id).await?;
-        Ok(())
-    }
+    serve::user(move |core, auth| async move {
+        flows::account::switch_client(&core, &auth, client_id).await
+    })
+    .await
 }
 
 #[component]

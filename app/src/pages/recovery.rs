@@ -6,14 +6,15 @@ use leptos::{form::ActionForm, prelude::*};
 
 use super::step_up::{asks_step_up, StepUpIfAsked};
 use crate::{error::AppError, model::RecoveryCodes};
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 /// 'Nieuwe herstelcodes maken' (after a step-up): the old set stops working.
 #[server(endpoint = "make_recovery_codes")]
 pub async fn make_recovery_codes() -> Result<RecoveryCodes, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::recovery_codes::regenerate(&crate::core::core()?, &auth).await
-    })
+    serve::user(
+        move |core, auth| async move { flows::account::new_recovery_codes(&core, &auth).await },
+    )
     .await
 }
 

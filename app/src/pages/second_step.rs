@@ -11,24 +11,20 @@ use crate::{
     error::AppError,
     model::CodeStatus,
 };
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "code_status")]
 pub async fn load_code_status() -> Result<CodeStatus, AppError> {
-    crate::core::respond(async {
-        let pending = crate::session::require_pending().await?;
-        crate::second_factor::status(&crate::core::core()?, &pending).await
-    })
-    .await
+    serve::pending(move |core, pending| async move { flows::login::status(&core, &pending).await })
+        .await
 }
 
 /// `remember`: the box 'Dit apparaat … dagen onthouden' (absent: not ticked).
 #[server(endpoint = "verify_code")]
 pub async fn verify_code(code: String, remember: Option<String>) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let core = crate::core::core()?;
-        let session = crate::session::request_session_hash(&core).ok_or(AppError::NotLoggedIn)?;
-        let remember = remember.is_some_and(|v| v == "ja");
-        crate::second_factor::verify(&core, &session, &code, remember).await
+    serve::anyone(move |core| async move {
+        flows::login::verify_code(&core, &code, remember.is_some_and(|v| v == "ja")).await
     })
     .await
 }
@@ -36,27 +32,22 @@ pub async fn verify_code(code: String, remember: Option<String>) -> Result<(), A
 /// 'Inloggen met een herstelcode'.
 #[server(endpoint = "verify_recovery_code")]
 pub async fn verify_recovery_code(recovery_code: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let pending = crate::session::require_pending().await?;
-        crate::second_factor::verify_recovery(&crate::core::core()?, &pending, &recovery_code).await
+    serve::pending(move |core, pending| async move {
+        flows::login::verify_recovery(&core, &pending, &recovery_code).await
     })
     .await
 }
 
 #[server(endpoint = "resend_code")]
 pub async fn resend_code() -> Result<(), AppError> {
-    crate::core::respond(async {
-        let pending = crate::session::require_pending().await?;
-        crate::second_factor::resend(&crate::core::core()?, &pending).await
-    })
-    .await
+    serve::pending(move |core, pending| async move { flows::login::resend(&core, &pending).await })
+        .await
 }
 
 #[server(endpoint = "submit_mobile")]
 pub async fn submit_mobile(mobile: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let pending = crate::session::require_pending().await?;
-        crate::second_factor::use_new_mobile(&crate::core::core()?, &pending, &mobile).await
+    serve::pending(move |core, pending| async move {
+        flows::login::use_new_mobile(&core, &pending, &mobile).await
     })
     .await
 }
@@ -170,8 +161,8 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
 /// A lockout, as the code page says it.
 fn locked_text(wait: i64) -> String {
     format!(
-        "Er is te vaak een onjuiste code ingevuld. Je kunt het over {} minuten opnieuw proberen.",
-        (wait + 59) / 60
+        "Er is te vaak een onjuiste code ingevuld. Je kunt het {} opnieuw proberen.",
+        crate::model::minutes_text(wait)
     )
 }
 

@@ -10,31 +10,25 @@ use crate::{
     error::AppError,
     model::StepUpStatus,
 };
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
 
 #[server(endpoint = "step_up_status")]
 pub async fn load_step_up_status() -> Result<StepUpStatus, AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::step_up::status(&crate::core::core()?, &auth).await
-    })
-    .await
+    serve::user(move |core, auth| async move { flows::step_up::status(&core, &auth).await }).await
 }
 
 #[server(endpoint = "send_step_up_sms")]
 pub async fn send_step_up_sms() -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::step_up::send_code(&crate::core::core()?, &auth).await
-    })
-    .await
+    serve::user(move |core, auth| async move { flows::step_up::send_code(&core, &auth).await })
+        .await
 }
 
 /// `code` is empty for a user without any factor yet.
 #[server(endpoint = "step_up")]
 pub async fn step_up(password: String, code: String) -> Result<(), AppError> {
-    crate::core::respond(async {
-        let auth = crate::session::require_user().await?;
-        crate::step_up::prove(&crate::core::core()?, &auth, password, &code).await
+    serve::user(move |core, auth| async move {
+        flows::step_up::prove(&core, &auth, password, &code).await
     })
     .await
 }

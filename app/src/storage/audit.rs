@@ -4,7 +4,6 @@ use sqlx::Row;
 
 use super::batch::Stmt;
 use super::{users::UserRecord, Db, StorageResult};
-use crate::args;
 use crate::{domain::clock::UnixTime, model::AuditAction};
 
 #[derive(Debug, Clone)]
@@ -58,19 +57,15 @@ pub async fn record(db: &Db, entry: AuditEntry<'_>, now: UnixTime) -> StorageRes
 
 /// The audit row as a statement, for a batch (`storage::batch`).
 pub fn record_stmt(entry: AuditEntry<'_>, now: UnixTime) -> Stmt {
-    Stmt::new(
-        "INSERT INTO audit_log (office_id, actor_user_id, action, subject, old_value, new_value, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        args![
-            entry.office_id,
-            entry.actor_user_id,
-            entry.action.as_str(),
-            entry.subject,
-            entry.old_value,
-            entry.new_value,
-            now
-        ],
-    )
+    Stmt::new("INSERT INTO audit_log (office_id, actor_user_id, action, subject, old_value, new_value, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(entry.office_id)
+        .bind(entry.actor_user_id)
+        .bind(entry.action.as_str())
+        .bind(entry.subject)
+        .bind(entry.old_value)
+        .bind(entry.new_value)
+        .bind(now)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +78,7 @@ pub struct AuditRecord {
 
 /// Newest first; for the administration screens and for tests.
 pub async fn recent(db: &Db, limit: i64) -> StorageResult<Vec<AuditRecord>> {
-    let rows = sqlx::query(
+    let rows = Stmt::new(
         "SELECT actor_user_id, action, subject, at FROM audit_log ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
@@ -156,7 +151,7 @@ pub async fn office_page(db: &Db, query: &OfficeLogQuery<'_>) -> StorageResult<V
     sql.push_str(&format!(" ORDER BY a.id DESC LIMIT ${}", next()));
 
     // Binds in the order the pieces above numbered them.
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(query.office_id);
+    let mut q = Stmt::built(sql).bind(query.office_id);
     if let Some((id, login_name)) = query.user {
         q = q.bind(id).bind(login_name);
     }
@@ -192,7 +187,7 @@ pub struct OfficeUserName {
 /// Every user of the office, staff and client users alike (both appear in
 /// its log), for the log's user filter.
 pub async fn office_users(db: &Db, office_id: i64) -> StorageResult<Vec<OfficeUserName>> {
-    let rows = sqlx::query(
+    let rows = Stmt::new(
         "SELECT id, login_name, display_name FROM users WHERE office_id = $1 \
          ORDER BY display_name, id",
     )

@@ -5,7 +5,6 @@ use sqlx::Row;
 
 use super::batch::{Columns, Stmt};
 use super::{Db, StorageResult};
-use crate::args;
 use crate::domain::clock::UnixTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +32,8 @@ pub struct Bound {
 pub async fn bound(db: &Db, user_id: i64) -> StorageResult<Option<Bound>> {
     let stmt = Stmt::new(
         "SELECT key_id, secret_sealed, bound_at, last_step FROM authenticators WHERE user_id = $1",
-        args![user_id],
-    );
+    )
+    .bind(user_id);
     db.read_row(stmt, |r| {
         Ok(Bound {
             sealed: Sealed::from_row(r)?,
@@ -49,10 +48,9 @@ pub async fn bound(db: &Db, user_id: i64) -> StorageResult<Option<Bound>> {
 /// before: changes the row only for a newer step, so of any number of
 /// parallel uses of one step exactly one changes it.
 pub fn claim_step_stmt(user_id: i64, step: i64) -> Stmt {
-    Stmt::new(
-        "UPDATE authenticators SET last_step = $1 WHERE user_id = $2 AND last_step < $1",
-        args![step, user_id],
-    )
+    Stmt::new("UPDATE authenticators SET last_step = $1 WHERE user_id = $2 AND last_step < $1")
+        .bind(step)
+        .bind(user_id)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +61,7 @@ pub struct Enrolment {
 }
 
 pub async fn enrolment(db: &Db, user_id: i64) -> StorageResult<Option<Enrolment>> {
-    let row = sqlx::query(
+    let row = Stmt::new(
         "SELECT key_id, secret_sealed, created_at, pending_mobile FROM authenticator_enrolments WHERE user_id = $1",
     )
     .bind(user_id)
@@ -90,27 +88,27 @@ pub async fn start_enrolment(
     now: UnixTime,
     live_since: UnixTime,
 ) -> StorageResult<()> {
-    sqlx::query(
+    Stmt::new(
         "INSERT INTO authenticator_enrolments (user_id, key_id, secret_sealed, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
          created_at = excluded.created_at, pending_mobile = NULL \
          WHERE authenticator_enrolments.created_at < $5",
     )
     .bind(user_id)
-    .bind(&sealed.key_id)
-    .bind(&sealed.secret_sealed)
+    .bind(sealed.key_id.as_str())
+    .bind(sealed.secret_sealed.as_str())
     .bind(now)
     .bind(live_since)
-    .execute(db.writer())
-    .await?;
+    .execute_on(db.writer())
+.await?;
     Ok(())
 }
 
 pub async fn set_enrolment_mobile(db: &Db, user_id: i64, mobile: &str) -> StorageResult<()> {
-    sqlx::query("UPDATE authenticator_enrolments SET pending_mobile = $1 WHERE user_id = $2")
+    Stmt::new("UPDATE authenticator_enrolments SET pending_mobile = $1 WHERE user_id = $2")
         .bind(mobile)
         .bind(user_id)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
@@ -119,34 +117,24 @@ pub async fn set_enrolment_mobile(db: &Db, user_id: i64, mobile: &str) -> Storag
 /// the confirming code's step already used; the binding being set up goes.
 pub fn bind_stmts(user_id: i64, sealed: &Sealed, used_step: i64, now: UnixTime) -> [Stmt; 2] {
     [
-        Stmt::new(
-            "INSERT INTO authenticators (user_id, key_id, secret_sealed, bound_at, last_step) VALUES ($1, $2, $3, $4, $5) \
+        Stmt::new("INSERT INTO authenticators (user_id, key_id, secret_sealed, bound_at, last_step) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, secret_sealed = excluded.secret_sealed, \
-             bound_at = excluded.bound_at, last_step = excluded.last_step",
-            args![
-                user_id,
-                sealed.key_id.as_str(),
-                sealed.secret_sealed.as_str(),
-                now,
-                used_step
-            ],
-        ),
+             bound_at = excluded.bound_at, last_step = excluded.last_step")
+            .bind(user_id)
+            .bind(sealed.key_id.as_str())
+            .bind(sealed.secret_sealed.as_str())
+            .bind(now)
+            .bind(used_step),
         drop_enrolment_stmt(user_id),
     ]
 }
 
 /// Unbinds; changes no row when no app was bound.
 pub fn remove_stmt(user_id: i64) -> Stmt {
-    Stmt::new(
-        "DELETE FROM authenticators WHERE user_id = $1",
-        args![user_id],
-    )
+    Stmt::new("DELETE FROM authenticators WHERE user_id = $1").bind(user_id)
 }
 
 /// Drops a binding being set up, if any.
 pub fn drop_enrolment_stmt(user_id: i64) -> Stmt {
-    Stmt::new(
-        "DELETE FROM authenticator_enrolments WHERE user_id = $1",
-        args![user_id],
-    )
+    Stmt::new("DELETE FROM authenticator_enrolments WHERE user_id = $1").bind(user_id)
 }

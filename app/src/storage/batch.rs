@@ -1,6 +1,9 @@
 //! One read and one transaction, the same on both engines: for the steps
 //! that run on every login, where the number of round trips is the cost.
 //!
+//! The statement vocabulary: [`Stmt`] and [`Batch`]; `Db` (in `mod.rs`)
+//! runs them on either engine.
+//!
 //! A statement is its SQL text (`$1`-style placeholders, which both engines
 //! read) and its arguments as values, so the same text runs through sqlx on
 //! PostgreSQL and through the SQLite worker thread (`sqlite_worker`), where
@@ -8,9 +11,11 @@
 //! per statement. A statement that must change a row names what it means
 //! when it changes none; the transaction then rolls back and says so.
 
+use std::borrow::Cow;
+
 use sqlx::{any::AnyRow, AssertSqlSafe, Row};
 
-use super::{Db, StorageError, StorageResult};
+use super::StorageResult;
 
 /// A statement argument. Nulls keep their type: PostgreSQL wants it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,26 +67,45 @@ impl From<bool> for Arg {
     }
 }
 
-/// `args![a, b, …]`: a statement's arguments, each through `Arg::from`.
-#[macro_export]
-macro_rules! args {
-    ($($a:expr),* $(,)?) => { vec![$($crate::storage::batch::Arg::from($a)),*] };
-}
-
-/// One statement of a batch.
+/// One statement, the only way a query is written here:
+/// `Stmt::new(SQL).bind(a).bind(b)`, its arguments in the order of the
+/// text's `$n`. It runs through `Db`'s engine dispatch (`read_row`,
+/// `execute`, `write_batch`) or on a pool (`fetch_*`, `execute_on`).
 #[derive(Debug, Clone)]
 pub struct Stmt {
-    pub sql: &'static str,
+    pub sql: Cow<'static, str>,
     pub args: Vec<Arg>,
 }
 
 impl Stmt {
-    pub fn new(sql: &'static str, args: Vec<Arg>) -> Stmt {
-        Stmt { sql, args }
+    pub fn new(sql: &'static str) -> Stmt {
+        Stmt {
+            sql: Cow::Borrowed(sql),
+            args: Vec::new(),
+        }
     }
 
-    fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-        self.bind_to(sqlx::query(self.sql))
+    /// A text put together at run time from fixed parts (a column list, a
+    /// filter's optional clauses), never from input: input is bound.
+    pub fn built(sql: String) -> Stmt {
+        Stmt {
+            sql: Cow::Owned(sql),
+            args: Vec::new(),
+        }
+    }
+
+    /// The next argument.
+    pub fn bind(mut self, arg: impl Into<Arg>) -> Stmt {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub(super) fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let text = match &self.sql {
+            Cow::Borrowed(sql) => sqlx::query(*sql),
+            Cow::Owned(sql) => sqlx::query(AssertSqlSafe(sql.clone())),
+        };
+        self.bind_to(text)
     }
 
     /// `query` (this statement's text, or one built around it) with this
@@ -91,6 +115,29 @@ impl Stmt {
         query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
         bind_all(query, &self.args)
+    }
+
+    /// The first row, read on `on` (a pool, a transaction).
+    pub async fn fetch_optional<'e>(
+        &self,
+        on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ) -> StorageResult<Option<AnyRow>> {
+        Ok(self.query().fetch_optional(on).await?)
+    }
+
+    /// The one row a query always gives (an aggregate, a `RETURNING`).
+    pub async fn fetch_one<'e>(
+        &self,
+        on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ) -> StorageResult<AnyRow> {
+        Ok(self.query().fetch_one(on).await?)
+    }
+
+    pub async fn fetch_all<'e>(
+        &self,
+        on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    ) -> StorageResult<Vec<AnyRow>> {
+        Ok(self.query().fetch_all(on).await?)
     }
 
     /// Runs the statement through sqlx (a pool, a transaction); the number
@@ -172,96 +219,6 @@ impl Columns for AnyRow {
 /// thread holds the row.
 pub type RowMap<T> = fn(&dyn Columns) -> StorageResult<T>;
 
-impl Db {
-    /// The first row of a query, if any, read through the engine's fast path.
-    pub async fn read_row<T: Send + 'static>(
-        &self,
-        stmt: Stmt,
-        map: RowMap<T>,
-    ) -> StorageResult<Option<T>> {
-        match &self.sqlite_worker {
-            Some(worker) => {
-                worker
-                    .read(move |conn| super::sqlite_worker::read_row(conn, &stmt, map))
-                    .await
-            }
-            None => {
-                let row = stmt.query().fetch_optional(self.pool()).await?;
-                row.as_ref().map(|r| map(r)).transpose()
-            }
-        }
-    }
-
-    /// Runs one statement on its own (its own transaction); the number of
-    /// rows it changed.
-    pub async fn execute(&self, stmt: Stmt) -> StorageResult<u64> {
-        match &self.sqlite_worker {
-            Some(worker) => {
-                worker
-                    .write(move |conn| super::sqlite_worker::execute(conn, &stmt))
-                    .await
-            }
-            None => stmt.execute_on(self.writer()).await,
-        }
-    }
-
-    /// Runs `batch` in one transaction: `Ok(Err(why))` when a statement
-    /// that had to change a row changed none (then nothing was kept).
-    pub async fn write_batch<C: Copy + Send + 'static>(
-        &self,
-        batch: Batch<C>,
-    ) -> StorageResult<Result<(), C>> {
-        if batch.steps.is_empty() {
-            return Ok(Ok(()));
-        }
-        match &self.sqlite_worker {
-            Some(worker) => {
-                worker
-                    .write(move |conn| super::sqlite_worker::write_batch(conn, &batch))
-                    .await
-            }
-            None => match self.write_as_one_statement(&batch).await? {
-                true => Ok(Ok(())),
-                // A condition failed and nothing was kept: the step-by-step
-                // run finds which (or succeeds, if the state moved on).
-                false => self.write_step_by_step(&batch).await,
-            },
-        }
-    }
-
-    /// PostgreSQL: the whole batch as one statement, so one round trip and
-    /// one commit instead of one per statement. `false` when a condition
-    /// failed, and then the statement kept nothing.
-    async fn write_as_one_statement<C>(&self, batch: &Batch<C>) -> StorageResult<bool> {
-        let (sql, args) = one_statement(batch);
-        let result = bind_all(sqlx::query(AssertSqlSafe(sql)), &args)
-            .execute(self.writer())
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(DIVISION_BY_ZERO) => {
-                Ok(false)
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// The batch in a transaction, a statement at a time, stopping at the
-    /// first condition that fails.
-    async fn write_step_by_step<C: Copy>(&self, batch: &Batch<C>) -> StorageResult<Result<(), C>> {
-        let mut tx = self.begin_write().await?;
-        for (stmt, why) in &batch.steps {
-            let changed = stmt.execute_on(&mut *tx).await?;
-            if let (0, Some(why)) = (changed, why) {
-                tx.rollback().await?;
-                return Ok(Err(*why));
-            }
-        }
-        tx.commit().await.map_err(StorageError::from)?;
-        Ok(Ok(()))
-    }
-}
-
 /// Binds `args` to `query` in order: for statements whose text is built at
 /// run time (the one-statement batch, the bench's bulk inserts).
 pub fn bind_all<'q>(
@@ -276,21 +233,21 @@ pub fn bind_all<'q>(
 }
 
 /// SQLSTATE of the error the one-statement batch raises when a condition fails.
-const DIVISION_BY_ZERO: &str = "22012";
+pub(super) const DIVISION_BY_ZERO: &str = "22012";
 
 /// A batch as one PostgreSQL statement: each step a data-modifying `WITH`
 /// part (all run, on one snapshot, whatever the rest does), and a final
 /// select that divides by zero when a step that had to change a row changed
 /// none, which undoes the whole statement. One snapshot serves all the
 /// steps because no two touch the same row (see [`Batch`]).
-fn one_statement<C>(batch: &Batch<C>) -> (String, Vec<Arg>) {
+pub(super) fn one_statement<C>(batch: &Batch<C>) -> (String, Vec<Arg>) {
     let mut parts = Vec::new();
     let mut conditions = Vec::new();
     let mut args = Vec::new();
     for (i, (stmt, why)) in batch.steps.iter().enumerate() {
         parts.push(format!(
             "s{i} AS ({} RETURNING 1)",
-            shift_placeholders(stmt.sql, args.len())
+            shift_placeholders(&stmt.sql, args.len())
         ));
         args.extend(stmt.args.iter().cloned());
         if why.is_some() {
@@ -346,12 +303,14 @@ mod tests {
     fn a_batch_is_one_statement_that_fails_when_a_condition_does() {
         let mut batch = Batch::new();
         batch
-            .then(Stmt::new("INSERT INTO a (x) VALUES ($1)", args![1]))
+            .then(Stmt::new("INSERT INTO a (x) VALUES ($1)").bind(1))
             .must_change(
-                Stmt::new("UPDATE b SET y = $1 WHERE z = $2", args![2, 3]),
+                Stmt::new("UPDATE b SET y = $1 WHERE z = $2")
+                    .bind(2)
+                    .bind(3),
                 'b',
             )
-            .must_change(Stmt::new("DELETE FROM c WHERE w = $1", args![4]), 'c');
+            .must_change(Stmt::new("DELETE FROM c WHERE w = $1").bind(4), 'c');
         let (sql, args) = one_statement(&batch);
         assert_eq!(
             sql,
@@ -361,6 +320,6 @@ mod tests {
              SELECT 1 / CASE WHEN EXISTS (SELECT 1 FROM s1) AND EXISTS (SELECT 1 FROM s2) \
              THEN 1 ELSE 0 END AS kept"
         );
-        assert_eq!(args, args![1, 2, 3, 4]);
+        assert_eq!(args, [1, 2, 3, 4].map(Arg::from));
     }
 }

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Db, StorageError, StorageResult};
+use super::{batch::Stmt, Db, StorageError, StorageResult};
 use crate::{
     domain::clock::UnixTime,
     model::{ClientRef, ClientRow, TwoFactorPolicy},
@@ -16,7 +16,7 @@ pub async fn create_client(
     policy: TwoFactorPolicy,
     now: UnixTime,
 ) -> StorageResult<i64> {
-    let row = sqlx::query(
+    let row = Stmt::new(
         "INSERT INTO clients (office_id, branch_id, name, two_factor_policy, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -31,10 +31,10 @@ pub async fn create_client(
 }
 
 pub async fn link_user(db: &Db, user_id: i64, client_id: i64) -> StorageResult<()> {
-    sqlx::query("INSERT INTO client_users (user_id, client_id) VALUES ($1, $2)")
+    Stmt::new("INSERT INTO client_users (user_id, client_id) VALUES ($1, $2)")
         .bind(user_id)
         .bind(client_id)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
@@ -42,7 +42,7 @@ pub async fn link_user(db: &Db, user_id: i64, client_id: i64) -> StorageResult<(
 /// The clients of one client user, by name: the first is the active client
 /// at login.
 pub async fn clients_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<ClientRef>> {
-    let rows = sqlx::query(
+    let rows = Stmt::new(
         "SELECT c.id, c.name FROM clients c \
          JOIN client_users cu ON cu.client_id = c.id \
          WHERE cu.user_id = $1 ORDER BY c.name, c.id",
@@ -61,7 +61,7 @@ pub async fn clients_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<ClientR
 }
 
 pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<ClientRow>> {
-    let rows = sqlx::query(
+    let rows = Stmt::new(
         "SELECT c.id, c.name, b.name AS branch, c.two_factor_policy, \
                 (SELECT COUNT(*) FROM client_users cu WHERE cu.client_id = c.id) AS user_count \
          FROM clients c JOIN branches b ON b.id = c.branch_id \
@@ -87,7 +87,7 @@ pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<Clien
 
 /// The policies of all clients of one client user.
 pub async fn policies_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<TwoFactorPolicy>> {
-    let rows = sqlx::query(
+    let rows = Stmt::new(
         "SELECT c.two_factor_policy FROM clients c \
          JOIN client_users cu ON cu.client_id = c.id WHERE cu.user_id = $1",
     )
@@ -116,17 +116,17 @@ pub async fn find_in_office(
 }
 
 pub async fn set_policy(db: &Db, client_id: i64, policy: TwoFactorPolicy) -> StorageResult<()> {
-    sqlx::query("UPDATE clients SET two_factor_policy = $1 WHERE id = $2")
+    Stmt::new("UPDATE clients SET two_factor_policy = $1 WHERE id = $2")
         .bind(policy.as_db())
         .bind(client_id)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
 
 /// The branch whose name an SMS or an authenticator app shows for a client.
 pub async fn branch_name(db: &Db, client_id: i64) -> StorageResult<Option<String>> {
-    let row = sqlx::query(
+    let row = Stmt::new(
         "SELECT b.name FROM clients c JOIN branches b ON b.id = c.branch_id WHERE c.id = $1",
     )
     .bind(client_id)

@@ -5,7 +5,6 @@ use sqlx::Row;
 
 use super::batch::{Columns, Stmt};
 use super::{flag, throttle, Db, StorageResult};
-use crate::args;
 use crate::domain::{
     clock::UnixTime,
     codes::{CodeState, VALID_SECONDS},
@@ -33,7 +32,7 @@ pub async fn reserve(
     let mut tx = db.writer().begin().await?;
     throttle::take_turn(&mut tx, code.user_id).await?;
 
-    let account = sqlx::query(
+    let account = Stmt::new(
         "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM sms_codes \
          WHERE user_id = $1 AND created_at > $2",
     )
@@ -41,7 +40,7 @@ pub async fn reserve(
     .bind(now - HOUR)
     .fetch_one(&mut *tx)
     .await?;
-    let last = sqlx::query(
+    let last = Stmt::new(
         "SELECT MAX(created_at) AS last FROM sms_codes WHERE session_hash = $1 AND send_failed = $2",
     )
     .bind(code.session_hash)
@@ -49,7 +48,7 @@ pub async fn reserve(
     .fetch_one(&mut *tx)
     .await?;
     let office =
-        sqlx::query("SELECT COUNT(*) AS n FROM sms_codes WHERE office_id = $1 AND created_at > $2")
+        Stmt::new("SELECT COUNT(*) AS n FROM sms_codes WHERE office_id = $1 AND created_at > $2")
             .bind(code.office_id)
             .bind(now - DAY)
             .fetch_one(&mut *tx)
@@ -64,7 +63,7 @@ pub async fn reserve(
         tx.rollback().await?;
         return Ok(Err(refusal));
     }
-    let row = sqlx::query(
+    let row = Stmt::new(
         "INSERT INTO sms_codes (user_id, office_id, session_hash, phone, code_hash, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -86,10 +85,10 @@ pub async fn reserve(
 /// wait counts only codes that went out), but still counts for the hourly
 /// and daily limits.
 pub async fn mark_send_failed(db: &Db, id: i64) -> StorageResult<()> {
-    sqlx::query("UPDATE sms_codes SET send_failed = $1 WHERE id = $2")
+    Stmt::new("UPDATE sms_codes SET send_failed = $1 WHERE id = $2")
         .bind(true)
         .bind(id)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
@@ -121,7 +120,7 @@ pub(crate) fn code_record(r: &dyn Columns) -> StorageResult<CodeRecord> {
 
 /// The newest code of a pending login that reached the gateway.
 pub async fn latest_for_session(db: &Db, session_hash: &str) -> StorageResult<Option<CodeRecord>> {
-    let row = sqlx::query(
+    let row = Stmt::new(
         "SELECT id AS code_id, phone AS code_phone, code_hash, created_at AS code_created_at, \
                 expires_at AS code_expires_at, attempts AS code_attempts, used_at AS code_used_at \
          FROM sms_codes WHERE session_hash = $1 AND send_failed = $2 ORDER BY id DESC LIMIT 1",
@@ -135,7 +134,7 @@ pub async fn latest_for_session(db: &Db, session_hash: &str) -> StorageResult<Op
 
 /// True when the newest attempt to send a code for this login failed.
 pub async fn newest_send_failed(db: &Db, session_hash: &str) -> StorageResult<bool> {
-    let row = sqlx::query(
+    let row = Stmt::new(
         "SELECT send_failed FROM sms_codes WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
@@ -146,7 +145,7 @@ pub async fn newest_send_failed(db: &Db, session_hash: &str) -> StorageResult<bo
 
 /// The last time a code for this login reached the gateway.
 pub async fn last_sent_at(db: &Db, session_hash: &str) -> StorageResult<Option<UnixTime>> {
-    let row = sqlx::query("SELECT MAX(created_at) AS last FROM sms_codes WHERE session_hash = $1 AND send_failed = $2")
+    let row = Stmt::new("SELECT MAX(created_at) AS last FROM sms_codes WHERE session_hash = $1 AND send_failed = $2")
         .bind(session_hash)
         .bind(false)
         .fetch_one(db.pool())
@@ -160,10 +159,7 @@ pub async fn count_wrong_try(db: &Db, id: i64) -> StorageResult<()> {
 }
 
 pub fn count_wrong_try_stmt(id: i64) -> Stmt {
-    Stmt::new(
-        "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1",
-        args![id],
-    )
+    Stmt::new("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1").bind(id)
 }
 
 /// Marks the code used if, and only if, it is still usable. Exactly one of
@@ -180,6 +176,8 @@ pub fn consume_stmt(id: i64, max_attempts: i64, now: UnixTime) -> Stmt {
     Stmt::new(
         "UPDATE sms_codes SET used_at = $1 \
          WHERE id = $2 AND used_at IS NULL AND attempts < $3 AND expires_at > $1",
-        args![now, id, max_attempts],
     )
+    .bind(now)
+    .bind(id)
+    .bind(max_attempts)
 }

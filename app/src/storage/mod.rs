@@ -27,9 +27,10 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
-    AnyPool, Executor,
+    AnyPool, AssertSqlSafe, Executor,
 };
 
+use batch::{bind_all, one_statement, Batch, RowMap, Stmt, DIVISION_BY_ZERO};
 use sqlite_worker::SqliteWorker;
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +144,101 @@ impl Db {
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
+    }
+}
+
+// ---------------------------------------------------------------- the engine dispatch
+
+/// The fast paths: on SQLite through the worker thread (one hand-off per
+/// read or transaction), on PostgreSQL through the pool (a batch as one
+/// statement, see `batch::one_statement`).
+impl Db {
+    /// The first row of a query, if any, read through the engine's fast path.
+    pub async fn read_row<T: Send + 'static>(
+        &self,
+        stmt: Stmt,
+        map: RowMap<T>,
+    ) -> StorageResult<Option<T>> {
+        match &self.sqlite_worker {
+            Some(worker) => {
+                worker
+                    .read(move |conn| sqlite_worker::read_row(conn, &stmt, map))
+                    .await
+            }
+            None => {
+                let row = stmt.query().fetch_optional(self.pool()).await?;
+                row.as_ref().map(|r| map(r)).transpose()
+            }
+        }
+    }
+
+    /// Runs one statement on its own (its own transaction); the number of
+    /// rows it changed.
+    pub async fn execute(&self, stmt: Stmt) -> StorageResult<u64> {
+        match &self.sqlite_worker {
+            Some(worker) => {
+                worker
+                    .write(move |conn| sqlite_worker::execute(conn, &stmt))
+                    .await
+            }
+            None => stmt.execute_on(self.writer()).await,
+        }
+    }
+
+    /// Runs `batch` in one transaction: `Ok(Err(why))` when a statement
+    /// that had to change a row changed none (then nothing was kept).
+    pub async fn write_batch<C: Copy + Send + 'static>(
+        &self,
+        batch: Batch<C>,
+    ) -> StorageResult<Result<(), C>> {
+        if batch.steps.is_empty() {
+            return Ok(Ok(()));
+        }
+        match &self.sqlite_worker {
+            Some(worker) => {
+                worker
+                    .write(move |conn| sqlite_worker::write_batch(conn, &batch))
+                    .await
+            }
+            None => match self.write_as_one_statement(&batch).await? {
+                true => Ok(Ok(())),
+                // A condition failed and nothing was kept: the step-by-step
+                // run finds which (or succeeds, if the state moved on).
+                false => self.write_step_by_step(&batch).await,
+            },
+        }
+    }
+
+    /// PostgreSQL: the whole batch as one statement, so one round trip and
+    /// one commit instead of one per statement. `false` when a condition
+    /// failed, and then the statement kept nothing.
+    async fn write_as_one_statement<C>(&self, batch: &Batch<C>) -> StorageResult<bool> {
+        let (sql, args) = one_statement(batch);
+        let result = bind_all(sqlx::query(AssertSqlSafe(sql)), &args)
+            .execute(self.writer())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(DIVISION_BY_ZERO) => {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The batch in a transaction, a statement at a time, stopping at the
+    /// first condition that fails.
+    async fn write_step_by_step<C: Copy>(&self, batch: &Batch<C>) -> StorageResult<Result<(), C>> {
+        let mut tx = self.begin_write().await?;
+        for (stmt, why) in &batch.steps {
+            let changed = stmt.execute_on(&mut *tx).await?;
+            if let (0, Some(why)) = (changed, why) {
+                tx.rollback().await?;
+                return Ok(Err(*why));
+            }
+        }
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(Ok(()))
     }
 }
 

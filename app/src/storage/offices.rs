@@ -2,11 +2,11 @@
 
 use sqlx::Row;
 
-use super::{Db, StorageResult};
+use super::{batch::Stmt, Db, StorageResult};
 use crate::domain::clock::UnixTime;
 
 pub async fn create_office(db: &Db, name: &str, now: UnixTime) -> StorageResult<i64> {
-    let row = sqlx::query("INSERT INTO offices (name, created_at) VALUES ($1, $2) RETURNING id")
+    let row = Stmt::new("INSERT INTO offices (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(name)
         .bind(now)
         .fetch_one(db.writer())
@@ -15,7 +15,7 @@ pub async fn create_office(db: &Db, name: &str, now: UnixTime) -> StorageResult<
 }
 
 pub async fn create_branch(db: &Db, office_id: i64, name: &str) -> StorageResult<i64> {
-    let row = sqlx::query("INSERT INTO branches (office_id, name) VALUES ($1, $2) RETURNING id")
+    let row = Stmt::new("INSERT INTO branches (office_id, name) VALUES ($1, $2) RETURNING id")
         .bind(office_id)
         .bind(name)
         .fetch_one(db.writer())
@@ -25,7 +25,7 @@ pub async fn create_branch(db: &Db, office_id: i64, name: &str) -> StorageResult
 
 /// The demo seed only ever goes into an installation without offices.
 pub async fn office_count(db: &Db) -> StorageResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM offices")
+    let row = Stmt::new("SELECT COUNT(*) AS n FROM offices")
         .fetch_one(db.pool())
         .await?;
     Ok(row.try_get("n")?)

@@ -17,7 +17,6 @@ use super::{
     throttle, users, Db, Engine, StorageResult,
 };
 use crate::{
-    args,
     domain::{lockout::Throttle, retention, session_lifetime::SessionLifetime},
     model::AuditAction,
 };
@@ -30,7 +29,7 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
     let mut all = vec![
         (
             "password step: the account by login name".to_string(),
-            Stmt::new(users::CREDENTIALS, args!["iemand"]),
+            Stmt::new(users::CREDENTIALS).bind("iemand"),
         ),
         (
             "second step: the one read".into(),

@@ -3,7 +3,7 @@
 //! an index, so a purge never holds a lock long enough for a login to wait
 //! on it; two instances purging at once would only find less to delete.
 
-use crate::{args, domain::retention::Cutoffs};
+use crate::domain::retention::Cutoffs;
 
 use super::{batch::Stmt, Db, StorageResult};
 
@@ -50,42 +50,50 @@ impl Lapsed {
             Lapsed::Sessions => Stmt::new(
                 "DELETE FROM sessions WHERE id_hash IN \
                  (SELECT id_hash FROM sessions WHERE last_seen_at < $1 LIMIT $2)",
-                args![cut.session_seen_before, limit],
-            ),
+            )
+            .bind(cut.session_seen_before)
+            .bind(limit),
             // A waiting login is not touched after it starts, so its last
             // use is its start (and the same index finds it).
             Lapsed::WaitingLogins => Stmt::new(
                 "DELETE FROM sessions WHERE id_hash IN \
                  (SELECT id_hash FROM sessions WHERE last_seen_at < $1 \
                   AND stage = 'second_factor' LIMIT $2)",
-                args![cut.waiting_created_before, limit],
-            ),
+            )
+            .bind(cut.waiting_created_before)
+            .bind(limit),
             Lapsed::SmsCodes => Stmt::new(
                 "DELETE FROM sms_codes WHERE id IN \
                  (SELECT id FROM sms_codes WHERE created_at < $1 LIMIT $2)",
-                args![cut.sms_created_before, limit],
-            ),
+            )
+            .bind(cut.sms_created_before)
+            .bind(limit),
             Lapsed::Bindings => Stmt::new(
                 "DELETE FROM authenticator_enrolments WHERE user_id IN \
                  (SELECT user_id FROM authenticator_enrolments WHERE created_at < $1 LIMIT $2)",
-                args![cut.binding_created_before, limit],
-            ),
+            )
+            .bind(cut.binding_created_before)
+            .bind(limit),
             Lapsed::TrustedBrowsers => Stmt::new(
                 "DELETE FROM trusted_browsers WHERE id IN \
                  (SELECT id FROM trusted_browsers WHERE expires_at < $1 LIMIT $2)",
-                args![cut.now, limit],
-            ),
+            )
+            .bind(cut.now)
+            .bind(limit),
             Lapsed::LoginCounters => Stmt::new(
                 "DELETE FROM login_throttle WHERE key IN \
                  (SELECT key FROM login_throttle WHERE updated_at < $1 \
                   AND locked_until < $2 LIMIT $3)",
-                args![cut.login_counter_idle_before, cut.now, limit],
-            ),
+            )
+            .bind(cut.login_counter_idle_before)
+            .bind(cut.now)
+            .bind(limit),
             Lapsed::AuditRows => Stmt::new(
                 "DELETE FROM audit_log WHERE id IN \
                  (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)",
-                args![cut.audit_before?, limit],
-            ),
+            )
+            .bind(cut.audit_before?)
+            .bind(limit),
         };
         Some(stmt)
     }
@@ -95,12 +103,16 @@ impl Lapsed {
 /// per period, however many instances ask at once.
 pub async fn take_turn(db: &Db, job: &str, now: i64, next_run_at: i64) -> StorageResult<bool> {
     let claimed = db
-        .execute(Stmt::new(
-            "INSERT INTO housekeeping (job, next_run_at) VALUES ($1, $3) \
+        .execute(
+            Stmt::new(
+                "INSERT INTO housekeeping (job, next_run_at) VALUES ($1, $3) \
              ON CONFLICT (job) DO UPDATE SET next_run_at = $3 \
              WHERE housekeeping.next_run_at <= $2",
-            args![job.to_string(), now, next_run_at],
-        ))
+            )
+            .bind(job.to_string())
+            .bind(now)
+            .bind(next_run_at),
+        )
         .await?;
     Ok(claimed == 1)
 }

@@ -3,14 +3,8 @@
 
 use sqlx::Row;
 
-use super::{
-    batch::{Arg, Stmt},
-    Db, StorageResult,
-};
-use crate::{
-    args,
-    domain::{clock::UnixTime, recovery::CODES_PER_SET},
-};
+use super::{batch::Stmt, Db, StorageResult};
+use crate::domain::{clock::UnixTime, recovery::CODES_PER_SET};
 
 /// One stored code of a user's current set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +16,7 @@ pub struct StoredCode {
 
 /// The user's current set (used codes too, so a used one is recognised).
 pub async fn set_of(db: &Db, user_id: i64) -> StorageResult<Vec<StoredCode>> {
-    let rows = sqlx::query(
+    let rows = Stmt::new(
         "SELECT id, code_hash, used_at FROM recovery_codes WHERE user_id = $1 ORDER BY id",
     )
     .bind(user_id)
@@ -41,7 +35,7 @@ pub async fn set_of(db: &Db, user_id: i64) -> StorageResult<Vec<StoredCode>> {
 
 /// Unused codes left, and whether the user has a set at all.
 pub async fn counts(db: &Db, user_id: i64) -> StorageResult<(i64, bool)> {
-    let row = sqlx::query(
+    let row = Stmt::new(
         "SELECT COUNT(*) AS total, COUNT(*) - COUNT(used_at) AS unused \
          FROM recovery_codes WHERE user_id = $1",
     )
@@ -59,14 +53,13 @@ pub fn replace_set_stmts(
     hashes: &[String; CODES_PER_SET],
     now: UnixTime,
 ) -> [Stmt; 2] {
-    let mut insert = args![user_id, now];
-    insert.extend(hashes.iter().map(|h| Arg::from(h.as_str())));
+    let insert = hashes.iter().fold(
+        Stmt::new(INSERT_SET).bind(user_id).bind(now),
+        |stmt, hash| stmt.bind(hash.as_str()),
+    );
     [
-        Stmt::new(
-            "DELETE FROM recovery_codes WHERE user_id = $1",
-            args![user_id],
-        ),
-        Stmt::new(INSERT_SET, insert),
+        Stmt::new("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id),
+        insert,
     ]
 }
 
@@ -79,8 +72,7 @@ const _: () = assert!(CODES_PER_SET == 10, "INSERT_SET holds ten codes");
 /// Uses a code up; changes no row when it was used already, so of any
 /// number of parallel uses of one code exactly one changes it.
 pub fn consume_stmt(id: i64, now: UnixTime) -> Stmt {
-    Stmt::new(
-        "UPDATE recovery_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
-        args![now, id],
-    )
+    Stmt::new("UPDATE recovery_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(id)
 }

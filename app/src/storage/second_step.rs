@@ -13,7 +13,7 @@ use super::{
     users::{user_record, UserRecord},
     Db, StorageResult,
 };
-use crate::{args, domain::lockout::Throttle};
+use crate::domain::lockout::Throttle;
 
 /// Everything the second step judges a code against, as one read saw it.
 /// The batch that stores the outcome re-checks what a parallel request
@@ -53,7 +53,7 @@ const READ: &str = "SELECT s.id_hash, s.user_id, s.stage, s.active_client_id, s.
 /// reached the gateway under `code_key` (the purpose's key, see
 /// `factors::CodeContext`).
 pub fn read_stmt(id_hash: &str, code_key: &str) -> Stmt {
-    Stmt::new(READ, args![id_hash, false, code_key])
+    Stmt::new(READ).bind(id_hash).bind(false).bind(code_key)
 }
 
 /// The session `id_hash`, whatever its stage (the caller checks it);

@@ -6,7 +6,6 @@ use super::{
     batch::{Columns, Stmt},
     Db, StorageError, StorageResult,
 };
-use crate::args;
 use crate::domain::clock::UnixTime;
 
 /// A session waits for its second factor, or is logged in. Going from one
@@ -60,31 +59,26 @@ pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
 }
 
 pub fn insert_stmt(session: &SessionRecord) -> Stmt {
-    Stmt::new(
-        "INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        args![
-            session.id_hash.as_str(),
-            session.user_id,
-            session.stage.as_db(),
-            session.active_client_id,
-            session.pending_mobile.as_deref(),
-            session.created_at,
-            session.logged_in_at,
-            session.last_seen_at,
-            session.stepped_up_at,
-            session.notice.as_deref()
-        ],
-    )
+    Stmt::new("INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(session.id_hash.as_str())
+        .bind(session.user_id)
+        .bind(session.stage.as_db())
+        .bind(session.active_client_id)
+        .bind(session.pending_mobile.as_deref())
+        .bind(session.created_at)
+        .bind(session.logged_in_at)
+        .bind(session.last_seen_at)
+        .bind(session.stepped_up_at)
+        .bind(session.notice.as_deref())
 }
 
 /// Ends session `old` if it is still at `stage`; as a statement it changes
 /// one row or, when `old` is gone or moved on, none.
 pub fn end_at_stage_stmt(old: &str, stage: Stage) -> Stmt {
-    Stmt::new(
-        "DELETE FROM sessions WHERE id_hash = $1 AND stage = $2",
-        args![old, stage.as_db()],
-    )
+    Stmt::new("DELETE FROM sessions WHERE id_hash = $1 AND stage = $2")
+        .bind(old)
+        .bind(stage.as_db())
 }
 
 /// Ends every session of a user but those in `keep` (the one making a
@@ -92,18 +86,16 @@ pub fn end_at_stage_stmt(old: &str, stage: Stage) -> Stmt {
 /// batch is one statement on one snapshot: a session another statement of
 /// the batch ends or starts must be in `keep`, so no row is touched twice.
 pub fn end_others_stmt(user_id: i64, keep: [Option<&str>; 2]) -> Stmt {
-    Stmt::new(
-        "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash <> $3",
-        args![user_id, keep[0].unwrap_or(""), keep[1].unwrap_or("")],
-    )
+    Stmt::new("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash <> $3")
+        .bind(user_id)
+        .bind(keep[0].unwrap_or(""))
+        .bind(keep[1].unwrap_or(""))
 }
 
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
-    let stmt = Stmt::new(
-        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice \
-         FROM sessions WHERE id_hash = $1",
-        args![id_hash],
-    );
+    let stmt = Stmt::new("SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice \
+         FROM sessions WHERE id_hash = $1")
+        .bind(id_hash);
     db.read_row(stmt, session_record).await
 }
 
@@ -126,46 +118,44 @@ pub fn session_record(r: &dyn Columns) -> StorageResult<SessionRecord> {
 }
 
 pub async fn touch(db: &Db, id_hash: &str, now: UnixTime) -> StorageResult<()> {
-    db.execute(Stmt::new(
-        "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
-        args![now, id_hash],
-    ))
+    db.execute(
+        Stmt::new("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash),
+    )
     .await?;
     Ok(())
 }
 
 pub async fn set_active_client(db: &Db, id_hash: &str, client_id: i64) -> StorageResult<()> {
-    sqlx::query("UPDATE sessions SET active_client_id = $1 WHERE id_hash = $2")
+    Stmt::new("UPDATE sessions SET active_client_id = $1 WHERE id_hash = $2")
         .bind(client_id)
         .bind(id_hash)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
 
 pub async fn set_pending_mobile(db: &Db, id_hash: &str, mobile: &str) -> StorageResult<()> {
-    sqlx::query("UPDATE sessions SET pending_mobile = $1 WHERE id_hash = $2")
+    Stmt::new("UPDATE sessions SET pending_mobile = $1 WHERE id_hash = $2")
         .bind(mobile)
         .bind(id_hash)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
 
 /// The session's notice has been shown.
 pub async fn clear_notice(db: &Db, id_hash: &str) -> StorageResult<()> {
-    sqlx::query("UPDATE sessions SET notice = NULL WHERE id_hash = $1")
+    Stmt::new("UPDATE sessions SET notice = NULL WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
 
 pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {
-    db.execute(Stmt::new(
-        "DELETE FROM sessions WHERE id_hash = $1",
-        args![id_hash],
-    ))
-    .await?;
+    db.execute(Stmt::new("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash))
+        .await?;
     Ok(())
 }

@@ -376,7 +376,7 @@ pub(super) fn read_row<T>(
     stmt: &Stmt,
     map: RowMap<T>,
 ) -> StorageResult<Option<T>> {
-    let mut prepared = conn.prepare_cached(stmt.sql)?;
+    let mut prepared = conn.prepare_cached(&stmt.sql)?;
     bind(&mut prepared, &stmt.args)?;
     let mut rows = prepared.raw_query();
     match rows.next()? {
@@ -387,7 +387,7 @@ pub(super) fn read_row<T>(
 
 /// Runs `stmt` (prepared once per connection): the rows it changed.
 fn changed_rows(conn: &Connection, stmt: &Stmt) -> StorageResult<u64> {
-    let mut prepared = conn.prepare_cached(stmt.sql)?;
+    let mut prepared = conn.prepare_cached(&stmt.sql)?;
     bind(&mut prepared, &stmt.args)?;
     Ok(prepared.raw_execute()? as u64)
 }

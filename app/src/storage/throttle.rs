@@ -9,7 +9,6 @@ use super::{
     batch::{Arg, Columns, Stmt},
     Db, StorageResult,
 };
-use crate::args;
 use crate::domain::{
     clock::UnixTime,
     lockout::{LockoutRule, Throttle},
@@ -55,7 +54,7 @@ async fn stored(db: &Db, counter: &Counter) -> StorageResult<Option<Throttle>> {
     // A compare-and-set must start from the newest state: `read_row` reads
     // on the SQLite worker, which is a writer and sees every commit, and on
     // PostgreSQL's one pool.
-    db.read_row(Stmt::new(sql, vec![counter.key()]), |r| {
+    db.read_row(Stmt::new(sql).bind(counter.key()), |r| {
         Ok(Throttle {
             failed_count: r.int("failed_count")?,
             lockout_level: r.int("lockout_level")?,
@@ -173,15 +172,6 @@ async fn update(
 /// between, the comparison is with what that request stored. `now` stamps
 /// password counters (the purge goes by it); code counters have no stamp.
 fn moved(counter: &Counter, old: Throttle, new: Throttle, now: UnixTime) -> Stmt {
-    let mut args = vec![counter.key()];
-    args.extend(args![
-        new.failed_count,
-        new.lockout_level,
-        new.locked_until,
-        old.failed_count,
-        old.lockout_level,
-        old.locked_until
-    ]);
     let sql = if counter.is_codes() {
         "INSERT INTO code_throttle (user_id, failed_count, lockout_level, locked_until) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE \
@@ -189,14 +179,26 @@ fn moved(counter: &Counter, old: Throttle, new: Throttle, now: UnixTime) -> Stmt
          WHERE code_throttle.failed_count = $5 AND code_throttle.lockout_level = $6 \
          AND code_throttle.locked_until = $7"
     } else {
-        args.push(Arg::from(now));
         "INSERT INTO login_throttle (key, failed_count, lockout_level, locked_until, updated_at) \
          VALUES ($1, $2, $3, $4, $8) ON CONFLICT (key) DO UPDATE \
          SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
          WHERE login_throttle.failed_count = $5 AND login_throttle.lockout_level = $6 \
          AND login_throttle.locked_until = $7"
     };
-    Stmt::new(sql, args)
+    let stmt = Stmt::new(sql)
+        .bind(counter.key())
+        .bind(new.failed_count)
+        .bind(new.lockout_level)
+        .bind(new.locked_until)
+        .bind(old.failed_count)
+        .bind(old.lockout_level)
+        .bind(old.locked_until);
+    // Only password counters are stamped ($8).
+    if counter.is_codes() {
+        stmt
+    } else {
+        stmt.bind(now)
+    }
 }
 
 /// A user's code counter going from `old` (as read) to `new`, as a
@@ -221,12 +223,12 @@ pub fn codes_from_row(r: &dyn Columns) -> StorageResult<Throttle> {
 /// Locks the account's row for the rest of the transaction (PostgreSQL:
 /// row lock; SQLite: the database's write lock).
 pub async fn take_turn(tx: &mut Transaction<'static, Any>, user_id: i64) -> StorageResult<()> {
-    sqlx::query(
+    Stmt::new(
         "INSERT INTO code_throttle (user_id) VALUES ($1) \
          ON CONFLICT (user_id) DO UPDATE SET turn = code_throttle.turn + 1",
     )
     .bind(user_id)
-    .execute(&mut **tx)
+    .execute_on(&mut **tx)
     .await?;
     Ok(())
 }

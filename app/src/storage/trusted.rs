@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::{batch::Stmt, Db, StorageResult};
-use crate::{args, domain::clock::UnixTime};
+use crate::domain::clock::UnixTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedBrowser {
@@ -37,7 +37,7 @@ pub async fn insert(
     created_at: UnixTime,
     expires_at: UnixTime,
 ) -> StorageResult<()> {
-    sqlx::query(
+    Stmt::new(
         "INSERT INTO trusted_browsers (user_id, token_hash, description, created_at, expires_at, last_used_at) \
          VALUES ($1, $2, $3, $4, $5, $4)",
     )
@@ -46,15 +46,15 @@ pub async fn insert(
     .bind(description)
     .bind(created_at)
     .bind(expires_at)
-    .execute(db.writer())
-    .await?;
+    .execute_on(db.writer())
+.await?;
     Ok(())
 }
 
 pub async fn find(db: &Db, token_hash: &str) -> StorageResult<Option<TrustedBrowser>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = Stmt::built(format!(
         "SELECT {COLUMNS} FROM trusted_browsers WHERE token_hash = $1"
-    )))
+    ))
     .bind(token_hash)
     .fetch_optional(db.pool())
     .await?;
@@ -62,9 +62,9 @@ pub async fn find(db: &Db, token_hash: &str) -> StorageResult<Option<TrustedBrow
 }
 
 pub async fn of_user(db: &Db, user_id: i64) -> StorageResult<Vec<TrustedBrowser>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = Stmt::built(format!(
         "SELECT {COLUMNS} FROM trusted_browsers WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
-    )))
+    ))
     .bind(user_id)
     .fetch_all(db.pool())
     .await?;
@@ -72,10 +72,10 @@ pub async fn of_user(db: &Db, user_id: i64) -> StorageResult<Vec<TrustedBrowser>
 }
 
 pub async fn touch(db: &Db, id: i64, now: UnixTime) -> StorageResult<()> {
-    sqlx::query("UPDATE trusted_browsers SET last_used_at = $1 WHERE id = $2")
+    Stmt::new("UPDATE trusted_browsers SET last_used_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
     Ok(())
 }
@@ -83,32 +83,29 @@ pub async fn touch(db: &Db, id: i64, now: UnixTime) -> StorageResult<()> {
 /// 'Vergeten': one of the user's own. `false` when it was not theirs or
 /// already gone.
 pub async fn forget(db: &Db, user_id: i64, id: i64) -> StorageResult<bool> {
-    let done = sqlx::query("DELETE FROM trusted_browsers WHERE id = $1 AND user_id = $2")
+    let done = Stmt::new("DELETE FROM trusted_browsers WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
-        .execute(db.writer())
+        .execute_on(db.writer())
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 /// Every trusted browser of the user (a change to how they log in).
 pub fn forget_all_stmt(user_id: i64) -> Stmt {
-    Stmt::new(
-        "DELETE FROM trusted_browsers WHERE user_id = $1",
-        args![user_id],
-    )
+    Stmt::new("DELETE FROM trusted_browsers WHERE user_id = $1").bind(user_id)
 }
 
 /// Every trusted browser of every user of the office ('Kantoor' at 0 days).
 pub fn forget_office_stmt(office_id: i64) -> Stmt {
     Stmt::new(
         "DELETE FROM trusted_browsers WHERE user_id IN (SELECT id FROM users WHERE office_id = $1)",
-        args![office_id],
     )
+    .bind(office_id)
 }
 
 pub async fn office_days(db: &Db, office_id: i64) -> StorageResult<i64> {
-    let row = sqlx::query("SELECT trust_days FROM offices WHERE id = $1")
+    let row = Stmt::new("SELECT trust_days FROM offices WHERE id = $1")
         .bind(office_id)
         .fetch_one(db.pool())
         .await?;
@@ -116,8 +113,7 @@ pub async fn office_days(db: &Db, office_id: i64) -> StorageResult<i64> {
 }
 
 pub fn set_office_days_stmt(office_id: i64, days: i64) -> Stmt {
-    Stmt::new(
-        "UPDATE offices SET trust_days = $1 WHERE id = $2",
-        args![days, office_id],
-    )
+    Stmt::new("UPDATE offices SET trust_days = $1 WHERE id = $2")
+        .bind(days)
+        .bind(office_id)
 }

@@ -7,7 +7,6 @@ use super::{
     batch::{Columns, Stmt},
     Db, StorageError, StorageResult,
 };
-use crate::args;
 use crate::{
     domain::clock::UnixTime,
     model::{AuditAction, UserKind},
@@ -29,7 +28,7 @@ pub struct NewUser<'a> {
 }
 
 pub async fn create_user(db: &Db, user: &NewUser<'_>, now: UnixTime) -> StorageResult<i64> {
-    let row = sqlx::query(
+    let row = Stmt::new(
         "INSERT INTO users (office_id, kind, login_name, display_name, email, mobile, \
                             password_hash, branch_id, is_beheerder, two_factor_required, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -63,7 +62,7 @@ pub const CREDENTIALS: &str =
     "SELECT id, office_id, password_hash FROM users WHERE login_name = $1";
 
 pub async fn credentials(db: &Db, login_name: &str) -> StorageResult<Option<Credentials>> {
-    db.read_row(Stmt::new(CREDENTIALS, args![login_name]), |r| {
+    db.read_row(Stmt::new(CREDENTIALS).bind(login_name), |r| {
         Ok(Credentials {
             user_id: r.int("id")?,
             office_id: r.int("office_id")?,
@@ -99,8 +98,8 @@ pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
                 u.two_factor_chosen, u.mobile_confirmed \
          FROM users u JOIN offices o ON o.id = u.office_id \
          LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
-        args![user_id],
-    );
+    )
+    .bind(user_id);
     db.read_row(stmt, user_record).await
 }
 
@@ -129,10 +128,10 @@ pub(crate) fn user_record(r: &dyn Columns) -> StorageResult<UserRecord> {
 /// right; `Confirmed::NotYet` when a beheerder set it, to be confirmed by
 /// its owner's code at the next login.
 pub fn set_mobile(user_id: i64, mobile: &str, confirmed: Confirmed) -> Stmt {
-    Stmt::new(
-        "UPDATE users SET mobile = $1, mobile_confirmed = $2 WHERE id = $3",
-        args![mobile, confirmed == Confirmed::ByCode, user_id],
-    )
+    Stmt::new("UPDATE users SET mobile = $1, mobile_confirmed = $2 WHERE id = $3")
+        .bind(mobile)
+        .bind(confirmed == Confirmed::ByCode)
+        .bind(user_id)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,32 +150,32 @@ pub fn set_first_mobile(user_id: i64, mobile: &str) -> Stmt {
          WHERE id = $3 AND mobile IS NULL \
          AND NOT EXISTS (SELECT 1 FROM authenticators WHERE user_id = $3) \
          AND NOT EXISTS (SELECT 1 FROM recovery_codes WHERE user_id = $3 AND used_at IS NULL)",
-        args![mobile, true, user_id],
     )
+    .bind(mobile)
+    .bind(true)
+    .bind(user_id)
 }
 
 /// The owner entered a code sent to the number a beheerder set.
 pub fn confirm_mobile(user_id: i64, mobile: &str) -> Stmt {
-    Stmt::new(
-        "UPDATE users SET mobile_confirmed = $1 WHERE id = $2 AND mobile = $3",
-        args![true, user_id, mobile],
-    )
+    Stmt::new("UPDATE users SET mobile_confirmed = $1 WHERE id = $2 AND mobile = $3")
+        .bind(true)
+        .bind(user_id)
+        .bind(mobile)
 }
 
 /// A client user's own choice under 'Optioneel'.
 pub fn set_two_factor_choice(user_id: i64, choice: bool) -> Stmt {
-    Stmt::new(
-        "UPDATE users SET two_factor_chosen = $1 WHERE id = $2",
-        args![choice, user_id],
-    )
+    Stmt::new("UPDATE users SET two_factor_chosen = $1 WHERE id = $2")
+        .bind(choice)
+        .bind(user_id)
 }
 
 /// The address notices go to (`None`: none).
 pub fn set_email(user_id: i64, email: Option<&str>) -> Stmt {
-    Stmt::new(
-        "UPDATE users SET email = $1 WHERE id = $2",
-        args![email, user_id],
-    )
+    Stmt::new("UPDATE users SET email = $1 WHERE id = $2")
+        .bind(email)
+        .bind(user_id)
 }
 
 /// What a beheerder edits under 'Gebruikersgegevens'.
@@ -191,25 +190,21 @@ pub struct OfficeUserUpdate {
 /// A number the beheerder changed waits for its owner's code
 /// (`mobile_confirmed` false); an unchanged one keeps its state.
 pub fn update_office_user(user_id: i64, update: &OfficeUserUpdate) -> Stmt {
-    Stmt::new(
-        "UPDATE users SET display_name = $1, email = $2, \
+    Stmt::new("UPDATE users SET display_name = $1, email = $2, \
                 mobile_confirmed = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_confirmed ELSE $6 END, \
                 mobile = $3, two_factor_required = $4 \
-         WHERE id = $5 AND kind = 'kantoor'",
-        args![
-            update.display_name.as_str(),
-            update.email.as_deref(),
-            update.mobile.as_deref(),
-            update.two_factor_required,
-            user_id,
-            false
-        ],
-    )
+         WHERE id = $5 AND kind = 'kantoor'")
+        .bind(update.display_name.as_str())
+        .bind(update.email.as_deref())
+        .bind(update.mobile.as_deref())
+        .bind(update.two_factor_required)
+        .bind(user_id)
+        .bind(false)
 }
 
 /// Client users of one client, for its edit page.
 pub async fn users_of_client(db: &Db, client_id: i64) -> StorageResult<Vec<UserRecord>> {
-    let ids = sqlx::query("SELECT user_id FROM client_users WHERE client_id = $1 ORDER BY user_id")
+    let ids = Stmt::new("SELECT user_id FROM client_users WHERE client_id = $1 ORDER BY user_id")
         .bind(client_id)
         .fetch_all(db.pool())
         .await?;
@@ -223,7 +218,7 @@ pub async fn users_of_client(db: &Db, client_id: i64) -> StorageResult<Vec<UserR
 }
 
 pub async fn office_user_ids(db: &Db, office_id: i64) -> StorageResult<Vec<i64>> {
-    let rows = sqlx::query(
+    let rows = Stmt::new(
         "SELECT id FROM users WHERE office_id = $1 AND kind = 'kantoor' ORDER BY display_name, id",
     )
     .bind(office_id)
@@ -235,7 +230,7 @@ pub async fn office_user_ids(db: &Db, office_id: i64) -> StorageResult<Vec<i64>>
 /// When the user last logged in, from the audit log.
 pub async fn last_login(db: &Db, user_id: i64) -> StorageResult<Option<UnixTime>> {
     let row =
-        sqlx::query("SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = $2")
+        Stmt::new("SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = $2")
             .bind(user_id)
             .bind(AuditAction::LoginOk.as_str())
             .fetch_one(db.pool())

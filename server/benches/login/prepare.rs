@@ -12,7 +12,6 @@ use std::{
 
 use anyhow::Context;
 use app::{
-    args,
     domain::{
         codes,
         password::hash_blocking,
@@ -267,7 +266,7 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
                  SELECT $1, $2, 'Klant ' || i, 'ja', $3 FROM n",
                 numbers(SCALE_CLIENTS)
             ),
-            args![office, branch, now],
+            vec![Arg::from(office), Arg::from(branch), Arg::from(now)],
         ),
         (
             format!(
@@ -275,14 +274,14 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
                  SELECT $1, 'client', 'schaal-' || $2 || '-' || i, 'Schaal ' || i, '+3161' || (1000000 + i), $3, $4 FROM n",
                 numbers(SCALE_USERS)
             ),
-            args![office, now.to_string(), password_hash, now],
+            vec![Arg::from(office), Arg::from(now.to_string()), Arg::from(password_hash), Arg::from(now)],
         ),
         (
             "INSERT INTO client_users (user_id, client_id) \
              SELECT u.id, (SELECT MIN(id) FROM clients WHERE office_id = $1) + u.id % $2 \
              FROM users u WHERE u.office_id = $1"
                 .to_string(),
-            args![office, SCALE_CLIENTS],
+            vec![Arg::from(office), Arg::from(SCALE_CLIENTS)],
         ),
         (
             format!(
@@ -290,7 +289,7 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
                  SELECT $1, (SELECT MIN(id) FROM users WHERE office_id = $1) + i % $2, 'login.ok', NULL, $3 - i FROM n",
                 numbers(SCALE_AUDIT_ROWS)
             ),
-            args![office, SCALE_USERS, now],
+            vec![Arg::from(office), Arg::from(SCALE_USERS), Arg::from(now)],
         ),
         (
             // Waiting logins of two days ago: expired, not yet purged.
@@ -300,7 +299,7 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
                  'second_factor', $4, $4 FROM n",
                 numbers(SCALE_LAPSED)
             ),
-            args![office, now.to_string(), SCALE_USERS, now - 2 * 24 * 3600],
+            vec![Arg::from(office), Arg::from(now.to_string()), Arg::from(SCALE_USERS), Arg::from(now - 2 * 24 * 3600)],
         ),
     ];
     for (sql, args) in statements {

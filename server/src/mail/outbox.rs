@@ -8,6 +8,7 @@ use app::{
     domain::clock::Clock,
     mail::{MailError, MailMessage, MailSender, SendFuture},
 };
+use axum::{http::StatusCode, response::Html};
 use serde::{Deserialize, Serialize};
 
 use crate::dev_outbox::{self, JsonLines};
@@ -63,4 +64,26 @@ impl MailSender for MailOutbox {
 /// All mails in an outbox file, oldest first; a missing file is empty.
 pub async fn read(path: &std::path::Path) -> std::io::Result<Vec<MailLine>> {
     dev_outbox::read(path).await
+}
+
+/// `/dev/mail`: the outbox as a page, newest first. The router adds the
+/// route only while this outbox is the sender, so a deployment that sends
+/// for real has no such page.
+pub async fn page(path: PathBuf) -> Result<Html<String>, StatusCode> {
+    let path = path.as_path();
+    let lines = read(path).await.map_err(|err| {
+        tracing::error!("reading the mail outbox {} failed: {err}", path.display());
+        StatusCode::INTERNAL_SERVER_ERROR
+    })?;
+    let rows: Vec<Vec<String>> = lines
+        .into_iter()
+        .rev()
+        .map(|line| vec![line.time, line.to, line.subject, line.body])
+        .collect();
+    Ok(dev_outbox::page(
+        "Ontwikkel-outbox: e-mail",
+        path,
+        &["Tijd", "Aan", "Onderwerp", "Tekst"],
+        &rows,
+    ))
 }

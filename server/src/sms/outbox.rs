@@ -8,6 +8,7 @@ use app::{
     domain::clock::Clock,
     sms::{SendFuture, SmsError, SmsMessage, SmsSender},
 };
+use axum::{http::StatusCode, response::Html};
 use serde::{Deserialize, Serialize};
 
 use crate::dev_outbox::{self, JsonLines};
@@ -65,4 +66,26 @@ impl SmsSender for Outbox {
 /// All lines of an outbox file, oldest first; a missing file is empty.
 pub async fn read(path: &std::path::Path) -> std::io::Result<Vec<OutboxLine>> {
     dev_outbox::read(path).await
+}
+
+/// `/dev/sms`: the outbox as a page, newest first. The router adds the
+/// route only while this outbox is the sender, so a deployment that sends
+/// for real has no such page.
+pub async fn page(path: PathBuf) -> Result<Html<String>, StatusCode> {
+    let path = path.as_path();
+    let lines = read(path).await.map_err(|err| {
+        tracing::error!("reading the outbox {} failed: {err}", path.display());
+        StatusCode::INTERNAL_SERVER_ERROR
+    })?;
+    let rows: Vec<Vec<String>> = lines
+        .into_iter()
+        .rev()
+        .map(|line| vec![line.time, line.to, line.text])
+        .collect();
+    Ok(dev_outbox::page(
+        "Ontwikkel-outbox",
+        path,
+        &["Tijd", "Aan", "Tekst"],
+        &rows,
+    ))
 }

@@ -4,8 +4,6 @@
 //! `Permissions-Policy`, HSTS under https, and `no-store` on every server
 //! function's answer (they carry personal data and session state).
 
-use std::sync::Arc;
-
 use axum::{
     extract::{Request, State},
     http::{header, HeaderName, HeaderValue},
@@ -14,8 +12,6 @@ use axum::{
 };
 use base64::Engine as _;
 use leptos::prelude::{provide_context, use_context};
-
-use crate::state::HttpSettings;
 
 /// The nonce of one request, put into its extensions before the page
 /// renders so Leptos writes the same value into its script tags.
@@ -63,11 +59,12 @@ pub fn provide_leptos_nonce() {
     }
 }
 
-pub async fn middleware(
-    State(http): State<Arc<HttpSettings>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// Whether to send `Strict-Transport-Security`: only when the public URL
+/// is https, or a browser would refuse the portal over plain http.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hsts(pub bool);
+
+pub async fn middleware(State(hsts): State<Hsts>, mut request: Request, next: Next) -> Response {
     let nonce = CspNonce::new();
     request.extensions_mut().insert(nonce.clone());
     let api = request.uri().path().starts_with("/api/");
@@ -77,7 +74,7 @@ pub async fn middleware(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static(PERMISSIONS_POLICY),
     );
-    if http.hsts {
+    if hsts.0 {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),

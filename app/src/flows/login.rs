@@ -1,14 +1,16 @@
-//! The second step of a login: what it asks for (the user's factors, see
-//! `factors::standing`), and the typed answer judged and used exactly once
-//! (`factors::prove`), which ends the waiting login and starts the
-//! logged-in session in the same transaction.
+//! 'Inloggen': the password step, then the second step. After a right
+//! password the user's factors (`factors::standing`) decide: logged in,
+//! a number to enrol, or a code; the typed answer is judged and used
+//! exactly once (`factors::prove`), which ends the waiting login and
+//! starts the logged-in session in the same transaction.
 
 use crate::{
-    core::Core,
+    core::{internal, Core},
     domain::{
         clock::UnixTime,
         clock_offset,
         factors::{sms_at_once, LoginDemand},
+        login_form::{check_password_input, LoginName},
         phone::MobileNumber,
         sms_quota, totp,
     },
@@ -27,8 +29,61 @@ use crate::{
         trusted,
         users::{self, UserRecord},
     },
-    trusted_browsers,
 };
+
+/// 'Inloggen'.
+pub async fn login(
+    core: &Core,
+    login_name: &str,
+    password: String,
+) -> Result<LoginOutcome, AppError> {
+    let name = LoginName::parse(login_name).map_err(AppError::Invalid)?;
+    check_password_input(&password).map_err(AppError::Invalid)?;
+
+    let found = users::credentials(&core.db, name.as_str()).await?;
+    let right = factors::judge_password(
+        core,
+        &name,
+        found.as_ref().map(|c| c.password_hash.clone()),
+        password,
+    )
+    .await?;
+    let now = core.now();
+    let office_id = found.as_ref().map(|c| c.office_id);
+    let Some(user) = found.filter(|_| right) else {
+        audit::record(
+            &core.db,
+            AuditEntry {
+                office_id,
+                subject: Some(name.as_str()),
+                ..AuditEntry::new(AuditAction::LoginFailed)
+            },
+            now,
+        )
+        .await?;
+        return Err(AppError::BadCredentials);
+    };
+
+    let record = users::find(&core.db, user.user_id)
+        .await?
+        .ok_or_else(|| internal("user vanished during login"))?;
+    let outcome = after_password(core, &record).await?;
+    audit::record(
+        &core.db,
+        AuditEntry {
+            office_id: Some(user.office_id),
+            actor_user_id: Some(user.user_id),
+            subject: Some(name.as_str()),
+            ..AuditEntry::new(match outcome {
+                LoginOutcome::LoggedIn => AuditAction::LoginOk,
+                _ => AuditAction::LoginPasswordOk,
+            })
+        },
+        now,
+    )
+    .await?;
+    Ok(outcome)
+}
 
 /// After a right password: log in, or start the second step.
 pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutcome, AppError> {
@@ -36,7 +91,7 @@ pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutco
     let demand = match standing.login_demand(false) {
         // Only where a factor is asked can a trusted browser stand in.
         LoginDemand::Factor(_) => {
-            standing.login_demand(trusted_browsers::recognised(core, user).await?)
+            standing.login_demand(factors::recognised_browser(core, user).await?)
         }
         other => other,
     };
@@ -164,17 +219,15 @@ pub async fn use_new_mobile(
     .await
 }
 
-/// The app's code or an SMS code for the waiting login `session_hash`.
+/// The app's code or an SMS code for this browser's waiting login.
 /// With `remember` ('Dit apparaat … dagen onthouden'), this browser skips
 /// the second factor from then on for the office's number of days.
-pub async fn verify(
-    core: &Core,
-    session_hash: &str,
-    typed: &str,
-    remember: bool,
-) -> Result<(), AppError> {
+pub async fn verify_code(core: &Core, typed: &str, remember: bool) -> Result<(), AppError> {
+    // The waiting login is read inside `prove`'s one read, not checked
+    // here first: the second step costs one read and one transaction.
+    let session_hash = session::request_session_hash(core).ok_or(AppError::NotLoggedIn)?;
     let answer = Answer::parse_code(typed)?;
-    log_in_with(core, session_hash, &answer, remember).await
+    log_in_with(core, &session_hash, &answer, remember).await
 }
 
 /// 'Inloggen met een herstelcode': a recovery code instead of the app or an
@@ -219,7 +272,7 @@ async fn log_in_with(
         factors::notify(core, user, Notice::RecoveryCodeUsed { to_log_in: true }).await;
     }
     if remember {
-        trusted_browsers::remember(core, user, core.now()).await?;
+        factors::remember_browser(core, user, core.now()).await?;
     }
     Ok(())
 }

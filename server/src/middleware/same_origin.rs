@@ -16,8 +16,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::state::HttpSettings;
-
 /// Scheme, host and port of an `http(s)://` URL, as `Origin` has them
 /// (the `url` crate's origin: lower-case host, default ports filled in).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +86,7 @@ pub fn check(headers: &HeaderMap, host: Option<&str>, public: &Origin) -> Result
 
 /// Refuses cross-site calls of server functions with 403 before they run.
 pub async fn middleware(
-    State(http): State<Arc<HttpSettings>>,
+    State(public_origin): State<Arc<Origin>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -98,7 +96,7 @@ pub async fn middleware(
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .or_else(|| request.uri().authority().map(|a| a.as_str()));
-        if let Err(why) = check(request.headers(), host, &http.public_origin) {
+        if let Err(why) = check(request.headers(), host, &public_origin) {
             tracing::warn!(
                 "refused {} {} from another site: {why:?}",
                 request.method(),

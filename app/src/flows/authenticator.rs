@@ -1,5 +1,5 @@
 //! Binding an authenticator app ('Authenticatie App instellen in plaats van
-//! SMS'), and unbinding or resetting one. The manual route in 'Mijn
+//! SMS'), and unbinding one (a beheerder's reset is in `office`). The manual route in 'Mijn
 //! gegevens' and the help-menu wizard both call these. Every step needs a
 //! recent step-up; every change goes through the one door
 //! (`factors::commit_login_change`).
@@ -16,7 +16,6 @@ use crate::{
     error::AppError,
     factors::{self, ChangedBy, CodeContext, LoginChange, SmsCheck},
     model::{mask_phone, BindingSetup, BindingStatus, RecoveryCodes},
-    recovery_codes,
     session::{self, AuthUser},
     storage::{
         authenticators::{self, Enrolment},
@@ -25,7 +24,6 @@ use crate::{
         users::{self, Confirmed},
         StorageResult,
     },
-    user_admin,
 };
 
 /// SMS codes of a binding are kept apart from those of a login.
@@ -237,12 +235,12 @@ pub async fn confirm(
     let new_mobile = (enrolment.pending_mobile.as_deref() == Some(phone.as_str())).then_some(phone);
     // The binding, a new number, a new set of recovery codes, and the
     // door's own statements stand or fall together.
-    let (codes, hashes) = recovery_codes::new_set(core, user);
+    let (codes, hashes) = factors::new_recovery_set(core, user);
     let mut batch = Batch::<std::convert::Infallible>::new();
     for stmt in authenticators::bind_stmts(user.id, &enrolment.sealed, step, now) {
         batch.then(stmt);
     }
-    recovery_codes::replace_with(&mut batch, user, &hashes, now);
+    factors::replace_recovery_set(&mut batch, user, &hashes, now);
     let mut changes = vec![LoginChange::AppBound {
         replaced: was_bound,
         key_id: enrolment.sealed.key_id.clone(),
@@ -265,46 +263,12 @@ pub async fn confirm(
 /// 'Authenticator ontkoppelen', after a step-up: from then on the login
 /// asks for an SMS code again where a second factor applies.
 pub async fn unbind(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
-    remove(
+    factors::remove_app(
         core,
         ChangedBy::User(auth),
         &auth.user,
         LoginChange::AppUnbound,
     )
     .await?
-    .map_err(|NothingBound| AppError::invalid("Er is geen authenticator app gekoppeld."))
-}
-
-/// No app was bound: nothing changed.
-#[derive(Debug, Clone, Copy)]
-struct NothingBound;
-
-/// Removes the app (and a binding being set up) through the door.
-async fn remove(
-    core: &Core,
-    by: ChangedBy<'_>,
-    user: &users::UserRecord,
-    change: LoginChange,
-) -> Result<Result<(), NothingBound>, AppError> {
-    let mut batch = Batch::new();
-    batch
-        .must_change(authenticators::remove_stmt(user.id), NothingBound)
-        .then(authenticators::drop_enrolment_stmt(user.id));
-    factors::commit_login_change(core, by, user, vec![change], batch).await
-}
-
-/// A beheerder resets a user's app (a lost phone), after the beheerder's
-/// own step-up: the user's sessions end and the user logs in by SMS again.
-pub async fn reset(core: &Core, beheerder: &AuthUser, user_id: i64) -> Result<(), AppError> {
-    let user = user_admin::own_user(core, beheerder, user_id).await?;
-    remove(
-        core,
-        ChangedBy::Beheerder(beheerder),
-        &user,
-        LoginChange::AppReset,
-    )
-    .await?
-    .map_err(|NothingBound| {
-        AppError::invalid("Deze gebruiker heeft geen authenticator app gekoppeld.")
-    })
+    .map_err(|factors::NothingBound| AppError::invalid("Er is geen authenticator app gekoppeld."))
 }

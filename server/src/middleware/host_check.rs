@@ -19,7 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::same_origin::Origin;
+use super::same_origin::Origin;
 
 /// The hosts this portal answers to.
 #[derive(Debug, Clone)]

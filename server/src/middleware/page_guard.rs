@@ -11,21 +11,19 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 
-use app::storage::sessions::Stage;
-
-use crate::state::AppState;
+use app::{core::Core, storage::sessions::Stage};
 
 pub const LOGIN_PATH: &str = "/inloggen";
 
 pub const CODE_PATH: &str = "/inloggen/code";
 pub const MOBILE_PATH: &str = "/inloggen/mobiel";
 
-pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
         return next.run(request).await;
     }
-    let stage = match app::session::lookup(&state.core, request.headers()).await {
+    let stage = match app::session::lookup(&core, request.headers()).await {
         Ok(found) => found.map(|(session, _)| session.stage),
         Err(err) => {
             tracing::error!("session lookup failed: {err}");

@@ -1,10 +1,7 @@
-//! The step-up ('Bevestig dat jij het bent'): the password plus a factor
-//! the account has now (the app's code, an SMS code sent to the stored
-//! number, or a recovery code; what counts is `factors::standing`, the
-//! same the login asks for), before any change to how the account logs
-//! in. Proving it renews the session id in the transaction that uses the
-//! code. How long it holds is `domain::step_up`; the check is
-//! `session::require_step_up`.
+//! 'Bevestig dat jij het bent': the password and a code of the current
+//! second factor, required before every change to how an account logs in.
+//! A step-up renews the session id; the door (`factors::LoginChanges`)
+//! checks for a recent one (`session::require_step_up`).
 
 use crate::{
     core::Core,
@@ -14,7 +11,6 @@ use crate::{
     error::AppError,
     factors::{self, Answer, CodeContext, Lost, Notice, Proof},
     model::{mask_phone, AuditAction, StepUpStatus},
-    password_step,
     session::{self, AuthUser},
     storage::{
         audit::{self, AuditEntry},
@@ -93,7 +89,7 @@ pub async fn prove(
         .await?
         .filter(|c| c.user_id == user.id)
         .map(|c| c.password_hash);
-    if !password_step::judge(core, &name, stored, password).await? {
+    if !factors::judge_password(core, &name, stored, password).await? {
         audit::record(
             &core.db,
             AuditEntry::own(user, AuditAction::StepUpFailed),

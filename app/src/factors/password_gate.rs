@@ -1,77 +1,18 @@
-//! The first step of a login: login name and password, held back after
-//! repeated failures per login name and per source address. The step-up
-//! checks passwords through the same gate, so it is no way around it.
+//! The password gate: every password check, the login's and the step-up's,
+//! is held back after repeated failures per login name and per source
+//! address, so the step-up is no way around the login's limits.
 
 use crate::{
     core::{client_ip, internal, Core},
     domain::{
-        lockout::{address_source, minutes_text, PASSWORD_ACCOUNT, PASSWORD_ADDRESS},
-        login_form::{check_password_input, LoginName},
+        lockout::{address_source, PASSWORD_ACCOUNT, PASSWORD_ADDRESS},
+        login_form::LoginName,
         password::PasswordError,
     },
     error::AppError,
-    model::{AuditAction, LoginOutcome},
-    second_factor,
-    storage::{
-        audit::{self, AuditEntry},
-        throttle::{self, Counter},
-        users,
-    },
+    model::minutes_text,
+    storage::throttle::{self, Counter},
 };
-
-/// 'Inloggen'.
-pub async fn login(
-    core: &Core,
-    login_name: &str,
-    password: String,
-) -> Result<LoginOutcome, AppError> {
-    let name = LoginName::parse(login_name).map_err(AppError::Invalid)?;
-    check_password_input(&password).map_err(AppError::Invalid)?;
-
-    let found = users::credentials(&core.db, name.as_str()).await?;
-    let right = judge(
-        core,
-        &name,
-        found.as_ref().map(|c| c.password_hash.clone()),
-        password,
-    )
-    .await?;
-    let now = core.now();
-    let office_id = found.as_ref().map(|c| c.office_id);
-    let Some(user) = found.filter(|_| right) else {
-        audit::record(
-            &core.db,
-            AuditEntry {
-                office_id,
-                subject: Some(name.as_str()),
-                ..AuditEntry::new(AuditAction::LoginFailed)
-            },
-            now,
-        )
-        .await?;
-        return Err(AppError::BadCredentials);
-    };
-
-    let record = users::find(&core.db, user.user_id)
-        .await?
-        .ok_or_else(|| internal("user vanished during login"))?;
-    let outcome = second_factor::after_password(core, &record).await?;
-    audit::record(
-        &core.db,
-        AuditEntry {
-            office_id: Some(user.office_id),
-            actor_user_id: Some(user.user_id),
-            subject: Some(name.as_str()),
-            ..AuditEntry::new(match outcome {
-                LoginOutcome::LoggedIn => AuditAction::LoginOk,
-                _ => AuditAction::LoginPasswordOk,
-            })
-        },
-        now,
-    )
-    .await?;
-    Ok(outcome)
-}
 
 /// Checks a password for `name` (`stored`: its hash, `None` for an unknown
 /// name, which is checked against a dummy hash and is never right).
@@ -83,7 +24,7 @@ pub async fn login(
 /// failures count: the address limit is a coarse brake far above the
 /// account's, and counting in-flight logins there would let a busy office
 /// behind one address lock itself out.
-pub async fn judge(
+pub async fn judge_password(
     core: &Core,
     name: &LoginName,
     stored: Option<String>,

@@ -1,0 +1,252 @@
+//! The one door for every change to how an account logs in
+//! ([`LoginChanges`], [`commit_login_change`]): the step-up checked, the
+//! change, the end of other sessions and trusted browsers and the audit
+//! rows in one transaction, then the old number and address told.
+
+use super::notices::tell;
+use crate::{
+    core::Core,
+    domain::clock::UnixTime,
+    error::AppError,
+    model::{mask_phone, AuditAction, UserKind},
+    session::AuthUser,
+    storage::{
+        audit::{self, AuditEntry},
+        batch::Batch,
+        sessions, trusted,
+        users::UserRecord,
+    },
+};
+
+/// A change to how an account logs in. Each goes through [`LoginChanges`],
+/// which checks the step-up, ends the account's other sessions and trusted
+/// browsers, audits and tells the old number and address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginChange {
+    /// A binding confirmed, with a new set of recovery codes.
+    AppBound {
+        replaced: bool,
+        key_id: String,
+    },
+    AppUnbound,
+    /// A beheerder removed the app (a lost phone).
+    AppReset,
+    Mobile {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// A beheerder's 'Inlog met twee-factor-authenticatie' for an office user.
+    TwoFactorSwitch {
+        on: bool,
+    },
+    /// The user's own choice under 'Optioneel'.
+    TwoFactorChoice {
+        on: bool,
+    },
+    RecoveryCodes,
+    Email {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// A beheerder's 'Sessies beëindigen'.
+    SessionsEnded,
+}
+
+impl LoginChange {
+    /// A stronger login needs no proof: turning two-factor login on.
+    fn needs_step_up(&self) -> bool {
+        !matches!(self, LoginChange::TwoFactorChoice { on: true })
+    }
+
+    /// The audit rows: action, old value, new value.
+    fn audit_rows(&self) -> Vec<(AuditAction, Option<String>, Option<String>)> {
+        let yes_no = |on: bool| Some(if on { "Ja" } else { "Nee" }.to_string());
+        match self {
+            LoginChange::AppBound { replaced, key_id } => vec![
+                (
+                    AuditAction::AuthenticatorBound,
+                    replaced.then(|| "app".to_string()),
+                    Some(key_id.clone()),
+                ),
+                (AuditAction::RecoveryCreated, None, None),
+            ],
+            LoginChange::AppUnbound => vec![(AuditAction::AuthenticatorUnbound, None, None)],
+            LoginChange::AppReset => vec![(AuditAction::AuthenticatorReset, None, None)],
+            LoginChange::Mobile { old, new } => {
+                vec![(AuditAction::UserMobile, old.clone(), new.clone())]
+            }
+            LoginChange::TwoFactorSwitch { on } => {
+                vec![(AuditAction::UserTwoFactor, yes_no(!on), yes_no(*on))]
+            }
+            LoginChange::TwoFactorChoice { on } => {
+                vec![(AuditAction::UserTwoFactorChoice, yes_no(!on), yes_no(*on))]
+            }
+            LoginChange::RecoveryCodes => vec![(AuditAction::RecoveryCreated, None, None)],
+            LoginChange::Email { old, new } => {
+                vec![(AuditAction::UserEmail, old.clone(), new.clone())]
+            }
+            LoginChange::SessionsEnded => vec![(AuditAction::SessionsEnded, None, None)],
+        }
+    }
+
+    /// What the notice says happened, as in "is zojuist …" (without who).
+    fn notice(&self, by_user: bool) -> String {
+        match self {
+            LoginChange::AppBound {
+                replaced: false, ..
+            } => "een authenticator app gekoppeld".into(),
+            LoginChange::AppBound { replaced: true, .. } => {
+                "een nieuwe authenticator app gekoppeld; de vorige werkt niet meer".into()
+            }
+            LoginChange::AppUnbound => "de authenticator app ontkoppeld".into(),
+            LoginChange::AppReset => "de authenticator app gereset".into(),
+            LoginChange::Mobile { new: None, .. } => "je mobiele nummer verwijderd".into(),
+            LoginChange::Mobile {
+                old: None,
+                new: Some(new),
+            } if by_user => {
+                format!("een mobiel nummer ingesteld ({})", mask_phone(new))
+            }
+            LoginChange::Mobile { new: Some(new), .. } if by_user => {
+                format!("je mobiele nummer gewijzigd in {}", mask_phone(new))
+            }
+            LoginChange::Mobile { .. } => "je mobiele nummer gewijzigd".into(),
+            LoginChange::TwoFactorSwitch { on } | LoginChange::TwoFactorChoice { on } => format!(
+                "de inlog met twee-factor-authenticatie {}",
+                if *on { "aangezet" } else { "uitgezet" }
+            ),
+            LoginChange::RecoveryCodes => {
+                "nieuwe herstelcodes gemaakt; de vorige werken niet meer".into()
+            }
+            LoginChange::Email { .. } => "je e-mailadres gewijzigd".into(),
+            LoginChange::SessionsEnded => "al je sessies beëindigd".into(),
+        }
+    }
+}
+
+/// Who makes a change.
+#[derive(Debug, Clone)]
+pub enum ChangedBy<'a> {
+    /// The user themselves, in a session that stepped up.
+    User(&'a AuthUser),
+    /// A beheerder of the user's office, in a session that stepped up.
+    Beheerder(&'a AuthUser),
+    /// The login's last step, whose code proved the change: `pending` is
+    /// the waiting session it ends, `next` the session it starts.
+    Login { pending: String, next: String },
+}
+
+impl ChangedBy<'_> {
+    /// The sessions of `subject` that go on: the one making the change.
+    fn keep(&self, subject: &UserRecord) -> [Option<&str>; 2] {
+        match self {
+            ChangedBy::User(auth) => [Some(auth.session_hash.as_str()), None],
+            ChangedBy::Beheerder(auth) => [auth.own_session_if(subject.id), None],
+            ChangedBy::Login { pending, next } => [Some(next.as_str()), Some(pending.as_str())],
+        }
+    }
+
+    fn entry<'e>(&self, subject: &'e UserRecord, action: AuditAction) -> AuditEntry<'e>
+    where
+        Self: 'e,
+    {
+        match self {
+            ChangedBy::Beheerder(auth) => AuditEntry::on_behalf(&auth.user, subject, action),
+            _ => AuditEntry::own(subject, action),
+        }
+    }
+}
+
+/// Changes to how `subject` logs in, on their way through the one door.
+/// Made by [`LoginChanges::new`], which refuses without a recent step-up;
+/// [`LoginChanges::add_to`] puts the end of the other sessions and trusted
+/// browsers and the audit rows into the change's own batch; once that has
+/// committed, [`LoginChanges::announce`] tells the number and address the
+/// account had. [`commit_login_change`] does all three for a plain change.
+#[must_use = "a change is announced once it has committed"]
+pub struct LoginChanges<'a> {
+    by: ChangedBy<'a>,
+    subject: UserRecord,
+    changes: Vec<LoginChange>,
+}
+
+impl<'a> LoginChanges<'a> {
+    /// `subject` as read before the change: its number and address are
+    /// the ones told.
+    pub fn new(
+        core: &Core,
+        by: ChangedBy<'a>,
+        subject: UserRecord,
+        changes: Vec<LoginChange>,
+    ) -> Result<LoginChanges<'a>, AppError> {
+        if let ChangedBy::User(auth) | ChangedBy::Beheerder(auth) = &by {
+            if changes.iter().any(LoginChange::needs_step_up) {
+                crate::session::require_step_up(core, auth)?;
+            }
+        }
+        if let ChangedBy::Beheerder(auth) = &by {
+            let theirs = auth.user.kind == UserKind::Office
+                && auth.user.is_beheerder
+                && auth.user.office_id == subject.office_id;
+            if !theirs {
+                return Err(AppError::Forbidden);
+            }
+        }
+        Ok(LoginChanges {
+            by,
+            subject,
+            changes,
+        })
+    }
+
+    pub fn add_to<C: Copy>(&self, batch: &mut Batch<C>, now: UnixTime) {
+        let user_id = self.subject.id;
+        batch
+            .then(sessions::end_others_stmt(
+                user_id,
+                self.by.keep(&self.subject),
+            ))
+            .then(trusted::forget_all_stmt(user_id));
+        for change in &self.changes {
+            for (action, old, new) in change.audit_rows() {
+                let entry = AuditEntry {
+                    old_value: old.as_deref(),
+                    new_value: new.as_deref(),
+                    ..self.by.entry(&self.subject, action)
+                };
+                batch.then(audit::record_stmt(entry, now));
+            }
+        }
+    }
+
+    /// After commit: the number and the address the account had hear of
+    /// it. Best effort: a failing gateway is logged, and the change stands.
+    pub async fn announce(self, core: &Core) {
+        let by_user = !matches!(self.by, ChangedBy::Beheerder(_));
+        let mut what: Vec<String> = self.changes.iter().map(|c| c.notice(by_user)).collect();
+        what.dedup();
+        let mut text = what.join(" en ");
+        if !by_user {
+            text.push_str(" door je administratiekantoor");
+        }
+        tell(core, &self.subject, &text, true).await;
+    }
+}
+
+/// One change through the door: `batch` holds the change's own writes
+/// (its conditions answer `Ok(Err(why))`, and then nothing is kept).
+pub async fn commit_login_change<C: Copy + Send + 'static>(
+    core: &Core,
+    by: ChangedBy<'_>,
+    subject: &UserRecord,
+    changes: Vec<LoginChange>,
+    mut batch: Batch<C>,
+) -> Result<Result<(), C>, AppError> {
+    let changes = LoginChanges::new(core, by, subject.clone(), changes)?;
+    changes.add_to(&mut batch, core.now());
+    if let Err(why) = core.db.write_batch(batch).await? {
+        return Ok(Err(why));
+    }
+    changes.announce(core).await;
+    Ok(Ok(()))
+}

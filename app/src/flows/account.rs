@@ -1,0 +1,309 @@
+//! 'Mijn gegevens' and the portal around it, for the logged-in user: their
+//! details, their own two-factor choice and e-mail address, 'Mobiel nummer
+//! wijzigen', 'Nieuwe herstelcodes maken', remembered browsers, and who is
+//! calling, switching client and logging out. Every change to how the
+//! account logs in goes through the door (`factors::commit_login_change`).
+
+use crate::{
+    core::Core,
+    domain::{
+        clock::dutch_date_time,
+        phone::MobileNumber,
+        recovery, sms_quota,
+        text::EmailAddress,
+        trusted_browser::{self, still_trusted},
+    },
+    error::AppError,
+    factors::{self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, Proof},
+    model::{
+        mask_phone, AuditAction, MyDetails, NumberChangeStatus, RecoveryCodes, TrustedBrowserRow,
+        TwoFactorRequirement, UserKind, Viewer,
+    },
+    session::{self, require_user, AuthUser},
+    storage::{
+        audit::{self, AuditEntry},
+        batch::Batch,
+        clients, codes as stored_codes, sessions, trusted,
+        users::{self, Confirmed},
+        StorageResult,
+    },
+};
+
+pub async fn whoami(core: &Core, auth: &AuthUser) -> Result<Viewer, AppError> {
+    let clients = match auth.user.kind {
+        UserKind::Client => clients::clients_of_user(&core.db, auth.user.id).await?,
+        UserKind::Office => Vec::new(),
+    };
+    // The stored choice wins while the user still belongs to that client.
+    let active_client = auth
+        .active_client_id
+        .and_then(|id| clients.iter().find(|c| c.id == id))
+        .or(clients.first())
+        .cloned();
+    let (recovery_left, recovery_set) = factors::recovery_codes_left(core, auth.user.id).await?;
+    // A session's own notice (the phone's clock) is shown once.
+    if auth.notice.is_some() {
+        sessions::clear_notice(&core.db, &auth.session_hash).await?;
+    }
+    let notices = auth
+        .notice
+        .clone()
+        .into_iter()
+        .chain(recovery::low_warning(recovery_left, recovery_set))
+        .collect();
+    Ok(Viewer {
+        notices,
+        login_name: auth.user.login_name.clone(),
+        display_name: auth.user.display_name.clone(),
+        kind: auth.user.kind,
+        is_beheerder: auth.user.is_beheerder,
+        office_name: auth.user.office_name.clone(),
+        active_client,
+        clients,
+    })
+}
+
+pub async fn logout(core: &Core) -> Result<(), AppError> {
+    if let Ok(auth) = require_user().await {
+        audit::record(
+            &core.db,
+            AuditEntry::own(&auth.user, crate::model::AuditAction::Logout),
+            core.now(),
+        )
+        .await?;
+    }
+    session::end(core).await
+}
+
+pub async fn switch_client(core: &Core, auth: &AuthUser, client_id: i64) -> Result<(), AppError> {
+    let mine = clients::clients_of_user(&core.db, auth.user.id).await?;
+    if !mine.iter().any(|c| c.id == client_id) {
+        return Err(AppError::Forbidden);
+    }
+    sessions::set_active_client(&core.db, &auth.session_hash, client_id).await?;
+    Ok(())
+}
+
+pub async fn my_details(core: &Core, auth: &AuthUser) -> Result<MyDetails, AppError> {
+    let user = auth.user.clone();
+    let clients = match user.kind {
+        UserKind::Client => clients::clients_of_user(&core.db, user.id).await?,
+        UserKind::Office => Vec::new(),
+    };
+    let (recovery_left, recovery_set) = factors::recovery_codes_left(core, user.id).await?;
+    let two_factor = factors::state_of(core, &user).await?;
+    Ok(MyDetails {
+        recovery_left,
+        recovery_set,
+        trusted: trusted_browsers(core, auth).await?,
+        app_bound: two_factor.app_bound,
+        two_factor,
+        own_choice: user.two_factor_chosen,
+        login_name: user.login_name,
+        display_name: user.display_name,
+        kind: user.kind,
+        email: user.email,
+        mobile_masked: user.mobile.as_deref().map(mask_phone),
+        branch: user.branch,
+        clients,
+    })
+}
+
+/// Only where a client's policy leaves the choice to the user. Turning
+/// it off needs a step-up (the door asks for it); on or off, the change
+/// goes through the door.
+pub async fn set_my_two_factor(
+    core: &Core,
+    auth: &AuthUser,
+    two_factor: String,
+) -> Result<(), AppError> {
+    let on = match two_factor.as_str() {
+        "ja" => true,
+        "nee" => false,
+        _ => return Err(AppError::invalid("Kies 'Ja' of 'Nee'.")),
+    };
+    let state = factors::state_of(core, &auth.user).await?;
+    if state.requirement != TwoFactorRequirement::UserChoice {
+        return Err(AppError::invalid(
+            "Je administratiekantoor bepaalt voor jouw account of twee-factor-authenticatie aan staat.",
+        ));
+    }
+    if on == auth.user.two_factor_chosen {
+        return Ok(());
+    }
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch.then(users::set_two_factor_choice(auth.user.id, on));
+    let Ok(()) = factors::commit_login_change(
+        core,
+        ChangedBy::User(auth),
+        &auth.user,
+        vec![LoginChange::TwoFactorChoice { on }],
+        batch,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_my_email(core: &Core, auth: &AuthUser, email: String) -> Result<(), AppError> {
+    let new = EmailAddress::parse_optional(&email)
+        .map_err(AppError::Invalid)?
+        .map(EmailAddress::into_string);
+    if new == auth.user.email {
+        return Ok(());
+    }
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch.then(users::set_email(auth.user.id, new.as_deref()));
+    let Ok(()) = factors::commit_login_change(
+        core,
+        ChangedBy::User(auth),
+        &auth.user,
+        vec![LoginChange::Email {
+            old: auth.user.email.clone(),
+            new,
+        }],
+        batch,
+    )
+    .await?;
+    Ok(())
+}
+
+fn number_context(auth: &AuthUser) -> CodeContext<'_> {
+    CodeContext::NumberChange(&auth.session_hash)
+}
+
+pub async fn number_change_status(
+    core: &Core,
+    auth: &AuthUser,
+) -> Result<NumberChangeStatus, AppError> {
+    let now = core.now();
+    let key = number_context(auth).key();
+    let latest = stored_codes::latest_for_session(&core.db, &key).await?;
+    Ok(NumberChangeStatus {
+        sent_to: latest.as_ref().map(|c| mask_phone(&c.phone)),
+        valid_for: latest
+            .filter(|c| c.state.check(now).is_ok())
+            .map_or(0, |c| c.state.expires_at - now),
+        resend_in: sms_quota::resend_in(stored_codes::last_sent_at(&core.db, &key).await?, now),
+    })
+}
+
+/// 'Code sturen': a code to the typed number (the stored one stays).
+pub async fn send_number_code(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppError> {
+    session::require_step_up(core, auth)?;
+    let number = MobileNumber::parse(typed).map_err(AppError::Invalid)?;
+    if auth.user.mobile.as_deref() == Some(number.as_str()) && auth.user.mobile_confirmed {
+        return Err(AppError::invalid("Dit nummer is al je mobiele nummer."));
+    }
+    factors::send_code(
+        core,
+        &auth.user,
+        auth.active_client_id,
+        number_context(auth),
+        &number,
+    )
+    .await
+}
+
+/// 'Nummer bevestigen': the code sent to the new number makes it the
+/// account's number, in the transaction that uses the code.
+pub async fn confirm_number(core: &Core, auth: &AuthUser, typed: &str) -> Result<(), AppError> {
+    session::require_step_up(core, auth)?;
+    let answer = Answer::parse_code(typed)?;
+    let user = &auth.user;
+    let proven = factors::prove(
+        core,
+        number_context(auth),
+        &answer,
+        "Er is nog geen code naar het nieuwe nummer gestuurd. Kies 'Code sturen'.",
+        |_, proof, batch, now| {
+            let Proof::Sms { phone, .. } = proof else {
+                return Err(AppError::invalid(
+                    "Vul de code uit de SMS naar je nieuwe nummer in.",
+                ));
+            };
+            batch.then(users::set_mobile(user.id, phone, Confirmed::ByCode));
+            let change = LoginChanges::new(
+                core,
+                ChangedBy::User(auth),
+                user.clone(),
+                vec![LoginChange::Mobile {
+                    old: user.mobile.clone(),
+                    new: Some(phone.clone()),
+                }],
+            )?;
+            change.add_to(batch, now);
+            Ok(change)
+        },
+    )
+    .await?;
+    proven.finished.announce(core).await;
+    Ok(())
+}
+
+/// 'Nieuwe herstelcodes maken': after a step-up; voids the old set
+/// through the door (other sessions end, the number and address are told).
+pub async fn new_recovery_codes(core: &Core, auth: &AuthUser) -> Result<RecoveryCodes, AppError> {
+    let user = &auth.user;
+    let (codes, hashes) = factors::new_recovery_set(core, user);
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    factors::replace_recovery_set(&mut batch, user, &hashes, core.now());
+    let Ok(()) = factors::commit_login_change(
+        core,
+        ChangedBy::User(auth),
+        user,
+        vec![LoginChange::RecoveryCodes],
+        batch,
+    )
+    .await?;
+    Ok(RecoveryCodes {
+        codes,
+        login_name: user.login_name.clone(),
+    })
+}
+
+/// 'Mijn gegevens': the user's trusted browsers.
+pub async fn trusted_browsers(
+    core: &Core,
+    auth: &AuthUser,
+) -> StorageResult<Vec<TrustedBrowserRow>> {
+    let this = match factors::request_token_hash(core) {
+        Some(hash) => trusted::find(&core.db, &hash).await?.map(|row| row.id),
+        None => None,
+    };
+    let now = core.now();
+    let days = trusted::office_days(&core.db, auth.user.office_id).await?;
+    let mut rows = Vec::new();
+    for row in trusted::of_user(&core.db, auth.user.id).await? {
+        if !still_trusted(row.created_at, row.expires_at, days, now) {
+            continue;
+        }
+        rows.push(TrustedBrowserRow {
+            this_browser: this == Some(row.id),
+            id: row.id,
+            description: row.description,
+            added: dutch_date_time(row.created_at),
+            until: dutch_date_time(
+                row.expires_at
+                    .min(trusted_browser::expires_at(row.created_at, days)),
+            ),
+            last_used: dutch_date_time(row.last_used_at),
+        });
+    }
+    Ok(rows)
+}
+
+/// 'Vergeten': the next login from that browser asks for the code again.
+pub async fn forget_browser(core: &Core, auth: &AuthUser, id: i64) -> Result<(), AppError> {
+    if !trusted::forget(&core.db, auth.user.id, id).await? {
+        return Err(AppError::invalid(
+            "Dit apparaat wordt al niet (meer) onthouden.",
+        ));
+    }
+    audit::record(
+        &core.db,
+        AuditEntry::own(&auth.user, AuditAction::TrustedForgotten),
+        core.now(),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! What each server function does after its guard (`pages::serve`), one
+//! module per part of the portal.
+//!
+//! A flow calls `factors`, `session`, `core`, `storage` and `domain`, and
+//! never another flow: what two flows share (the password gate, codes,
+//! trusted browsers, the door for login changes) lives in `factors`.
+
+pub mod account;
+pub mod authenticator;
+pub mod login;
+pub mod office;
+pub mod step_up;
