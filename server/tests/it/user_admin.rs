@@ -4,8 +4,7 @@
 //! after a step-up and only within their own office. Over real HTTP, on
 //! SQLite and on PostgreSQL.
 
-mod common;
-
+use crate::common::{bind_app, field, Answer, Browser, Engine, TestApp};
 use app::{
     domain::login_form::LoginName,
     model::{TwoFactorPolicy, UserKind},
@@ -14,7 +13,6 @@ use app::{
         users::{self, NewUser},
     },
 };
-use common::{bind_app, field, Answer, Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const HOVENIER: &str = "+31612345601";

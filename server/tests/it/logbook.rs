@@ -2,8 +2,7 @@
 //! and by kind, fifty rows a page; nothing of another office. Over real
 //! HTTP, on SQLite and on PostgreSQL.
 
-mod common;
-
+use crate::common::{Browser, Engine, TestApp};
 use app::{
     model::{AuditAction, UserKind},
     storage::{
@@ -12,7 +11,6 @@ use app::{
         users::{self, NewUser},
     },
 };
-use common::{Browser, Engine, TestApp};
 use serde_json::Value;
 use sqlx::Row;
 

@@ -2,13 +2,11 @@
 //! savepoint in a group transaction on the worker thread) and on PostgreSQL
 //! (one statement).
 
-mod common;
-
+use crate::common::{Engine, TestApp};
 use app::storage::{
     batch::{Batch, Stmt},
     Db,
 };
-use common::{Engine, TestApp};
 
 on_both_engines!(
     a_batch_keeps_everything_or_nothing,

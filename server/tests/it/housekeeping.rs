@@ -3,17 +3,15 @@
 //! log keeps its retention; of several instances one purges per period.
 //! On SQLite and on PostgreSQL, against the real router and database.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{Browser, Engine, TestApp};
 use app::{
     domain::{retention, totp},
     factors,
     housekeeping::{purge_if_due, purge_now, Housekeeping},
     storage::{authenticators, Db},
 };
-use common::{Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const ZORG: &str = "+31612345602";

@@ -3,13 +3,11 @@
 //! longer side-stepped by typing a number. Over real HTTP, on SQLite and on
 //! PostgreSQL.
 
-mod common;
-
+use crate::common::{bind_app, field, Browser, Engine, TestApp};
 use app::{
     domain::totp,
     storage::{audit, authenticators, users},
 };
-use common::{bind_app, field, Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const HOVENIER: &str = "+31612345601";
@@ -33,7 +31,7 @@ async fn logged_in(app: &TestApp, login: &str) -> Browser {
     browser
 }
 
-fn asks_step_up(answer: &common::Answer) -> bool {
+fn asks_step_up(answer: &crate::common::Answer) -> bool {
     answer.status == 403 && answer.body.contains("StepUpRequired")
 }
 
@@ -490,9 +488,9 @@ async fn every_change_of_a_login_setting_ends_other_access_audits_and_announces(
     for (change, subject, action) in CHANGES {
         let app = TestApp::start_with(
             engine,
-            common::Options {
+            crate::common::Options {
                 mail: server::config::MailChoice::Outbox,
-                ..common::Options::default()
+                ..crate::common::Options::default()
             },
         )
         .await;
@@ -654,7 +652,8 @@ async fn logged_in_by_sms(app: &TestApp, login: &str, phone: &str) -> Browser {
 
 /// Makes `change` in `session`, as the pages do.
 async fn make(app: &TestApp, change: &str, session: &mut Browser) {
-    let ok = |answer: common::Answer| assert_eq!(answer.status, 200, "{change}: {}", answer.body);
+    let ok =
+        |answer: crate::common::Answer| assert_eq!(answer.status, 200, "{change}: {}", answer.body);
     let new_number = "+31687650000";
     match change {
         "binding an app" | "binding a new app" => {

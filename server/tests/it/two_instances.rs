@@ -1,9 +1,7 @@
 //! Two server instances on one PostgreSQL database: limits and single use
 //! hold across them, because none of it lives in process memory.
 
-mod common;
-
-use common::{Engine, TestApp};
+use crate::common::{Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const ZORG: &str = "+31612345602";

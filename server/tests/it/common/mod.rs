@@ -6,7 +6,12 @@
 
 pub mod gateway;
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{
+    io::Write,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
 
 use app::domain::clock::ManualClock;
 use server::{
@@ -16,6 +21,7 @@ use server::{
     state::AppState,
 };
 use sqlx::{AnyConnection, Connection, Executor};
+use tracing_subscriber::fmt::{writer::MakeWriterExt, TestWriter};
 
 pub const START: i64 = 1_800_000_000;
 
@@ -46,6 +52,42 @@ macro_rules! on_both_engines {
             )*
         }
     };
+}
+
+/// Every log line of this test binary, so a test can see that a failure
+/// was logged (`log_lines_with`).
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Server logs go to the test's captured output, shown when it fails, and
+/// to `LOG`. One subscriber for the whole binary: the first test installs it.
+fn install_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("info,sqlx=warn")
+        .with_ansi(false)
+        .with_writer(TestWriter::new().and(|| LogWriter))
+        .try_init();
+}
+
+/// The log lines so far that contain every one of `needles`.
+pub fn log_lines_with(needles: &[&str]) -> Vec<String> {
+    String::from_utf8_lossy(&LOG.lock().unwrap())
+        .lines()
+        .filter(|line| needles.iter().all(|n| line.contains(n)))
+        .map(str::to_string)
+        .collect()
 }
 
 /// A database URL no other test uses.
@@ -131,11 +173,7 @@ impl TestApp {
 
     /// A seeded demo office behind the real router on 127.0.0.1.
     pub async fn start_with(engine: Engine, options: Options) -> TestApp {
-        // Server logs go to the test's captured output, shown when it fails.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("info,sqlx=warn")
-            .with_test_writer()
-            .try_init();
+        install_logs();
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let url = fresh_database(engine, dir.path()).await;
         let outbox = dir.path().join("sms-outbox.jsonl");

@@ -4,10 +4,8 @@
 //! still prove the user at the step-up. Over real HTTP, on SQLite and on
 //! PostgreSQL.
 
-mod common;
-
+use crate::common::{bind_app_with_codes, recovery_codes_in, Browser, Engine, TestApp};
 use app::storage::{audit, recovery as stored, throttle, users};
-use common::{bind_app_with_codes, recovery_codes_in, Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const ZORG: &str = "+31612345602";
@@ -48,7 +46,7 @@ async fn pending(app: &TestApp) -> Browser {
     browser
 }
 
-async fn recover(browser: &mut Browser, code: &str) -> common::Answer {
+async fn recover(browser: &mut Browser, code: &str) -> crate::common::Answer {
     browser
         .call("verify_recovery_code", &[("recovery_code", code)])
         .await

@@ -1,14 +1,12 @@
 //! The SMS step at login, over real HTTP, on SQLite and on PostgreSQL.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use app::storage::{audit, users};
-use common::{
+use crate::common::{
     gateway::{GatewayStub, Mode},
     Browser, Engine, Options, TestApp,
 };
+use app::storage::{audit, users};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const ZORG: &str = "+31612345602";
@@ -466,7 +464,7 @@ async fn gateway_down_is_told_plainly(engine: Engine) {
         200,
         "once the gateway is back, it works"
     );
-    let code = common::code_in(&stub.received().last().unwrap().body);
+    let code = crate::common::code_in(&stub.received().last().unwrap().body);
     assert_eq!(zorg.verify(&code).await.status, 200);
 }
 

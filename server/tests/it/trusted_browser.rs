@@ -5,13 +5,11 @@
 //! is off, one further off is refused naming the clock. Over real HTTP, on
 //! SQLite and on PostgreSQL.
 
-mod common;
-
+use crate::common::{bind_app, Browser, Engine, TestApp};
 use app::{
     domain::totp,
     storage::{audit, trusted},
 };
-use common::{bind_app, Browser, Engine, TestApp};
 use sqlx::Row;
 
 const PASSWORD: &str = "Welkom-2fa!";

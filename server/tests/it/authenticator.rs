@@ -1,13 +1,11 @@
 //! Binding an authenticator app and logging in with it, over real HTTP, on
 //! SQLite and on PostgreSQL.
 
-mod common;
-
+use crate::common::{bind_app, field, Browser, Engine, TestApp};
 use app::{
     domain::{secret_box::Keyring, totp},
     storage::{audit, authenticators},
 };
-use common::{bind_app, field, Browser, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const HOVENIER: &str = "+31612345601";

@@ -1,9 +1,7 @@
 //! Password login over real HTTP, on SQLite and on PostgreSQL.
 
-mod common;
-
+use crate::common::{Engine, Options, TestApp};
 use app::storage::audit;
-use common::{Engine, Options, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 

@@ -2,10 +2,8 @@
 //! session, and passwords cannot be guessed without limit: under parallel
 //! requests, across two server instances, on SQLite and on PostgreSQL.
 
-mod common;
-
+use crate::common::{bind_app, Engine, TestApp};
 use app::{domain::totp, storage::audit};
-use common::{bind_app, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const HOVENIER: &str = "+31612345601";

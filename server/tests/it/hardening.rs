@@ -4,8 +4,6 @@
 //! turned away at once, and the development outbox never starts where
 //! others could read its codes.
 
-mod common;
-
 use std::{
     process::{Command, Stdio},
     sync::{
@@ -15,8 +13,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::common::{Engine, Options, TestApp, START};
 use app::{domain::clock::ManualClock, storage::audit};
-use common::{Engine, Options, TestApp, START};
 use server::config::Config;
 
 const PASSWORD: &str = "Welkom-2fa!";

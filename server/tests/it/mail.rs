@@ -5,15 +5,11 @@
 //! login or a change: the failure is logged, not shown. Over real HTTP, on
 //! SQLite and on PostgreSQL.
 
-mod common;
+use std::time::{Duration, Instant};
 
-use std::{
-    io::Write,
-    sync::{Mutex, Once},
-    time::{Duration, Instant},
+use crate::common::{
+    bind_app, bind_app_with_codes, field, log_lines_with, Browser, Engine, Options, TestApp,
 };
-
-use common::{bind_app, bind_app_with_codes, field, Browser, Engine, Options, TestApp};
 use server::{
     config::MailChoice,
     mail::outbox::{self, MailLine},
@@ -35,44 +31,7 @@ on_both_engines!(
     an_address_change_needs_a_step_up_and_tells_the_old_address,
 );
 
-/// Every log line of this test binary, so a test can see that a failure
-/// was logged. Installed before `TestApp` tries to install its own.
-static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-struct LogWriter;
-
-impl Write for LogWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        LOG.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture_logs() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        tracing_subscriber::fmt()
-            .with_env_filter("info,sqlx=warn")
-            .with_ansi(false)
-            .with_writer(|| LogWriter)
-            .init();
-    });
-}
-
-fn log_lines_with(needles: &[&str]) -> Vec<String> {
-    String::from_utf8_lossy(&LOG.lock().unwrap())
-        .lines()
-        .filter(|line| needles.iter().all(|n| line.contains(n)))
-        .map(str::to_string)
-        .collect()
-}
-
 async fn start(engine: Engine, options: Options) -> TestApp {
-    capture_logs();
     TestApp::start_with(engine, options).await
 }
 

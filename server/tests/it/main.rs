@@ -1,0 +1,22 @@
+//! The integration tests, one binary: each module tests one part of the
+//! portal over real HTTP against the real router, every test once on
+//! SQLite and once on PostgreSQL (`on_both_engines!`). One binary links
+//! the server once instead of once per file.
+
+#[macro_use]
+mod common;
+
+mod attempt_limits;
+mod authenticator;
+mod batches;
+mod factor_changes;
+mod hardening;
+mod housekeeping;
+mod logbook;
+mod login;
+mod mail;
+mod recovery;
+mod second_factor;
+mod trusted_browser;
+mod two_instances;
+mod user_admin;
