@@ -1,5 +1,6 @@
-//! The one table the bench prints, in Markdown so it can go into the
-//! README as it is. Targets are shown beside the figures, not asserted.
+//! The one table the bench prints, in Markdown so it can go into
+//! `docs/performance.md` as it is. Targets are shown beside the figures,
+//! not asserted.
 
 use std::{fmt::Write as _, time::Duration};
 
