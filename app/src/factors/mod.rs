@@ -1,16 +1,19 @@
 //! The second factors themselves, below every flow that uses them (the
-//! login's second step, binding an app, the step-up, every change):
+//! login, the step-up, binding an app, every change):
 //!
-//! - what a user has ([`standing`]) and so what a login asks for and a
-//!   step-up accepts (the rules: `domain::factors`);
-//! - counting tries before judging them, sending and using SMS codes;
-//! - proving a second factor ([`prove`]): one read, one judgement, one
+//! - what a user has and so what a login asks for and a step-up accepts
+//!   (`standing`; the rules are `domain::factors`);
+//! - every password check through its gate (`password_gate`);
+//! - counting a try before judging it (`tries`), sending and using SMS
+//!   codes (`sms_codes`), the app's sealed secret (`app_codes`),
+//!   herstelcodes (`recovery_codes`), trusted browsers
+//!   (`trusted_browsers`);
+//! - proving a second factor (`proof`): one read, one judgement, one
 //!   transaction that uses the code, for the login and the step-up alike;
-//! - the one door for every change to how an account logs in
-//!   ([`LoginChanges`], [`commit_login_change`]): the step-up checked, the
-//!   change, the end of other sessions and trusted browsers and the audit
-//!   rows in one transaction, then the old number and address told;
-//! - notices that are no change ([`notify`]).
+//! - the one door for every change to how an account logs in (`door`):
+//!   the step-up checked, the change, the end of other sessions and
+//!   trusted browsers and the audit rows in one transaction, then the old
+//!   number and address told (`notices`).
 //!
 //! Flows depend on this module and never on each other. Its parts import
 //! each other by name, never this file: it only declares and re-exports.

@@ -29,6 +29,8 @@ use crate::{
     },
 };
 
+/// Who is calling, for the portal's frame: name, office, the clients to
+/// switch between, and the notices to show once.
 pub async fn whoami(core: &Core, auth: &AuthUser) -> Result<Viewer, AppError> {
     let clients = match auth.user.kind {
         UserKind::Client => clients::clients_of_user(&core.db, auth.user.id).await?,
@@ -63,6 +65,7 @@ pub async fn whoami(core: &Core, auth: &AuthUser) -> Result<Viewer, AppError> {
     })
 }
 
+/// 'Uitloggen': audited when there was a session, ended either way.
 pub async fn logout(core: &Core) -> Result<(), AppError> {
     if let Ok(auth) = require_user().await {
         audit::record(
@@ -75,6 +78,8 @@ pub async fn logout(core: &Core) -> Result<(), AppError> {
     session::end(core).await
 }
 
+/// The client a client user works for now (the SMS texts and the app name
+/// its branch); only one of their own.
 pub async fn switch_client(core: &Core, auth: &AuthUser, client_id: i64) -> Result<(), AppError> {
     let mine = clients::clients_of_user(&core.db, auth.user.id).await?;
     if !mine.iter().any(|c| c.id == client_id) {
@@ -84,6 +89,7 @@ pub async fn switch_client(core: &Core, auth: &AuthUser, client_id: i64) -> Resu
     Ok(())
 }
 
+/// 'Mijn gegevens'.
 pub async fn my_details(core: &Core, auth: &AuthUser) -> Result<MyDetails, AppError> {
     let user = auth.user.clone();
     let clients = match user.kind {
@@ -144,6 +150,8 @@ pub async fn set_my_two_factor(
     Ok(())
 }
 
+/// 'E-mailadres wijzigen': where security notices go; through the door,
+/// so after a step-up, and told to the old address.
 pub async fn set_my_email(core: &Core, auth: &AuthUser, email: String) -> Result<(), AppError> {
     let new = EmailAddress::parse_optional(&email)
         .map_err(AppError::Invalid)?
@@ -171,6 +179,8 @@ fn number_context(auth: &AuthUser) -> CodeContext<'_> {
     CodeContext::NumberChange(&auth.session_hash)
 }
 
+/// What the page 'Mobiel nummer wijzigen' shows: the number a code went
+/// to and how long that code holds.
 pub async fn number_change_status(
     core: &Core,
     auth: &AuthUser,

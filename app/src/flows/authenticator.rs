@@ -150,6 +150,7 @@ pub async fn use_new_mobile(core: &Core, auth: &AuthUser, typed: &str) -> Result
     .await
 }
 
+/// Where a binding stands: what the page shows and how long it has left.
 pub async fn status(core: &Core, auth: &AuthUser) -> Result<BindingStatus, AppError> {
     let now = core.now();
     let enrolment = live_enrolment(core, auth.user.id, now).await?;

@@ -41,6 +41,7 @@ async fn own_client(core: &Core, auth: &AuthUser, id: i64) -> Result<ClientRow, 
         .ok_or_else(|| AppError::invalid("Deze cliënt bestaat niet (meer)."))
 }
 
+/// A client's tabs 'Authenticatie' and 'Gebruikers'.
 pub async fn client_detail(
     core: &Core,
     auth: &AuthUser,
@@ -53,6 +54,7 @@ pub async fn client_detail(
     })
 }
 
+/// 'Authenticatie' saved: the client's policy ('Ja', 'Nee', 'Optioneel').
 pub async fn save_policy(
     core: &Core,
     auth: &AuthUser,
@@ -87,6 +89,7 @@ pub async fn save_policy(
     Ok(())
 }
 
+/// 'Kantoorgebruikers': the office's staff logins.
 pub async fn office_users(core: &Core, auth: &AuthUser) -> Result<Vec<OfficeUserRow>, AppError> {
     let mut rows = Vec::new();
     for id in users::office_user_ids(&core.db, auth.user.office_id).await? {
@@ -111,6 +114,7 @@ async fn own_office_user(core: &Core, auth: &AuthUser, id: i64) -> Result<UserRe
         .ok_or_else(|| AppError::invalid("Deze kantoorgebruiker bestaat niet (meer)."))
 }
 
+/// One office user's 'Gebruikersgegevens'.
 pub async fn office_user_detail(
     core: &Core,
     auth: &AuthUser,
@@ -378,6 +382,7 @@ pub async fn set_office_days(
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// One page of the 'Logboek', newest first, as filtered.
 pub async fn log_page(
     core: &Core,
     beheerder: &AuthUser,

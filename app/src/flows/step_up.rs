@@ -25,6 +25,8 @@ fn context(auth: &AuthUser) -> CodeContext<'_> {
     CodeContext::StepUp(&auth.session_hash)
 }
 
+/// What the step-up form offers: the factors that prove this user, and
+/// whether an SMS code is already on its way.
 pub async fn status(core: &Core, auth: &AuthUser) -> Result<StepUpStatus, AppError> {
     let now = core.now();
     let proof = factors::standing(core, &auth.user).await?.step_up_proof();

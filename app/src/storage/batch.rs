@@ -108,9 +108,16 @@ impl Stmt {
         self.bind_to(text)
     }
 
-    /// `query` (this statement's text, or one built around it) with this
-    /// statement's arguments bound.
-    pub(super) fn bind_to<'q>(
+    /// The same statement with `prefix` before its text (`EXPLAIN …`).
+    pub fn prefixed(&self, prefix: &str) -> Stmt {
+        Stmt {
+            sql: Cow::Owned(format!("{prefix}{}", self.sql)),
+            args: self.args.clone(),
+        }
+    }
+
+    /// `query` with this statement's arguments bound.
+    fn bind_to<'q>(
         &self,
         query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -219,9 +226,8 @@ impl Columns for AnyRow {
 /// thread holds the row.
 pub type RowMap<T> = fn(&dyn Columns) -> StorageResult<T>;
 
-/// Binds `args` to `query` in order: for statements whose text is built at
-/// run time (the one-statement batch, the bench's bulk inserts).
-pub fn bind_all<'q>(
+/// Binds `args` to `query` in order.
+fn bind_all<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     args: &[Arg],
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -240,7 +246,7 @@ pub(super) const DIVISION_BY_ZERO: &str = "22012";
 /// select that divides by zero when a step that had to change a row changed
 /// none, which undoes the whole statement. One snapshot serves all the
 /// steps because no two touch the same row (see [`Batch`]).
-pub(super) fn one_statement<C>(batch: &Batch<C>) -> (String, Vec<Arg>) {
+pub(super) fn one_statement<C>(batch: &Batch<C>) -> Stmt {
     let mut parts = Vec::new();
     let mut conditions = Vec::new();
     let mut args = Vec::new();
@@ -262,10 +268,10 @@ pub(super) fn one_statement<C>(batch: &Batch<C>) -> (String, Vec<Arg>) {
             conditions.join(" AND ")
         )
     };
-    (
-        format!("WITH {} SELECT {kept} AS kept", parts.join(", ")),
+    Stmt {
+        sql: Cow::Owned(format!("WITH {} SELECT {kept} AS kept", parts.join(", "))),
         args,
-    )
+    }
 }
 
 /// `sql` with each `$n` placeholder raised by `by`.
@@ -311,7 +317,7 @@ mod tests {
                 'b',
             )
             .must_change(Stmt::new("DELETE FROM c WHERE w = $1").bind(4), 'c');
-        let (sql, args) = one_statement(&batch);
+        let Stmt { sql, args } = one_statement(&batch);
         assert_eq!(
             sql,
             "WITH s0 AS (INSERT INTO a (x) VALUES ($1) RETURNING 1), \

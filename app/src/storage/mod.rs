@@ -27,10 +27,10 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
-    AnyPool, AssertSqlSafe, Executor,
+    AnyPool, Executor,
 };
 
-use batch::{bind_all, one_statement, Batch, RowMap, Stmt, DIVISION_BY_ZERO};
+use batch::{one_statement, Batch, RowMap, Stmt, DIVISION_BY_ZERO};
 use sqlite_worker::SqliteWorker;
 
 #[derive(Debug, thiserror::Error)]
@@ -213,16 +213,14 @@ impl Db {
     /// one commit instead of one per statement. `false` when a condition
     /// failed, and then the statement kept nothing.
     async fn write_as_one_statement<C>(&self, batch: &Batch<C>) -> StorageResult<bool> {
-        let (sql, args) = one_statement(batch);
-        let result = bind_all(sqlx::query(AssertSqlSafe(sql)), &args)
-            .execute(self.writer())
-            .await;
-        match result {
+        match one_statement(batch).execute_on(self.writer()).await {
             Ok(_) => Ok(true),
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(DIVISION_BY_ZERO) => {
+            Err(StorageError::Sqlx(sqlx::Error::Database(e)))
+                if e.code().as_deref() == Some(DIVISION_BY_ZERO) =>
+            {
                 Ok(false)
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
     }
 

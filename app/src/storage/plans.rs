@@ -4,7 +4,7 @@
 //! whole table ("SCAN sessions", "Seq Scan on sessions") is the thing to
 //! look for after a schema change.
 
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 use super::{
     audit::{self, AuditEntry},
@@ -95,14 +95,11 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
 
 /// The engine's plan for `stmt`, one line per step; nothing is run.
 pub async fn explain(db: &Db, stmt: &Stmt) -> StorageResult<Vec<String>> {
-    let (text, column) = match db.engine() {
-        Engine::Sqlite => (format!("EXPLAIN QUERY PLAN {}", stmt.sql), "detail"),
-        Engine::Postgres => (format!("EXPLAIN {}", stmt.sql), "QUERY PLAN"),
+    let (prefix, column) = match db.engine() {
+        Engine::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
+        Engine::Postgres => ("EXPLAIN ", "QUERY PLAN"),
     };
-    let rows = stmt
-        .bind_to(sqlx::query(AssertSqlSafe(text)))
-        .fetch_all(db.pool())
-        .await?;
+    let rows = stmt.prefixed(prefix).fetch_all(db.pool()).await?;
     rows.iter()
         .map(|row| Ok(row.try_get::<String, _>(column)?))
         .collect()

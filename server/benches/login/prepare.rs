@@ -23,7 +23,7 @@ use app::{
     model::UserKind,
     storage::{
         authenticators,
-        batch::{bind_all, Arg, Batch},
+        batch::{Arg, Batch, Stmt},
         codes::{reserve, NewCode},
         offices,
         sessions::{self, SessionRecord, Stage},
@@ -31,7 +31,6 @@ use app::{
         Db, Engine,
     },
 };
-use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Factor {
@@ -303,8 +302,9 @@ pub async fn large_database(db: &Db) -> anyhow::Result<()> {
         ),
     ];
     for (sql, args) in statements {
-        bind_all(sqlx::query(AssertSqlSafe(sql)), &args)
-            .execute(db.writer())
+        args.into_iter()
+            .fold(Stmt::built(sql), Stmt::bind)
+            .execute_on(db.writer())
             .await?;
     }
     // Each lapsed login's SMS code, sent and never used.
