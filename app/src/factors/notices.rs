@@ -18,6 +18,7 @@ pub enum Notice<'a> {
     BrowserRemembered { description: &'a str, days: i64 },
 }
 
+/// Tells `user` of `notice`: by mail, and a used herstelcode by SMS too.
 pub async fn notify(core: &Core, user: &UserRecord, notice: Notice<'_>) {
     match notice {
         Notice::RecoveryCodeUsed { to_log_in } => {
