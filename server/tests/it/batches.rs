@@ -2,7 +2,7 @@
 //! savepoint in a group transaction on the worker thread) and on PostgreSQL
 //! (one statement).
 
-use crate::common::{Engine, TestApp};
+use crate::common::{Engine, Options, TestApp};
 use app::storage::{
     batch::{Batch, Stmt},
     Db,
@@ -15,10 +15,15 @@ on_both_engines!(
 
 /// Under writes without a pause (16 at a time, 20,000 in all) the SQLite
 /// WAL starts over now and then instead of growing with every commit, and
-/// nothing waits for it to: every write is answered and kept.
+/// nothing waits for it to: every write is answered and kept. It runs
+/// alone: the checkpoints keep pace with writes that have the machine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sqlite_wal_stays_bounded_under_steady_writes() {
-    let app = TestApp::start(Engine::Sqlite).await;
+    let alone = Options {
+        alone: true,
+        ..Options::default()
+    };
+    let app = TestApp::start_with(Engine::Sqlite, alone).await;
     let wal = format!(
         "{}-wal",
         app.config.database_url.trim_start_matches("sqlite://")
@@ -44,7 +49,12 @@ async fn the_sqlite_wal_stays_bounded_under_steady_writes() {
         writer.await.unwrap();
     }
     assert_eq!(log_rows(&db).await, 20_000);
-    assert!(largest < 64 << 20, "the WAL reached {} MiB", largest >> 20);
+    // Growing with every commit, these writes make a WAL of about 237 MiB;
+    // starting over, it stays far below. Alone it peaks under 64 MiB, but
+    // in the one test binary a disk still busy with the tests before it
+    // slowed the checkpoints once to 94 MiB: the bound tells the two apart
+    // with room for that.
+    assert!(largest < 128 << 20, "the WAL reached {} MiB", largest >> 20);
 }
 
 async fn log_rows(db: &Db) -> i64 {

@@ -133,6 +133,84 @@ pub struct TestApp {
     pub config: Config,
     pub outbox: PathBuf,
     dir: Arc<tempfile::TempDir>,
+    /// The first instance of a test holds its turn until the test ends.
+    _turn: Option<Turn>,
+}
+
+/// Every test runs in this one binary, two at a time. A test that measures
+/// the server under load (a login flood, the WAL under steady writes) gets
+/// its turn alone, as it had when each file was a binary of its own; every
+/// other test shares the turns.
+struct Turns {
+    shared: usize,
+    alone: bool,
+    waiting_alone: usize,
+}
+
+static TURNS: Mutex<Turns> = Mutex::new(Turns {
+    shared: 0,
+    alone: false,
+    waiting_alone: 0,
+});
+static TURN_ENDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+thread_local! {
+    /// Turns this test's thread holds: a test that starts a second app
+    /// while a test that must run alone waits is not made to wait for it.
+    static HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+struct Turn {
+    alone: bool,
+}
+
+impl Turn {
+    async fn take(alone: bool) -> Turn {
+        let mut counted_waiting = false;
+        loop {
+            let ended = TURN_ENDED.notified();
+            {
+                let mut turns = TURNS.lock().unwrap();
+                let nested = HELD.with(|held| held.get() > 0);
+                let free = if alone {
+                    turns.shared == 0 && !turns.alone
+                } else {
+                    !turns.alone && (turns.waiting_alone == 0 || nested)
+                };
+                if free {
+                    if alone {
+                        turns.alone = true;
+                    } else {
+                        turns.shared += 1;
+                    }
+                    if counted_waiting {
+                        turns.waiting_alone -= 1;
+                    }
+                    HELD.with(|held| held.set(held.get() + 1));
+                    return Turn { alone };
+                }
+                if alone && !counted_waiting {
+                    turns.waiting_alone += 1;
+                    counted_waiting = true;
+                }
+            }
+            ended.await;
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut turns = TURNS.lock().unwrap();
+        if self.alone {
+            turns.alone = false;
+        } else {
+            turns.shared -= 1;
+        }
+        HELD.with(|held| held.set(held.get().saturating_sub(1)));
+        drop(turns);
+        TURN_ENDED.notify_waiters();
+    }
 }
 
 pub struct Options {
@@ -148,6 +226,8 @@ pub struct Options {
     pub mail: MailChoice,
     pub smtp_url: Option<String>,
     pub mail_timeout_seconds: u64,
+    /// The test measures the server under load: no other test runs beside it.
+    pub alone: bool,
 }
 
 impl Default for Options {
@@ -162,6 +242,7 @@ impl Default for Options {
             mail: MailChoice::None,
             smtp_url: None,
             mail_timeout_seconds: 10,
+            alone: false,
         }
     }
 }
@@ -174,6 +255,7 @@ impl TestApp {
     /// A seeded demo office behind the real router on 127.0.0.1.
     pub async fn start_with(engine: Engine, options: Options) -> TestApp {
         install_logs();
+        let turn = Turn::take(options.alone).await;
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let url = fresh_database(engine, dir.path()).await;
         let outbox = dir.path().join("sms-outbox.jsonl");
@@ -220,11 +302,12 @@ impl TestApp {
             site_root: "target/site".into(),
         };
         let clock = Arc::new(ManualClock::new(START));
-        let app = Self::serve(config, clock, dir, outbox).await;
+        let mut app = Self::serve(config, clock, dir, outbox).await;
         assert!(
             seed::demo(&app.state.core).await.expect("seed"),
             "fresh database was seeded"
         );
+        app._turn = Some(turn);
         app
     }
 
@@ -248,6 +331,7 @@ impl TestApp {
             config,
             outbox,
             dir,
+            _turn: None,
         }
     }
 
