@@ -58,7 +58,7 @@ pub(super) async fn tell(core: &Core, user: &UserRecord, what: &str, sms: bool) 
 /// happened to their account (`change` reads as in the SMS notice: "een
 /// authenticator app gekoppeld"). Returns at once: the send runs in its
 /// own task, bounded by the mail timeout, and a failure is only logged.
-pub fn mail_notice(core: &Core, user: &UserRecord, change: &str) {
+fn mail_notice(core: &Core, user: &UserRecord, change: &str) {
     let Some(to) = user
         .email
         .as_deref()

@@ -100,7 +100,7 @@ pub async fn start_enrolment(
     .bind(now)
     .bind(live_since)
     .execute_on(db.writer())
-.await?;
+    .await?;
     Ok(())
 }
 

@@ -100,12 +100,14 @@ impl Stmt {
         self
     }
 
-    pub(super) fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-        let text = match &self.sql {
-            Cow::Borrowed(sql) => sqlx::query(*sql),
-            Cow::Owned(sql) => sqlx::query(AssertSqlSafe(sql.clone())),
+    /// The statement as sqlx's query: its text and arguments move in, so
+    /// neither is copied on the way to the driver.
+    pub(super) fn query(self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let text = match self.sql {
+            Cow::Borrowed(sql) => sqlx::query(sql),
+            Cow::Owned(sql) => sqlx::query(AssertSqlSafe(sql)),
         };
-        self.bind_to(text)
+        bind_all(text, self.args)
     }
 
     /// The same statement with `prefix` before its text (`EXPLAIN …`).
@@ -116,17 +118,9 @@ impl Stmt {
         }
     }
 
-    /// `query` with this statement's arguments bound.
-    fn bind_to<'q>(
-        &self,
-        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-        bind_all(query, &self.args)
-    }
-
     /// The first row, read on `on` (a pool, a transaction).
     pub async fn fetch_optional<'e>(
-        &self,
+        self,
         on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     ) -> StorageResult<Option<AnyRow>> {
         Ok(self.query().fetch_optional(on).await?)
@@ -134,14 +128,14 @@ impl Stmt {
 
     /// The one row a query always gives (an aggregate, a `RETURNING`).
     pub async fn fetch_one<'e>(
-        &self,
+        self,
         on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     ) -> StorageResult<AnyRow> {
         Ok(self.query().fetch_one(on).await?)
     }
 
     pub async fn fetch_all<'e>(
-        &self,
+        self,
         on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     ) -> StorageResult<Vec<AnyRow>> {
         Ok(self.query().fetch_all(on).await?)
@@ -150,7 +144,7 @@ impl Stmt {
     /// Runs the statement through sqlx (a pool, a transaction); the number
     /// of rows it changed.
     pub async fn execute_on<'e>(
-        &self,
+        self,
         on: impl sqlx::Executor<'e, Database = sqlx::Any>,
     ) -> StorageResult<u64> {
         Ok(self.query().execute(on).await?.rows_affected())
@@ -229,12 +223,12 @@ pub type RowMap<T> = fn(&dyn Columns) -> StorageResult<T>;
 /// Binds `args` to `query` in order.
 fn bind_all<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    args: &[Arg],
+    args: Vec<Arg>,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    args.iter().fold(query, |q, arg| match arg {
-        Arg::Int(v) => q.bind(*v),
-        Arg::Text(v) => q.bind(v.clone()),
-        Arg::Bool(v) => q.bind(*v),
+    args.into_iter().fold(query, |q, arg| match arg {
+        Arg::Int(v) => q.bind(v),
+        Arg::Text(v) => q.bind(v),
+        Arg::Bool(v) => q.bind(v),
     })
 }
 

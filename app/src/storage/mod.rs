@@ -229,7 +229,9 @@ impl Db {
     async fn write_step_by_step<C: Copy>(&self, batch: &Batch<C>) -> StorageResult<Result<(), C>> {
         let mut tx = self.begin_write().await?;
         for (stmt, why) in &batch.steps {
-            let changed = stmt.execute_on(&mut *tx).await?;
+            // The rare path (a condition failed in the one-statement try):
+            // the batch is borrowed, so each statement runs as a copy.
+            let changed = stmt.clone().execute_on(&mut *tx).await?;
             if let (0, Some(why)) = (changed, why) {
                 tx.rollback().await?;
                 return Ok(Err(*why));

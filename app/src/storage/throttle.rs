@@ -172,32 +172,34 @@ async fn update(
 /// between, the comparison is with what that request stored. `now` stamps
 /// password counters (the purge goes by it); code counters have no stamp.
 fn moved(counter: &Counter, old: Throttle, new: Throttle, now: UnixTime) -> Stmt {
-    let sql = if counter.is_codes() {
-        "INSERT INTO code_throttle (user_id, failed_count, lockout_level, locked_until) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE \
-         SET failed_count = $2, lockout_level = $3, locked_until = $4 \
-         WHERE code_throttle.failed_count = $5 AND code_throttle.lockout_level = $6 \
-         AND code_throttle.locked_until = $7"
-    } else {
-        "INSERT INTO login_throttle (key, failed_count, lockout_level, locked_until, updated_at) \
-         VALUES ($1, $2, $3, $4, $8) ON CONFLICT (key) DO UPDATE \
-         SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
-         WHERE login_throttle.failed_count = $5 AND login_throttle.lockout_level = $6 \
-         AND login_throttle.locked_until = $7"
+    let compare_and_set = |sql| {
+        Stmt::new(sql)
+            .bind(counter.key())
+            .bind(new.failed_count)
+            .bind(new.lockout_level)
+            .bind(new.locked_until)
+            .bind(old.failed_count)
+            .bind(old.lockout_level)
+            .bind(old.locked_until)
     };
-    let stmt = Stmt::new(sql)
-        .bind(counter.key())
-        .bind(new.failed_count)
-        .bind(new.lockout_level)
-        .bind(new.locked_until)
-        .bind(old.failed_count)
-        .bind(old.lockout_level)
-        .bind(old.locked_until);
-    // Only password counters are stamped ($8).
     if counter.is_codes() {
-        stmt
+        compare_and_set(
+            "INSERT INTO code_throttle (user_id, failed_count, lockout_level, locked_until) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE \
+             SET failed_count = $2, lockout_level = $3, locked_until = $4 \
+             WHERE code_throttle.failed_count = $5 AND code_throttle.lockout_level = $6 \
+             AND code_throttle.locked_until = $7",
+        )
     } else {
-        stmt.bind(now)
+        compare_and_set(
+            "INSERT INTO login_throttle (key, failed_count, lockout_level, locked_until, updated_at) \
+             VALUES ($1, $2, $3, $4, $8) ON CONFLICT (key) DO UPDATE \
+             SET failed_count = $2, lockout_level = $3, locked_until = $4, updated_at = $8 \
+             WHERE login_throttle.failed_count = $5 AND login_throttle.lockout_level = $6 \
+             AND login_throttle.locked_until = $7",
+        )
+        // Password counters are stamped ($8): the purge goes by it.
+        .bind(now)
     }
 }
 

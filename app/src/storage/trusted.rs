@@ -47,7 +47,7 @@ pub async fn insert(
     .bind(created_at)
     .bind(expires_at)
     .execute_on(db.writer())
-.await?;
+    .await?;
     Ok(())
 }
 
