@@ -10,6 +10,7 @@ mod attempt_limits;
 mod authenticator;
 mod batches;
 mod factor_changes;
+mod guards;
 mod hardening;
 mod housekeeping;
 mod logbook;

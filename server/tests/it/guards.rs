@@ -1,0 +1,127 @@
+//! Every server function checks its caller first, whatever the form says:
+//! without a session nothing but the login answers, a login still waiting
+//! for its second step reaches only that step, and only a beheerder
+//! reaches the beheerder's functions. Each server function is named here
+//! once, by the guard `pages::serve` puts in front of it.
+
+use crate::common::{Engine, TestApp};
+
+on_both_engines!(every_server_function_checks_its_caller_first);
+
+const PASSWORD: &str = "Welkom-2fa!";
+
+/// The second step of a login.
+const PENDING: &[&str] = &[
+    "code_status",
+    "verify_recovery_code",
+    "resend_code",
+    "submit_mobile",
+];
+
+/// A logged-in user.
+const USER: &[&str] = &[
+    "begin_binding",
+    "send_binding_sms",
+    "submit_binding_mobile",
+    "binding_status",
+    "confirm_binding",
+    "unbind_authenticator",
+    "my_details",
+    "set_my_two_factor",
+    "forget_trusted_browser",
+    "set_my_email",
+    "number_change_status",
+    "send_number_code",
+    "confirm_number",
+    "whoami",
+    "switch_client",
+    "make_recovery_codes",
+    "step_up_status",
+    "send_step_up_sms",
+    "step_up",
+];
+
+/// A logged-in beheerder.
+const BEHEERDER: &[&str] = &[
+    "reset_authenticator",
+    "list_clients",
+    "client_detail",
+    "save_client_authentication",
+    "end_user_sessions",
+    "set_user_mobile",
+    "audit_log",
+    "audit_log_users",
+    "office_settings",
+    "save_office_settings",
+    "list_office_users",
+    "office_user_detail",
+    "save_office_user",
+];
+
+/// Every field any of them reads, so no call is refused for a missing
+/// field before its guard is reached.
+const FORM: &[(&str, &str)] = &[
+    ("id", "1"),
+    ("user_id", "1"),
+    ("client_id", "1"),
+    ("policy", "ja"),
+    ("mobile", "0612345678"),
+    ("code", "123456"),
+    ("sms_code", "123456"),
+    ("app_code", "123456"),
+    ("recovery_code", "abcd-efgh-ijkl"),
+    ("password", PASSWORD),
+    ("two_factor", "ja"),
+    ("email", "iemand@voorbeeld.example"),
+    ("display_name", "Iemand"),
+    ("trust_days", "60"),
+];
+
+async fn every_server_function_checks_its_caller_first(engine: Engine) {
+    let app = TestApp::start(engine).await;
+
+    let mut nobody = app.browser();
+    for endpoint in PENDING.iter().chain(USER).chain(BEHEERDER) {
+        let answer = nobody.call(endpoint, FORM).await;
+        assert_eq!(
+            answer.status, 401,
+            "no session, {endpoint}: {}",
+            answer.body
+        );
+    }
+
+    // zorg's login waits for an SMS code.
+    let mut waiting = app.browser();
+    waiting.login("zorg", PASSWORD).await;
+    assert_eq!(waiting.call("code_status", &[]).await.status, 200);
+    for endpoint in USER.iter().chain(BEHEERDER) {
+        let answer = waiting.call(endpoint, FORM).await;
+        assert_eq!(
+            answer.status, 401,
+            "second step, {endpoint}: {}",
+            answer.body
+        );
+    }
+
+    // medewerker logs in with the password alone and is no beheerder.
+    let mut user = app.browser();
+    user.login("medewerker", PASSWORD).await;
+    assert_eq!(user.call("whoami", &[]).await.status, 200);
+    for endpoint in BEHEERDER {
+        let answer = user.call(endpoint, FORM).await;
+        assert_eq!(
+            answer.status, 403,
+            "no beheerder, {endpoint}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains("Forbidden"),
+            "{endpoint}: {}",
+            answer.body
+        );
+    }
+    for endpoint in PENDING {
+        let answer = user.call(endpoint, FORM).await;
+        assert_eq!(answer.status, 401, "logged in, {endpoint}: {}", answer.body);
+    }
+}
