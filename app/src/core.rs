@@ -31,6 +31,9 @@ pub struct Core {
     pub mail: MailSettings,
     /// Seals authenticator secrets at rest.
     pub keys: Keyring,
+    /// The relying party for passkeys, from the public URL; `None` where
+    /// that URL cannot carry one (an IP address: WebAuthn needs a name).
+    pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 #[derive(Debug, Clone, Copy)]

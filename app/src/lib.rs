@@ -4,6 +4,7 @@
 //! the server crate reaches it without a dependency cycle.
 
 pub mod countdown;
+pub mod credentials;
 pub mod error;
 pub mod model;
 pub mod pages;
@@ -46,6 +47,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
+                // navigator.credentials for the passkey pages (credentials.rs).
+                <script src="/passkey.js" defer nonce=leptos::nonce::use_nonce()></script>
                 <leptos_meta::MetaTags />
             </head>
             <body>
@@ -83,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("logboek") view={Lazy::<LogbookRoute>::new()} />
                     <Route path=path!("help") view={Lazy::<HelpRoute>::new()} />
                     <Route path=path!("help/authenticator") view={Lazy::<WizardRoute>::new()} />
+                    <Route path=path!("help/passkey") view={Lazy::<PasskeyWizardRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -133,6 +133,42 @@ pub struct MyDetails {
     pub trusted: Vec<TrustedBrowserRow>,
 }
 
+/// 'Mijn gegevens' → 'Passkeys'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeysOfUser {
+    /// The office allows passkeys (and the portal's address can carry them).
+    pub allowed: bool,
+    pub rows: Vec<PasskeyRow>,
+}
+
+/// A passkey, as 'Mijn gegevens' lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyRow {
+    pub id: i64,
+    /// 'Chrome op Windows', or what the user typed.
+    pub name: String,
+    /// Dutch local times.
+    pub added: String,
+    pub last_used: Option<String>,
+}
+
+/// A passkey just made; the first one of a user without herstelcodes
+/// brings a set, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyAdded {
+    pub name: String,
+    pub recovery_codes: Option<RecoveryCodes>,
+}
+
+/// A WebAuthn ceremony begun on the server: `options` is the JSON the
+/// browser's `navigator.credentials` takes, `ceremony` names the state
+/// the server kept for it, to be sent back with the browser's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyChallenge {
+    pub ceremony: String,
+    pub options: String,
+}
+
 /// A trusted browser ('Dit apparaat … dagen onthouden'), as 'Mijn
 /// gegevens' lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +190,10 @@ pub struct OfficeSettings {
     pub name: String,
     /// Days a browser may skip the second factor (0: never).
     pub trust_days: i64,
+    /// Passkeys count as a factor ('Passkeys toestaan').
+    pub passkeys_allowed: bool,
+    /// A passkey may log in without the password.
+    pub passkeys_passwordless: bool,
 }
 
 /// A new set of recovery codes ('herstelcodes'), shown once.
@@ -240,6 +280,8 @@ pub struct CodeStatus {
     pub sms_available: bool,
     /// Unused recovery codes exist: 'Inloggen met een herstelcode'.
     pub recovery_available: bool,
+    /// The user has a passkey: 'Inloggen met je passkey' comes first.
+    pub passkey_available: bool,
     /// 'Dit apparaat … dagen onthouden' (0: the office has it off).
     pub trust_days: i64,
 }
@@ -250,7 +292,7 @@ impl CodeStatus {
     /// out in the browser from what the server sent: a field of its own
     /// moved 70 KB of the lazy groups' code into the login page's wasm.
     pub fn recovery_only(&self) -> bool {
-        self.recovery_available && !self.app_bound && !self.sms_available
+        self.recovery_available && !self.app_bound && !self.sms_available && !self.passkey_available
     }
 }
 
@@ -297,6 +339,9 @@ pub struct TwoFactorState {
     /// 'Authenticator app', 'SMS', 'SMS (nog geen mobiel nummer)' or '–'.
     pub factor: String,
     pub app_bound: bool,
+    /// How many passkeys the user has (counted also where the office has
+    /// passkeys off, so a beheerder can still remove them).
+    pub passkeys: i64,
 }
 
 impl TwoFactorState {
@@ -385,11 +430,17 @@ pub enum AuditAction {
     TrustedForgotten,
     OfficeTrustDays,
     ClientTwoFactorPolicy,
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeysReset,
+    /// An assertion whose signature counter went backwards: a cloned key.
+    PasskeyCounterBackwards,
+    OfficePasskeys,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -415,6 +466,11 @@ impl AuditAction {
         AuditAction::TrustedForgotten,
         AuditAction::OfficeTrustDays,
         AuditAction::ClientTwoFactorPolicy,
+        AuditAction::PasskeyAdded,
+        AuditAction::PasskeyRemoved,
+        AuditAction::PasskeysReset,
+        AuditAction::PasskeyCounterBackwards,
+        AuditAction::OfficePasskeys,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -444,6 +500,11 @@ impl AuditAction {
             AuditAction::TrustedForgotten => "trusted.forgotten",
             AuditAction::OfficeTrustDays => "office.trust_days",
             AuditAction::ClientTwoFactorPolicy => "client.two_factor_policy",
+            AuditAction::PasskeyAdded => "passkey.added",
+            AuditAction::PasskeyRemoved => "passkey.removed",
+            AuditAction::PasskeysReset => "passkey.reset",
+            AuditAction::PasskeyCounterBackwards => "passkey.counter_backwards",
+            AuditAction::OfficePasskeys => "office.passkeys",
         }
     }
 
@@ -474,6 +535,13 @@ impl AuditAction {
             AuditAction::TrustedForgotten => "Apparaat vergeten",
             AuditAction::OfficeTrustDays => "Dagen apparaat onthouden gewijzigd",
             AuditAction::ClientTwoFactorPolicy => "Authenticatie van cliënt gewijzigd",
+            AuditAction::PasskeyAdded => "Passkey toegevoegd",
+            AuditAction::PasskeyRemoved => "Passkey verwijderd",
+            AuditAction::PasskeysReset => "Passkeys verwijderd door beheerder",
+            AuditAction::PasskeyCounterBackwards => {
+                "Passkey geweigerd (teller terug: mogelijk gekopieerd)"
+            }
+            AuditAction::OfficePasskeys => "Passkey-instellingen van kantoor gewijzigd",
         }
     }
 
@@ -519,6 +587,8 @@ pub struct StepUpStatus {
     pub resend_in: i64,
     /// Unused recovery codes prove the user too (a lost phone).
     pub recovery: bool,
+    /// A passkey proves the user ('Bevestigen met je passkey').
+    pub passkey: bool,
 }
 
 impl StepUpStatus {

@@ -213,6 +213,17 @@ pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<Strin
     Ok(record.id_hash)
 }
 
+/// A waiting login for `user` that no browser holds: a passkey's answer
+/// proves it at once (a login without the password), and only the session
+/// that follows gets a cookie. Returns its key.
+pub async fn start_unheld(core: &Core, user: &UserRecord) -> Result<String, AppError> {
+    let active_client_id = first_client(core, user).await?;
+    let now = core.now();
+    let (_, record) = new_record(user, Stage::SecondFactor, active_client_id, None, now, now);
+    sessions::insert(&core.db, &record).await?;
+    Ok(record.id_hash)
+}
+
 /// A logged-in session to replace `pending` with (`sessions::replace_on`),
 /// and its browser token for [`set_session_cookie`] once that is committed.
 /// It keeps the client the pending login chose at its start.

@@ -20,7 +20,7 @@ const STACK: &[&[&str]] = &[
     &["core", "housekeeping"],
     &["storage"],
     &["domain"],
-    &["model", "error", "countdown", "sms", "mail"],
+    &["model", "error", "countdown", "credentials", "sms", "mail"],
 ];
 
 fn layer(module: &str) -> usize {

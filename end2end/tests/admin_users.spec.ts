@@ -89,7 +89,7 @@ test("a beheerder changes a client's 'Authenticatie'; turning it down needs the 
   await hydrated(page);
   await expect(page.getByLabel('Apparaat onthouden (dagen)')).toHaveValue('30');
   await page.getByLabel('Apparaat onthouden (dagen)').fill('120');
-  await page.getByRole('button', { name: 'Opslaan' }).click();
+  await page.getByRole('button', { name: 'Opslaan', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('van 0 tot en met 90');
   await expect(page.getByLabel('Apparaat onthouden (dagen)')).toHaveValue('120');
   await noSeriousAxeViolations(page);

@@ -527,6 +527,13 @@ impl Config {
         tracing::info!("secret key in use: {}", keys.current_id());
         tracing::info!("SMS: {}", sender.describe());
         tracing::info!("Mail: {}", mail.describe());
+        let passkeys = app::factors::relying_party_for(&self.public_url).map(Arc::new);
+        if passkeys.is_none() {
+            tracing::warn!(
+                "passkeys are off: --public-url {} has no host name to bind them to",
+                self.public_url
+            );
+        }
         Ok(AppState {
             leptos_options: self.leptos_options(),
             outbox: (self.sms == Some(SmsChoice::Outbox)).then(|| self.sms_outbox.clone()),
@@ -553,6 +560,7 @@ impl Config {
                     timeout: self.mail_timeout(),
                 },
                 keys,
+                passkeys,
             },
         })
     }

@@ -4,6 +4,10 @@
 //! they have, and the password alone never enrols a new one (only a user
 //! with no factor at all types a number, confirmed by the code sent to it).
 
+/// How long a passkey ceremony may take, from its start on the server to
+/// the browser's answer; after that its challenge no longer counts.
+pub const CEREMONY_SECONDS: i64 = 5 * 60;
+
 /// The account's mobile number, as far as it is a factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
@@ -18,6 +22,8 @@ pub enum Number {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Factors {
     pub app: bool,
+    /// At least one passkey, in an office that allows them.
+    pub passkey: bool,
     pub number: Number,
     /// Unused recovery codes ('herstelcodes') are left.
     pub recovery_codes: bool,
@@ -28,6 +34,8 @@ pub struct Factors {
 pub struct Offer {
     /// The bound app's code.
     pub app: bool,
+    /// A passkey's assertion, with user verification.
+    pub passkey: bool,
     /// An SMS code, always to the stored number.
     pub sms: bool,
     pub recovery: bool,
@@ -35,7 +43,7 @@ pub struct Offer {
 
 impl Offer {
     pub fn any(&self) -> bool {
-        self.app || self.sms || self.recovery
+        self.app || self.passkey || self.sms || self.recovery
     }
 }
 
@@ -55,6 +63,7 @@ impl Factors {
     pub fn offer(&self) -> Offer {
         Offer {
             app: self.app,
+            passkey: self.passkey,
             sms: self.number != Number::None,
             recovery: self.recovery_codes,
         }
@@ -62,10 +71,10 @@ impl Factors {
 }
 
 /// Whether the login takes a second step: the policy asks, or the user
-/// chose the stronger login by binding an app, or a number a beheerder set
-/// waits for its owner's code.
+/// chose the stronger login by binding an app or adding a passkey, or a
+/// number a beheerder set waits for its owner's code.
 pub fn login_asks(factors: &Factors, policy_asks: bool) -> bool {
-    policy_asks || factors.app || factors.number == Number::Unconfirmed
+    policy_asks || factors.app || factors.passkey || factors.number == Number::Unconfirmed
 }
 
 /// The login's demand. A trusted browser ('Dit apparaat … dagen
@@ -86,15 +95,23 @@ pub fn login_demand(factors: &Factors, policy_asks: bool, trusted_browser: bool)
 }
 
 /// Whether the login sends an SMS code at once: to a number the user has,
-/// unless a bound app's code is asked for instead (an SMS then only on
-/// request). A number a beheerder set gets its code anyway: that code
-/// confirms it.
+/// unless a bound app's code or a passkey is asked for instead (an SMS
+/// then only on request). A number a beheerder set gets its code anyway:
+/// that code confirms it.
 pub fn sms_at_once(factors: &Factors) -> bool {
     match factors.number {
         Number::None => false,
         Number::Unconfirmed => true,
-        Number::Confirmed => !factors.app,
+        Number::Confirmed => !factors.app && !factors.passkey,
     }
+}
+
+/// Whether a passkey may log in without the password: the office allows
+/// passkeys and allows them instead of the password. The passkey's user
+/// verification then stands for the password and the passkey itself for
+/// the second factor, so every policy ('Ja' too) is met by it.
+pub fn passwordless_allowed(passkeys_allowed: bool, instead_of_password: bool) -> bool {
+    passkeys_allowed && instead_of_password
 }
 
 /// What proves the user at a step-up, next to the password: any factor
@@ -108,6 +125,7 @@ impl LoginDemand {
     pub fn factor_label(&self) -> &'static str {
         match self {
             LoginDemand::Password => "–",
+            LoginDemand::Factor(offer) if offer.passkey => "Passkey",
             LoginDemand::Factor(offer) if offer.app => "Authenticator app",
             LoginDemand::Factor(offer) if offer.sms => "SMS",
             LoginDemand::Factor(_) => "Herstelcode (geen mobiel nummer)",
@@ -127,7 +145,7 @@ mod tests {
     #[test]
     fn the_login_and_the_step_up_agree_on_every_combination() {
         let mut seen = 0;
-        for app in [false, true] {
+        for (app, passkey) in [(false, false), (false, true), (true, false), (true, true)] {
             for number in NUMBERS {
                 for recovery_codes in [false, true] {
                     for policy_asks in [false, true] {
@@ -135,16 +153,19 @@ mod tests {
                             seen += 1;
                             let factors = Factors {
                                 app,
+                                passkey,
                                 number,
                                 recovery_codes,
                             };
                             let case = format!(
-                                "app {app}, number {number:?}, recovery {recovery_codes}, \
-                                 policy {policy_asks}, trusted {trusted}"
+                                "app {app}, passkey {passkey}, number {number:?}, \
+                                 recovery {recovery_codes}, policy {policy_asks}, trusted {trusted}"
                             );
-                            let has_any = app || number != Number::None || recovery_codes;
+                            let has_any =
+                                app || passkey || number != Number::None || recovery_codes;
                             let held = Offer {
                                 app,
+                                passkey,
                                 sms: number != Number::None,
                                 recovery: recovery_codes,
                             };
@@ -155,7 +176,8 @@ mod tests {
                             assert_eq!(step_up, held, "{case}");
                             assert_eq!(step_up.any(), has_any, "{case}");
 
-                            let asks = policy_asks || app || number == Number::Unconfirmed;
+                            let asks =
+                                policy_asks || app || passkey || number == Number::Unconfirmed;
                             let expected = if !asks {
                                 LoginDemand::Password
                             } else if !has_any {
@@ -171,6 +193,11 @@ mod tests {
                             if sms_at_once(&factors) {
                                 assert!(held.sms, "{case}");
                             }
+                            // A passkey or an app is asked for first: no SMS
+                            // unasked, except to confirm a beheerder's number.
+                            if (app || passkey) && number != Number::Unconfirmed {
+                                assert!(!sms_at_once(&factors), "{case}");
+                            }
                             // Whatever the login offers, the step-up accepts too.
                             if let LoginDemand::Factor(offer) = login {
                                 assert_eq!(offer, step_up, "{case}");
@@ -180,7 +207,12 @@ mod tests {
                                 assert!(!has_any && !step_up.any(), "{case}");
                             }
                             // Recovery codes alone protect the login.
-                            if recovery_codes && !app && number == Number::None && policy_asks {
+                            if recovery_codes
+                                && !app
+                                && !passkey
+                                && number == Number::None
+                                && policy_asks
+                            {
                                 assert_eq!(
                                     login,
                                     if trusted {
@@ -199,13 +231,14 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen, 2 * 3 * 2 * 2 * 2);
+        assert_eq!(seen, 4 * 3 * 2 * 2 * 2);
     }
 
     #[test]
     fn a_number_to_confirm_is_asked_for_even_in_a_trusted_browser() {
         let factors = Factors {
             app: false,
+            passkey: false,
             number: Number::Unconfirmed,
             recovery_codes: false,
         };
@@ -222,6 +255,7 @@ mod tests {
     fn the_factor_is_named_as_the_login_asks_for_it() {
         let paper = Factors {
             app: false,
+            passkey: false,
             number: Number::None,
             recovery_codes: true,
         };
@@ -238,5 +272,19 @@ mod tests {
             "SMS (nog geen mobiel nummer)"
         );
         assert_eq!(login_demand(&nothing, false, false).factor_label(), "–");
+        let key = Factors {
+            passkey: true,
+            app: true,
+            ..nothing
+        };
+        assert_eq!(login_demand(&key, false, false).factor_label(), "Passkey");
+    }
+
+    #[test]
+    fn a_passkey_replaces_the_password_only_where_the_office_allows_both() {
+        assert!(passwordless_allowed(true, true));
+        assert!(!passwordless_allowed(true, false));
+        assert!(!passwordless_allowed(false, true));
+        assert!(!passwordless_allowed(false, false));
     }
 }

@@ -5,7 +5,7 @@
 //! purpose, for as long as the office's retention says.
 
 use super::{
-    binding, clock::UnixTime, session_lifetime::SessionLifetime,
+    binding, clock::UnixTime, factors, session_lifetime::SessionLifetime,
     session_lifetime::SECOND_FACTOR_SECONDS, sms_quota,
 };
 
@@ -45,6 +45,8 @@ pub struct Cutoffs {
     pub sms_created_before: UnixTime,
     /// Authenticator bindings never confirmed, started before this.
     pub binding_created_before: UnixTime,
+    /// Passkey ceremonies begun before this: their challenge lapsed.
+    pub ceremony_created_before: UnixTime,
     /// Password counters untouched since before this (and not locked now).
     pub login_counter_idle_before: UnixTime,
     /// Now: trusted browsers whose trust ended before it go, and password
@@ -61,6 +63,7 @@ pub fn cutoffs(now: UnixTime, sessions: &SessionLifetime, audit: AuditRetention)
         waiting_created_before: now - SECOND_FACTOR_SECONDS,
         sms_created_before: now - sms_quota::DAY,
         binding_created_before: now - binding::PENDING_SECONDS,
+        ceremony_created_before: now - factors::CEREMONY_SECONDS,
         login_counter_idle_before: now - DAY,
         now,
         audit_before: audit.days.map(|days| now - i64::from(days) * DAY),

@@ -50,6 +50,16 @@ pub enum LoginChange {
     },
     /// A beheerder's 'Sessies beëindigen'.
     SessionsEnded,
+    /// A passkey made; `recovery_codes`: the first set came with it.
+    PasskeyAdded {
+        name: String,
+        recovery_codes: bool,
+    },
+    PasskeyRemoved {
+        name: String,
+    },
+    /// A beheerder's 'Passkeys verwijderen'.
+    PasskeysReset,
 }
 
 impl LoginChange {
@@ -86,6 +96,20 @@ impl LoginChange {
                 vec![(AuditAction::UserEmail, old.clone(), new.clone())]
             }
             LoginChange::SessionsEnded => vec![(AuditAction::SessionsEnded, None, None)],
+            LoginChange::PasskeyAdded {
+                name,
+                recovery_codes,
+            } => {
+                let mut rows = vec![(AuditAction::PasskeyAdded, None, Some(name.clone()))];
+                if *recovery_codes {
+                    rows.push((AuditAction::RecoveryCreated, None, None));
+                }
+                rows
+            }
+            LoginChange::PasskeyRemoved { name } => {
+                vec![(AuditAction::PasskeyRemoved, Some(name.clone()), None)]
+            }
+            LoginChange::PasskeysReset => vec![(AuditAction::PasskeysReset, None, None)],
         }
     }
 
@@ -120,6 +144,9 @@ impl LoginChange {
             }
             LoginChange::Email { .. } => "je e-mailadres gewijzigd".into(),
             LoginChange::SessionsEnded => "al je sessies beëindigd".into(),
+            LoginChange::PasskeyAdded { name, .. } => format!("een passkey toegevoegd ({name})"),
+            LoginChange::PasskeyRemoved { name } => format!("de passkey '{name}' verwijderd"),
+            LoginChange::PasskeysReset => "al je passkeys verwijderd".into(),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! - counting a try before judging it (`tries`), sending and using SMS
 //!   codes (`sms_codes`), the app's sealed secret (`app_codes`),
 //!   herstelcodes (`recovery_codes`), trusted browsers
-//!   (`trusted_browsers`);
+//!   (`trusted_browsers`), passkeys and their ceremonies (`passkeys`);
 //! - proving a second factor (`proof`): one read, one judgement, one
 //!   transaction that uses the code, for the login and the step-up alike;
 //! - the one door for every change to how an account logs in (`door`):
@@ -21,6 +21,7 @@
 mod app_codes;
 mod door;
 mod notices;
+mod passkeys;
 mod password_gate;
 mod proof;
 mod recovery_codes;
@@ -32,6 +33,7 @@ mod trusted_browsers;
 pub use app_codes::*;
 pub use door::*;
 pub use notices::*;
+pub use passkeys::*;
 pub use password_gate::*;
 pub use proof::*;
 pub use recovery_codes::*;

@@ -1,7 +1,12 @@
 //! Proving a second factor: one read, one judgement, one transaction that
 //! uses the code, for the login and the step-up alike ([`prove`]).
 
-use super::{app_codes::open, sms_codes::CodeContext, tries::locked_error};
+use super::{
+    app_codes::open,
+    passkeys::{judge_assertion, Assertion, PasskeyAnswer, PasskeyUse, WRONG_PASSKEY},
+    sms_codes::CodeContext,
+    tries::locked_error,
+};
 use crate::{
     core::{internal, Core},
     domain::{
@@ -18,7 +23,7 @@ use crate::{
         audit::{self, AuditEntry},
         authenticators,
         batch::{Batch, Stmt},
-        codes as stored_codes, recovery as stored_recovery,
+        codes as stored_codes, passkeys as stored_passkeys, recovery as stored_recovery,
         second_step::{self, StepState},
         sessions::Stage,
         throttle,
@@ -26,12 +31,14 @@ use crate::{
 };
 
 /// What was typed as a second factor, in canonical form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Answer {
     /// Six digits: the app's code or an SMS code.
     Code(String),
     /// A recovery code ('herstelcode').
     Recovery(String),
+    /// A passkey's assertion.
+    Passkey(PasskeyAnswer),
 }
 
 impl Answer {
@@ -73,6 +80,7 @@ pub enum Proof {
     Recovery {
         code_id: i64,
     },
+    Passkey(PasskeyUse),
 }
 
 impl Proof {
@@ -82,24 +90,40 @@ impl Proof {
             Proof::App { .. } => "app",
             Proof::Sms { .. } => "sms",
             Proof::Recovery { .. } => "herstelcode",
+            Proof::Passkey(_) => "passkey",
         }
     }
 
-    /// The statement that uses it up; it changes no row when a parallel
-    /// request used it first.
-    fn consume(&self, user_id: i64, now: UnixTime) -> Stmt {
+    /// The statements that use it up; each changes no row when a parallel
+    /// request used it first (a passkey: its ceremony, and its counter as
+    /// it was read).
+    fn consume(&self, user_id: i64, now: UnixTime) -> Vec<Stmt> {
         match self {
-            Proof::App { step } => authenticators::claim_step_stmt(user_id, *step),
-            Proof::Sms { code_id, .. } => {
-                stored_codes::consume_stmt(*code_id, MAX_ATTEMPTS_PER_CODE, now)
-            }
-            Proof::Recovery { code_id } => stored_recovery::consume_stmt(*code_id, now),
+            Proof::App { step } => vec![authenticators::claim_step_stmt(user_id, *step)],
+            Proof::Sms { code_id, .. } => vec![stored_codes::consume_stmt(
+                *code_id,
+                MAX_ATTEMPTS_PER_CODE,
+                now,
+            )],
+            Proof::Recovery { code_id } => vec![stored_recovery::consume_stmt(*code_id, now)],
+            Proof::Passkey(used) => vec![
+                stored_passkeys::use_stmt(&used.ceremony),
+                stored_passkeys::used_stmt(
+                    used.passkey_id,
+                    used.counter_read,
+                    &used.passkey,
+                    used.counter,
+                    used.backup_state,
+                    now,
+                ),
+            ],
         }
     }
 
     fn used_message(&self) -> &'static str {
         match self {
             Proof::Recovery { .. } => RECOVERY_USED,
+            Proof::Passkey(_) => "Deze passkey-aanvraag is al gebruikt. Probeer het opnieuw.",
             _ => Unusable::Used.message(),
         }
     }
@@ -179,18 +203,25 @@ pub async fn prove<T>(
         let mut state = read_state(core, context, now).await?;
         if !context.app_answers() {
             state.app = None;
+            if let Answer::Passkey(_) = answer {
+                return Err(AppError::invalid(
+                    "Hier telt alleen de SMS-code die naar het nummer is gestuurd.",
+                ));
+            }
         }
         if let Some(wait) = state.throttle.locked_for(now) {
             return Err(locked_error(wait));
         }
         let proof = match judge(core, &state, answer, none_sent, now).await? {
             Judged::Right(proof) => proof,
-            Judged::Wrong { message, sms_wrong } => {
-                match count_wrong(core, &state, sms_wrong, message, now).await? {
-                    Lost::CounterMoved => continue,
-                    other => return Err(lost_error(other, None)),
-                }
-            }
+            Judged::Wrong {
+                message,
+                sms_wrong,
+                cloned,
+            } => match count_wrong(core, &state, sms_wrong, cloned, message, now).await? {
+                Lost::CounterMoved => continue,
+                other => return Err(lost_error(other, None)),
+            },
         };
         let mut batch = Batch::new();
         let reset = throttle::codes_moved(
@@ -198,9 +229,10 @@ pub async fn prove<T>(
             state.throttle,
             state.throttle.after_success(),
         );
-        batch
-            .must_change(reset, Lost::CounterMoved)
-            .must_change(proof.consume(state.user.id, now), Lost::CodeUsed);
+        batch.must_change(reset, Lost::CounterMoved);
+        for stmt in proof.consume(state.user.id, now) {
+            batch.must_change(stmt, Lost::CodeUsed);
+        }
         if let Proof::Recovery { .. } = proof {
             batch.then(audit::record_stmt(
                 AuditEntry::own(&state.user, AuditAction::RecoveryUsed),
@@ -239,10 +271,11 @@ fn lost_error(lost: Lost, proof: Option<&Proof>) -> AppError {
 enum Judged {
     Right(Proof),
     /// Counted as a failed try; `sms_wrong`: the SMS code's own count
-    /// goes up too.
+    /// goes up too; `cloned`: a passkey's counter went backwards (audited).
     Wrong {
         message: String,
         sms_wrong: bool,
+        cloned: bool,
     },
 }
 
@@ -290,6 +323,7 @@ async fn judge(
                         (None, false) => "Deze beveiligingscode is onjuist. Controleer de code in de SMS en probeer het opnieuw.".into(),
                     },
                     sms_wrong: sms == SmsAnswer::Wrong,
+                    cloned: false,
                 }),
             }
         }
@@ -303,10 +337,21 @@ async fn judge(
                     message: "Deze herstelcode is onjuist. Controleer de code op je lijst met herstelcodes."
                         .into(),
                     sms_wrong: false,
+                    cloned: false,
                 }),
                 // Known to whoever typed it, so no guess: no try counted.
                 Some(c) if c.used => Err(AppError::invalid(RECOVERY_USED)),
                 Some(c) => Ok(Judged::Right(Proof::Recovery { code_id: c.id })),
+            }
+        }
+        Answer::Passkey(passkey) => {
+            match judge_assertion(core, &state.user, &state.session.id_hash, passkey, now).await? {
+                Assertion::Right(used) => Ok(Judged::Right(Proof::Passkey(used))),
+                Assertion::Wrong { cloned } => Ok(Judged::Wrong {
+                    message: WRONG_PASSKEY.into(),
+                    sms_wrong: false,
+                    cloned,
+                }),
             }
         }
     }
@@ -319,6 +364,7 @@ async fn count_wrong(
     core: &Core,
     state: &StepState,
     sms_wrong: bool,
+    cloned: bool,
     message: String,
     now: UnixTime,
 ) -> Result<Lost, AppError> {
@@ -338,6 +384,12 @@ async fn count_wrong(
         AuditEntry::own(&state.user, AuditAction::CodeFailed),
         now,
     ));
+    if cloned {
+        batch.then(audit::record_stmt(
+            AuditEntry::own(&state.user, AuditAction::PasskeyCounterBackwards),
+            now,
+        ));
+    }
     if let Err(lost) = core.db.write_batch(batch).await? {
         return Ok(lost);
     }

@@ -9,7 +9,8 @@ use crate::{
     },
     model::{TwoFactorState, UserKind},
     storage::{
-        authenticators, clients, recovery as stored_recovery, users::UserRecord, StorageResult,
+        authenticators, clients, passkeys, recovery as stored_recovery, users::UserRecord,
+        StorageResult,
     },
 };
 
@@ -39,13 +40,20 @@ impl Standing {
 }
 
 /// The factors of `user`, from the record the caller read (the number)
-/// and the bound app and unused recovery codes.
+/// and the bound app, the passkeys (where the office allows them) and
+/// unused recovery codes.
 pub async fn standing(core: &Core, user: &UserRecord) -> StorageResult<Standing> {
     let app = authenticators::bound(&core.db, user.id).await?.is_some();
     let (recovery_left, _) = stored_recovery::counts(&core.db, user.id).await?;
+    let passkey = core.passkeys.is_some()
+        && passkeys::office_settings(&core.db, user.office_id)
+            .await?
+            .allowed
+        && passkeys::count_of_user(&core.db, user.id).await? > 0;
     Ok(Standing {
         factors: Factors {
             app,
+            passkey,
             number: match (&user.mobile, user.mobile_confirmed) {
                 (None, _) => Number::None,
                 (Some(_), false) => Number::Unconfirmed,
@@ -79,5 +87,6 @@ pub async fn state_of(core: &Core, user: &UserRecord) -> StorageResult<TwoFactor
         requirement: policy::requirement(&standing.policy),
         factor: standing.login_demand(false).factor_label().to_string(),
         app_bound: standing.factors.app,
+        passkeys: passkeys::count_of_user(&core.db, user.id).await?,
     })
 }

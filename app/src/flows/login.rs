@@ -9,16 +9,17 @@ use crate::{
     domain::{
         clock::UnixTime,
         clock_offset,
-        factors::{sms_at_once, LoginDemand},
+        factors::{passwordless_allowed, sms_at_once, LoginDemand},
         login_form::{check_password_input, LoginName},
         phone::MobileNumber,
         sms_quota, totp,
     },
     error::AppError,
     factors::{
-        self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, Lost, Notice, Proof,
+        self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, Lost, Notice,
+        PasskeyAnswer, Proof,
     },
-    model::{mask_phone, AuditAction, CodeStatus, LoginOutcome},
+    model::{mask_phone, AuditAction, CodeStatus, LoginOutcome, PasskeyChallenge},
     session::{self, PendingLogin},
     storage::{
         audit::{self, AuditEntry},
@@ -147,6 +148,7 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
         .or_else(|| pending.user.mobile.clone());
     Ok(CodeStatus {
         recovery_available: offer.recovery,
+        passkey_available: offer.passkey,
         trust_days: trusted::office_days(&core.db, pending.user.office_id).await?,
         app_bound: offer.app,
         app_seconds_left: totp::seconds_left(now),
@@ -240,6 +242,73 @@ pub async fn verify_recovery(
 ) -> Result<(), AppError> {
     let answer = Answer::parse_recovery(typed)?;
     log_in_with(core, &pending.session.id_hash, &answer, false).await
+}
+
+/// 'Inloggen met je passkey' on the code page, first half: the options
+/// for the browser, for this waiting login.
+pub async fn begin_passkey(
+    core: &Core,
+    pending: &PendingLogin,
+) -> Result<PasskeyChallenge, AppError> {
+    factors::begin_assertion(core, &pending.user, &pending.session.id_hash).await
+}
+
+/// 'Inloggen met je passkey', second half: the passkey proves the second
+/// factor, as an app code would.
+pub async fn verify_passkey(
+    core: &Core,
+    pending: &PendingLogin,
+    ceremony: &str,
+    response: &str,
+) -> Result<(), AppError> {
+    let answer = Answer::Passkey(PasskeyAnswer::parse(ceremony, response, false)?);
+    log_in_with(core, &pending.session.id_hash, &answer, false).await
+}
+
+/// Whether the login page offers 'Inloggen met een passkey': the portal's
+/// address can carry passkeys.
+pub fn passkeys_offered(core: &Core) -> bool {
+    core.passkeys.is_some()
+}
+
+/// 'Inloggen met een passkey' on the login page, first half: a ceremony
+/// any passkey of this portal may answer.
+pub async fn begin_passwordless(core: &Core) -> Result<PasskeyChallenge, AppError> {
+    factors::begin_passwordless(core).await
+}
+
+/// 'Inloggen met een passkey', second half: a discoverable passkey with
+/// user verification logs in without the password and counts as both
+/// factors, where the user's office allows it. The passkey names its
+/// account; the answer is then judged as a second step would be, on a
+/// waiting login that no browser holds (so a failed try gives no one a
+/// code page), counted in the same lockout and used once. Only the
+/// session that follows gets a cookie.
+pub async fn passwordless(core: &Core, ceremony: &str, response: &str) -> Result<(), AppError> {
+    let answer = PasskeyAnswer::parse(ceremony, response, true)?;
+    let unknown = || AppError::invalid(factors::WRONG_PASSKEY);
+    let user_id = answer.claimed_user(core).await?.ok_or_else(unknown)?;
+    let user = users::find(&core.db, user_id).await?.ok_or_else(unknown)?;
+    let office = factors::office_settings(core, user.office_id).await?;
+    if !passwordless_allowed(office.allowed, office.passwordless) {
+        return Err(AppError::invalid(
+            "Je kantoor staat inloggen zonder wachtwoord niet toe. Log in met je wachtwoord; \
+             daarna kun je je passkey gebruiken.",
+        ));
+    }
+    let held_by = session::request_session_hash(core);
+    let unheld = session::start_unheld(core, &user).await?;
+    let outcome = log_in_with(core, &unheld, &Answer::Passkey(answer), false).await;
+    match &outcome {
+        Ok(()) => {
+            // The browser's session before this login ends with it.
+            if let Some(old) = held_by {
+                sessions::delete(&core.db, &old).await?;
+            }
+        }
+        Err(_) => sessions::delete(&core.db, &unheld).await?,
+    }
+    outcome
 }
 
 /// What ending the login added to the batch: the new session's token for

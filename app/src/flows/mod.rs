@@ -9,4 +9,5 @@ pub mod account;
 pub mod authenticator;
 pub mod login;
 pub mod office;
+pub mod passkeys;
 pub mod step_up;

@@ -1,6 +1,6 @@
 //! The beheerder's screens: 'Cliënten' and their policy, 'Kantoorgebruikers',
 //! the buttons for one user (reset the app, end sessions, a new number),
-//! 'Kantoor' (the days a browser is remembered) and the 'Logboek'. Every
+//! 'Kantoor' (the days a browser is remembered, passkeys) and the 'Logboek'. Every
 //! query is bound to the beheerder's own office; an id from elsewhere gets
 //! the answer of one that does not exist.
 
@@ -23,7 +23,9 @@ use crate::{
     storage::{
         audit::{self, AuditEntry, OfficeLogQuery},
         batch::Batch,
-        clients, trusted,
+        clients,
+        passkeys::{self as stored_passkeys, OfficePasskeys},
+        trusted,
         users::{self, Confirmed, OfficeUserUpdate, UserRecord},
     },
 };
@@ -335,9 +337,12 @@ pub async fn office_settings(
     core: &Core,
     beheerder: &AuthUser,
 ) -> Result<OfficeSettings, AppError> {
+    let passkeys = factors::office_settings(core, beheerder.user.office_id).await?;
     Ok(OfficeSettings {
         name: beheerder.user.office_name.clone(),
         trust_days: trusted::office_days(&core.db, beheerder.user.office_id).await?,
+        passkeys_allowed: passkeys.allowed,
+        passkeys_passwordless: passkeys.passwordless,
     })
 }
 
@@ -464,4 +469,77 @@ pub async fn log_users(core: &Core, beheerder: &AuthUser) -> Result<Vec<LogUser>
             display_name: u.display_name,
         })
         .collect())
+}
+
+/// A parallel reset removed them first.
+#[derive(Debug, Clone, Copy)]
+struct PasskeysGone;
+
+/// The beheerder's 'Passkeys verwijderen' for one of the office's users
+/// (a lost laptop): after their step-up, audited, the user told.
+pub async fn reset_passkeys(
+    core: &Core,
+    beheerder: &AuthUser,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let subject = &own_user(core, beheerder, user_id).await?;
+    if stored_passkeys::count_of_user(&core.db, subject.id).await? == 0 {
+        return Err(AppError::invalid("Deze gebruiker heeft geen passkeys."));
+    }
+    let mut batch = Batch::new();
+    batch.must_change(stored_passkeys::delete_all_stmt(subject.id), PasskeysGone);
+    factors::commit_login_change(
+        core,
+        ChangedBy::Beheerder(beheerder),
+        subject,
+        vec![LoginChange::PasskeysReset],
+        batch,
+    )
+    .await?
+    .map_err(|_| AppError::invalid("Deze gebruiker heeft geen passkeys."))
+}
+
+/// 'Kantoor': passkeys at all, and instead of the password. Either change
+/// alters how the office's users log in, so it needs the beheerder's
+/// step-up; turning passkeys off leaves each user their other factors.
+pub async fn set_office_passkeys(
+    core: &Core,
+    beheerder: &AuthUser,
+    allowed: bool,
+    passwordless: bool,
+) -> Result<(), AppError> {
+    let office_id = beheerder.user.office_id;
+    let old = stored_passkeys::office_settings(&core.db, office_id).await?;
+    let new = OfficePasskeys {
+        allowed,
+        passwordless: allowed && passwordless,
+    };
+    if old == new {
+        return Ok(());
+    }
+    session::require_step_up(core, beheerder)?;
+    let describe = |s: OfficePasskeys| {
+        format!(
+            "passkeys: {}, zonder wachtwoord: {}",
+            if s.allowed { "ja" } else { "nee" },
+            if s.passwordless { "ja" } else { "nee" }
+        )
+    };
+    let (old_text, new_text) = (describe(old), describe(new));
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch
+        .then(stored_passkeys::set_office_settings_stmt(office_id, new))
+        .then(audit::record_stmt(
+            AuditEntry {
+                office_id: Some(office_id),
+                actor_user_id: Some(beheerder.user.id),
+                subject: Some(&beheerder.user.office_name),
+                old_value: Some(&old_text),
+                new_value: Some(&new_text),
+                ..AuditEntry::new(AuditAction::OfficePasskeys)
+            },
+            core.now(),
+        ));
+    let Ok(()) = core.db.write_batch(batch).await?;
+    Ok(())
 }

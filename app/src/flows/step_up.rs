@@ -9,8 +9,8 @@ use crate::{
         clock::UnixTime, login_form::LoginName, phone::MobileNumber, recovery, sms_quota, step_up,
     },
     error::AppError,
-    factors::{self, Answer, CodeContext, Lost, Notice, Proof},
-    model::{mask_phone, AuditAction, StepUpStatus},
+    factors::{self, Answer, CodeContext, Lost, Notice, PasskeyAnswer, Proof},
+    model::{mask_phone, AuditAction, PasskeyChallenge, StepUpStatus},
     session::{self, AuthUser},
     storage::{
         audit::{self, AuditEntry},
@@ -46,7 +46,13 @@ pub async fn status(core: &Core, auth: &AuthUser) -> Result<StepUpStatus, AppErr
             .map_or(0, |c| c.state.expires_at - now),
         resend_in: sms_quota::resend_in(stored_codes::last_sent_at(&core.db, &key).await?, now),
         recovery: proof.recovery,
+        passkey: proof.passkey,
     })
+}
+
+/// 'Bevestigen met je passkey', first half: the options for the browser.
+pub async fn begin_passkey(core: &Core, auth: &AuthUser) -> Result<PasskeyChallenge, AppError> {
+    factors::begin_assertion(core, &auth.user, &auth.session_hash).await
 }
 
 /// 'Stuur mij een SMS-code': always to the stored number.
@@ -64,13 +70,28 @@ pub async fn send_code(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
     .await
 }
 
-/// 'Bevestigen': the password, then a factor's answer. Each try counts
-/// toward the same limits as at login.
+/// 'Bevestigen met je passkey': the password and the passkey's answer to
+/// the ceremony `begin_passkey` started.
+pub async fn prove_with_passkey(
+    core: &Core,
+    auth: &AuthUser,
+    password: String,
+    ceremony: &str,
+    response: &str,
+) -> Result<(), AppError> {
+    let answer = PasskeyAnswer::parse(ceremony, response, false)?;
+    prove(core, auth, password, "", Some(answer)).await
+}
+
+/// 'Bevestigen': the password, then a factor's answer (`passkey`: the
+/// passkey's instead of a typed code). Each try counts toward the same
+/// limits as at login.
 pub async fn prove(
     core: &Core,
     auth: &AuthUser,
     password: String,
     typed: &str,
+    passkey: Option<PasskeyAnswer>,
 ) -> Result<(), AppError> {
     let user = &auth.user;
     let offer = factors::standing(core, user).await?.step_up_proof();
@@ -78,6 +99,8 @@ pub async fn prove(
     // phone lost, a recovery code (letters).
     let answer = if !offer.any() {
         None
+    } else if let Some(passkey) = passkey.filter(|_| offer.passkey) {
+        Some(Answer::Passkey(passkey))
     } else if offer.recovery && recovery::looks_like_one(typed) {
         Some(Answer::parse_recovery(typed)?)
     } else {

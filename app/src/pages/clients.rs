@@ -7,7 +7,10 @@ use leptos_router::components::A;
 
 use super::{
     step_up::{asks_step_up, StepUpIfAsked},
-    user_actions::{EndUserSessions, ResetAuthenticator, ResetButton, SetUserMobile},
+    user_actions::{
+        EndUserSessions, ResetAuthenticator, ResetButton, ResetPasskeys, ResetPasskeysButton,
+        SetUserMobile,
+    },
 };
 use crate::{
     error::AppError,
@@ -158,20 +161,25 @@ pub fn ClientUsersPage() -> impl IntoView {
     let reset = ServerAction::<ResetAuthenticator>::new();
     let end = ServerAction::<EndUserSessions>::new();
     let number = ServerAction::<SetUserMobile>::new();
+    let passkeys = ServerAction::<ResetPasskeys>::new();
     let changes = Signal::derive({
-        let (resets, ends, numbers) = (
+        let (resets, ends, numbers, passkey_resets) = (
             super::successes(reset),
             super::successes(end),
             super::successes(number),
+            super::successes(passkeys),
         );
-        move || resets.get() + ends.get() + numbers.get()
+        move || resets.get() + ends.get() + numbers.get() + passkey_resets.get()
     });
     let detail = Resource::new(
         move || (id(), changes.get()),
         |(id, _)| load_client_detail(id),
     );
     let asked = Signal::derive(move || {
-        asks_step_up(reset).get() || asks_step_up(end).get() || asks_step_up(number).get()
+        asks_step_up(reset).get()
+            || asks_step_up(end).get()
+            || asks_step_up(number).get()
+            || asks_step_up(passkeys).get()
     });
     // What the newest action did, in words (a refusal for want of a
     // step-up shows the step-up form instead).
@@ -186,6 +194,12 @@ pub fn ClientUsersPage() -> impl IntoView {
         report(
             reset.value().get(),
             "De authenticator app is gereset. De gebruiker logt weer in met een SMS-code.",
+        )
+    });
+    Effect::new(move |_| {
+        report(
+            passkeys.value().get(),
+            "De passkeys zijn verwijderd. De gebruiker logt weer in met een andere factor.",
         )
     });
     Effect::new(move |_| {
@@ -210,7 +224,7 @@ pub fn ClientUsersPage() -> impl IntoView {
                         <ClientTabs client=d.client.clone() current=Tab::Gebruikers />
                         <section class="tab">
                             {d.users.is_empty().then(|| view! { <p>"Deze cliënt heeft nog geen gebruikers."</p> })}
-                            {d.users.into_iter().map(|u| view! { <UserCard user=u reset=reset end=end number=number /> }).collect_view()}
+                            {d.users.into_iter().map(|u| view! { <UserCard user=u reset=reset end=end number=number passkeys=passkeys /> }).collect_view()}
                         </section>
                     }),
                 }
@@ -234,6 +248,7 @@ fn UserCard(
     reset: ServerAction<ResetAuthenticator>,
     end: ServerAction<EndUserSessions>,
     number: ServerAction<SetUserMobile>,
+    passkeys: ServerAction<ResetPasskeys>,
 ) -> impl IntoView {
     let heading = format!("gebruiker-{}", user.id);
     let input_id = format!("mobiel-{}", user.id);
@@ -245,6 +260,7 @@ fn UserCard(
                 <dt>"Inlognaam"</dt><dd>{user.login_name.clone()}</dd>
                 <dt>"Inlog met twee-factor-authenticatie"</dt><dd>{user.two_factor.summary()}</dd>
                 <dt>"Factor"</dt><dd>{user.two_factor.factor.clone()}</dd>
+                <dt>"Passkeys"</dt><dd data-testid="aantal-passkeys">{user.two_factor.passkeys}</dd>
                 <dt>"Mobiel nummer"</dt>
                 <dd>{user.mobile.clone().unwrap_or_else(|| "Niet bekend".into())}
                     {user.mobile_unconfirmed.then_some(" (wacht op bevestiging door de gebruiker)")}</dd>
@@ -252,6 +268,7 @@ fn UserCard(
             </dl>
             <div class="knoppen">
                 {user.app_bound.then(|| view! { <ResetButton action=reset user_id=user.id name=name.clone() /> })}
+                {(user.two_factor.passkeys > 0).then(|| view! { <ResetPasskeysButton action=passkeys user_id=user.id name=name.clone() /> })}
                 <ActionForm action=end>
                     <input type="hidden" name="user_id" value=user.id.to_string() />
                     <button type="submit" class="tweede" aria-label=format!("Sessies beëindigen van {name}")>"Sessies beëindigen"</button>

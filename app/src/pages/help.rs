@@ -25,5 +25,12 @@ pub fn HelpPage() -> impl IntoView {
             <leptos_router::components::A href="/help/authenticator">"Authenticator app koppelen"</leptos_router::components::A>
             " loopt de stappen met je door."
         </p>
+        <h2>"Passkey"</h2>
+        <p>
+            "Met een passkey bevestig je het inloggen met de vingerafdruk, het gezicht of de pincode van je apparaat, of met een beveiligingssleutel. "
+            "Een passkey werkt alleen op deze portal: een nagemaakte inlogpagina kan er niets mee. "
+            <leptos_router::components::A href="/help/passkey">"Passkey instellen"</leptos_router::components::A>
+            " loopt de stappen met je door."
+        </p>
     }
 }

@@ -21,6 +21,7 @@ use super::{
     number_change::NumberChangePage,
     office::OfficePage,
     office_users::{OfficeUserEditPage, OfficeUsersPage},
+    passkeys::PasskeyWizardPage,
     portal::Portal,
     second_step::{CodePage, MobilePage},
     wizard::WizardPage,
@@ -85,6 +86,7 @@ page_group! { PortalPages, portal_pages, __preload_portal_pages:
     NumberChangeRoute => NumberChangePage,
     HelpRoute => HelpPage,
     WizardRoute => WizardPage,
+    PasskeyWizardRoute => PasskeyWizardPage,
 }
 
 page_group! { AdminPages, admin_pages, __preload_admin_pages:

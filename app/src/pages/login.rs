@@ -3,7 +3,12 @@
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
 
-use crate::{error::AppError, model::LoginOutcome};
+use crate::{
+    credentials,
+    error::AppError,
+    model::{LoginOutcome, PasskeyChallenge},
+    pages::widgets::{passkey_ceremony, passkey_error},
+};
 #[cfg(feature = "ssr")]
 use crate::{flows, pages::serve};
 
@@ -12,6 +17,30 @@ pub async fn login(login_name: String, password: String) -> Result<LoginOutcome,
     serve::anyone(
         move |core| async move { flows::login::login(&core, &login_name, password).await },
     )
+    .await
+}
+
+/// Whether this portal's address carries passkeys at all (the office's
+/// own switch is known only once the passkey names its account).
+#[server(endpoint = "passkeys_offered")]
+pub async fn passkeys_offered() -> Result<bool, AppError> {
+    serve::anyone(move |core| async move { Ok(flows::login::passkeys_offered(&core)) }).await
+}
+
+/// 'Inloggen met een passkey', first half: options any passkey of this
+/// portal may answer.
+#[server(endpoint = "begin_passwordless")]
+pub async fn begin_passwordless_login() -> Result<PasskeyChallenge, AppError> {
+    serve::anyone(move |core| async move { flows::login::begin_passwordless(&core).await }).await
+}
+
+/// 'Inloggen met een passkey', second half: the passkey's answer logs in
+/// without the password.
+#[server(endpoint = "passwordless")]
+pub async fn passwordless_login(ceremony: String, response: String) -> Result<(), AppError> {
+    serve::anyone(move |core| async move {
+        flows::login::passwordless(&core, &ceremony, &response).await
+    })
     .await
 }
 
@@ -36,6 +65,59 @@ pub fn LoginPage() -> impl IntoView {
     });
     let error = move || value.get().and_then(Result::err);
 
+    // Asked by the browser once hydrated, and only where it can use a
+    // passkey: a resource here would make the server stream the page in
+    // two parts, which cost every login page about 40 ms (TCP's delayed
+    // acknowledgement of the second part).
+    let (here, set_here) = signal(false);
+    Effect::new(move |_| {
+        if credentials::supported() {
+            leptos::task::spawn_local(async move {
+                set_here.set(matches!(passkeys_offered().await, Ok(true)));
+            });
+        }
+    });
+    let passkey = Action::new_unsync(|_: &()| {
+        passkey_ceremony(begin_passwordless_login(), false, |ceremony, response| {
+            passwordless_login(ceremony, response)
+        })
+    });
+    // Where the browser offers passkeys in the login name's autofill, a
+    // request waits there until the user picks one (or the page goes).
+    let (autofill_error, set_autofill_error) = signal(None::<String>);
+    let autofill_started = StoredValue::new(false);
+    Effect::new(move |_| {
+        if !here.get() || autofill_started.get_value() {
+            return;
+        }
+        autofill_started.set_value(true);
+        leptos::task::spawn_local(async move {
+            if !credentials::conditional_available().await {
+                return;
+            }
+            let Ok(challenge) = begin_passwordless_login().await else {
+                return;
+            };
+            let outcome = match credentials::get(&challenge.options, true).await {
+                Ok(answer) => passwordless_login(challenge.ceremony, answer)
+                    .await
+                    .map_err(|e| Some(e.to_string())),
+                Err(why) => Err(why),
+            };
+            match outcome {
+                Ok(()) => {
+                    let _ = window().location().set_href("/");
+                }
+                Err(why) => set_autofill_error.set(why),
+            }
+        });
+    });
+    Effect::new(move |_| {
+        if matches!(passkey.value().get(), Some(Ok(()))) {
+            let _ = window().location().set_href("/");
+        }
+    });
+
     view! {
         <Title text="Inloggen – Tweestap" />
         <main class="inloggen">
@@ -43,7 +125,7 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action=action>
                 <div class="veld">
                     <label for="login_name">"Inlognaam"</label>
-                    <input id="login_name" name="login_name" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" />
+                    <input id="login_name" name="login_name" type="text" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" />
                 </div>
                 <div class="veld">
                     <label for="password">"Wachtwoord"</label>
@@ -54,6 +136,18 @@ pub fn LoginPage() -> impl IntoView {
                 </p>
                 <button type="submit" disabled=move || action.pending().get()>"Inloggen"</button>
             </ActionForm>
+            <Show when=move || here.get()>
+                <div class="passkey-inloggen">
+                    <p class="of">"Of zonder wachtwoord:"</p>
+                    <button type="button" class="tweede" data-testid="passkey-zonder-wachtwoord"
+                        disabled=move || passkey.pending().get()
+                        on:click=move |_| { passkey.dispatch(()); }>
+                        "Inloggen met een passkey"
+                    </button>
+                    {passkey_error(passkey)}
+                    <p class="melding fout" role="alert">{move || autofill_error.get()}</p>
+                </div>
+            </Show>
         </main>
     }
 }

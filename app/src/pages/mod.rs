@@ -14,6 +14,7 @@ pub mod not_found;
 pub mod number_change;
 pub mod office;
 pub mod office_users;
+pub mod passkeys;
 pub mod portal;
 pub mod recovery;
 pub mod second_step;

@@ -134,6 +134,7 @@ pub fn MyDetailsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <super::passkeys::PasskeysPanel />
         <p class="melding bevestiging" role="status">
             {move || matches!(choose.value().get(), Some(Ok(()))).then_some("Je keuze is opgeslagen. Die geldt vanaf de volgende keer dat je inlogt.")}
         </p>

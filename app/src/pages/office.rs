@@ -1,6 +1,7 @@
-//! 'Kantoor': settings for the whole office (beheerders only). For now one:
-//! how many days 'Dit apparaat … dagen onthouden' holds (0: never, and
-//! every browser trusted so far is forgotten).
+//! 'Kantoor': settings for the whole office (beheerders only): how many
+//! days 'Dit apparaat … dagen onthouden' holds (0: never, and every
+//! browser trusted so far is forgotten), and passkeys (at all, and
+//! instead of the password).
 
 use leptos::{form::ActionForm, prelude::*};
 use leptos_meta::Title;
@@ -26,11 +27,26 @@ pub async fn save_office_settings(trust_days: String) -> Result<(), AppError> {
     .await
 }
 
+/// 'Passkeys toestaan' and 'Inloggen met een passkey zonder wachtwoord'.
+#[server(endpoint = "save_office_passkeys")]
+pub async fn save_office_passkeys(allowed: String, passwordless: String) -> Result<(), AppError> {
+    serve::beheerder(move |core, auth| async move {
+        flows::office::set_office_passkeys(&core, &auth, allowed == "ja", passwordless == "ja")
+            .await
+    })
+    .await
+}
+
 #[component]
 pub fn OfficePage() -> impl IntoView {
     let save = ServerAction::<SaveOfficeSettings>::new();
     let saves = super::successes(save);
-    let settings = Resource::new(move || saves.get(), |_| load_office_settings());
+    let passkeys = ServerAction::<SaveOfficePasskeys>::new();
+    let passkey_saves = super::successes(passkeys);
+    let settings = Resource::new(
+        move || (saves.get(), passkey_saves.get()),
+        |_| load_office_settings(),
+    );
     view! {
         <Title text="Kantoor – Tweestap" />
         <h1>"Kantoor"</h1>
@@ -50,7 +66,23 @@ pub fn OfficePage() -> impl IntoView {
                             </div>
                             <button type="submit" disabled=move || save.pending().get()>"Opslaan"</button>
                         </ActionForm>
+                        <h2>"Passkeys"</h2>
+                        <ActionForm action=passkeys>
+                            <super::widgets::JaNeeField legend="Passkeys toestaan" name="allowed" id_prefix="passkeys" yes=s.passkeys_allowed />
+                            <super::widgets::JaNeeField legend="Inloggen met een passkey zonder wachtwoord" name="passwordless" id_prefix="zonder-wachtwoord" yes=s.passkeys_passwordless />
+                            <p class="uitleg">
+                                "Een passkey is een tweede factor die niet kan worden nagemaakt of doorgestuurd. Zonder wachtwoord telt een passkey "
+                                "met vingerafdruk, gezicht of pincode als beide stappen. Uitzetten vraagt eerst een bevestiging; gebruikers houden hun andere manieren van inloggen."
+                            </p>
+                            <button type="submit" disabled=move || passkeys.pending().get()>"Passkey-instellingen opslaan"</button>
+                        </ActionForm>
                     })}
+        {super::widgets::action_done(passkeys, "De passkey-instellingen zijn opgeslagen.")}
+        // Only when there is one: the days' message above has the page's alert.
+        {move || passkeys.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| view! {
+            <p class="melding fout" role="alert">{e.to_string()}</p>
+        })}
+        <StepUpIfAsked asked=asks_step_up(passkeys) />
         {super::widgets::action_done(save, "De instellingen van het kantoor zijn opgeslagen.")}
         <p class="melding fout" role="alert">
             {move || save.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}

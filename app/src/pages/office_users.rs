@@ -9,7 +9,9 @@ use leptos_router::components::A;
 use super::{
     ja_nee,
     step_up::{asks_step_up, StepUpIfAsked},
-    user_actions::{EndUserSessions, ResetAuthenticator, ResetButton},
+    user_actions::{
+        EndUserSessions, ResetAuthenticator, ResetButton, ResetPasskeys, ResetPasskeysButton,
+    },
 };
 use crate::{
     error::AppError,
@@ -64,6 +66,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
                             <th scope="col" role="columnheader">"Beheerder"</th>
                             <th scope="col" role="columnheader">"Inlog met twee-factor-authenticatie"</th>
                             <th scope="col" role="columnheader">"Factor"</th>
+                            <th scope="col" role="columnheader">"Passkeys"</th>
                         </tr></thead>
                         <tbody role="rowgroup">
                             {rows.into_iter().map(|u| view! {
@@ -74,6 +77,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
                                     <td role="cell" data-label="Beheerder">{ja_nee(u.is_beheerder)}</td>
                                     <td role="cell" data-label="Inlog met twee-factor-authenticatie">{u.two_factor.summary()}</td>
                                     <td role="cell" data-label="Factor">{u.two_factor.factor}</td>
+                                    <td role="cell" data-label="Passkeys">{u.two_factor.passkeys}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -90,9 +94,11 @@ pub fn OfficeUserEditPage() -> impl IntoView {
     let reset = ServerAction::<ResetAuthenticator>::new();
     let resets = super::successes(reset);
     let end = ServerAction::<EndUserSessions>::new();
+    let passkeys = ServerAction::<ResetPasskeys>::new();
+    let passkey_resets = super::successes(passkeys);
     let detail = Resource::new(
-        move || (id(), saves.get(), resets.get()),
-        |(id, _, _)| load_office_user_detail(id),
+        move || (id(), saves.get(), resets.get(), passkey_resets.get()),
+        |(id, _, _, _)| load_office_user_detail(id),
     );
     let saved = move || matches!(save.value().get(), Some(Ok(())));
     let save_error = move || save.value().get().and_then(Result::err);
@@ -105,6 +111,7 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                     Err(e) => Either::Right(super::error_message(e)),
                     Ok(u) => Either::Left({
                         let reset_name = u.display_name.clone();
+                        let passkey_count = u.two_factor.passkeys;
                         view! {
                         <super::widgets::EditFrame back_href="/kantoorgebruikers" back_label="← Kantoorgebruikers"
                             title=u.display_name.clone()
@@ -141,6 +148,17 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                             })}
                             {super::widgets::action_error(reset)}
                             {super::widgets::action_done(reset, "De authenticator app is gereset.")}
+                            <h2>"Passkeys"</h2>
+                            <p data-testid="aantal-passkeys">{match passkey_count {
+                                0 => "Geen passkeys.".to_string(),
+                                1 => "1 passkey.".to_string(),
+                                n => format!("{n} passkeys."),
+                            }}</p>
+                            {(passkey_count > 0).then(|| view! {
+                                <ResetPasskeysButton action=passkeys user_id=u.id name=reset_name.clone() />
+                            })}
+                            {super::widgets::action_error(passkeys)}
+                            {super::widgets::action_done(passkeys, "De passkeys zijn verwijderd.")}
                             <h2>"Sessies"</h2>
                             <p>"Apparaat kwijt of verdacht? Beëindig alle sessies: de gebruiker moet dan overal opnieuw inloggen."</p>
                             <ActionForm action=end>
@@ -149,7 +167,7 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                             </ActionForm>
                             <p class="melding fout" role="alert">{move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}</p>
                             {super::widgets::action_done(end, "De sessies zijn beëindigd.")}
-                            <StepUpIfAsked asked=Signal::derive(move || asks_step_up(save).get() || asks_step_up(reset).get() || asks_step_up(end).get()) />
+                            <StepUpIfAsked asked=Signal::derive(move || asks_step_up(save).get() || asks_step_up(reset).get() || asks_step_up(end).get() || asks_step_up(passkeys).get()) />
                         </section>
                         }
                     }),

@@ -95,6 +95,7 @@ fn Header(viewer: Viewer) -> impl IntoView {
                         }>
                             <li><A href="/help">"Uitleg twee-factor-inlog"</A></li>
                             <li><A href="/help/authenticator">"Authenticator app koppelen"</A></li>
+                            <li><A href="/help/passkey">"Passkey instellen"</A></li>
                         </ul>
                     </details>
                 </li>

@@ -9,7 +9,8 @@ use leptos_router::components::Redirect;
 use crate::{
     countdown::{minutes_seconds, remaining, use_ticks, window_left},
     error::AppError,
-    model::CodeStatus,
+    model::{CodeStatus, PasskeyChallenge},
+    pages::widgets::{passkey_ceremony, passkey_error, passkeys_here},
 };
 #[cfg(feature = "ssr")]
 use crate::{flows, pages::serve};
@@ -34,6 +35,24 @@ pub async fn verify_code(code: String, remember: Option<String>) -> Result<(), A
 pub async fn verify_recovery_code(recovery_code: String) -> Result<(), AppError> {
     serve::pending(move |core, pending| async move {
         flows::login::verify_recovery(&core, &pending, &recovery_code).await
+    })
+    .await
+}
+
+/// 'Inloggen met je passkey', first half: the options for the browser.
+#[server(endpoint = "begin_login_passkey")]
+pub async fn begin_login_passkey() -> Result<PasskeyChallenge, AppError> {
+    serve::pending(move |core, pending| async move {
+        flows::login::begin_passkey(&core, &pending).await
+    })
+    .await
+}
+
+/// 'Inloggen met je passkey', second half: the browser's answer.
+#[server(endpoint = "login_with_passkey")]
+pub async fn login_with_passkey(ceremony: String, response: String) -> Result<(), AppError> {
+    serve::pending(move |core, pending| async move {
+        flows::login::verify_passkey(&core, &pending, &ceremony, &response).await
     })
     .await
 }
@@ -78,6 +97,7 @@ pub fn CodePage() -> impl IntoView {
         <Title text="Beveiligingscode – Tweestap" />
         <main class="inloggen">
             <h1>"Beveiligingscode"</h1>
+            <PasskeyFirst status=status />
             <Suspense fallback=|| view! { <p>"Laden…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
@@ -118,6 +138,42 @@ pub fn CodePage() -> impl IntoView {
     }
 }
 
+/// 'Inloggen met je passkey', first of the ways in for a user who has one
+/// (and a browser that can use it); the codes stay below it.
+#[component]
+fn PasskeyFirst(status: Resource<Result<CodeStatus, AppError>>) -> impl IntoView {
+    let here = passkeys_here();
+    let use_passkey = Action::new_unsync(|_: &()| {
+        passkey_ceremony(begin_login_passkey(), false, |ceremony, response| {
+            login_with_passkey(ceremony, response)
+        })
+    });
+    Effect::new(move |_| {
+        if matches!(use_passkey.value().get(), Some(Ok(()))) {
+            go_to("/");
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let offered = status.await.is_ok_and(|s| s.passkey_available);
+                (offered && here.get()).then(|| view! {
+                    <div class="passkey-eerst">
+                        <p>"Log in met de passkey op dit apparaat of je beveiligingssleutel."</p>
+                        <button type="button" data-testid="passkey-inloggen"
+                            disabled=move || use_passkey.pending().get()
+                            on:click=move |_| { use_passkey.dispatch(()); }>
+                            "Inloggen met je passkey"
+                        </button>
+                        {passkey_error(use_passkey)}
+                        <p class="of">"Of gebruik een code:"</p>
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}
+
 /// Where the code went, how long it stays valid, and a lockout if any.
 #[component]
 fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
@@ -137,15 +193,22 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
         })}
         {if status.app_bound {
             let app_left = window_left(ticks, status.app_seconds_left);
-            Either::Left(view! {
+            view! {
                 <p>"Vul de code in die je authenticator app nu laat zien."</p>
                 <p data-testid="app-over">{move || super::widgets::app_next_code_text(app_left())}</p>
                 {(status.valid_for > 0).then(|| view! {
                     <p>"Of vul de SMS-code in die we naar " <strong data-testid="nummer">{phone.clone()}</strong> " stuurden."</p>
                 })}
-            })
+            }.into_any()
+        } else if status.passkey_available && status.valid_for == 0 {
+            // No SMS went out at once: the passkey is asked for first.
+            view! {
+                {status.sms_available.then(|| view! {
+                    <p>"Geen passkey bij de hand? Laat een SMS-code sturen naar " <strong data-testid="nummer">{phone.clone()}</strong> "."</p>
+                })}
+            }.into_any()
         } else {
-            Either::Right(view! {
+            view! {
                 <p>"We hebben een SMS met een beveiligingscode gestuurd naar het nummer " <strong data-testid="nummer">{phone}</strong> "."</p>
                 <p aria-live="polite" data-testid="geldig">
                     {move || match valid() {
@@ -153,7 +216,7 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                         left => format!("De code is nog {} geldig.", minutes_seconds(left)),
                     }}
                 </p>
-            })
+            }.into_any()
         }}
     }
 }
@@ -197,7 +260,9 @@ fn ResendButton(
                 let wait = status.as_ref().map_or(0, |s| s.resend_in);
                 let left = remaining(ticks, wait);
                 let label = match &status {
-                    Some(s) if s.app_bound && s.valid_for == 0 => "Stuur mij een SMS-code",
+                    Some(s) if (s.app_bound || s.passkey_available) && s.valid_for == 0 => {
+                        "Stuur mij een SMS-code"
+                    }
                     _ => "Nieuwe code sturen",
                 };
                 let shown = status

@@ -8,7 +8,8 @@ use leptos::{either::Either, form::ActionForm, prelude::*};
 use crate::{
     countdown::{minutes_seconds, remaining, use_ticks},
     error::AppError,
-    model::StepUpStatus,
+    model::{PasskeyChallenge, StepUpStatus},
+    pages::widgets::{passkey_ceremony, passkey_error, passkeys_here},
 };
 #[cfg(feature = "ssr")]
 use crate::{flows, pages::serve};
@@ -28,7 +29,27 @@ pub async fn send_step_up_sms() -> Result<(), AppError> {
 #[server(endpoint = "step_up")]
 pub async fn step_up(password: String, code: String) -> Result<(), AppError> {
     serve::user(move |core, auth| async move {
-        flows::step_up::prove(&core, &auth, password, &code).await
+        flows::step_up::prove(&core, &auth, password, &code, None).await
+    })
+    .await
+}
+
+/// 'Bevestigen met je passkey', first half: the options for the browser.
+#[server(endpoint = "begin_step_up_passkey")]
+pub async fn begin_step_up_passkey() -> Result<PasskeyChallenge, AppError> {
+    serve::user(move |core, auth| async move { flows::step_up::begin_passkey(&core, &auth).await })
+        .await
+}
+
+/// 'Bevestigen met je passkey': the password and the passkey's answer.
+#[server(endpoint = "step_up_passkey")]
+pub async fn step_up_passkey(
+    password: String,
+    ceremony: String,
+    response: String,
+) -> Result<(), AppError> {
+    serve::user(move |core, auth| async move {
+        flows::step_up::prove_with_passkey(&core, &auth, password, &ceremony, &response).await
     })
     .await
 }
@@ -40,9 +61,13 @@ pub fn StepUpGate(children: ChildrenFn) -> impl IntoView {
     let prove = ServerAction::<StepUp>::new();
     let send = ServerAction::<SendStepUpSms>::new();
     let proven = super::successes(prove);
+    let (by_passkey, set_by_passkey) = signal(0usize);
     // Not reloaded after an SMS is sent: that would redraw the form and
     // lose a password already typed.
-    let status = Resource::new(move || proven.get(), |_| load_step_up_status());
+    let status = Resource::new(
+        move || (proven.get(), by_passkey.get()),
+        |_| load_step_up_status(),
+    );
     let children = StoredValue::new(children);
     view! {
         <Transition fallback=|| view! { <p>"Laden…"</p> }>
@@ -62,7 +87,7 @@ pub fn StepUpGate(children: ChildrenFn) -> impl IntoView {
                 match status {
                     Err(e) => Either::Left(super::error_message(e).into_any()),
                     Ok(s) if s.seconds_left > 0 => Either::Right(children.read_value()()),
-                    Ok(s) => Either::Left(view! { <StepUpForm status=s prove=prove send=send /> }.into_any()),
+                    Ok(s) => Either::Left(view! { <StepUpForm status=s prove=prove send=send proven_by_passkey=set_by_passkey /> }.into_any()),
                 }
             })}
         </Transition>
@@ -98,8 +123,26 @@ fn StepUpForm(
     status: StepUpStatus,
     prove: ServerAction<StepUp>,
     send: ServerAction<SendStepUpSms>,
+    proven_by_passkey: WriteSignal<usize>,
 ) -> impl IntoView {
     let ticks = use_ticks();
+    let here = passkeys_here();
+    let password = NodeRef::<leptos::html::Input>::new();
+    let passkey = Action::new_unsync(move |_: &()| {
+        let typed = password
+            .get()
+            .map(|input| input.value())
+            .unwrap_or_default();
+        passkey_ceremony(begin_step_up_passkey(), false, move |ceremony, response| {
+            step_up_passkey(typed, ceremony, response)
+        })
+    });
+    Effect::new(move |_| {
+        if matches!(passkey.value().get(), Some(Ok(()))) {
+            proven_by_passkey.update(|n| *n += 1);
+        }
+    });
+    let offers_passkey = status.passkey;
     let resend_left = remaining(ticks, status.resend_in);
     let needs_code = status.needs_code();
     let code_label = match (status.app, status.sms_to.is_some()) {
@@ -125,8 +168,18 @@ fn StepUpForm(
             <ActionForm action=prove>
                 <div class="veld">
                     <label for="stepup_password">"Wachtwoord"</label>
-                    <input id="stepup_password" name="password" type="password" autocomplete="current-password" />
+                    <input id="stepup_password" name="password" type="password" autocomplete="current-password" node_ref=password />
                 </div>
+                <Show when=move || offers_passkey && here.get()>
+                    <p>
+                        <button type="button" data-testid="passkey-bevestigen"
+                            disabled=move || passkey.pending().get()
+                            on:click=move |_| { passkey.dispatch(()); }>
+                            "Bevestigen met je passkey"
+                        </button>
+                    </p>
+                    {passkey_error(passkey)}
+                </Show>
                 {if needs_code {
                     Either::Left(view! {
                         <div class="veld">

@@ -1,6 +1,6 @@
 //! The beheerder's buttons for one user, the same on 'Cliënten' (a
 //! client's users) and 'Kantoorgebruikers': reset the authenticator app,
-//! end the user's sessions, set a new mobile number.
+//! remove the passkeys, end the user's sessions, set a new mobile number.
 
 use leptos::{form::ActionForm, prelude::*};
 
@@ -13,6 +13,16 @@ use crate::{flows, pages::serve};
 pub async fn reset_authenticator(user_id: i64) -> Result<(), AppError> {
     serve::beheerder(move |core, auth| async move {
         flows::office::reset_app(&core, &auth, user_id).await
+    })
+    .await
+}
+
+/// 'Passkeys verwijderen' for one user (a lost laptop or key), after the
+/// beheerder's step-up.
+#[server(endpoint = "reset_passkeys")]
+pub async fn reset_passkeys(user_id: i64) -> Result<(), AppError> {
+    serve::beheerder(move |core, auth| async move {
+        flows::office::reset_passkeys(&core, &auth, user_id).await
     })
     .await
 }
@@ -47,6 +57,21 @@ pub fn ResetButton(
         <ActionForm action=action>
             <input type="hidden" name="user_id" value=user_id.to_string() />
             <button type="submit" class="tweede" aria-label=format!("Authenticator resetten van {name}")>"Authenticator resetten"</button>
+        </ActionForm>
+    }
+}
+
+/// 'Passkeys verwijderen' for one user (beheerders only).
+#[component]
+pub fn ResetPasskeysButton(
+    action: ServerAction<ResetPasskeys>,
+    user_id: i64,
+    name: String,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=action>
+            <input type="hidden" name="user_id" value=user_id.to_string() />
+            <button type="submit" class="tweede" aria-label=format!("Passkeys verwijderen van {name}")>"Passkeys verwijderen"</button>
         </ActionForm>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::{credentials, error::AppError, model::PasskeyChallenge};
 
 /// The refusal or failure of an action's last run, read out when it
 /// appears (empty otherwise).
@@ -136,4 +136,84 @@ pub fn sms_valid_text(left: i64) -> String {
             crate::countdown::minutes_seconds(s)
         ),
     }
+}
+
+/// What a passkey ceremony in the browser ends with: `Err(None)` when the
+/// user closed the browser's dialog (nothing to say), otherwise the
+/// message to show.
+pub type PasskeyResult<T> = Result<T, Option<String>>;
+
+/// One passkey ceremony: the server's options (`begin`), the browser's
+/// answer (a new passkey with `make`, else an assertion), the server's
+/// verdict on it (`finish`, given the ceremony and the answer).
+pub async fn passkey_ceremony<T, F>(
+    begin: impl std::future::Future<Output = Result<PasskeyChallenge, AppError>>,
+    make: bool,
+    finish: impl FnOnce(String, String) -> F,
+) -> PasskeyResult<T>
+where
+    F: std::future::Future<Output = Result<T, AppError>>,
+{
+    let challenge = begin.await.map_err(|e| Some(e.to_string()))?;
+    let answer = match make {
+        true => credentials::create(&challenge.options).await?,
+        false => credentials::get(&challenge.options, false).await?,
+    };
+    finish(challenge.ceremony, answer)
+        .await
+        .map_err(|e| Some(e.to_string()))
+}
+
+/// The message of a passkey ceremony's last run, read out when it appears.
+pub fn passkey_error<T: Clone + Send + Sync + 'static>(
+    action: Action<(), PasskeyResult<T>>,
+) -> impl IntoView {
+    view! {
+        <p class="melding fout" role="alert">
+            {move || action.value().get().and_then(|r| r.err().flatten())}
+        </p>
+    }
+}
+
+/// Whether this browser can use passkeys; false until hydrated (the
+/// server cannot know), so a button that needs one appears only where it
+/// works.
+pub fn passkeys_here() -> ReadSignal<bool> {
+    let (here, set_here) = signal(false);
+    Effect::new(move |_| set_here.set(credentials::supported()));
+    here
+}
+
+/// A wizard's numbered steps, the current one marked for screen readers.
+#[component]
+pub fn StepList(steps: &'static [&'static str], step: RwSignal<usize>) -> impl IntoView {
+    view! {
+        <ol class="stappen" aria-label="Stappen">
+            {steps.iter().enumerate().map(|(i, name)| {
+                let n = i + 1;
+                view! {
+                    <li aria-current=move || (step.get() == n).then_some("step") class:huidig=move || step.get() == n>
+                        {format!("{n}. {name}")}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// Keyboard and screen-reader users land on each new step's heading
+/// (`#stap-kop`) when a wizard's `step` changes.
+pub fn focus_heading_on_step(step: RwSignal<usize>) {
+    Effect::new(move |previous: Option<usize>| {
+        let now = step.get();
+        if previous.is_some_and(|p| p != now) {
+            if let Some(heading) = document().get_element_by_id("stap-kop") {
+                use leptos::wasm_bindgen::JsCast;
+                if let Ok(heading) = heading.dyn_into::<leptos::web_sys::HtmlElement>() {
+                    let _ = heading.focus();
+                }
+            }
+        }
+        now
+    });
 }

@@ -67,19 +67,7 @@ fn Wizard() -> impl IntoView {
             step.set(5);
         }
     });
-    // Keyboard and screen-reader users land on each new step's heading.
-    Effect::new(move |previous: Option<usize>| {
-        let now = step.get();
-        if previous.is_some_and(|p| p != now) {
-            if let Some(heading) = document().get_element_by_id("stap-kop") {
-                use leptos::wasm_bindgen::JsCast;
-                if let Ok(heading) = heading.dyn_into::<leptos::web_sys::HtmlElement>() {
-                    let _ = heading.focus();
-                }
-            }
-        }
-        now
-    });
+    super::widgets::focus_heading_on_step(step);
 
     let go = move |to: usize| {
         if to == 4 && !sms_sent.get_untracked() {
@@ -91,16 +79,7 @@ fn Wizard() -> impl IntoView {
     };
 
     view! {
-        <ol class="stappen" aria-label="Stappen">
-            {STEPS.iter().enumerate().map(|(i, name)| {
-                let n = i + 1;
-                view! {
-                    <li aria-current=move || (step.get() == n).then_some("step") class:huidig=move || step.get() == n>
-                        {format!("{n}. {name}")}
-                    </li>
-                }
-            }).collect_view()}
-        </ol>
+        <super::widgets::StepList steps=&STEPS step=step />
         <section class="wizard" aria-labelledby="stap-kop">
             <h2 id="stap-kop" tabindex="-1">{move || format!("Stap {} van 5: {}", step.get(), STEPS[step.get() - 1])}</h2>
             <Suspense fallback=|| view! { <p>"Laden…"</p> }>

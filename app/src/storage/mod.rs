@@ -13,6 +13,7 @@ pub mod clients;
 pub mod codes;
 mod migrations;
 pub mod offices;
+pub mod passkeys;
 pub mod plans;
 pub mod purge;
 pub mod recovery;

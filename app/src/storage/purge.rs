@@ -14,17 +14,19 @@ pub enum Lapsed {
     WaitingLogins,
     SmsCodes,
     Bindings,
+    PasskeyCeremonies,
     TrustedBrowsers,
     LoginCounters,
     AuditRows,
 }
 
 impl Lapsed {
-    pub const ALL: [Lapsed; 7] = [
+    pub const ALL: [Lapsed; 8] = [
         Lapsed::Sessions,
         Lapsed::WaitingLogins,
         Lapsed::SmsCodes,
         Lapsed::Bindings,
+        Lapsed::PasskeyCeremonies,
         Lapsed::TrustedBrowsers,
         Lapsed::LoginCounters,
         Lapsed::AuditRows,
@@ -36,6 +38,7 @@ impl Lapsed {
             Lapsed::WaitingLogins => "waiting_logins",
             Lapsed::SmsCodes => "sms_codes",
             Lapsed::Bindings => "bindings",
+            Lapsed::PasskeyCeremonies => "passkey_ceremonies",
             Lapsed::TrustedBrowsers => "trusted_browsers",
             Lapsed::LoginCounters => "login_counters",
             Lapsed::AuditRows => "audit_rows",
@@ -73,6 +76,12 @@ impl Lapsed {
                  (SELECT user_id FROM authenticator_enrolments WHERE created_at < $1 LIMIT $2)",
             )
             .bind(cut.binding_created_before)
+            .bind(limit),
+            Lapsed::PasskeyCeremonies => Stmt::new(
+                "DELETE FROM passkey_ceremonies WHERE id IN \
+                 (SELECT id FROM passkey_ceremonies WHERE created_at < $1 LIMIT $2)",
+            )
+            .bind(cut.ceremony_created_before)
             .bind(limit),
             Lapsed::TrustedBrowsers => Stmt::new(
                 "DELETE FROM trusted_browsers WHERE id IN \

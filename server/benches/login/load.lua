@@ -3,9 +3,10 @@
 --   <threads> get <path>
 --   <threads> posts <path> <file>   (one form body per line, taken in turn)
 --   <threads> codes <path> <file>
--- In `codes` mode each line of the file is "<session token> <code>", one
--- pending login each, dealt out over the threads so that every request is
--- a first use of a right code. When a thread runs out it repeats its last
+-- In `codes` mode each line of the file is "<session token> <form body>"
+-- (the right code, or a passkey's answer), one pending login each, dealt
+-- out over the threads so that every request is a first use of a right
+-- answer. When a thread runs out it repeats its last
 -- line; those answers fail and show up as errors in the result.
 
 local next_thread_id = 0
@@ -33,8 +34,8 @@ function init(args)
     local index = 0
     for line in io.lines(args[4]) do
       if index % threads == thread_id then
-        local token, code = line:match("^(%S+) (%S+)$")
-        lines[#lines + 1] = { token, code }
+        local token, body = line:match("^(%S+) (%S+)$")
+        lines[#lines + 1] = { token, body }
       end
       index = index + 1
     end
@@ -57,7 +58,7 @@ function request()
     ["Content-Type"] = form,
     ["Accept"] = "application/json",
     ["Cookie"] = "tweestap_sessie=" .. entry[1],
-  }, "code=" .. entry[2])
+  }, entry[2])
 end
 
 function done(summary, latency, requests)

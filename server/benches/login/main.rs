@@ -186,7 +186,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// App-code and SMS-code verification on the server's database.
+/// App-code, passkey and SMS-code verification on the server's database.
 async fn verifications(
     paths: &Paths,
     settings: &Settings,
@@ -270,7 +270,7 @@ struct Runs<'a> {
     keys: &'a Keyring,
 }
 
-/// App-code and SMS-code verification runs on `runs.db`.
+/// App-code, passkey and SMS-code verification runs on `runs.db`.
 async fn verification_runs(
     runs: &Runs<'_>,
     at_scale: bool,
@@ -284,7 +284,7 @@ async fn verification_runs(
         database_url,
         keys,
     } = *runs;
-    for factor in [Factor::App, Factor::Sms] {
+    for factor in [Factor::App, Factor::Passkey, Factor::Sms] {
         let engine = db.engine();
         step(&format!(
             "{factor:?} code verification on {engine:?}: preparing {} pending logins",
@@ -306,7 +306,10 @@ async fn verification_runs(
             VERIFY_CONCURRENCY,
             settings.seconds,
             Requests::Codes {
-                path: "/api/verify_code",
+                path: match factor {
+                    Factor::Passkey => "/api/login_with_passkey",
+                    _ => "/api/verify_code",
+                },
                 file: &file,
             },
         )?;

@@ -38,6 +38,9 @@ pub enum Factor {
     App,
     /// An SMS code sent at login; the request carries that code.
     Sms,
+    /// A passkey; the request carries its signed answer to a ceremony begun
+    /// for the pending login (`passkey_answer`).
+    Passkey,
 }
 
 impl Factor {
@@ -45,11 +48,17 @@ impl Factor {
         match self {
             Factor::App => "app",
             Factor::Sms => "sms",
+            Factor::Passkey => "passkey",
         }
     }
 }
 
-/// Writes `count` lines of "<session token> <right code>" to `file`.
+/// The origin the bench's server is published as (`process.rs`): passkeys
+/// bind to a host name, and the soft key signs for it.
+pub const PASSKEY_ORIGIN: &str = "http://localhost:3000";
+
+/// Writes `count` lines of "<session token> <form body>" to `file`, the
+/// body the right answer for that pending login.
 /// `count` office users without a second factor, all with the demo
 /// password; writes one login form body per line to `file`.
 pub async fn login_accounts(db: &Db, count: usize, file: &Path) -> anyhow::Result<()> {
@@ -138,11 +147,12 @@ pub async fn pending_logins(
     let code_time = unix_now() + totp::STEP_SECONDS;
     let mut lines = String::with_capacity(prepared.len() * 80);
     for (token, proof) in prepared {
-        let code = match proof {
-            Proof::AppSecret(secret) => totp::code_at(&secret, code_time),
-            Proof::SmsCode(code) => code,
+        let body = match proof {
+            Proof::AppSecret(secret) => format!("code={}", totp::code_at(&secret, code_time)),
+            Proof::SmsCode(code) => format!("code={code}"),
+            Proof::PasskeyAnswer(body) => body,
         };
-        writeln!(lines, "{token} {code}")?;
+        writeln!(lines, "{token} {body}")?;
     }
     std::fs::write(file, lines)?;
     Ok(())
@@ -151,6 +161,8 @@ pub async fn pending_logins(
 enum Proof {
     AppSecret(Vec<u8>),
     SmsCode(String),
+    /// The form body of `/api/login_with_passkey`.
+    PasskeyAnswer(String),
 }
 
 async fn one(
@@ -228,8 +240,80 @@ async fn one(
                 .map_err(|refused| anyhow::anyhow!("code refused: {refused:?}"))?;
             Proof::SmsCode(code)
         }
+        Factor::Passkey => {
+            Proof::PasskeyAnswer(passkey_answer(db, user, &session_hash, now).await?)
+        }
     };
     Ok((token, proof))
+}
+
+/// A soft passkey registered for `user` (through webauthn-rs, as the
+/// server would), a ceremony begun for the pending login, and the key's
+/// signed answer to it as the form body the browser would post.
+async fn passkey_answer(
+    db: &Db,
+    user: i64,
+    session_hash: &str,
+    now: i64,
+) -> anyhow::Result<String> {
+    use webauthn_authenticator_rs::{softpasskey::SoftPasskey, WebauthnAuthenticator};
+    let rp = factors::relying_party_for(PASSKEY_ORIGIN).context("no relying party")?;
+    let origin = url::Url::parse(PASSKEY_ORIGIN)?;
+    let handle = webauthn_rs_proto_uuid(user);
+    let (creation, registration) = rp.start_passkey_registration(handle, "bench", "Bench", None)?;
+    let mut key = WebauthnAuthenticator::new(SoftPasskey::new(true));
+    let made = key
+        .do_registration(origin.clone(), creation)
+        .map_err(|e| anyhow::anyhow!("soft key: {e:?}"))?;
+    let passkey = rp.finish_passkey_registration(&made, &registration)?;
+    let stored = serde_json::to_string(&passkey)?;
+    let mut insert = Batch::<()>::new();
+    insert.must_change(
+        app::storage::passkeys::insert_stmt(
+            &app::storage::passkeys::NewPasskey {
+                user_id: user,
+                credential_id: &factors::credential_key(passkey.cred_id().as_ref()),
+                name: "Bench",
+                passkey: &stored,
+                counter: 0,
+                backup_eligible: false,
+                backup_state: false,
+                aaguid: "",
+            },
+            now,
+        ),
+        (),
+    );
+    db.write_batch(insert)
+        .await?
+        .map_err(|()| anyhow::anyhow!("passkey not stored"))?;
+    let (request, state) = rp.start_passkey_authentication(&[passkey])?;
+    let ceremony = new_session_token();
+    app::storage::passkeys::begin(
+        db,
+        &ceremony,
+        app::storage::passkeys::Purpose::Assert,
+        session_hash,
+        &serde_json::to_string(&state)?,
+        now,
+    )
+    .await?;
+    let answer = key
+        .do_authentication(origin, request)
+        .map_err(|e| anyhow::anyhow!("soft key: {e:?}"))?;
+    let response = serde_json::to_string(&answer)?;
+    Ok(format!(
+        "ceremony={}&response={}",
+        ceremony,
+        url::form_urlencoded::byte_serialize(response.as_bytes()).collect::<String>()
+    ))
+}
+
+/// A user handle for the bench's passkeys: unique per user is all it needs.
+fn webauthn_rs_proto_uuid(user: i64) -> webauthn_rs::prelude::Uuid {
+    let mut bytes = [0u8; 16];
+    bytes[8..].copy_from_slice(&user.to_be_bytes());
+    webauthn_rs::prelude::Uuid::from_bytes(bytes)
 }
 
 pub fn unix_now() -> i64 {

@@ -39,6 +39,9 @@ impl ServerProcess {
             .env("TWEESTAP_DEMO_SEED", "true")
             .env("TWEESTAP_KEYS", launch.keys)
             .env("TWEESTAP_SMS", "outbox")
+            // Passkeys need a host name; requests still go to 127.0.0.1
+            // (a loopback name, served while the outbox runs).
+            .env("TWEESTAP_PUBLIC_URL", crate::prepare::PASSKEY_ORIGIN)
             // The scale run measures logins beside lapsed rows and then
             // times their purge itself; the server's own schedule waits.
             .env("TWEESTAP_PURGE_EVERY_MINUTES", "1440")

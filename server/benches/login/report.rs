@@ -121,6 +121,7 @@ impl Report {
         for run in &self.verifications {
             let what = match run.factor {
                 Factor::App => "App code",
+                Factor::Passkey => "Passkey",
                 Factor::Sms => "SMS code",
             };
             let engine = match run.engine {
@@ -143,6 +144,7 @@ impl Report {
                 (true, _, _) => "within 10 % of the small database",
                 (false, Factor::App, Engine::Sqlite) => "≥ 5,000/s, p99 < 20 ms",
                 (false, Factor::Sms, Engine::Sqlite) => "≥ 4,000/s",
+                (false, Factor::Passkey, Engine::Sqlite) => "beside the app code",
                 (false, _, Engine::Postgres) => "≥ 2,000/s",
             };
             load_row(

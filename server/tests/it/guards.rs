@@ -16,6 +16,8 @@ const PENDING: &[&str] = &[
     "verify_recovery_code",
     "resend_code",
     "submit_mobile",
+    "begin_login_passkey",
+    "login_with_passkey",
 ];
 
 /// A logged-in user.
@@ -39,6 +41,12 @@ const USER: &[&str] = &[
     "step_up_status",
     "send_step_up_sms",
     "step_up",
+    "my_passkeys",
+    "begin_add_passkey",
+    "add_passkey",
+    "remove_passkey",
+    "begin_step_up_passkey",
+    "step_up_passkey",
 ];
 
 /// A logged-in beheerder.
@@ -56,6 +64,8 @@ const BEHEERDER: &[&str] = &[
     "list_office_users",
     "office_user_detail",
     "save_office_user",
+    "reset_passkeys",
+    "save_office_passkeys",
 ];
 
 /// Every field any of them reads, so no call is refused for a missing
@@ -75,6 +85,11 @@ const FORM: &[(&str, &str)] = &[
     ("email", "iemand@voorbeeld.example"),
     ("display_name", "Iemand"),
     ("trust_days", "60"),
+    ("ceremony", "abc"),
+    ("response", "{}"),
+    ("name", "Sleutel"),
+    ("allowed", "ja"),
+    ("passwordless", "ja"),
 ];
 
 async fn every_server_function_checks_its_caller_first(engine: Engine) {

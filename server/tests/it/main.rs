@@ -16,6 +16,7 @@ mod housekeeping;
 mod logbook;
 mod login;
 mod mail;
+mod passkeys;
 mod recovery;
 mod second_factor;
 mod trusted_browser;
