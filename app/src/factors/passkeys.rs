@@ -22,6 +22,7 @@ use crate::{
     storage::{
         passkeys::{self as stored, Ceremony, OfficePasskeys, Purpose, StoredPasskey},
         users::UserRecord,
+        StorageResult,
     },
 };
 
@@ -54,8 +55,9 @@ pub async fn relying_party(core: &Core, office_id: i64) -> Result<Arc<Webauthn>,
 }
 
 /// The office's switches; both off where the portal's address carries no
-/// passkeys.
-pub async fn office_settings(core: &Core, office_id: i64) -> Result<OfficePasskeys, AppError> {
+/// passkeys. What `standing` counts as a factor and every ceremony begins
+/// from.
+pub async fn office_settings(core: &Core, office_id: i64) -> StorageResult<OfficePasskeys> {
     let settings = stored::office_settings(&core.db, office_id).await?;
     Ok(match core.passkeys {
         Some(_) => settings,

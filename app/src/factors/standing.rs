@@ -1,6 +1,7 @@
 //! What a user has: the factors and the policy that applies, and so what
 //! their login asks for and a step-up accepts (the rules: `domain::factors`).
 
+use super::passkeys::office_settings;
 use crate::{
     core::Core,
     domain::{
@@ -20,6 +21,9 @@ use crate::{
 pub struct Standing {
     pub factors: Factors,
     pub policy: PolicySubject,
+    /// Passkeys stored for the user, whether or not the office lets them
+    /// count (a beheerder can still remove them).
+    pub passkey_count: i64,
 }
 
 impl Standing {
@@ -45,12 +49,10 @@ impl Standing {
 pub async fn standing(core: &Core, user: &UserRecord) -> StorageResult<Standing> {
     let app = authenticators::bound(&core.db, user.id).await?.is_some();
     let (recovery_left, _) = stored_recovery::counts(&core.db, user.id).await?;
-    let passkey = core.passkeys.is_some()
-        && passkeys::office_settings(&core.db, user.office_id)
-            .await?
-            .allowed
-        && passkeys::count_of_user(&core.db, user.id).await? > 0;
+    let passkey_count = passkeys::count_of_user(&core.db, user.id).await?;
+    let passkey = passkey_count > 0 && office_settings(core, user.office_id).await?.allowed;
     Ok(Standing {
+        passkey_count,
         factors: Factors {
             app,
             passkey,
@@ -87,6 +89,6 @@ pub async fn state_of(core: &Core, user: &UserRecord) -> StorageResult<TwoFactor
         requirement: policy::requirement(&standing.policy),
         factor: standing.login_demand(false).factor_label().to_string(),
         app_bound: standing.factors.app,
-        passkeys: passkeys::count_of_user(&core.db, user.id).await?,
+        passkeys: standing.passkey_count,
     })
 }

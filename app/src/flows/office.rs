@@ -8,6 +8,7 @@ use crate::{
     core::Core,
     domain::{
         clock::dutch_date_time,
+        factors::passwordless_allowed,
         phone::MobileNumber,
         text::{DisplayName, EmailAddress},
         trusted_browser,
@@ -512,7 +513,7 @@ pub async fn set_office_passkeys(
     let old = stored_passkeys::office_settings(&core.db, office_id).await?;
     let new = OfficePasskeys {
         allowed,
-        passwordless: allowed && passwordless,
+        passwordless: passwordless_allowed(allowed, passwordless),
     };
     if old == new {
         return Ok(());

@@ -32,6 +32,8 @@ on_both_engines!(
     the_step_up_accepts_a_passkey,
     a_beheerder_removes_a_users_passkeys,
     two_hundred_copies_of_one_assertion_give_one_session,
+    removing_one_and_the_office_switches_need_the_step_up,
+    parallel_copies_of_one_registration_store_one_passkey,
 );
 
 fn options() -> Options {
@@ -679,4 +681,72 @@ async fn a_beheerder_removes_a_users_passkeys(engine: Engine) {
     let handle = handle_of(&app, "zorg").await;
     let (_, status, body) = passwordless(&app, &mut key, &handle).await;
     assert_eq!(status, 422, "{body}");
+}
+
+async fn removing_one_and_the_office_switches_need_the_step_up(engine: Engine) {
+    let app = TestApp::start_with(engine, options()).await;
+    let mut zorg = logged_in(&app, "zorg", ZORG).await;
+    let mut key = register(&app, &mut zorg, ZORG).await;
+    let id = json(&zorg.call("my_passkeys", &[]).await.body)["rows"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+
+    // A session that gave the password and the passkey, but no step-up
+    // (a stolen cookie): it cannot take the passkey away.
+    let (mut thief, status, body) = second_step_with(&app, &mut key, "zorg").await;
+    assert_eq!(status, 200, "{body}");
+    let refused = thief.call("remove_passkey", &[("id", &id)]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        json(&thief.call("my_passkeys", &[]).await.body)["rows"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "the passkey is still there"
+    );
+
+    // Nor can a beheerder's session change the office's switches.
+    let mut beheerder = logged_in(&app, "beheerder", "").await;
+    let refused = beheerder
+        .call(
+            "save_office_passkeys",
+            &[("allowed", "nee"), ("passwordless", "nee")],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let settings = json(&beheerder.call("office_settings", &[]).await.body);
+    assert_eq!(settings["passkeys_allowed"], Value::from(true));
+    assert_eq!(settings["passkeys_passwordless"], Value::from(true));
+}
+
+async fn parallel_copies_of_one_registration_store_one_passkey(engine: Engine) {
+    let app = TestApp::start_with(engine, options()).await;
+    let mut zorg = logged_in(&app, "zorg", ZORG).await;
+    zorg.step_up_by_sms(&app, PASSWORD, Some(ZORG)).await;
+    let (ceremony, options) = challenge(&zorg.call("begin_add_passkey", &[]).await);
+    let mut authenticator = WebauthnAuthenticator::new(SoftPasskey::new(true));
+    let made = make_with(&mut authenticator, &options);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let mut copy = zorg.with_cookie_at(&app.base);
+        let form = [
+            ("ceremony".to_string(), ceremony.clone()),
+            ("response".to_string(), made.clone()),
+            ("name".to_string(), format!("Kopie {i}")),
+        ];
+        tasks.push(tokio::spawn(async move {
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            copy.call("add_passkey", &form).await.status
+        }));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.unwrap() == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1, "the ceremony is used once");
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM passkeys").await, 1);
 }
