@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("kantoorgebruikers") view={Lazy::<OfficeUsersRoute>::new()} />
                     <Route path=path!("kantoorgebruikers/:id") view={Lazy::<OfficeUserEditRoute>::new()} />
                     <Route path=path!("logboek") view={Lazy::<LogbookRoute>::new()} />
+                    <Route path=path!("overzicht") view={Lazy::<OverviewRoute>::new()} />
                     <Route path=path!("help") view={Lazy::<HelpRoute>::new()} />
                     <Route path=path!("help/authenticator") view={Lazy::<WizardRoute>::new()} />
                     <Route path=path!("help/passkey") view={Lazy::<PasskeyWizardRoute>::new()} />

@@ -71,6 +71,35 @@ pub fn change_notice_body(login: &str, office: &str, change: &str) -> String {
     )
 }
 
+/// The reminder of 'Verplicht vanaf', to a user with nothing set up yet.
+pub fn date_reminder_subject(date: &str) -> String {
+    format!("Vanaf {date} is inloggen met twee-factor-authenticatie verplicht")
+}
+
+/// What to do before the date, without a link (as every notice).
+pub fn date_reminder_body(login: &str, office: &str, date: &str, days: i64) -> String {
+    let when = if days == 1 {
+        "morgen".to_string()
+    } else {
+        format!("over {days} dagen")
+    };
+    format!(
+        "Beste gebruiker,\n\
+         \n\
+         Vanaf {date} ({when}) vraagt {office} bij het inloggen met je account {login} \
+         om een tweede stap: een code uit een authenticator app, een SMS-code of een passkey.\n\
+         \n\
+         Stel het nu in: log in op het portaal en kies in het menu Help 'Authenticator app \
+         koppelen', of stel bij 'Mijn gegevens' een mobiel nummer in. Doe je niets, dan vraagt \
+         het portaal vanaf {date} bij het inloggen om je mobiele nummer.\n\
+         \n\
+         Deze melding bevat nooit een link; klik dus niet op links in een bericht dat op \
+         deze melding lijkt.\n\
+         \n\
+         Dit bericht is automatisch verstuurd; je kunt er niet op antwoorden.\n"
+    )
+}
+
 /// Sends `message` in a task of its own. The log names the login and the
 /// sender, never the text: it would tell a log reader what changed.
 pub fn send_later(settings: &MailSettings, login: String, message: MailMessage) {

@@ -110,6 +110,20 @@ pub struct Viewer {
     /// Shown under the header after login: that few recovery codes are
     /// left, that the phone's clock is off.
     pub notices: Vec<String>,
+    /// 'Vanaf … is inloggen met twee-factor-authenticatie verplicht.'
+    pub date_notice: Option<DateNotice>,
+}
+
+/// The notice of a 'Ja' with a date ('Verplicht vanaf'), with 'Nu
+/// instellen' and, before the date, 'Later'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateNotice {
+    pub text: String,
+    /// The last three days, or already in force.
+    pub urgent: bool,
+    /// The date 'Later' hides the notice for (this session); `None` once
+    /// the date is reached: then there is no later.
+    pub later: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,7 +249,217 @@ pub struct ClientRow {
     pub name: String,
     pub branch: String,
     pub policy: TwoFactorPolicy,
+    /// 'Verplicht vanaf', with 'Ja' only.
+    pub required_from: Option<RequiredFrom>,
     pub user_count: i64,
+}
+
+impl ClientRow {
+    /// 'Ja', or 'Ja, vanaf 1 februari 2027'.
+    pub fn policy_text(&self) -> String {
+        policy_text(self.policy, self.required_from.as_ref())
+    }
+}
+
+/// 'Ja', 'Nee', 'Optioneel', or 'Ja, vanaf 1 februari 2027'.
+pub fn policy_text(policy: TwoFactorPolicy, from: Option<&RequiredFrom>) -> String {
+    match from {
+        Some(from) if policy == TwoFactorPolicy::Ja => format!("Ja, vanaf {}", from.dutch),
+        _ => policy.label().to_string(),
+    }
+}
+
+/// How a user logs in, by the strongest factor they have ('Overzicht').
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Protection {
+    Passkey,
+    App,
+    /// SMS only.
+    Sms,
+    /// No number, no app, no passkey: asked for a number at the next login
+    /// that asks.
+    Nothing,
+}
+
+impl Protection {
+    pub const ALL: [Protection; 4] = [
+        Protection::Passkey,
+        Protection::App,
+        Protection::Sms,
+        Protection::Nothing,
+    ];
+
+    /// As the login and the lists name the factor.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protection::Passkey => "Passkey",
+            Protection::App => "Authenticator app",
+            Protection::Sms => "SMS",
+            Protection::Nothing => "Niets",
+        }
+    }
+
+    /// The column of 'Overzicht'.
+    pub fn column(self) -> &'static str {
+        match self {
+            Protection::Passkey => "Met passkey",
+            Protection::App => "Met app",
+            Protection::Sms => "Alleen SMS",
+            Protection::Nothing => "Met niets",
+        }
+    }
+
+    /// In a link's `?toon=`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Protection::Passkey => "passkey",
+            Protection::App => "app",
+            Protection::Sms => "sms",
+            Protection::Nothing => "niets",
+        }
+    }
+}
+
+/// The users behind one figure of 'Overzicht', as `?toon=` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserFilter {
+    Protected(Protection),
+    /// Not logged in since the policy went to 'Ja'.
+    NotSince,
+}
+
+impl UserFilter {
+    pub const NOT_SINCE_SLUG: &'static str = "niet-ingelogd";
+
+    pub fn from_slug(slug: &str) -> Option<UserFilter> {
+        if slug == Self::NOT_SINCE_SLUG {
+            return Some(UserFilter::NotSince);
+        }
+        Protection::ALL
+            .into_iter()
+            .find(|p| p.slug() == slug)
+            .map(UserFilter::Protected)
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            UserFilter::Protected(p) => p.slug(),
+            UserFilter::NotSince => Self::NOT_SINCE_SLUG,
+        }
+    }
+
+    /// What the filtered list says it shows.
+    pub fn caption(self) -> &'static str {
+        match self {
+            UserFilter::Protected(Protection::Passkey) => "Gebruikers die inloggen met een passkey",
+            UserFilter::Protected(Protection::App) => {
+                "Gebruikers die inloggen met een authenticator app"
+            }
+            UserFilter::Protected(Protection::Sms) => "Gebruikers die alleen met SMS inloggen",
+            UserFilter::Protected(Protection::Nothing) => {
+                "Gebruikers met niets ingesteld (geen mobiel nummer, geen app, geen passkey)"
+            }
+            UserFilter::NotSince => "Gebruikers die niet meer hebben ingelogd sinds 'Ja'",
+        }
+    }
+
+    pub fn keeps(self, protection: Protection, not_since: bool) -> bool {
+        match self {
+            UserFilter::Protected(p) => p == protection,
+            UserFilter::NotSince => not_since,
+        }
+    }
+}
+
+/// The figures of one row of 'Overzicht', or of its totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OverviewCounts {
+    pub users: i64,
+    pub passkey: i64,
+    pub app: i64,
+    pub sms: i64,
+    pub nothing: i64,
+    /// Not logged in since the policy went to 'Ja' (0 without a 'Ja').
+    pub not_since: i64,
+}
+
+impl OverviewCounts {
+    pub fn of(&self, protection: Protection) -> i64 {
+        match protection {
+            Protection::Passkey => self.passkey,
+            Protection::App => self.app,
+            Protection::Sms => self.sms,
+            Protection::Nothing => self.nothing,
+        }
+    }
+
+    pub fn add(&mut self, protection: Protection, not_since: bool, users: i64) {
+        self.users += users;
+        match protection {
+            Protection::Passkey => self.passkey += users,
+            Protection::App => self.app += users,
+            Protection::Sms => self.sms += users,
+            Protection::Nothing => self.nothing += users,
+        }
+        if not_since {
+            self.not_since += users;
+        }
+    }
+
+    pub fn plus(mut self, other: &OverviewCounts) -> OverviewCounts {
+        self.users += other.users;
+        self.passkey += other.passkey;
+        self.app += other.app;
+        self.sms += other.sms;
+        self.nothing += other.nothing;
+        self.not_since += other.not_since;
+        self
+    }
+}
+
+/// One row of 'Overzicht': a client, or the office's own users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewRow {
+    /// `None`: the office's own users ('Kantoorgebruikers').
+    pub client_id: Option<i64>,
+    pub name: String,
+    /// 'Ja', 'Nee', 'Optioneel', 'Ja, vanaf 1 februari 2027'; for the
+    /// office's users 'Per gebruiker'.
+    pub policy: String,
+    pub counts: OverviewCounts,
+    /// Whether "not logged in since 'Ja'" means anything here.
+    pub has_ja: bool,
+}
+
+impl OverviewRow {
+    /// Where a figure of this row leads: the users behind it.
+    pub fn users_href(&self, filter: Option<UserFilter>) -> String {
+        let base = match self.client_id {
+            Some(id) => format!("/clienten/{id}/gebruikers"),
+            None => "/kantoorgebruikers".to_string(),
+        };
+        match filter {
+            Some(f) => format!("{base}?toon={}", f.slug()),
+            None => base,
+        }
+    }
+}
+
+/// 'Overzicht'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    pub totals: OverviewCounts,
+    pub rows: Vec<OverviewRow>,
+}
+
+/// 'Verplicht vanaf': the date a 'Ja' applies from, as a date field takes
+/// it and as people read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredFrom {
+    /// `2027-02-01`.
+    pub iso: String,
+    /// `1 februari 2027`.
+    pub dutch: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,6 +470,8 @@ pub struct OfficeUserRow {
     pub branch: String,
     pub is_beheerder: bool,
     pub two_factor: TwoFactorState,
+    /// Not logged in since their switch went to 'Ja'.
+    pub not_since: bool,
 }
 
 /// Where the login goes after a right password.
@@ -336,12 +562,16 @@ pub struct TwoFactorState {
     /// True when the next login asks for a second factor.
     pub applies: bool,
     pub requirement: TwoFactorRequirement,
+    /// 'Verplicht vanaf': a 'Ja' announced for this date, not yet reached.
+    pub required_from: Option<RequiredFrom>,
     /// 'Authenticator app', 'SMS', 'SMS (nog geen mobiel nummer)' or '–'.
     pub factor: String,
     pub app_bound: bool,
     /// How many passkeys the user has (counted also where the office has
     /// passkeys off, so a beheerder can still remove them).
     pub passkeys: i64,
+    /// The strongest factor the user has, as 'Overzicht' counts it.
+    pub protection: Protection,
 }
 
 impl TwoFactorState {
@@ -352,13 +582,13 @@ impl TwoFactorState {
 
     /// Whether the next login asks for a second factor, in words that
     /// match what the login does.
-    pub fn summary(&self) -> &'static str {
-        if self.by_app_only() {
-            APP_BOUND_SUMMARY
-        } else if self.applies {
-            "Ja"
-        } else {
-            "Nee"
+    pub fn summary(&self) -> String {
+        match &self.required_from {
+            _ if self.by_app_only() => APP_BOUND_SUMMARY.to_string(),
+            Some(from) if self.applies => format!("Ja (verplicht vanaf {})", from.dutch),
+            Some(from) => format!("Nog niet (verplicht vanaf {})", from.dutch),
+            None if self.applies => "Ja".to_string(),
+            None => "Nee".to_string(),
         }
     }
 }
@@ -379,6 +609,8 @@ pub struct ClientUserRow {
     pub mobile_unconfirmed: bool,
     /// Dutch local time of the last login, `None`: never.
     pub last_login: Option<String>,
+    /// Not logged in since the client's policy went to 'Ja'.
+    pub not_since: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -397,6 +629,8 @@ pub struct OfficeUserDetail {
     pub branch: String,
     pub is_beheerder: bool,
     pub two_factor_switch: bool,
+    /// 'Verplicht vanaf' with the switch on.
+    pub two_factor_from: Option<RequiredFrom>,
     pub two_factor: TwoFactorState,
     pub app_bound: bool,
 }
@@ -436,11 +670,13 @@ pub enum AuditAction {
     /// An assertion whose signature counter went backwards: a cloned key.
     PasskeyCounterBackwards,
     OfficePasskeys,
+    /// A reminder of 'Verplicht vanaf' mailed to a user with nothing set up.
+    DateReminderSent,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -471,6 +707,7 @@ impl AuditAction {
         AuditAction::PasskeysReset,
         AuditAction::PasskeyCounterBackwards,
         AuditAction::OfficePasskeys,
+        AuditAction::DateReminderSent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -505,6 +742,7 @@ impl AuditAction {
             AuditAction::PasskeysReset => "passkey.reset",
             AuditAction::PasskeyCounterBackwards => "passkey.counter_backwards",
             AuditAction::OfficePasskeys => "office.passkeys",
+            AuditAction::DateReminderSent => "two_factor.date_reminder",
         }
     }
 
@@ -542,6 +780,7 @@ impl AuditAction {
                 "Passkey geweigerd (teller terug: mogelijk gekopieerd)"
             }
             AuditAction::OfficePasskeys => "Passkey-instellingen van kantoor gewijzigd",
+            AuditAction::DateReminderSent => "Herinnering 'Verplicht vanaf' gemaild",
         }
     }
 

@@ -171,7 +171,12 @@ pub fn require_step_up(core: &Core, auth: &AuthUser) -> Result<(), AppError> {
 
 /// For the administration screens: beheerders only, checked on the server.
 pub async fn require_beheerder() -> Result<AuthUser, AppError> {
-    let auth = require_user().await?;
+    beheerder_only(require_user().await?)
+}
+
+/// The logged-in user, if a beheerder; for the server's own routes (the
+/// exports) as for server functions.
+pub fn beheerder_only(auth: AuthUser) -> Result<AuthUser, AppError> {
     if auth.user.kind == UserKind::Office && auth.user.is_beheerder {
         Ok(auth)
     } else {

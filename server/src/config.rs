@@ -144,6 +144,11 @@ pub struct Config {
     /// deleted (one instance of several does it each time).
     #[arg(long, env = "TWEESTAP_PURGE_EVERY_MINUTES", default_value_t = 5)]
     pub purge_every_minutes: u32,
+    /// Mail users with nothing set up seven days and one day before a
+    /// 'Verplicht vanaf' date (checked by the same scheduled task; needs the
+    /// mail settings). `false` turns the reminders off.
+    #[arg(long, env = "TWEESTAP_DATE_REMINDERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub date_reminders: bool,
     /// The address users reach the portal at; https:// makes the session cookie Secure.
     #[arg(
         long,

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod dev_outbox;
+pub mod export;
 pub mod mail;
 pub mod middleware;
 pub mod precompress;

@@ -65,7 +65,7 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
             tracing::info!("database already has data; demo seed skipped");
         }
     }
-    spawn_housekeeping(&state, config.housekeeping());
+    spawn_housekeeping(&state, config.housekeeping(), config.date_reminders);
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
@@ -79,7 +79,7 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
 
 /// Every instance looks each period; the database gives the turn to one
 /// of them (see `app::housekeeping`).
-fn spawn_housekeeping(state: &AppState, settings: Housekeeping) {
+fn spawn_housekeeping(state: &AppState, settings: Housekeeping, date_reminders: bool) {
     let core = state.core.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(settings.every);
@@ -97,6 +97,15 @@ fn spawn_housekeeping(state: &AppState, settings: Housekeeping) {
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!("purge failed: {err}"),
+            }
+            // Every instance looks; each reminder's claim in the database
+            // lets one of them send it.
+            if date_reminders {
+                match app::flows::reminders::send_due(&core).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("sent {n} 'verplicht vanaf' reminders"),
+                    Err(err) => tracing::warn!("reminders failed: {err:?}"),
+                }
             }
         }
     });

@@ -4,6 +4,9 @@
 //! they have, and the password alone never enrols a new one (only a user
 //! with no factor at all types a number, confirmed by the code sent to it).
 
+use super::{deadline::Deadline, policy::PolicyAsks};
+use crate::model::Protection;
+
 /// How long a passkey ceremony may take, from its start on the server to
 /// the browser's answer; after that its challenge no longer counts.
 pub const CEREMONY_SECONDS: i64 = 5 * 60;
@@ -70,18 +73,57 @@ impl Factors {
     }
 }
 
+impl Factors {
+    /// How the user logs in, as 'Overzicht' counts it: by the strongest
+    /// factor they have, in the order the login offers them.
+    pub fn protection(&self) -> Protection {
+        if self.passkey {
+            Protection::Passkey
+        } else if self.app {
+            Protection::App
+        } else if self.number != Number::None {
+            Protection::Sms
+        } else {
+            Protection::Nothing
+        }
+    }
+
+    /// A factor to log in with is set up: an app, a passkey or a number.
+    /// (Recovery codes alone are for a lost phone, not for every day.)
+    pub fn set_up(&self) -> bool {
+        self.app || self.passkey || self.number != Number::None
+    }
+}
+
 /// Whether the login takes a second step: the policy asks, or the user
 /// chose the stronger login by binding an app or adding a passkey, or a
-/// number a beheerder set waits for its owner's code.
-pub fn login_asks(factors: &Factors, policy_asks: bool) -> bool {
-    policy_asks || factors.app || factors.passkey || factors.number == Number::Unconfirmed
+/// number a beheerder set waits for its owner's code. Before the date of
+/// an announced 'Ja', whoever has a factor set up is asked for it as if
+/// 'Ja' applied; only who has none logs in as before.
+pub fn login_asks(factors: &Factors, policy: PolicyAsks) -> bool {
+    let chosen = factors.app || factors.passkey || factors.number == Number::Unconfirmed;
+    match policy {
+        PolicyAsks::Yes => true,
+        PolicyAsks::From(_) => chosen || factors.set_up(),
+        PolicyAsks::No => chosen,
+    }
+}
+
+/// The date to tell a user who logs in with the password alone while a
+/// 'Ja' is announced: 'Vanaf … is inloggen met twee-factor-authenticatie
+/// verplicht.' Nobody the login asks is told: they are set up.
+pub fn announced(factors: &Factors, policy: PolicyAsks) -> Option<Deadline> {
+    match policy {
+        PolicyAsks::From(date) if !login_asks(factors, policy) => Some(date),
+        _ => None,
+    }
 }
 
 /// The login's demand. A trusted browser ('Dit apparaat … dagen
 /// onthouden') stands in for a factor the user has; it never stands in
 /// for enrolling one, nor for confirming a number a beheerder set.
-pub fn login_demand(factors: &Factors, policy_asks: bool, trusted_browser: bool) -> LoginDemand {
-    if !login_asks(factors, policy_asks) {
+pub fn login_demand(factors: &Factors, policy: PolicyAsks, trusted_browser: bool) -> LoginDemand {
+    if !login_asks(factors, policy) {
         return LoginDemand::Password;
     }
     let offer = factors.offer();
@@ -138,6 +180,10 @@ impl LoginDemand {
 mod tests {
     use super::*;
 
+    fn announced_date() -> Deadline {
+        Deadline::new(jiff::civil::date(2027, 2, 1))
+    }
+
     const NUMBERS: [Number; 3] = [Number::None, Number::Unconfirmed, Number::Confirmed];
 
     /// Every combination of app × number × recovery codes × policy ×
@@ -148,7 +194,11 @@ mod tests {
         for (app, passkey) in [(false, false), (false, true), (true, false), (true, true)] {
             for number in NUMBERS {
                 for recovery_codes in [false, true] {
-                    for policy_asks in [false, true] {
+                    for policy in [
+                        PolicyAsks::No,
+                        PolicyAsks::Yes,
+                        PolicyAsks::From(announced_date()),
+                    ] {
                         for trusted in [false, true] {
                             seen += 1;
                             let factors = Factors {
@@ -159,7 +209,7 @@ mod tests {
                             };
                             let case = format!(
                                 "app {app}, passkey {passkey}, number {number:?}, \
-                                 recovery {recovery_codes}, policy {policy_asks}, trusted {trusted}"
+                                 recovery {recovery_codes}, policy {policy:?}, trusted {trusted}"
                             );
                             let has_any =
                                 app || passkey || number != Number::None || recovery_codes;
@@ -170,14 +220,18 @@ mod tests {
                                 recovery: recovery_codes,
                             };
                             let step_up = step_up_proof(&factors);
-                            let login = login_demand(&factors, policy_asks, trusted);
+                            let login = login_demand(&factors, policy, trusted);
 
                             // The step-up accepts exactly the factors held.
                             assert_eq!(step_up, held, "{case}");
                             assert_eq!(step_up.any(), has_any, "{case}");
 
-                            let asks =
-                                policy_asks || app || passkey || number == Number::Unconfirmed;
+                            let set_up = app || passkey || number != Number::None;
+                            let asks = match policy {
+                                PolicyAsks::Yes => true,
+                                PolicyAsks::From(_) => set_up,
+                                PolicyAsks::No => app || passkey || number == Number::Unconfirmed,
+                            };
                             let expected = if !asks {
                                 LoginDemand::Password
                             } else if !has_any {
@@ -202,6 +256,46 @@ mod tests {
                             if let LoginDemand::Factor(offer) = login {
                                 assert_eq!(offer, step_up, "{case}");
                             }
+                            // Before an announced date: who has a factor set up
+                            // is asked as under 'Ja'; only the others are told
+                            // the date, and they are never made to enrol.
+                            if let PolicyAsks::From(date) = policy {
+                                assert_eq!(
+                                    announced(&factors, policy),
+                                    (!set_up).then_some(date),
+                                    "{case}"
+                                );
+                                if set_up {
+                                    assert_eq!(
+                                        login,
+                                        login_demand(&factors, PolicyAsks::Yes, trusted),
+                                        "{case}"
+                                    );
+                                } else {
+                                    assert_eq!(login, LoginDemand::Password, "{case}");
+                                }
+                            } else {
+                                assert_eq!(announced(&factors, policy), None, "{case}");
+                            }
+                            // The overview's 'met niets' are exactly those who
+                            // have nothing set up, and its classes follow the label.
+                            assert_eq!(
+                                factors.protection() == Protection::Nothing,
+                                !set_up,
+                                "{case}"
+                            );
+                            if let LoginDemand::Factor(_) =
+                                login_demand(&factors, PolicyAsks::Yes, false)
+                            {
+                                if set_up {
+                                    assert_eq!(
+                                        factors.protection().label(),
+                                        login_demand(&factors, PolicyAsks::Yes, false)
+                                            .factor_label(),
+                                        "{case}"
+                                    );
+                                }
+                            }
                             // A number is typed only by someone with no factor.
                             if login == LoginDemand::EnrolNumber {
                                 assert!(!has_any && !step_up.any(), "{case}");
@@ -211,7 +305,7 @@ mod tests {
                                 && !app
                                 && !passkey
                                 && number == Number::None
-                                && policy_asks
+                                && policy == PolicyAsks::Yes
                             {
                                 assert_eq!(
                                     login,
@@ -231,7 +325,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen, 4 * 3 * 2 * 2 * 2);
+        assert_eq!(seen, 4 * 3 * 2 * 3 * 2);
     }
 
     #[test]
@@ -243,7 +337,7 @@ mod tests {
             recovery_codes: false,
         };
         assert_eq!(
-            login_demand(&factors, false, true),
+            login_demand(&factors, PolicyAsks::No, true),
             LoginDemand::Factor(Offer {
                 sms: true,
                 ..Offer::default()
@@ -260,7 +354,7 @@ mod tests {
             recovery_codes: true,
         };
         assert_eq!(
-            login_demand(&paper, true, false).factor_label(),
+            login_demand(&paper, PolicyAsks::Yes, false).factor_label(),
             "Herstelcode (geen mobiel nummer)"
         );
         let nothing = Factors {
@@ -268,16 +362,22 @@ mod tests {
             ..paper
         };
         assert_eq!(
-            login_demand(&nothing, true, false).factor_label(),
+            login_demand(&nothing, PolicyAsks::Yes, false).factor_label(),
             "SMS (nog geen mobiel nummer)"
         );
-        assert_eq!(login_demand(&nothing, false, false).factor_label(), "–");
+        assert_eq!(
+            login_demand(&nothing, PolicyAsks::No, false).factor_label(),
+            "–"
+        );
         let key = Factors {
             passkey: true,
             app: true,
             ..nothing
         };
-        assert_eq!(login_demand(&key, false, false).factor_label(), "Passkey");
+        assert_eq!(
+            login_demand(&key, PolicyAsks::No, false).factor_label(),
+            "Passkey"
+        );
     }
 
     #[test]

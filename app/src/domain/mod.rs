@@ -6,6 +6,8 @@ pub mod clock;
 pub mod clock_offset;
 pub mod code_verdict;
 pub mod codes;
+pub mod csv;
+pub mod deadline;
 pub mod factors;
 pub mod lockout;
 pub mod login_form;

@@ -35,9 +35,13 @@ pub enum LoginChange {
         old: Option<String>,
         new: Option<String>,
     },
-    /// A beheerder's 'Inlog met twee-factor-authenticatie' for an office user.
+    /// A beheerder's 'Inlog met twee-factor-authenticatie' for an office
+    /// user, with 'Verplicht vanaf': `was` and `now` as the Logboek shows
+    /// them ('Nee', 'Ja', 'Ja, vanaf 1 februari 2027').
     TwoFactorSwitch {
         on: bool,
+        was: String,
+        now: String,
     },
     /// The user's own choice under 'Optioneel'.
     TwoFactorChoice {
@@ -85,8 +89,12 @@ impl LoginChange {
             LoginChange::Mobile { old, new } => {
                 vec![(AuditAction::UserMobile, old.clone(), new.clone())]
             }
-            LoginChange::TwoFactorSwitch { on } => {
-                vec![(AuditAction::UserTwoFactor, yes_no(!on), yes_no(*on))]
+            LoginChange::TwoFactorSwitch { was, now, .. } => {
+                vec![(
+                    AuditAction::UserTwoFactor,
+                    Some(was.clone()),
+                    Some(now.clone()),
+                )]
             }
             LoginChange::TwoFactorChoice { on } => {
                 vec![(AuditAction::UserTwoFactorChoice, yes_no(!on), yes_no(*on))]
@@ -135,10 +143,15 @@ impl LoginChange {
                 format!("je mobiele nummer gewijzigd in {}", mask_phone(new))
             }
             LoginChange::Mobile { .. } => "je mobiele nummer gewijzigd".into(),
-            LoginChange::TwoFactorSwitch { on } | LoginChange::TwoFactorChoice { on } => format!(
-                "de inlog met twee-factor-authenticatie {}",
-                if *on { "aangezet" } else { "uitgezet" }
-            ),
+            LoginChange::TwoFactorSwitch { on: true, now, .. } if now != "Ja" => {
+                format!("de inlog met twee-factor-authenticatie aangezet ({now})")
+            }
+            LoginChange::TwoFactorSwitch { on, .. } | LoginChange::TwoFactorChoice { on } => {
+                format!(
+                    "de inlog met twee-factor-authenticatie {}",
+                    if *on { "aangezet" } else { "uitgezet" }
+                )
+            }
             LoginChange::RecoveryCodes => {
                 "nieuwe herstelcodes gemaakt; de vorige werken niet meer".into()
             }

@@ -5,12 +5,17 @@ use super::passkeys::office_settings;
 use crate::{
     core::Core,
     domain::{
+        clock::UnixTime,
+        deadline::Deadline,
         factors::{self as rules, Factors, LoginDemand, Number, Offer},
-        policy::{self, PolicySubject},
+        policy::{self, PolicyAsks, PolicySubject},
     },
-    model::{TwoFactorState, UserKind},
+    model::{DateNotice, TwoFactorState, UserKind},
     storage::{
-        authenticators, clients, passkeys, recovery as stored_recovery, users::UserRecord,
+        authenticators,
+        clients::{self, required_from},
+        passkeys, recovery as stored_recovery,
+        users::UserRecord,
         StorageResult,
     },
 };
@@ -21,20 +26,23 @@ use crate::{
 pub struct Standing {
     pub factors: Factors,
     pub policy: PolicySubject,
+    /// What the policy asks at the moment the standing was read.
+    pub asks: PolicyAsks,
     /// Passkeys stored for the user, whether or not the office lets them
     /// count (a beheerder can still remove them).
     pub passkey_count: i64,
 }
 
 impl Standing {
-    /// Whether the policy asks this user for a second factor.
-    pub fn policy_asks(&self) -> bool {
-        policy::applies(&self.policy)
-    }
-
     /// What the login asks for after the right password.
     pub fn login_demand(&self, trusted_browser: bool) -> LoginDemand {
-        rules::login_demand(&self.factors, self.policy_asks(), trusted_browser)
+        rules::login_demand(&self.factors, self.asks, trusted_browser)
+    }
+
+    /// The announced date to tell this user, who logs in without a
+    /// second factor until then.
+    pub fn announced(&self) -> Option<Deadline> {
+        rules::announced(&self.factors, self.asks)
     }
 
     /// What proves the user at a step-up, besides the password.
@@ -45,12 +53,17 @@ impl Standing {
 
 /// The factors of `user`, from the record the caller read (the number)
 /// and the bound app, the passkeys (where the office allows them) and
-/// unused recovery codes.
+/// unused recovery codes; the policy as it stands now.
 pub async fn standing(core: &Core, user: &UserRecord) -> StorageResult<Standing> {
+    standing_at(core, user, core.now()).await
+}
+
+pub async fn standing_at(core: &Core, user: &UserRecord, now: UnixTime) -> StorageResult<Standing> {
     let app = authenticators::bound(&core.db, user.id).await?.is_some();
     let (recovery_left, _) = stored_recovery::counts(&core.db, user.id).await?;
     let passkey_count = passkeys::count_of_user(&core.db, user.id).await?;
     let passkey = passkey_count > 0 && office_settings(core, user.office_id).await?.allowed;
+    let policy = policy_subject(core, user).await?;
     Ok(Standing {
         passkey_count,
         factors: Factors {
@@ -63,7 +76,8 @@ pub async fn standing(core: &Core, user: &UserRecord) -> StorageResult<Standing>
             },
             recovery_codes: recovery_left > 0,
         },
-        policy: policy_subject(core, user).await?,
+        asks: policy::asks(&policy, now),
+        policy,
     })
 }
 
@@ -75,6 +89,7 @@ pub async fn policy_subject(core: &Core, user: &UserRecord) -> StorageResult<Pol
     Ok(PolicySubject {
         kind: user.kind,
         office_switch: user.two_factor_required,
+        office_from: user.two_factor_from,
         client_policies,
         own_choice: user.two_factor_chosen,
     })
@@ -85,10 +100,45 @@ pub async fn policy_subject(core: &Core, user: &UserRecord) -> StorageResult<Pol
 pub async fn state_of(core: &Core, user: &UserRecord) -> StorageResult<TwoFactorState> {
     let standing = standing(core, user).await?;
     Ok(TwoFactorState {
-        applies: rules::login_asks(&standing.factors, standing.policy_asks()),
+        applies: rules::login_asks(&standing.factors, standing.asks),
         requirement: policy::requirement(&standing.policy),
+        required_from: match standing.asks {
+            PolicyAsks::From(date) => Some(required_from(date)),
+            _ => None,
+        },
         factor: standing.login_demand(false).factor_label().to_string(),
         app_bound: standing.factors.app,
         passkeys: standing.passkey_count,
+        protection: standing.factors.protection(),
     })
 }
+
+/// What a logged-in user is told of the policy's date: a 'Ja' announced
+/// for a day not yet reached, or one in force while they have nothing set
+/// up (this session began before it; their next login asks).
+pub async fn date_notice(core: &Core, user: &UserRecord) -> StorageResult<Option<DateNotice>> {
+    let now = core.now();
+    // The policy first: most users have none that asks, and it costs the
+    // client users one read.
+    let policy = policy_subject(core, user).await?;
+    if policy::asks(&policy, now) == PolicyAsks::No {
+        return Ok(None);
+    }
+    let standing = standing_at(core, user, now).await?;
+    Ok(match standing.asks {
+        PolicyAsks::From(_) => standing.announced().map(|date| DateNotice {
+            text: date.notice(now),
+            urgent: date.urgent(now),
+            later: Some(date.to_stored()),
+        }),
+        PolicyAsks::Yes if !standing.factors.set_up() => Some(DateNotice {
+            text: IN_FORCE_NOTICE.to_string(),
+            urgent: true,
+            later: None,
+        }),
+        _ => None,
+    })
+}
+
+pub const IN_FORCE_NOTICE: &str = "Inloggen met twee-factor-authenticatie is nu verplicht. \
+     Stel het nu in: bij de volgende keer inloggen wordt erom gevraagd.";

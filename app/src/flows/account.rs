@@ -53,8 +53,21 @@ pub async fn whoami(core: &Core, auth: &AuthUser) -> Result<Viewer, AppError> {
         .into_iter()
         .chain(recovery::low_warning(recovery_left, recovery_set))
         .collect();
+    let mut date_notice = factors::date_notice(core, &auth.user).await?;
+    if let Some(later) = date_notice.as_ref().and_then(|n| n.later.as_deref()) {
+        // 'Later' holds for the date it was clicked for: a new date shows
+        // the notice again.
+        if sessions::date_notice_postponed(&core.db, &auth.session_hash)
+            .await?
+            .as_deref()
+            == Some(later)
+        {
+            date_notice = None;
+        }
+    }
     Ok(Viewer {
         notices,
+        date_notice,
         login_name: auth.user.login_name.clone(),
         display_name: auth.user.display_name.clone(),
         kind: auth.user.kind,
@@ -63,6 +76,21 @@ pub async fn whoami(core: &Core, auth: &AuthUser) -> Result<Viewer, AppError> {
         active_client,
         clients,
     })
+}
+
+/// 'Later' on the notice of an announced date: hidden for this session,
+/// for that date. It changes nothing about the login: the date is read
+/// from the policy at every login.
+pub async fn postpone_date_notice(
+    core: &Core,
+    auth: &AuthUser,
+    date: &str,
+) -> Result<(), AppError> {
+    if date.len() > 10 {
+        return Err(AppError::invalid("Onbekende datum."));
+    }
+    sessions::postpone_date_notice(&core.db, &auth.session_hash, date).await?;
+    Ok(())
 }
 
 /// 'Uitloggen': audited when there was a session, ended either way.

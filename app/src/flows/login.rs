@@ -99,6 +99,9 @@ pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutco
     match demand {
         LoginDemand::Password => {
             session::start(core, user, Stage::Active).await?;
+            core.db
+                .execute(users::stamp_login(user.id, core.now()))
+                .await?;
             Ok(LoginOutcome::LoggedIn)
         }
         LoginDemand::EnrolNumber => {
@@ -371,7 +374,8 @@ fn finish_login(
             sessions::end_at_stage_stmt(&session.id_hash, Stage::SecondFactor),
             Lost::Gone,
         )
-        .then(sessions::insert_stmt(&record));
+        .then(sessions::insert_stmt(&record))
+        .then(users::stamp_login(user.id, now));
     let mut first_number = None;
     if let Proof::Sms { phone, .. } = proof {
         if session.pending_mobile.as_deref() == Some(phone.as_str()) {

@@ -9,5 +9,7 @@ pub mod account;
 pub mod authenticator;
 pub mod login;
 pub mod office;
+pub mod overview;
 pub mod passkeys;
+pub mod reminders;
 pub mod step_up;

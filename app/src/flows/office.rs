@@ -7,18 +7,20 @@
 use crate::{
     core::Core,
     domain::{
-        clock::dutch_date_time,
+        clock::{dutch_date_time, UnixTime},
+        deadline::Deadline,
         factors::passwordless_allowed,
         phone::MobileNumber,
+        policy::{self, ClientPolicy},
         text::{DisplayName, EmailAddress},
         trusted_browser,
     },
     error::AppError,
     factors::{self, ChangedBy, LoginChange},
     model::{
-        mask_phone, AuditAction, ClientDetail, ClientRow, ClientUserRow, LogFilter, LogPage,
-        LogRow, LogUser, OfficeSettings, OfficeUserDetail, OfficeUserRow, TwoFactorPolicy,
-        UserKind,
+        mask_phone, policy_text, AuditAction, ClientDetail, ClientRow, ClientUserRow, LogFilter,
+        LogPage, LogRow, LogUser, OfficeSettings, OfficeUserDetail, OfficeUserRow, RequiredFrom,
+        TwoFactorPolicy, UserKind,
     },
     session::{self, require_step_up, AuthUser},
     storage::{
@@ -57,39 +59,81 @@ pub async fn client_detail(
     })
 }
 
-/// 'Authenticatie' saved: the client's policy ('Ja', 'Nee', 'Optioneel').
+/// The date typed for 'Verplicht vanaf' with 'Ja' (none with another
+/// policy). The date already stored is kept as it is even once reached:
+/// saving the form again must not fail on it.
+fn typed_date(
+    typed: &str,
+    stored: Option<&RequiredFrom>,
+    now: UnixTime,
+) -> Result<Option<Deadline>, AppError> {
+    if stored.is_some_and(|s| s.iso == typed.trim()) {
+        return Ok(stored.and_then(|s| Deadline::from_stored(&s.iso)));
+    }
+    Deadline::parse_typed(typed, now).map_err(AppError::Invalid)
+}
+
+/// 'Authenticatie' saved: the client's policy ('Ja', 'Nee', 'Optioneel')
+/// and, with 'Ja', 'Verplicht vanaf'. A weaker login (a lower policy, a
+/// later date, a date where 'Ja' applied at once) needs the beheerder's
+/// step-up. The change applies at each user's next login: the date is read
+/// from here every time, never copied to the users.
 pub async fn save_policy(
     core: &Core,
     auth: &AuthUser,
     id: i64,
     policy: String,
+    from: String,
 ) -> Result<(), AppError> {
-    let new = TwoFactorPolicy::from_db(&policy)
+    let now = core.now();
+    let policy = TwoFactorPolicy::from_db(&policy)
         .ok_or_else(|| AppError::invalid("Kies 'Ja', 'Nee' of 'Optioneel'."))?;
     let client = own_client(core, auth, id).await?;
-    if client.policy == new {
+    let new = ClientPolicy {
+        policy,
+        from: match policy {
+            TwoFactorPolicy::Ja => typed_date(&from, client.required_from.as_ref(), now)?,
+            _ => None,
+        },
+    };
+    let old = ClientPolicy {
+        policy: client.policy,
+        from: client
+            .required_from
+            .as_ref()
+            .and_then(|f| Deadline::from_stored(&f.iso)),
+    };
+    if old == new {
         return Ok(());
     }
-    // A weaker login for the client's users is a change to how they
-    // log in: it needs the beheerder's own step-up.
-    if new.strength() < client.policy.strength() {
+    if policy::weakens(old, new, now) {
         require_step_up(core, auth)?;
     }
-    clients::set_policy(&core.db, id, new).await?;
-    audit::record(
-        &core.db,
-        AuditEntry {
-            office_id: Some(auth.user.office_id),
-            actor_user_id: Some(auth.user.id),
-            subject: Some(&client.name),
-            old_value: Some(client.policy.label()),
-            new_value: Some(new.label()),
-            ..AuditEntry::new(AuditAction::ClientTwoFactorPolicy)
-        },
-        core.now(),
-    )
-    .await?;
-    Ok(())
+    // When this 'Ja' begins to apply: the overview's "not logged in since".
+    let since = (policy == TwoFactorPolicy::Ja).then(|| policy::ja_since(new.from, now));
+    let text = |p: ClientPolicy| policy_text(p.policy, p.from.map(clients::required_from).as_ref());
+    let mut batch = Batch::<()>::new();
+    batch
+        .must_change(
+            clients::set_policy(id, (old.policy, old.from), new, since),
+            (),
+        )
+        .then(audit::record_stmt(
+            AuditEntry {
+                office_id: Some(auth.user.office_id),
+                actor_user_id: Some(auth.user.id),
+                subject: Some(&client.name),
+                old_value: Some(&text(old)),
+                new_value: Some(&text(new)),
+                ..AuditEntry::new(AuditAction::ClientTwoFactorPolicy)
+            },
+            now,
+        ));
+    core.db.write_batch(batch).await?.map_err(|()| {
+        AppError::invalid(
+            "De authenticatie van deze cliënt is intussen gewijzigd. Laad de pagina opnieuw.",
+        )
+    })
 }
 
 /// 'Kantoorgebruikers': the office's staff logins.
@@ -97,7 +141,9 @@ pub async fn office_users(core: &Core, auth: &AuthUser) -> Result<Vec<OfficeUser
     let mut rows = Vec::new();
     for id in users::office_user_ids(&core.db, auth.user.office_id).await? {
         if let Some(user) = users::find(&core.db, id).await? {
+            let last_login = users::last_login(&core.db, user.id).await?;
             rows.push(OfficeUserRow {
+                not_since: policy::not_logged_in_since(user.two_factor_since, last_login),
                 two_factor: factors::state_of(core, &user).await?,
                 id: user.id,
                 login_name: user.login_name,
@@ -137,17 +183,36 @@ pub async fn office_user_detail(
         branch: user.branch.unwrap_or_default(),
         is_beheerder: user.is_beheerder,
         two_factor_switch: user.two_factor_required,
+        two_factor_from: user.two_factor_from.map(clients::required_from),
     })
+}
+
+/// 'Gebruikersgegevens' as the beheerder typed them.
+#[derive(Debug, Clone)]
+pub struct OfficeUserForm {
+    pub display_name: String,
+    pub email: String,
+    pub mobile: String,
+    /// 'ja' or 'nee'.
+    pub two_factor: String,
+    /// 'Verplicht vanaf', with 'ja'.
+    pub two_factor_from: String,
 }
 
 /// Checks every field before anything is written: a refused form
 /// changes nothing.
 fn parse_update(
-    display_name: &str,
-    email: &str,
-    mobile: &str,
-    two_factor: &str,
+    form: &OfficeUserForm,
+    user: &UserRecord,
+    now: UnixTime,
 ) -> Result<OfficeUserUpdate, AppError> {
+    let OfficeUserForm {
+        display_name,
+        email,
+        mobile,
+        two_factor,
+        two_factor_from,
+    } = form;
     let display_name = DisplayName::parse(display_name).map_err(AppError::Invalid)?;
     let email = EmailAddress::parse_optional(email).map_err(AppError::Invalid)?;
     let mobile = if mobile.trim().is_empty() {
@@ -160,7 +225,7 @@ fn parse_update(
                 .to_string(),
         )
     };
-    let two_factor_required = match two_factor {
+    let two_factor_required = match two_factor.as_str() {
         "ja" => true,
         "nee" => false,
         _ => {
@@ -169,11 +234,25 @@ fn parse_update(
             ))
         }
     };
+    let stored = user.two_factor_from.map(clients::required_from);
+    let two_factor_from = if two_factor_required {
+        typed_date(two_factor_from, stored.as_ref(), now)?
+    } else {
+        None
+    };
+    let unchanged =
+        two_factor_required == user.two_factor_required && two_factor_from == user.two_factor_from;
     Ok(OfficeUserUpdate {
         display_name: display_name.into_string(),
         email: email.map(EmailAddress::into_string),
         mobile,
         two_factor_required,
+        two_factor_from,
+        two_factor_since: match (two_factor_required, unchanged) {
+            (false, _) => None,
+            (true, true) => user.two_factor_since,
+            (true, false) => Some(policy::ja_since(two_factor_from, now)),
+        },
     })
 }
 
@@ -186,13 +265,10 @@ pub async fn save_office_user(
     core: &Core,
     auth: &AuthUser,
     id: i64,
-    display_name: String,
-    email: String,
-    mobile: String,
-    two_factor: String,
+    form: OfficeUserForm,
 ) -> Result<(), AppError> {
-    let update = parse_update(&display_name, &email, &mobile, &two_factor)?;
     let user = own_office_user(core, auth, id).await?;
+    let update = parse_update(&form, &user, core.now())?;
     let mut changes = Vec::new();
     if update.email != user.email {
         changes.push(LoginChange::Email {
@@ -206,9 +282,23 @@ pub async fn save_office_user(
             new: update.mobile.clone(),
         });
     }
-    if update.two_factor_required != user.two_factor_required {
+    if (update.two_factor_required, update.two_factor_from)
+        != (user.two_factor_required, user.two_factor_from)
+    {
+        let text = |on: bool, from: Option<Deadline>| {
+            policy_text(
+                if on {
+                    TwoFactorPolicy::Ja
+                } else {
+                    TwoFactorPolicy::Nee
+                },
+                from.map(clients::required_from).as_ref(),
+            )
+        };
         changes.push(LoginChange::TwoFactorSwitch {
             on: update.two_factor_required,
+            was: text(user.two_factor_required, user.two_factor_from),
+            now: text(update.two_factor_required, update.two_factor_from),
         });
     }
     let mut batch = Batch::<std::convert::Infallible>::new();
@@ -249,17 +339,18 @@ pub async fn own_user(
 /// beheerder's own: the caller checked).
 pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserRow>, AppError> {
     let mut rows = Vec::new();
+    let since = clients::since(&core.db, client_id).await?;
     for user in users::users_of_client(&core.db, client_id).await? {
         let two_factor = factors::state_of(core, &user).await?;
+        let last_login = users::last_login(&core.db, user.id).await?;
         rows.push(ClientUserRow {
+            not_since: policy::not_logged_in_since(since, last_login),
             app_bound: two_factor.app_bound,
             two_factor,
             id: user.id,
             mobile: user.mobile.as_deref().map(mask_phone),
             mobile_unconfirmed: user.mobile.is_some() && !user.mobile_confirmed,
-            last_login: users::last_login(&core.db, user.id)
-                .await?
-                .map(dutch_date_time),
+            last_login: last_login.map(dutch_date_time),
             login_name: user.login_name,
             display_name: user.display_name,
         });

@@ -34,9 +34,13 @@ pub async fn load_client_detail(id: i64) -> Result<ClientDetail, AppError> {
 }
 
 #[server(endpoint = "save_client_authentication")]
-pub async fn save_client_authentication(id: i64, policy: String) -> Result<(), AppError> {
+pub async fn save_client_authentication(
+    id: i64,
+    policy: String,
+    #[server(default)] required_from: String,
+) -> Result<(), AppError> {
     serve::beheerder(move |core, auth| async move {
-        flows::office::save_policy(&core, &auth, id, policy).await
+        flows::office::save_policy(&core, &auth, id, policy, required_from).await
     })
     .await
 }
@@ -56,14 +60,14 @@ pub fn ClientsPage() -> impl IntoView {
                             <th scope="col" role="columnheader">"Gebruikers"</th>
                         </tr></thead>
                         <tbody role="rowgroup">
-                            {rows.into_iter().map(|c| view! {
+                            {rows.into_iter().map(|c| { let policy = c.policy_text(); view! {
                                 <tr role="row">
                                     <td role="cell" data-label="Naam"><A href=format!("/clienten/{}", c.id)>{c.name}</A></td>
                                     <td role="cell" data-label="Vestiging">{c.branch}</td>
-                                    <td role="cell" data-label="Authenticatie">{c.policy.label()}</td>
+                                    <td role="cell" data-label="Authenticatie">{policy}</td>
                                     <td role="cell" data-label="Gebruikers">{c.user_count}</td>
                                 </tr>
-                            }).collect_view()}
+                            }}).collect_view()}
                         </tbody>
                     </table>
                     })}
@@ -115,7 +119,8 @@ pub fn ClientEditPage() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </fieldset>
-                                <p class="uitleg">"Een wijziging geldt bij de volgende keer inloggen van de gebruikers."</p>
+                                <super::widgets::RequiredFromField name="required_from" id="beleid-vanaf" value=d.client.required_from.clone().map(|f| f.iso) />
+                                <p class="uitleg">"Een wijziging geldt bij de volgende keer inloggen van de gebruikers. Een latere datum of 'Nee' vraagt eerst om je bevestiging."</p>
                                 <button type="submit" disabled=move || save.pending().get()>"Authenticatie opslaan"</button>
                             </ActionForm>
                             <p class="melding bevestiging" role="status">{move || saved().then_some("De authenticatie is opgeslagen.")}</p>
@@ -158,6 +163,7 @@ fn ClientTabs(client: ClientRow, current: Tab) -> impl IntoView {
 #[component]
 pub fn ClientUsersPage() -> impl IntoView {
     let id = super::route_id();
+    let filter = super::user_filter();
     let reset = ServerAction::<ResetAuthenticator>::new();
     let end = ServerAction::<EndUserSessions>::new();
     let number = ServerAction::<SetUserMobile>::new();
@@ -172,8 +178,8 @@ pub fn ClientUsersPage() -> impl IntoView {
         move || resets.get() + ends.get() + numbers.get() + passkey_resets.get()
     });
     let detail = Resource::new(
-        move || (id(), changes.get()),
-        |(id, _)| load_client_detail(id),
+        move || (id(), changes.get(), filter.get()),
+        |(id, _, _)| load_client_detail(id),
     );
     let asked = Signal::derive(move || {
         asks_step_up(reset).get()
@@ -224,7 +230,13 @@ pub fn ClientUsersPage() -> impl IntoView {
                         <ClientTabs client=d.client.clone() current=Tab::Gebruikers />
                         <section class="tab">
                             {d.users.is_empty().then(|| view! { <p>"Deze cliënt heeft nog geen gebruikers."</p> })}
-                            {d.users.into_iter().map(|u| view! { <UserCard user=u reset=reset end=end number=number passkeys=passkeys /> }).collect_view()}
+                            {filter.get_untracked().map(|f| view! {
+                                <p data-testid="filter">{f.caption()} " · "
+                                    <A href=format!("/clienten/{}/gebruikers", d.client.id)>"Alle gebruikers tonen"</A></p>
+                            })}
+                            {d.users.into_iter()
+                                .filter(|u| filter.get_untracked().is_none_or(|f| f.keeps(u.two_factor.protection, u.not_since)))
+                                .map(|u| view! { <UserCard user=u reset=reset end=end number=number passkeys=passkeys /> }).collect_view()}
                         </section>
                     }),
                 }

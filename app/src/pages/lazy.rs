@@ -21,6 +21,7 @@ use super::{
     number_change::NumberChangePage,
     office::OfficePage,
     office_users::{OfficeUserEditPage, OfficeUsersPage},
+    overview::OverviewPage,
     passkeys::PasskeyWizardPage,
     portal::Portal,
     second_step::{CodePage, MobilePage},
@@ -97,4 +98,5 @@ page_group! { AdminPages, admin_pages, __preload_admin_pages:
     OfficeUsersRoute => OfficeUsersPage,
     OfficeUserEditRoute => OfficeUserEditPage,
     LogbookRoute => LogbookPage,
+    OverviewRoute => OverviewPage,
 }

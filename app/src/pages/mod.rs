@@ -14,6 +14,7 @@ pub mod not_found;
 pub mod number_change;
 pub mod office;
 pub mod office_users;
+pub mod overview;
 pub mod passkeys;
 pub mod portal;
 pub mod recovery;
@@ -50,6 +51,17 @@ pub fn route_id() -> impl Fn() -> i64 + Copy + 'static {
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(0)
     }
+}
+
+/// 'Overzicht's `?toon=`: the users behind one of its figures.
+pub fn user_filter() -> Memo<Option<crate::model::UserFilter>> {
+    let query = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| {
+            q.get_str("toon")
+                .and_then(crate::model::UserFilter::from_slug)
+        })
+    })
 }
 
 /// Counts an action's successful runs: pages reload their data on these

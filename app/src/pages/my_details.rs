@@ -105,8 +105,20 @@ pub fn MyDetailsPage() -> impl IntoView {
                                 <button type="submit" disabled=move || choose.pending().get()>"Opslaan"</button>
                             </ActionForm>
                         }),
-                        TwoFactorRequirement::Mandatory => Either::Right(Either::Left(view! {
-                            <p data-testid="twee-factor">"Aan. Je administratiekantoor heeft dit verplicht gesteld. Factor: " {d.two_factor.factor} "."</p>
+                        TwoFactorRequirement::Mandatory => Either::Right(Either::Left(match d.two_factor.required_from.clone() {
+                            None => Either::Left(view! {
+                                <p data-testid="twee-factor">"Aan. Je administratiekantoor heeft dit verplicht gesteld. Factor: " {d.two_factor.factor} "."</p>
+                            }),
+                            Some(from) => Either::Right(view! {
+                                <p data-testid="twee-factor">
+                                    <strong>"Verplicht vanaf " {from.dutch} "."</strong> " "
+                                    {if d.two_factor.applies {
+                                        format!("Aan. Factor: {}.", d.two_factor.factor)
+                                    } else {
+                                        "Je administratiekantoor heeft het verplicht gesteld. Stel het vóór die datum in.".to_string()
+                                    }}
+                                </p>
+                            }),
                         })),
                         TwoFactorRequirement::Off => Either::Right(Either::Right(view! {
                             <p data-testid="twee-factor">{if d.two_factor.by_app_only() {

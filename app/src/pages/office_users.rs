@@ -43,21 +43,32 @@ pub async fn save_office_user(
     email: String,
     mobile: String,
     two_factor: String,
+    #[server(default)] two_factor_from: String,
 ) -> Result<(), AppError> {
     serve::beheerder(move |core, auth| async move {
-        flows::office::save_office_user(&core, &auth, id, display_name, email, mobile, two_factor)
-            .await
+        let form = flows::office::OfficeUserForm {
+            display_name,
+            email,
+            mobile,
+            two_factor,
+            two_factor_from,
+        };
+        flows::office::save_office_user(&core, &auth, id, form).await
     })
     .await
 }
 
 #[component]
 pub fn OfficeUsersPage() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| list_office_users());
+    let filter = super::user_filter();
+    let rows = Resource::new(move || filter.get(), |_| list_office_users());
     view! {
         <Title text="Kantoorgebruikers – Tweestap" />
         <h1>"Kantoorgebruikers"</h1>
-        {super::widgets::loaded(rows, |rows| view! {
+        {move || filter.get().map(|f| view! {
+            <p data-testid="filter">{f.caption()} " · " <A href="/kantoorgebruikers">"Alle gebruikers tonen"</A></p>
+        })}
+        {super::widgets::loaded(rows, move |rows| view! {
                     <table class="lijst" role="table">
                         <thead role="rowgroup"><tr role="row">
                             <th scope="col" role="columnheader">"Naam"</th>
@@ -69,7 +80,9 @@ pub fn OfficeUsersPage() -> impl IntoView {
                             <th scope="col" role="columnheader">"Passkeys"</th>
                         </tr></thead>
                         <tbody role="rowgroup">
-                            {rows.into_iter().map(|u| view! {
+                            {rows.into_iter()
+                                .filter(|u| filter.get_untracked().is_none_or(|f| f.keeps(u.two_factor.protection, u.not_since)))
+                                .map(|u| view! {
                                 <tr role="row">
                                     <td role="cell" data-label="Naam"><A href=format!("/kantoorgebruikers/{}", u.id)>{u.display_name}</A></td>
                                     <td role="cell" data-label="Inlognaam">{u.login_name}</td>
@@ -133,6 +146,7 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                                     <input id="mobile" name="mobile" type="tel" value=u.mobile.clone().unwrap_or_default() />
                                 </div>
                                 <super::widgets::JaNeeField legend="Inlog met twee-factor-authenticatie" name="two_factor" id_prefix="tf" yes=u.two_factor_switch />
+                                <super::widgets::RequiredFromField name="two_factor_from" id="tf-vanaf" value=u.two_factor_from.clone().map(|f| f.iso) />
                                 {u.two_factor.by_app_only().then(|| view! {
                                     <p data-testid="app-gekoppeld">{format!("{APP_BOUND_SUMMARY}.")}</p>
                                 })}

@@ -4,7 +4,10 @@
 use leptos::{either::Either, form::ActionForm, prelude::*};
 use leptos_router::components::{Outlet, Redirect, A};
 
-use crate::{error::AppError, model::Viewer};
+use crate::{
+    error::AppError,
+    model::{DateNotice, Viewer},
+};
 #[cfg(feature = "ssr")]
 use crate::{flows, pages::serve};
 
@@ -19,6 +22,14 @@ pub async fn whoami() -> Result<Viewer, AppError> {
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     serve::anyone(move |core| async move { flows::account::logout(&core).await }).await
+}
+
+#[server(endpoint = "postpone_date_notice")]
+pub async fn postpone_date_notice(#[server(default)] date: String) -> Result<(), AppError> {
+    serve::user(move |core, auth| async move {
+        flows::account::postpone_date_notice(&core, &auth, &date).await
+    })
+    .await
 }
 
 #[server(endpoint = "switch_client")]
@@ -45,6 +56,7 @@ pub fn Portal() -> impl IntoView {
                             {v.notices.iter().map(|notice| view! {
                                 <p class="melding waarschuwing" role="status" data-testid="melding">{notice.clone()}</p>
                             }).collect_view()}
+                            {v.date_notice.clone().map(|notice| view! { <DateNoticeBox notice /> })}
                         }),
                         Err(AppError::NotLoggedIn) => Either::Right(Either::Left(view! { <Redirect path="/inloggen" /> })),
                         Err(e) => Either::Right(Either::Right(view! { <p class="melding fout" role="alert">{e.to_string()}</p> })),
@@ -55,6 +67,36 @@ pub fn Portal() -> impl IntoView {
         <main class="inhoud">
             <Outlet />
         </main>
+    }
+}
+
+/// 'Vanaf … is inloggen met twee-factor-authenticatie verplicht.' with
+/// 'Nu instellen' (the help menu's wizard, or a number with its code) and,
+/// before the date, 'Later' (for this session).
+#[component]
+fn DateNoticeBox(notice: DateNotice) -> impl IntoView {
+    let later = ServerAction::<PostponeDateNotice>::new();
+    let hidden = move || matches!(later.value().get(), Some(Ok(())));
+    let class = if notice.urgent {
+        "melding verplicht dringend"
+    } else {
+        "melding verplicht"
+    };
+    view! {
+        <section class=class role="status" aria-label="Twee-factor-authenticatie verplicht"
+            data-testid="verplicht-melding" hidden=hidden>
+            <p>{notice.text.clone()}</p>
+            <div class="knoppen">
+                <a class="knop" href="/help/authenticator">"Nu instellen"</a>
+                <a class="tweede-link" href="/mijn-gegevens/mobiel-nummer">"Of stel een mobiel nummer in"</a>
+                {notice.later.clone().map(|date| view! {
+                    <ActionForm action=later>
+                        <input type="hidden" name="date" value=date />
+                        <button type="submit" class="tweede">"Later"</button>
+                    </ActionForm>
+                })}
+            </div>
+        </section>
     }
 }
 
@@ -81,6 +123,7 @@ fn Header(viewer: Viewer) -> impl IntoView {
                     <li><A href="/kantoorgebruikers">"Kantoorgebruikers"</A></li>
                     <li><A href="/kantoor">"Kantoor"</A></li>
                     <li><A href="/logboek">"Logboek"</A></li>
+                    <li><A href="/overzicht">"Overzicht"</A></li>
                 })}
                 <li><A href="/mijn-gegevens">"Mijn gegevens"</A></li>
                 <li>

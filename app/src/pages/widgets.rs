@@ -217,3 +217,22 @@ pub fn focus_heading_on_step(step: RwSignal<usize>) {
         now
     });
 }
+
+/// 'Verplicht vanaf' beside a 'Ja': an optional date from which it applies.
+#[component]
+pub fn RequiredFromField(
+    /// The form field's name.
+    name: &'static str,
+    id: &'static str,
+    /// The stored date (`2027-02-01`), if any.
+    value: Option<String>,
+) -> impl IntoView {
+    let help = format!("{id}-uitleg");
+    view! {
+        <div class="veld">
+            <label for=id>"Verplicht vanaf"</label>
+            <input id=id name=name type="date" value=value.unwrap_or_default() aria-describedby=help.clone() />
+            <small id=help>"Alleen bij 'Ja'. Leeg: meteen. Tot die datum loggen gebruikers zonder tweede factor in zoals nu en zien ze een melding met de datum."</small>
+        </div>
+    }
+}

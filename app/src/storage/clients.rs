@@ -2,10 +2,11 @@
 
 use sqlx::Row;
 
+use super::users::stored_deadline;
 use super::{batch::Stmt, Db, StorageError, StorageResult};
 use crate::{
-    domain::clock::UnixTime,
-    model::{ClientRef, ClientRow, TwoFactorPolicy},
+    domain::{clock::UnixTime, deadline::Deadline, policy::ClientPolicy},
+    model::{ClientRef, ClientRow, RequiredFrom, TwoFactorPolicy},
 };
 
 pub async fn create_client(
@@ -17,14 +18,15 @@ pub async fn create_client(
     now: UnixTime,
 ) -> StorageResult<i64> {
     let row = Stmt::new(
-        "INSERT INTO clients (office_id, branch_id, name, two_factor_policy, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO clients (office_id, branch_id, name, two_factor_policy, two_factor_since, created_at) \
+         VALUES ($1, $2, $3, $4, $6, $5) RETURNING id",
     )
     .bind(office_id)
     .bind(branch_id)
     .bind(name)
     .bind(policy.as_db())
     .bind(now)
+    .bind((policy == TwoFactorPolicy::Ja).then_some(now))
     .fetch_one(db.writer())
     .await?;
     Ok(row.try_get("id")?)
@@ -62,7 +64,7 @@ pub async fn clients_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<ClientR
 
 pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<ClientRow>> {
     let rows = Stmt::new(
-        "SELECT c.id, c.name, b.name AS branch, c.two_factor_policy, \
+        "SELECT c.id, c.name, b.name AS branch, c.two_factor_policy, c.two_factor_from, \
                 (SELECT COUNT(*) FROM client_users cu WHERE cu.client_id = c.id) AS user_count \
          FROM clients c JOIN branches b ON b.id = c.branch_id \
          WHERE c.office_id = $1 ORDER BY c.name, c.id",
@@ -79,16 +81,25 @@ pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<Clien
                 branch: r.try_get("branch")?,
                 policy: TwoFactorPolicy::from_db(&policy)
                     .ok_or_else(|| StorageError::Corrupt(format!("policy {policy:?}")))?,
+                required_from: stored_deadline(r.try_get("two_factor_from")?)?.map(required_from),
                 user_count: r.try_get("user_count")?,
             })
         })
         .collect()
 }
 
+/// A date as the pages show and edit it.
+pub fn required_from(date: Deadline) -> RequiredFrom {
+    RequiredFrom {
+        iso: date.to_stored(),
+        dutch: date.dutch(),
+    }
+}
+
 /// The policies of all clients of one client user.
-pub async fn policies_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<TwoFactorPolicy>> {
+pub async fn policies_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<ClientPolicy>> {
     let rows = Stmt::new(
-        "SELECT c.two_factor_policy FROM clients c \
+        "SELECT c.two_factor_policy, c.two_factor_from FROM clients c \
          JOIN client_users cu ON cu.client_id = c.id WHERE cu.user_id = $1",
     )
     .bind(user_id)
@@ -97,8 +108,11 @@ pub async fn policies_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<TwoFac
     rows.iter()
         .map(|r| {
             let policy: String = r.try_get("two_factor_policy")?;
-            TwoFactorPolicy::from_db(&policy)
-                .ok_or_else(|| StorageError::Corrupt(format!("policy {policy:?}")))
+            Ok(ClientPolicy {
+                policy: TwoFactorPolicy::from_db(&policy)
+                    .ok_or_else(|| StorageError::Corrupt(format!("policy {policy:?}")))?,
+                from: stored_deadline(r.try_get("two_factor_from")?)?,
+            })
         })
         .collect()
 }
@@ -115,13 +129,25 @@ pub async fn find_in_office(
         .find(|c| c.id == client_id))
 }
 
-pub async fn set_policy(db: &Db, client_id: i64, policy: TwoFactorPolicy) -> StorageResult<()> {
-    Stmt::new("UPDATE clients SET two_factor_policy = $1 WHERE id = $2")
-        .bind(policy.as_db())
-        .bind(client_id)
-        .execute_on(db.writer())
-        .await?;
-    Ok(())
+/// The client's policy with its date, and when its 'Ja' applies
+/// (`factors::ja_since`), only if the policy is still `old` as read: of
+/// two beheerders saving at once, the second is told to look again.
+pub fn set_policy(
+    client_id: i64,
+    old: (TwoFactorPolicy, Option<Deadline>),
+    new: ClientPolicy,
+    since: Option<UnixTime>,
+) -> Stmt {
+    Stmt::new(
+        "UPDATE clients SET two_factor_policy = $1, two_factor_from = $2, two_factor_since = $3 \
+         WHERE id = $4 AND two_factor_policy = $5 AND two_factor_from IS NOT DISTINCT FROM $6",
+    )
+    .bind(new.policy.as_db())
+    .bind(new.from.map(Deadline::to_stored))
+    .bind(since)
+    .bind(client_id)
+    .bind(old.0.as_db())
+    .bind(old.1.map(Deadline::to_stored))
 }
 
 /// The branch whose name an SMS or an authenticator app shows for a client.
@@ -133,4 +159,16 @@ pub async fn branch_name(db: &Db, client_id: i64) -> StorageResult<Option<String
     .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|r| r.try_get("name")).transpose()?)
+}
+
+/// When the client's 'Ja' began (or begins) to apply; `None` without 'Ja'.
+pub async fn since(db: &Db, client_id: i64) -> StorageResult<Option<UnixTime>> {
+    let row = Stmt::new("SELECT two_factor_since FROM clients WHERE id = $1")
+        .bind(client_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<i64>, _>("two_factor_since"))
+        .transpose()?
+        .flatten())
 }

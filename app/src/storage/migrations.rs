@@ -44,6 +44,7 @@ const STEPS: &[Step] = steps!(
     "20261126000009_audit_log_leaner",
     "20261201000010_session_login_time",
     "20261202000011_passkeys",
+    "20261202000012_enforcement_date",
 );
 
 fn files(engine: Engine) -> impl Iterator<Item = (&'static str, &'static str)> {

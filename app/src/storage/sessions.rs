@@ -2,6 +2,8 @@
 //! token; every server instance reads the same rows, so nothing about a
 //! session lives in process memory.
 
+use sqlx::Row;
+
 use super::{
     batch::{Columns, Stmt},
     Db, StorageError, StorageResult,
@@ -152,6 +154,28 @@ pub async fn clear_notice(db: &Db, id_hash: &str) -> StorageResult<()> {
         .execute_on(db.writer())
         .await?;
     Ok(())
+}
+
+/// 'Later' on the notice of `date`: hidden for the rest of this session.
+pub async fn postpone_date_notice(db: &Db, id_hash: &str, date: &str) -> StorageResult<()> {
+    Stmt::new("UPDATE sessions SET deadline_later = $1 WHERE id_hash = $2")
+        .bind(date)
+        .bind(id_hash)
+        .execute_on(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// The date this session clicked 'Later' for, if any.
+pub async fn date_notice_postponed(db: &Db, id_hash: &str) -> StorageResult<Option<String>> {
+    let row = Stmt::new("SELECT deadline_later FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<String>, _>("deadline_later"))
+        .transpose()?
+        .flatten())
 }
 
 pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {

@@ -8,8 +8,8 @@ use super::{
     Db, StorageError, StorageResult,
 };
 use crate::{
-    domain::clock::UnixTime,
-    model::{AuditAction, UserKind},
+    domain::{clock::UnixTime, deadline::Deadline},
+    model::UserKind,
 };
 
 #[derive(Debug, Clone)]
@@ -86,6 +86,10 @@ pub struct UserRecord {
     pub branch: Option<String>,
     pub is_beheerder: bool,
     pub two_factor_required: bool,
+    /// Office users: the switch applies from this date on.
+    pub two_factor_from: Option<Deadline>,
+    /// Office users: when the switch began (or begins) to apply.
+    pub two_factor_since: Option<UnixTime>,
     pub two_factor_chosen: bool,
     /// False while a number a beheerder set waits for a code sent to it.
     pub mobile_confirmed: bool,
@@ -95,7 +99,8 @@ pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
     let stmt = Stmt::new(
         "SELECT u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
                 u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
-                u.two_factor_chosen, u.mobile_confirmed \
+                u.two_factor_chosen, u.mobile_confirmed, u.two_factor_required_from, \
+                u.two_factor_required_since \
          FROM users u JOIN offices o ON o.id = u.office_id \
          LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
     )
@@ -119,9 +124,18 @@ pub(crate) fn user_record(r: &dyn Columns) -> StorageResult<UserRecord> {
         branch: r.opt_text("branch")?,
         is_beheerder: r.flag("is_beheerder")?,
         two_factor_required: r.flag("two_factor_required")?,
+        two_factor_from: stored_deadline(r.opt_text("two_factor_required_from")?)?,
+        two_factor_since: r.opt_int("two_factor_required_since")?,
         two_factor_chosen: r.flag("two_factor_chosen")?,
         mobile_confirmed: r.flag("mobile_confirmed")?,
     })
+}
+
+/// A stored 'Verplicht vanaf'.
+pub(crate) fn stored_deadline(stored: Option<String>) -> StorageResult<Option<Deadline>> {
+    stored
+        .map(|s| Deadline::from_stored(&s).ok_or(StorageError::Corrupt(format!("date {s:?}"))))
+        .transpose()
 }
 
 /// A new number: `Confirmed::ByCode` when a code sent to it was entered
@@ -185,6 +199,10 @@ pub struct OfficeUserUpdate {
     pub email: Option<String>,
     pub mobile: Option<String>,
     pub two_factor_required: bool,
+    /// 'Verplicht vanaf', only with the switch on.
+    pub two_factor_from: Option<Deadline>,
+    /// When the switch applies (`factors::ja_since`), for the overview.
+    pub two_factor_since: Option<UnixTime>,
 }
 
 /// A number the beheerder changed waits for its owner's code
@@ -192,7 +210,8 @@ pub struct OfficeUserUpdate {
 pub fn update_office_user(user_id: i64, update: &OfficeUserUpdate) -> Stmt {
     Stmt::new("UPDATE users SET display_name = $1, email = $2, \
                 mobile_confirmed = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_confirmed ELSE $6 END, \
-                mobile = $3, two_factor_required = $4 \
+                mobile = $3, two_factor_required = $4, two_factor_required_from = $7, \
+                two_factor_required_since = $8 \
          WHERE id = $5 AND kind = 'kantoor'")
         .bind(update.display_name.as_str())
         .bind(update.email.as_deref())
@@ -200,6 +219,8 @@ pub fn update_office_user(user_id: i64, update: &OfficeUserUpdate) -> Stmt {
         .bind(update.two_factor_required)
         .bind(user_id)
         .bind(false)
+        .bind(update.two_factor_from.map(Deadline::to_stored))
+        .bind(update.two_factor_since)
 }
 
 /// Client users of one client, for its edit page.
@@ -227,13 +248,21 @@ pub async fn office_user_ids(db: &Db, office_id: i64) -> StorageResult<Vec<i64>>
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
-/// When the user last logged in, from the audit log.
+/// When the user last completed a login.
 pub async fn last_login(db: &Db, user_id: i64) -> StorageResult<Option<UnixTime>> {
-    let row =
-        Stmt::new("SELECT MAX(at) AS at FROM audit_log WHERE actor_user_id = $1 AND action = $2")
-            .bind(user_id)
-            .bind(AuditAction::LoginOk.as_str())
-            .fetch_one(db.pool())
-            .await?;
-    Ok(row.try_get("at")?)
+    let row = Stmt::new("SELECT last_login_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<i64>, _>("last_login_at"))
+        .transpose()?
+        .flatten())
+}
+
+/// A login completed: with the session it starts, in the same batch.
+pub fn stamp_login(user_id: i64, now: UnixTime) -> Stmt {
+    Stmt::new("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
 }

@@ -211,9 +211,10 @@ async fn verifications(
             db.engine()
         ));
         let seeding = Instant::now();
-        prepare::large_database(&db).await?;
+        let office = prepare::large_database(&db).await?;
         let seeded = seeding.elapsed();
         step(&format!("filled in {:.0} s", seeded.as_secs_f64()));
+        report.overviews.push(overview(&db, office).await?);
         verification_runs(&runs, true, report).await?;
         step("purging what has lapsed");
         report.purges.push(purge(&db, seeded).await?);
@@ -223,6 +224,28 @@ async fn verifications(
     }
     db.close().await;
     Ok(())
+}
+
+/// 'Overzicht' of the large office: what its page reads (the grouped
+/// counts and the client list), five times.
+async fn overview(db: &Db, office: i64) -> anyhow::Result<report::OverviewRun> {
+    let mut times = Vec::new();
+    let mut users = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let groups = app::storage::overview::groups(db, office).await?;
+        let clients = app::storage::clients::list_for_office(db, office).await?;
+        times.push(started.elapsed());
+        users = groups.iter().map(|g| g.users).sum();
+        anyhow::ensure!(clients.len() as i64 == prepare::SCALE_CLIENTS, "clients");
+    }
+    times.sort();
+    Ok(report::OverviewRun {
+        engine: db.engine(),
+        best: times[0],
+        worst: times[times.len() - 1],
+        users,
+    })
 }
 
 /// Deletes what the large database holds that has lapsed, as the server's

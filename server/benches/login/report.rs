@@ -44,6 +44,16 @@ pub struct PurgeRun {
     pub seeded: Duration,
 }
 
+/// 'Overzicht' on the large database: its two grouped queries and the
+/// client list, as the page asks for them.
+pub struct OverviewRun {
+    pub engine: Engine,
+    /// The best and the slowest of a few runs.
+    pub best: Duration,
+    pub worst: Duration,
+    pub users: i64,
+}
+
 #[derive(Default)]
 pub struct Report {
     pub seconds: Duration,
@@ -59,6 +69,7 @@ pub struct Report {
     pub login_bundle: Option<Bundle>,
     pub whole_app: Option<Bundle>,
     pub purges: Vec<PurgeRun>,
+    pub overviews: Vec<OverviewRun>,
     /// Query plans, when asked for (printed after the table).
     pub plans: String,
     pub took: Duration,
@@ -200,6 +211,21 @@ impl Report {
                     thousands(crate::prepare::SCALE_LAPSED as u64),
                 ),
                 "",
+            );
+        }
+        for o in &self.overviews {
+            row(
+                &mut t,
+                &format!("'Overzicht' of the large database, {:?}", o.engine),
+                &format!("{:.0} ms", o.best.as_secs_f64() * 1000.0),
+                "",
+                &format!("{:.0} ms", o.worst.as_secs_f64() * 1000.0),
+                &format!(
+                    "best and slowest of 5; {} users of {} clients counted",
+                    thousands(o.users as u64),
+                    thousands(crate::prepare::SCALE_CLIENTS as u64)
+                ),
+                "< 1 s",
             );
         }
         if let Some(page) = &self.page {

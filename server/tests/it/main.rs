@@ -9,6 +9,7 @@ mod common;
 mod attempt_limits;
 mod authenticator;
 mod batches;
+mod enforcement_date;
 mod factor_changes;
 mod guards;
 mod hardening;

@@ -28,6 +28,7 @@ on_both_engines!(
     a_counter_that_goes_backwards_is_refused_and_audited,
     a_ceremony_is_used_once,
     registration_needs_the_step_up,
+    a_passkey_login_obeys_a_dated_ja,
     failed_assertions_count_toward_the_lockout,
     the_step_up_accepts_a_passkey,
     a_beheerder_removes_a_users_passkeys,
@@ -749,4 +750,37 @@ async fn parallel_copies_of_one_registration_store_one_passkey(engine: Engine) {
     }
     assert_eq!(ok, 1, "the ceremony is used once");
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM passkeys").await, 1);
+}
+
+/// Under a 'Ja' with a date, a passkey is a factor set up: the password
+/// login asks for it, the passkey login meets the policy before and after
+/// the date, and its user is never told to set something up.
+async fn a_passkey_login_obeys_a_dated_ja(engine: Engine) {
+    let app = TestApp::start_with(engine, options()).await;
+    let mut hovenier = logged_in(&app, "hovenier", HOVENIER).await;
+    let mut key = register(&app, &mut hovenier, HOVENIER).await;
+    let handle = handle_of(&app, "hovenier").await;
+
+    let mut beheerder = logged_in(&app, "beheerder", HOVENIER).await;
+    let date = app::domain::deadline::in_days(app.now(), 10).to_stored();
+    let saved = beheerder
+        .call(
+            "save_client_authentication",
+            &[("id", "2"), ("policy", "ja"), ("required_from", &date)],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+
+    let (_, status, body) = second_step_with(&app, &mut key, "hovenier").await;
+    assert_eq!(status, 200, "{body}");
+    let (mut browser, status, body) = passwordless(&app, &mut key, &handle).await;
+    assert_eq!(status, 200, "{body}");
+    let whoami = json(&browser.call("whoami", &[]).await.body);
+    assert!(whoami["date_notice"].is_null(), "{whoami}");
+
+    // From the date on: the same.
+    app.clock.advance(10 * 24 * 3600);
+    let (mut browser, status, body) = passwordless(&app, &mut key, &handle).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(json(&browser.call("whoami", &[]).await.body)["date_notice"].is_null());
 }

@@ -267,6 +267,8 @@ impl TestApp {
             session_absolute_hours: options.absolute_hours,
             audit_retention_days: 730,
             purge_every_minutes: 5,
+            // The tests send reminders themselves, at the clock they set.
+            date_reminders: false,
             public_url: options.public_url.to_string(),
             hash_concurrency: Some(2),
             hash_queue: 64,
