@@ -379,9 +379,9 @@ pub async fn large_database(db: &Db) -> anyhow::Result<i64> {
         (
             // Waiting logins of two days ago: expired, not yet purged.
             format!(
-                "{}INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at) \
+                "{}INSERT INTO sessions (id_hash, user_id, stage, created_at, logged_in_at, last_seen_at) \
                  SELECT 'verlopen-' || $2 || '-' || i, (SELECT MIN(id) FROM users WHERE office_id = $1) + i % $3, \
-                 'second_factor', $4, $4 FROM n",
+                 'second_factor', $4, $4, $4 FROM n",
                 numbers(SCALE_LAPSED)
             ),
             vec![Arg::from(office), Arg::from(now.to_string()), Arg::from(SCALE_USERS), Arg::from(now - 2 * 24 * 3600)],
