@@ -55,15 +55,21 @@ impl Standing {
 /// and the bound app, the passkeys (where the office allows them) and
 /// unused recovery codes; the policy as it stands now.
 pub async fn standing(core: &Core, user: &UserRecord) -> StorageResult<Standing> {
-    standing_at(core, user, core.now()).await
+    let policy = policy_subject(core, user).await?;
+    standing_with(core, user, policy, core.now()).await
 }
 
-pub async fn standing_at(core: &Core, user: &UserRecord, now: UnixTime) -> StorageResult<Standing> {
+/// The standing of `user` under `policy`, already read, at `now`.
+async fn standing_with(
+    core: &Core,
+    user: &UserRecord,
+    policy: PolicySubject,
+    now: UnixTime,
+) -> StorageResult<Standing> {
     let app = authenticators::bound(&core.db, user.id).await?.is_some();
     let (recovery_left, _) = stored_recovery::counts(&core.db, user.id).await?;
     let passkey_count = passkeys::count_of_user(&core.db, user.id).await?;
     let passkey = passkey_count > 0 && office_settings(core, user.office_id).await?.allowed;
-    let policy = policy_subject(core, user).await?;
     Ok(Standing {
         passkey_count,
         factors: Factors {
@@ -124,7 +130,7 @@ pub async fn date_notice(core: &Core, user: &UserRecord) -> StorageResult<Option
     if policy::asks(&policy, now) == PolicyAsks::No {
         return Ok(None);
     }
-    let standing = standing_at(core, user, now).await?;
+    let standing = standing_with(core, user, policy, now).await?;
     Ok(match standing.asks {
         PolicyAsks::From(_) => standing.announced().map(|date| DateNotice {
             text: date.notice(now),
