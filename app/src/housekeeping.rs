@@ -81,6 +81,7 @@ pub async fn purge_now(
             tokio::time::sleep(settings.pause).await;
         }
         if total > 0 {
+            crate::metrics::purged(kind.name(), total);
             purged.push((kind, total));
         }
     }

@@ -51,15 +51,16 @@ pub fn change_notice_subject(login: &str) -> String {
 }
 
 /// The body of a notice after a change to how an account logs in (or the
-/// use of a recovery code): what happened to which login, and what to do
+/// use of a recovery code): what happened to which login (`happened`
+/// reads "is zojuist …"), and what to do
 /// when it was not them. It carries no link, and says so, so a phishing
 /// mail that copies it stands out. It names no one by the display name: a
 /// beheerder types that, and it must not read as the portal's own words.
-pub fn change_notice_body(login: &str, office: &str, change: &str) -> String {
+pub fn change_notice_body(login: &str, office: &str, happened: &str) -> String {
     format!(
         "Beste gebruiker,\n\
          \n\
-         Voor je account {login} bij {office} is zojuist {change}.\n\
+         Voor je account {login} bij {office} {happened}.\n\
          \n\
          Was jij dit zelf? Dan hoef je niets te doen.\n\
          \n\
@@ -134,7 +135,7 @@ mod tests {
         let body = change_notice_body(
             "hovenier",
             "Administratiekantoor Voorbeeld",
-            "een authenticator app gekoppeld",
+            "is zojuist een authenticator app gekoppeld",
         );
         assert!(body.starts_with("Beste gebruiker,\n"), "{body}");
         assert!(

@@ -512,6 +512,27 @@ pub struct CodeStatus {
     pub trust_days: i64,
 }
 
+/// What became of the newest SMS of a login, as the code page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SmsDelivery {
+    /// No report will come: no SMS for this login yet, or one through the
+    /// development outbox, which reports nothing. The page stops asking.
+    Unreported,
+    /// No report yet (or only that it is on its way).
+    Underway,
+    /// 'Afgeleverd om 09:01'.
+    Delivered { at: String },
+    /// 'Je SMS is niet afgeleverd (nummer onbereikbaar).'
+    NotDelivered { reason: String },
+}
+
+impl SmsDelivery {
+    /// Nothing more will be reported: the page stops asking.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, SmsDelivery::Underway)
+    }
+}
+
 impl CodeStatus {
     /// Only a recovery code can answer: no app, and no number to send an
     /// SMS to (a lost phone after the beheerder cleared the number). Worked
@@ -646,6 +667,10 @@ pub enum AuditAction {
     CodeFailed,
     SmsSent,
     SmsFailed,
+    /// The provider reported the SMS on the phone.
+    SmsDelivered,
+    /// The provider reported the SMS will not arrive.
+    SmsUndelivered,
     StepUpOk,
     StepUpFailed,
     AuthenticatorBound,
@@ -676,7 +701,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -684,6 +709,8 @@ impl AuditAction {
         AuditAction::CodeFailed,
         AuditAction::SmsSent,
         AuditAction::SmsFailed,
+        AuditAction::SmsDelivered,
+        AuditAction::SmsUndelivered,
         AuditAction::StepUpOk,
         AuditAction::StepUpFailed,
         AuditAction::AuthenticatorBound,
@@ -719,6 +746,8 @@ impl AuditAction {
             AuditAction::CodeFailed => "code.failed",
             AuditAction::SmsSent => "sms.sent",
             AuditAction::SmsFailed => "sms.failed",
+            AuditAction::SmsDelivered => "sms.delivered",
+            AuditAction::SmsUndelivered => "sms.undelivered",
             AuditAction::StepUpOk => "stepup.ok",
             AuditAction::StepUpFailed => "stepup.failed",
             AuditAction::AuthenticatorBound => "authenticator.bound",
@@ -755,6 +784,8 @@ impl AuditAction {
             AuditAction::CodeFailed => "Onjuiste code",
             AuditAction::SmsSent => "SMS verstuurd",
             AuditAction::SmsFailed => "SMS niet verstuurd",
+            AuditAction::SmsDelivered => "SMS afgeleverd",
+            AuditAction::SmsUndelivered => "SMS niet afgeleverd",
             AuditAction::StepUpOk => "Bevestigd (wachtwoord en code)",
             AuditAction::StepUpFailed => "Bevestigen mislukt",
             AuditAction::AuthenticatorBound => "Authenticator gekoppeld",

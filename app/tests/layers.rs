@@ -20,7 +20,15 @@ const STACK: &[&[&str]] = &[
     &["core", "housekeeping"],
     &["storage"],
     &["domain"],
-    &["model", "error", "countdown", "credentials", "sms", "mail"],
+    &[
+        "model",
+        "error",
+        "countdown",
+        "credentials",
+        "sms",
+        "mail",
+        "metrics",
+    ],
 ];
 
 fn layer(module: &str) -> usize {

@@ -30,9 +30,19 @@ export async function logout(page: Page) {
 
 type OutboxLine = { time: string; to: string; text: string };
 
+let smsFile: string | undefined;
+
+/**
+ * Read SMS from `path` instead of the development outbox: the Twilio stub
+ * writes the messages it takes in the same shape (delivery.spec.ts).
+ */
+export function readSmsFrom(path: string | undefined) {
+  smsFile = path;
+}
+
 /** The development outbox that scripts/test points the server at. */
 function outbox(): OutboxLine[] {
-  const path = process.env.SMS_OUTBOX;
+  const path = smsFile ?? process.env.SMS_OUTBOX;
   if (!path) throw new Error('SMS_OUTBOX is not set (scripts/test sets it)');
   let text = '';
   try {

@@ -32,7 +32,9 @@ use crate::{
         security_headers::Hsts,
     },
     sms::{
+        cm::{Cm, CmConfig},
         outbox::Outbox,
+        reports::{ReportKeys, TwilioKeys},
         twilio::{Twilio, TwilioConfig},
         NoSms,
     },
@@ -43,14 +45,19 @@ use crate::{
 /// value is visible to every user of the machine (`ps`) and lands in shell
 /// histories.
 pub const TWILIO_AUTH_TOKEN_ENV: &str = "TWILIO_AUTH_TOKEN";
+pub const CM_PRODUCT_TOKEN_ENV: &str = "CM_PRODUCT_TOKEN";
+pub const CM_STATUS_TOKEN_ENV: &str = "CM_STATUS_TOKEN";
 pub const KEYS_ENV: &str = "TWEESTAP_KEYS";
 pub const SMTP_PASSWORD_ENV: &str = "TWEESTAP_SMTP_PASSWORD";
 
 const SECRETS_HELP: &str = "\
-Secrets are read from the environment (or a file), never from flags:
-  TWILIO_AUTH_TOKEN   Twilio's auth token (or --twilio-auth-token-file)
-  TWEESTAP_KEYS       the key file's content, given directly (wins over --key-file)
-  TWEESTAP_SMTP_PASSWORD  the SMTP password (or --smtp-password-file)";
+Secrets are read from the environment, a file, or systemd's credentials
+($CREDENTIALS_DIRECTORY/<name>), never from flags:
+  TWILIO_AUTH_TOKEN   Twilio's auth token (or --twilio-auth-token-file; credential twilio-auth-token)
+  CM_PRODUCT_TOKEN    CM.com's product token (or --cm-product-token-file; credential cm-product-token)
+  CM_STATUS_TOKEN     the secret in CM.com's status report URL (or --cm-status-token-file; credential cm-status-token)
+  TWEESTAP_KEYS       the key file's content, given directly (wins over --key-file; credential tweestap-keys)
+  TWEESTAP_SMTP_PASSWORD  the SMTP password (or --smtp-password-file; credential smtp-password)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SmsChoice {
@@ -58,6 +65,18 @@ pub enum SmsChoice {
     Outbox,
     /// Send through Twilio (TWILIO_* settings).
     Twilio,
+    /// Send through CM.com (CM_* settings).
+    Cm,
+}
+
+impl SmsChoice {
+    fn name(self) -> &'static str {
+        match self {
+            SmsChoice::Outbox => "outbox",
+            SmsChoice::Twilio => "twilio",
+            SmsChoice::Cm => "cm",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -173,11 +192,13 @@ pub struct Config {
         hide_default_value = true
     )]
     pub trusted_proxies: TrustedProxies,
-    /// Where SMS codes go; required. `twilio` sends them; `outbox` is for
-    /// development only (nothing is sent, codes are shown at /dev/sms) and
-    /// is refused with an https public URL or a non-loopback listen address.
-    #[arg(long, env = "TWEESTAP_SMS", value_enum)]
-    pub sms: Option<SmsChoice>,
+    /// Where SMS codes go; required. `twilio`, `cm` or both in the order
+    /// to try them (`twilio,cm`: CM.com takes over at once when Twilio
+    /// refuses or does not answer); `outbox` is for development only
+    /// (nothing is sent, codes are shown at /dev/sms), stands alone, and is
+    /// refused with an https public URL or a non-loopback listen address.
+    #[arg(long, env = "TWEESTAP_SMS", value_enum, value_delimiter = ',')]
+    pub sms: Vec<SmsChoice>,
     /// The development outbox: one JSON line per SMS (`time`, `to`, `text`).
     #[arg(
         long,
@@ -208,6 +229,32 @@ pub struct Config {
     /// Sender: an E.164 number or an alphanumeric sender id such as "Tweestap".
     #[arg(long, env = "TWILIO_FROM", default_value = "Tweestap")]
     pub twilio_from: String,
+    #[arg(
+        long,
+        env = "CM_API_BASE",
+        default_value = "https://gw.messaging.cm.com"
+    )]
+    pub cm_api_base: String,
+    /// CM.com's product token: from the environment only (CM_PRODUCT_TOKEN).
+    #[arg(skip = secret_from_env(CM_PRODUCT_TOKEN_ENV))]
+    pub cm_product_token: Option<SecretString>,
+    /// A file holding CM.com's product token (first line), instead of CM_PRODUCT_TOKEN.
+    #[arg(long, env = "CM_PRODUCT_TOKEN_FILE")]
+    pub cm_product_token_file: Option<PathBuf>,
+    /// The secret at the end of CM.com's status report URL: from the
+    /// environment only (CM_STATUS_TOKEN).
+    #[arg(skip = secret_from_env(CM_STATUS_TOKEN_ENV))]
+    pub cm_status_token: Option<SecretString>,
+    /// A file holding that secret (first line), instead of CM_STATUS_TOKEN.
+    #[arg(long, env = "CM_STATUS_TOKEN_FILE")]
+    pub cm_status_token_file: Option<PathBuf>,
+    /// Sender: at most 11 letters or 16 digits.
+    #[arg(long, env = "CM_FROM", default_value = "Tweestap")]
+    pub cm_from: String,
+    /// Serve Prometheus metrics at http://<this>/metrics: an address of
+    /// its own, never the public one (e.g. 127.0.0.1:9464). Unset: no metrics.
+    #[arg(long, env = "TWEESTAP_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Where notices by e-mail (changes to how an account logs in, used
     /// recovery codes) go: `none`, `smtp`, or `outbox` (development only,
     /// shown at /dev/mail; refused where the SMS outbox is).
@@ -297,7 +344,7 @@ impl Config {
     /// One line for the log at start, without secrets.
     pub fn summary(&self) -> String {
         format!(
-            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h audit_retention={}d purge_every={}m public_url={} hash_concurrency={} hash_queue={} trusted_proxies=[{}] site_root={} sms={} sms_timeout={}s sms_office_daily_cap={} mail={} mail_timeout={}s keys_from={}",
+            "listen={} database={} demo_seed={} session_idle={}m session_absolute={}h audit_retention={}d purge_every={}m public_url={} hash_concurrency={} hash_queue={} trusted_proxies=[{}] site_root={} sms={} sms_timeout={}s sms_office_daily_cap={} mail={} mail_timeout={}s keys_from={} metrics_listen={}",
             self.listen,
             redact_url(&self.database_url),
             self.demo_seed,
@@ -310,10 +357,11 @@ impl Config {
             self.hash_queue,
             self.trusted_proxies,
             self.site_root,
-            self.sms.map_or("unset", |c| match c {
-                SmsChoice::Outbox => "outbox",
-                SmsChoice::Twilio => "twilio",
-            }),
+            if self.sms.is_empty() {
+                "unset".to_string()
+            } else {
+                self.sms.iter().map(|c| c.name()).collect::<Vec<_>>().join(",")
+            },
             self.sms_timeout_seconds,
             self.sms_office_daily_cap,
             match self.mail {
@@ -330,6 +378,8 @@ impl Config {
             } else {
                 self.key_file.display().to_string()
             },
+            self.metrics_listen
+                .map_or("off".to_string(), |a| a.to_string()),
         )
     }
 
@@ -339,32 +389,57 @@ impl Config {
     /// setting that cannot work. `state` runs it first.
     pub fn validate(&self) -> anyhow::Result<()> {
         let public = self.public_origin()?;
-        match self.sms {
-            None => bail!(
-                "choose where SMS codes go: `--sms twilio` (real SMS through Twilio) or \
-                 `--sms outbox` (development only: nothing is sent, codes are shown at /dev/sms); \
-                 or set TWEESTAP_SMS"
-            ),
-            Some(SmsChoice::Outbox) if public.is_https() => bail!(
+        let outbox = self.sms.contains(&SmsChoice::Outbox);
+        if self.sms.is_empty() {
+            bail!(
+                "choose where SMS codes go: `--sms twilio`, `--sms cm` or `--sms twilio,cm` \
+                 (real SMS; the second takes over when the first fails) or `--sms outbox` \
+                 (development only: nothing is sent, codes are shown at /dev/sms); or set \
+                 TWEESTAP_SMS"
+            );
+        }
+        if outbox && self.sms.len() > 1 {
+            bail!("`--sms outbox` stands alone: it sends nothing, so nothing could take over from it or after it");
+        }
+        for (i, choice) in self.sms.iter().enumerate() {
+            if self.sms[..i].contains(choice) {
+                bail!("`--sms` names {} twice", choice.name());
+            }
+        }
+        if outbox && public.is_https() {
+            bail!(
                 "`--sms outbox` with an https public URL ({}) is refused: the outbox sends no SMS \
                  and shows every code at /dev/sms, so anyone who can reach the portal could log \
-                 in as anyone with SMS codes. Use `--sms twilio` for a real installation",
+                 in as anyone with SMS codes. Use `--sms twilio` or `--sms cm` for a real installation",
                 self.public_url
-            ),
-            Some(SmsChoice::Outbox) if !self.listen.ip().is_loopback() => bail!(
+            );
+        }
+        if outbox && !self.listen.ip().is_loopback() {
+            bail!(
                 "`--sms outbox` while listening on {} is refused: the outbox sends no SMS and \
                  shows every code at /dev/sms, so it may only listen on a loopback address \
-                 (127.0.0.1, ::1). Use `--sms twilio` for a real installation",
+                 (127.0.0.1, ::1). Use `--sms twilio` or `--sms cm` for a real installation",
                 self.listen
-            ),
-            Some(SmsChoice::Outbox) => Ok(()),
-            Some(SmsChoice::Twilio) => {
-                if self.twilio_account_sid.is_empty() {
-                    bail!("`--sms twilio` needs TWILIO_ACCOUNT_SID");
-                }
-                self.twilio_token().map(|_| ())
+            );
+        }
+        if self.sms.contains(&SmsChoice::Twilio) {
+            if self.twilio_account_sid.is_empty() {
+                bail!("`--sms twilio` needs TWILIO_ACCOUNT_SID");
             }
-        }?;
+            self.twilio_token()?;
+        }
+        if self.sms.contains(&SmsChoice::Cm) {
+            self.cm_product_token()?;
+            self.cm_status_token()?;
+        }
+        // Port 0 asks for a free port each, so two of them never meet.
+        if self.metrics_listen == Some(self.listen) && self.listen.port() != 0 {
+            bail!(
+                "--metrics-listen {} is the public address: metrics are served on an address of \
+                 their own, never beside the portal",
+                self.listen
+            );
+        }
         self.validate_mail(&public)
     }
 
@@ -400,7 +475,8 @@ impl Config {
         })
     }
 
-    /// Twilio's token, from TWILIO_AUTH_TOKEN or the token file (one of the two).
+    /// Twilio's token, from TWILIO_AUTH_TOKEN or the token file (one of the
+    /// two), or systemd's credential `twilio-auth-token`.
     fn twilio_token(&self) -> anyhow::Result<SecretString> {
         secret_from_env_or_file(
             "Twilio's auth token",
@@ -408,11 +484,53 @@ impl Config {
             &self.twilio_auth_token,
             "--twilio-auth-token-file",
             &self.twilio_auth_token_file,
+            "twilio-auth-token",
         )?
         .context(
             "`--sms twilio` needs Twilio's auth token: set TWILIO_AUTH_TOKEN or \
              --twilio-auth-token-file",
         )
+    }
+
+    fn cm_product_token(&self) -> anyhow::Result<SecretString> {
+        secret_from_env_or_file(
+            "CM.com's product token",
+            CM_PRODUCT_TOKEN_ENV,
+            &self.cm_product_token,
+            "--cm-product-token-file",
+            &self.cm_product_token_file,
+            "cm-product-token",
+        )?
+        .context(
+            "`--sms cm` needs CM.com's product token: set CM_PRODUCT_TOKEN or \
+             --cm-product-token-file",
+        )
+    }
+
+    /// The secret in CM.com's report URL: long enough not to be guessed.
+    fn cm_status_token(&self) -> anyhow::Result<SecretString> {
+        let token = secret_from_env_or_file(
+            "the secret of CM.com's status report URL",
+            CM_STATUS_TOKEN_ENV,
+            &self.cm_status_token,
+            "--cm-status-token-file",
+            &self.cm_status_token_file,
+            "cm-status-token",
+        )?
+        .context(
+            "`--sms cm` needs CM_STATUS_TOKEN (or --cm-status-token-file): the secret at the \
+             end of the status report URL you set in CM.com's portal, e.g. from \
+             `openssl rand -hex 24`",
+        )?;
+        let secret = token.expose_secret();
+        if secret.len() < 24
+            || !secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            bail!("CM_STATUS_TOKEN must be at least 24 letters, digits, '-' or '_' (it is part of a URL)");
+        }
+        Ok(token)
     }
 
     /// The relay, sender and login for `--mail smtp`.
@@ -442,6 +560,7 @@ impl Config {
             &self.smtp_password,
             "--smtp-password-file",
             &self.smtp_password_file,
+            "smtp-password",
         )?;
         let user = self.smtp_user.as_deref().filter(|u| !u.is_empty());
         let credentials = match (user, password) {
@@ -473,17 +592,48 @@ impl Config {
         Duration::from_secs(self.mail_timeout_seconds.max(1))
     }
 
-    fn sms_sender(&self, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn SmsSender>> {
-        Ok(match self.sms {
-            Some(SmsChoice::Outbox) => Arc::new(Outbox::new(self.sms_outbox.clone(), clock)),
-            Some(SmsChoice::Twilio) => Arc::new(Twilio::new(TwilioConfig {
-                api_base: self.twilio_api_base.clone(),
-                account_sid: self.twilio_account_sid.clone(),
-                auth_token: self.twilio_token()?,
-                from: self.twilio_from.clone(),
-                timeout: self.sms_timeout(),
-            })?),
-            None => Arc::new(NoSms),
+    /// The senders in the order of `--sms` (none for a command that sends nothing).
+    fn sms_senders(&self, clock: Arc<dyn Clock>) -> anyhow::Result<Vec<Arc<dyn SmsSender>>> {
+        let mut senders: Vec<Arc<dyn SmsSender>> = Vec::new();
+        for choice in &self.sms {
+            senders.push(match choice {
+                SmsChoice::Outbox => Arc::new(Outbox::new(self.sms_outbox.clone(), clock.clone())),
+                SmsChoice::Twilio => Arc::new(Twilio::new(TwilioConfig {
+                    api_base: self.twilio_api_base.clone(),
+                    account_sid: self.twilio_account_sid.clone(),
+                    auth_token: self.twilio_token()?,
+                    from: self.twilio_from.clone(),
+                    timeout: self.sms_timeout(),
+                    public_base: self.public_url.clone(),
+                })?),
+                SmsChoice::Cm => Arc::new(Cm::new(CmConfig {
+                    api_base: self.cm_api_base.clone(),
+                    product_token: self.cm_product_token()?,
+                    from: self.cm_from.clone(),
+                    timeout: self.sms_timeout(),
+                })?),
+            });
+        }
+        if senders.is_empty() {
+            senders.push(Arc::new(NoSms));
+        }
+        Ok(senders)
+    }
+
+    /// What the delivery reports are checked against, for the providers in use.
+    fn report_keys(&self) -> anyhow::Result<ReportKeys> {
+        Ok(ReportKeys {
+            twilio: match self.sms.contains(&SmsChoice::Twilio) {
+                true => Some(TwilioKeys {
+                    auth_token: self.twilio_token()?,
+                    public_base: self.public_url.clone(),
+                }),
+                false => None,
+            },
+            cm: match self.sms.contains(&SmsChoice::Cm) {
+                true => Some(self.cm_status_token()?),
+                false => None,
+            },
         })
     }
 
@@ -492,6 +642,11 @@ impl Config {
     pub fn keyring(&self) -> anyhow::Result<Keyring> {
         if let Some(spec) = &self.keys {
             return Ok(Keyring::parse(spec.expose_secret())?);
+        }
+        // systemd's credential: the key file's whole content.
+        if let Some(path) = credentials_file("tweestap-keys") {
+            let text = SecretString::from(std::fs::read_to_string(&path)?);
+            return Ok(Keyring::parse(text.expose_secret())?);
         }
         if !self.key_file.exists() {
             if let Some(dir) = self.key_file.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -526,11 +681,30 @@ impl Config {
         let public_origin = self.public_origin()?;
         let db = Db::open(&self.database_url).await?;
         let passwords = Passwords::new(self.hash_concurrency(), self.hash_queue)?;
-        let sender = self.sms_sender(clock.clone())?;
+        let senders = self.sms_senders(clock.clone())?;
         let mail = self.mail_sender(clock.clone())?;
         let keys = self.keyring()?;
         tracing::info!("secret key in use: {}", keys.current_id());
-        tracing::info!("SMS: {}", sender.describe());
+        let sms = SmsSettings {
+            senders,
+            timeout: self.sms_timeout(),
+            office_daily_cap: self.sms_office_daily_cap,
+        };
+        tracing::info!("SMS: {}", sms.describe());
+        if self.sms.contains(&SmsChoice::Twilio) {
+            tracing::info!(
+                "Twilio status reports: {}{} (sent along with each SMS)",
+                self.public_url.trim_end_matches('/'),
+                crate::sms::twilio::STATUS_PATH
+            );
+        }
+        if self.sms.contains(&SmsChoice::Cm) {
+            tracing::info!(
+                "CM.com status reports: set {}{}/<CM_STATUS_TOKEN> in CM.com's portal (JSON)",
+                self.public_url.trim_end_matches('/'),
+                crate::sms::cm::STATUS_PATH
+            );
+        }
         tracing::info!("Mail: {}", mail.describe());
         let passkeys = app::factors::relying_party_for(&self.public_url).map(Arc::new);
         if passkeys.is_none() {
@@ -541,25 +715,23 @@ impl Config {
         }
         Ok(AppState {
             leptos_options: self.leptos_options(),
-            outbox: (self.sms == Some(SmsChoice::Outbox)).then(|| self.sms_outbox.clone()),
+            outbox: (self.sms == [SmsChoice::Outbox]).then(|| self.sms_outbox.clone()),
             mail_outbox: (self.mail == MailChoice::Outbox).then(|| self.mail_outbox.clone()),
             hosts: Arc::new(AllowedHosts {
                 public: public_origin.clone(),
-                loopback: self.sms == Some(SmsChoice::Outbox) || self.mail == MailChoice::Outbox,
+                loopback: self.sms == [SmsChoice::Outbox] || self.mail == MailChoice::Outbox,
             }),
             hsts: Hsts(public_origin.is_https()),
             public_origin: Arc::new(public_origin),
             trusted_proxies: Arc::new(self.trusted_proxies.clone()),
+            sms_reports: Arc::new(self.report_keys()?),
+            timed: self.metrics_listen.is_some(),
             core: Core {
                 db,
                 passwords,
                 clock,
                 sessions: self.session_settings(),
-                sms: SmsSettings {
-                    sender,
-                    timeout: self.sms_timeout(),
-                    office_daily_cap: self.sms_office_daily_cap,
-                },
+                sms,
                 mail: MailSettings {
                     sender: mail,
                     timeout: self.mail_timeout(),
@@ -580,37 +752,52 @@ fn secret_from_env(name: &str) -> Option<SecretString> {
 }
 
 /// A secret given in its environment variable or in a file (the first
-/// line), not both; `None` when neither is set.
+/// line), not both; when neither, systemd's credential `credential`
+/// (`LoadCredential=`, read from `$CREDENTIALS_DIRECTORY`) if it has one;
+/// `None` when none is set.
 fn secret_from_env_or_file(
     what: &str,
     env: &str,
     from_env: &Option<SecretString>,
     file_flag: &str,
     file: &Option<PathBuf>,
+    credential: &str,
 ) -> anyhow::Result<Option<SecretString>> {
     match (from_env, file) {
         (Some(_), Some(_)) => bail!("{what} is given twice: set {env} or {file_flag}, not both"),
         (Some(secret), None) => Ok(Some(secret.clone())),
-        (None, Some(path)) => {
-            // Held as a secret from the first read, so the copy is
-            // zeroed too when it goes.
-            let text = SecretString::from(
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {what} from {}", path.display()))?,
-            );
-            let secret = text
-                .expose_secret()
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim();
-            if secret.is_empty() {
-                bail!("the file {} for {what} is empty", path.display());
-            }
-            Ok(Some(SecretString::from(secret)))
-        }
-        (None, None) => Ok(None),
+        (None, Some(path)) => first_line_of(what, path).map(Some),
+        (None, None) => match credentials_file(credential) {
+            Some(path) => first_line_of(what, &path).map(Some),
+            None => Ok(None),
+        },
     }
+}
+
+/// `$CREDENTIALS_DIRECTORY/<name>`, when systemd provides it.
+fn credentials_file(name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("CREDENTIALS_DIRECTORY")?;
+    let path = PathBuf::from(dir).join(name);
+    path.is_file().then_some(path)
+}
+
+/// The secret on the first line of `path`, held as a secret from the first
+/// read so the copy is zeroed too when it goes.
+fn first_line_of(what: &str, path: &std::path::Path) -> anyhow::Result<SecretString> {
+    let text = SecretString::from(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("reading {what} from {}", path.display()))?,
+    );
+    let secret = text
+        .expose_secret()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if secret.is_empty() {
+        bail!("the file {} for {what} is empty", path.display());
+    }
+    Ok(SecretString::from(secret))
 }
 
 /// cargo-leptos writes `hash.txt` beside the binary when it hashes file names.
@@ -666,7 +853,7 @@ mod tests {
     #[test]
     fn without_an_sms_choice_the_server_does_not_start() {
         let mut config = parse(&[]);
-        config.sms = None;
+        config.sms = Vec::new();
         let message = error(&config);
         assert!(
             message.contains("--sms twilio") && message.contains("--sms outbox"),
@@ -775,6 +962,7 @@ mod tests {
             auth_token: config.twilio_token().unwrap(),
             from: "Tweestap".into(),
             timeout: Duration::from_secs(1),
+            public_base: config.public_url.clone(),
         };
         assert!(!format!("{twilio:?}").contains("twilio-geheim-123"));
     }
@@ -808,7 +996,7 @@ mod tests {
             "--public-url",
             "https://portaal.example.nl",
         ]);
-        https.sms = Some(SmsChoice::Twilio);
+        https.sms = vec![SmsChoice::Twilio];
         https.twilio_account_sid = "AC1".into();
         https.twilio_auth_token = Some("token".into());
         https.twilio_auth_token_file = None;
@@ -897,7 +1085,7 @@ mod tests {
         config.smtp_user = Some("portaal".into());
         config.listen = "0.0.0.0:3000".parse().unwrap();
         config.public_url = "https://portaal.example.nl".into();
-        config.sms = Some(SmsChoice::Twilio);
+        config.sms = vec![SmsChoice::Twilio];
         config.twilio_account_sid = "AC1".into();
         config.twilio_auth_token = Some("token".into());
         config.twilio_auth_token_file = None;

@@ -5,7 +5,9 @@
 pub mod config;
 pub mod dev_outbox;
 pub mod export;
+pub mod health;
 pub mod mail;
+pub mod metrics;
 pub mod middleware;
 pub mod precompress;
 pub mod router;

@@ -7,7 +7,7 @@ use app::{shell, App};
 use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware,
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use leptos::prelude::provide_context;
@@ -77,7 +77,13 @@ pub fn build(state: AppState) -> Router {
     // 401 or 403 itself.
     let router = router
         .route(crate::export::EXPORT_ROWS_PATH, get(crate::export::rows))
-        .route(crate::export::EXPORT_USERS_PATH, get(crate::export::users));
+        .route(crate::export::EXPORT_USERS_PATH, get(crate::export::users))
+        // The providers' delivery reports: each checks its sender itself.
+        .route(sms::twilio::STATUS_PATH, post(sms::reports::twilio))
+        .route(
+            &format!("{}/{{secret}}", sms::cm::STATUS_PATH),
+            post(sms::reports::cm),
+        );
     // Development only: outside the page guard, and absent unless the
     // outbox is the SMS sender.
     let router = match state.outbox.clone() {
@@ -88,7 +94,7 @@ pub fn build(state: AppState) -> Router {
         Some(file) => router.route("/dev/mail", get(move || mail::outbox::page(file.clone()))),
         None => router,
     };
-    router
+    let router = router
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
@@ -134,6 +140,17 @@ pub fn build(state: AppState) -> Router {
                 // the routes accept, not the middleware above.
                 .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
                 .layer(CompressionLayer::new()),
-        )
+        );
+    let router = if state.timed {
+        router.layer(middleware::from_fn(crate::metrics::timing))
+    } else {
+        router
+    };
+    // Outside every layer above: a load balancer asks by the instance's
+    // address (no host check), often, and is not timed or logged.
+    Router::new()
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz))
+        .merge(router)
         .with_state(state)
 }

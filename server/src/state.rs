@@ -8,9 +8,12 @@ use app::core::Core;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::middleware::{
-    client_ip::TrustedProxies, host_check::AllowedHosts, same_origin::Origin,
-    security_headers::Hsts,
+use crate::{
+    middleware::{
+        client_ip::TrustedProxies, host_check::AllowedHosts, same_origin::Origin,
+        security_headers::Hsts,
+    },
+    sms::reports::ReportKeys,
 };
 
 #[derive(Clone, FromRef)]
@@ -32,4 +35,9 @@ pub struct AppState {
     pub hsts: Hsts,
     pub hosts: Arc<AllowedHosts>,
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// What the SMS providers' delivery reports are checked against.
+    pub sms_reports: Arc<ReportKeys>,
+    /// Request times go to the metrics (only with `--metrics-listen`).
+    #[from_ref(skip)]
+    pub timed: bool,
 }

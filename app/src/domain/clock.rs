@@ -49,6 +49,11 @@ pub fn dutch_time(at: UnixTime) -> String {
     dutch(at, "%H:%M:%S")
 }
 
+/// `09:01` in the Netherlands' time zone.
+pub fn dutch_hour_minute(at: UnixTime) -> String {
+    dutch(at, "%H:%M")
+}
+
 /// `26-11-2026 16:04:05` in Dutch local time, for lists and the log.
 pub fn dutch_date_time(at: UnixTime) -> String {
     dutch(at, "%d-%m-%Y %H:%M:%S")

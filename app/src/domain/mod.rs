@@ -8,6 +8,7 @@ pub mod code_verdict;
 pub mod codes;
 pub mod csv;
 pub mod deadline;
+pub mod delivery;
 pub mod factors;
 pub mod lockout;
 pub mod login_form;

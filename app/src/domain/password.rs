@@ -187,6 +187,11 @@ impl Passwords {
         self.jobs.is_full()
     }
 
+    /// Checks waiting for a free hasher now (read when metrics are scraped).
+    pub fn waiting(&self) -> usize {
+        self.jobs.len()
+    }
+
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
         self.run(move |work| hash_with(work, &password)).await?
     }

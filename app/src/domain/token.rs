@@ -29,6 +29,20 @@ pub fn looks_like_token(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// An SMS's reference: 128 random bits as 32 hex digits, which fits
+/// every provider's reference field (CM.com takes 32 letters and digits).
+/// Unguessable, so a forged report cannot name an SMS it has not seen.
+pub fn new_sms_reference() -> String {
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn looks_like_sms_reference(value: &str) -> bool {
+    value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +62,14 @@ mod tests {
         let token = new_session_token();
         assert_ne!(token_hash(&token), token);
         assert_eq!(token_hash(&token), token_hash(&token));
+    }
+
+    #[test]
+    fn sms_references_are_distinct_and_well_formed() {
+        let a = new_sms_reference();
+        assert!(looks_like_sms_reference(&a), "{a}");
+        assert_ne!(a, new_sms_reference());
+        assert!(!looks_like_sms_reference("abc"));
+        assert!(!looks_like_sms_reference(&"g".repeat(32)));
     }
 }

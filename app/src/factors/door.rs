@@ -3,7 +3,7 @@
 //! change, the end of other sessions and trusted browsers and the audit
 //! rows in one transaction, then the old number and address told.
 
-use super::notices::tell;
+use super::notices::{tell, Happened};
 use crate::{
     core::Core,
     domain::clock::UnixTime,
@@ -122,44 +122,49 @@ impl LoginChange {
     }
 
     /// What the notice says happened, as in "is zojuist …" (without who).
-    fn notice(&self, by_user: bool) -> String {
+    fn notice(&self, by_user: bool) -> Happened {
         match self {
             LoginChange::AppBound {
                 replaced: false, ..
-            } => "een authenticator app gekoppeld".into(),
+            } => Happened::one("een authenticator app gekoppeld"),
             LoginChange::AppBound { replaced: true, .. } => {
-                "een nieuwe authenticator app gekoppeld; de vorige werkt niet meer".into()
+                Happened::one("een nieuwe authenticator app gekoppeld; de vorige werkt niet meer")
             }
-            LoginChange::AppUnbound => "de authenticator app ontkoppeld".into(),
-            LoginChange::AppReset => "de authenticator app gereset".into(),
-            LoginChange::Mobile { new: None, .. } => "je mobiele nummer verwijderd".into(),
+            LoginChange::AppUnbound => Happened::one("de authenticator app ontkoppeld"),
+            LoginChange::AppReset => Happened::one("de authenticator app gereset"),
+            LoginChange::Mobile { new: None, .. } => Happened::one("je mobiele nummer verwijderd"),
             LoginChange::Mobile {
                 old: None,
                 new: Some(new),
             } if by_user => {
-                format!("een mobiel nummer ingesteld ({})", mask_phone(new))
+                Happened::one(format!("een mobiel nummer ingesteld ({})", mask_phone(new)))
             }
-            LoginChange::Mobile { new: Some(new), .. } if by_user => {
-                format!("je mobiele nummer gewijzigd in {}", mask_phone(new))
-            }
-            LoginChange::Mobile { .. } => "je mobiele nummer gewijzigd".into(),
-            LoginChange::TwoFactorSwitch { on: true, now, .. } if now != "Ja" => {
-                format!("de inlog met twee-factor-authenticatie aangezet ({now})")
-            }
+            LoginChange::Mobile { new: Some(new), .. } if by_user => Happened::one(format!(
+                "je mobiele nummer gewijzigd in {}",
+                mask_phone(new)
+            )),
+            LoginChange::Mobile { .. } => Happened::one("je mobiele nummer gewijzigd"),
+            LoginChange::TwoFactorSwitch { on: true, now, .. } if now != "Ja" => Happened::one(
+                format!("de inlog met twee-factor-authenticatie aangezet ({now})"),
+            ),
             LoginChange::TwoFactorSwitch { on, .. } | LoginChange::TwoFactorChoice { on } => {
-                format!(
+                Happened::one(format!(
                     "de inlog met twee-factor-authenticatie {}",
                     if *on { "aangezet" } else { "uitgezet" }
-                )
+                ))
             }
             LoginChange::RecoveryCodes => {
-                "nieuwe herstelcodes gemaakt; de vorige werken niet meer".into()
+                Happened::many("nieuwe herstelcodes gemaakt; de vorige werken niet meer")
             }
-            LoginChange::Email { .. } => "je e-mailadres gewijzigd".into(),
-            LoginChange::SessionsEnded => "al je sessies beëindigd".into(),
-            LoginChange::PasskeyAdded { name, .. } => format!("een passkey toegevoegd ({name})"),
-            LoginChange::PasskeyRemoved { name } => format!("de passkey '{name}' verwijderd"),
-            LoginChange::PasskeysReset => "al je passkeys verwijderd".into(),
+            LoginChange::Email { .. } => Happened::one("je e-mailadres gewijzigd"),
+            LoginChange::SessionsEnded => Happened::many("al je sessies beëindigd"),
+            LoginChange::PasskeyAdded { name, .. } => {
+                Happened::one(format!("een passkey toegevoegd ({name})"))
+            }
+            LoginChange::PasskeyRemoved { name } => {
+                Happened::one(format!("de passkey '{name}' verwijderd"))
+            }
+            LoginChange::PasskeysReset => Happened::many("al je passkeys verwijderd"),
         }
     }
 }
@@ -263,13 +268,11 @@ impl<'a> LoginChanges<'a> {
     /// it. Best effort: a failing gateway is logged, and the change stands.
     pub async fn announce(self, core: &Core) {
         let by_user = !matches!(self.by, ChangedBy::Beheerder(_));
-        let mut what: Vec<String> = self.changes.iter().map(|c| c.notice(by_user)).collect();
-        what.dedup();
-        let mut text = what.join(" en ");
+        let mut what = Happened::joined(self.changes.iter().map(|c| c.notice(by_user)).collect());
         if !by_user {
-            text.push_str(" door je administratiekantoor");
+            what.what.push_str(" door je administratiekantoor");
         }
-        tell(core, &self.subject, &text, true).await;
+        tell(core, &self.subject, &what, true).await;
     }
 }
 
@@ -289,4 +292,84 @@ pub async fn commit_login_change<C: Copy + Send + 'static>(
     }
     changes.announce(core).await;
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoginChange;
+
+    /// Every notice the door can send, by the user and by a beheerder:
+    /// the verb agrees with what it names first.
+    #[test]
+    fn every_notice_reads_as_a_dutch_sentence() {
+        let number = || Some("+31612345678".to_string());
+        let changes = [
+            LoginChange::AppBound {
+                replaced: false,
+                key_id: "k".into(),
+            },
+            LoginChange::AppBound {
+                replaced: true,
+                key_id: "k".into(),
+            },
+            LoginChange::AppUnbound,
+            LoginChange::AppReset,
+            LoginChange::Mobile {
+                old: None,
+                new: number(),
+            },
+            LoginChange::Mobile {
+                old: number(),
+                new: number(),
+            },
+            LoginChange::Mobile {
+                old: number(),
+                new: None,
+            },
+            LoginChange::TwoFactorSwitch {
+                on: true,
+                was: "Nee".into(),
+                now: "Ja, vanaf 1 februari 2027".into(),
+            },
+            LoginChange::TwoFactorSwitch {
+                on: false,
+                was: "Ja".into(),
+                now: "Nee".into(),
+            },
+            LoginChange::TwoFactorChoice { on: true },
+            LoginChange::RecoveryCodes,
+            LoginChange::Email {
+                old: None,
+                new: Some("a@b.example".into()),
+            },
+            LoginChange::SessionsEnded,
+            LoginChange::PasskeyAdded {
+                name: "Telefoon".into(),
+                recovery_codes: true,
+            },
+            LoginChange::PasskeyRemoved {
+                name: "Telefoon".into(),
+            },
+            LoginChange::PasskeysReset,
+        ];
+        for change in &changes {
+            for by_user in [true, false] {
+                let sentence = change.notice(by_user).sentence();
+                let first = sentence
+                    .split(['(', ';'])
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end();
+                let names_many = ["herstelcodes", "sessies", "passkeys"]
+                    .iter()
+                    .any(|plural| first.ends_with(plural) || first.contains(&format!("{plural} ")));
+                let verb = if names_many { "zijn " } else { "is " };
+                assert!(
+                    sentence.starts_with(&format!("{verb}zojuist ")),
+                    "{change:?}: {sentence}"
+                );
+                assert!(!sentence.contains("  "), "{sentence}");
+            }
+        }
+    }
 }

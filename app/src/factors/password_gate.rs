@@ -32,6 +32,7 @@ pub async fn judge_password(
 ) -> Result<bool, AppError> {
     if core.passwords.is_full() {
         // A flood: answered at once, before any database work.
+        crate::metrics::hash_refused();
         return Err(AppError::Busy);
     }
     let now = core.now();
@@ -53,6 +54,7 @@ pub async fn judge_password(
     let right = match core.passwords.verify(password, stored).await {
         Ok(right) => right,
         Err(PasswordError::Busy) => {
+            crate::metrics::hash_refused();
             // Not judged: the try is given back.
             throttle::refund(&core.db, &account, now).await?;
             return Err(AppError::Busy);

@@ -18,6 +18,7 @@ use crate::{
         session_lifetime::{second_factor_state, SessionState},
     },
     error::AppError,
+    metrics,
     model::AuditAction,
     storage::{
         audit::{self, AuditEntry},
@@ -42,6 +43,16 @@ pub enum Answer {
 }
 
 impl Answer {
+    /// The factor, as the metrics name it (a wrong six-digit code counts
+    /// as "code": whether app or SMS is known only once it is right).
+    fn factor(&self) -> &'static str {
+        match self {
+            Answer::Code(_) => "code",
+            Answer::Recovery(_) => "herstelcode",
+            Answer::Passkey(_) => "passkey",
+        }
+    }
+
     /// One field that takes either (the step-up's): letters make it a
     /// recovery code.
     pub fn parse_either(typed: &str) -> Result<Answer, AppError> {
@@ -84,7 +95,7 @@ pub enum Proof {
 }
 
 impl Proof {
-    /// As the audit log names the factor.
+    /// As the audit log and the metrics name the factor.
     pub fn factor(&self) -> &'static str {
         match self {
             Proof::App { .. } => "app",
@@ -218,10 +229,16 @@ pub async fn prove<T>(
                 message,
                 sms_wrong,
                 cloned,
-            } => match count_wrong(core, &state, sms_wrong, cloned, message, now).await? {
-                Lost::CounterMoved => continue,
-                other => return Err(lost_error(other, None)),
-            },
+            } => {
+                let counted = count_wrong(core, &state, sms_wrong, cloned, message, now).await;
+                if !matches!(counted, Ok(Lost::CounterMoved)) {
+                    metrics::second_step(answer.factor(), false);
+                }
+                match counted? {
+                    Lost::CounterMoved => continue,
+                    other => return Err(lost_error(other, None)),
+                }
+            }
         };
         let mut batch = Batch::new();
         let reset = throttle::codes_moved(
@@ -242,11 +259,12 @@ pub async fn prove<T>(
         let finished = finish(&state, &proof, &mut batch, now)?;
         match core.db.write_batch(batch).await? {
             Ok(()) => {
+                metrics::second_step(proof.factor(), true);
                 return Ok(Proven {
                     state,
                     proof,
                     finished,
-                })
+                });
             }
             Err(Lost::CounterMoved) => continue,
             Err(lost) => return Err(lost_error(lost, Some(&proof))),
@@ -394,7 +412,10 @@ async fn count_wrong(
         return Ok(lost);
     }
     Err(match after.locked_for(now) {
-        Some(wait) => locked_error(wait),
+        Some(wait) => {
+            metrics::lockout();
+            locked_error(wait)
+        }
         None => AppError::Invalid(message),
     })
 }

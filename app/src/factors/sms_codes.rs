@@ -7,10 +7,13 @@ use crate::{
     domain::{
         clock::UnixTime,
         codes::{self, MAX_ATTEMPTS_PER_CODE},
+        delivery::{self, Delivery, Reason},
         phone::MobileNumber,
         sms_quota::Refusal,
+        token::new_sms_reference,
     },
     error::AppError,
+    metrics,
     model::{minutes_text, AuditAction, UserKind},
     sms::{login_code_text, SmsError, SmsMessage},
     storage::{
@@ -18,6 +21,7 @@ use crate::{
         clients,
         codes::{self as stored_codes, NewCode},
         sessions::Stage,
+        sms_messages::{self, NewSms},
         users::UserRecord,
         StorageResult,
     },
@@ -107,21 +111,18 @@ pub async fn send_code(
     let code_id = reserved.map_err(refusal_error)?;
 
     let branch = branch_of(core, user, active_client).await?;
-    let message = SmsMessage {
-        to: to.as_str().to_string(),
-        text: login_code_text(&branch, &code),
-    };
+    let text = login_code_text(&branch, &code);
     let entry = |action| AuditEntry {
-        new_value: Some(message.to.as_str()),
+        new_value: Some(to.as_str()),
         ..AuditEntry::own(user, action)
     };
-    match send(core, &message).await {
+    match send(core, user, Some(&context_key), to.as_str(), text).await? {
         Ok(()) => {
             audit::record(&core.db, entry(AuditAction::SmsSent), now).await?;
             Ok(())
         }
         Err(err) => {
-            tracing::warn!(user = %user.login_name, sender = %core.sms.sender.describe(), "SMS not sent: {err}");
+            tracing::warn!(user = %user.login_name, via = %core.sms.describe(), "SMS not sent: {err}");
             stored_codes::mark_send_failed(&core.db, code_id).await?;
             audit::record(&core.db, entry(AuditAction::SmsFailed), now).await?;
             Err(AppError::Unavailable(
@@ -133,11 +134,92 @@ pub async fn send_code(
     }
 }
 
-pub(super) async fn send(core: &Core, message: &SmsMessage) -> Result<(), SmsError> {
-    match tokio::time::timeout(core.sms.timeout, core.sms.sender.send(message)).await {
-        Ok(result) => result,
-        Err(_) => Err(SmsError::Timeout),
+/// One SMS to `to`, through the first provider that takes it. It is
+/// recorded under a fresh reference before it goes, so a delivery report
+/// that arrives before the provider's answer still finds it. A provider
+/// that refuses or does not answer in time hands it to the next one at
+/// once; after a report that the last SMS of `context_key` did not arrive,
+/// the next SMS starts with the provider after that one. `Ok(Err(_))`:
+/// no provider took it.
+pub(super) async fn send(
+    core: &Core,
+    user: &UserRecord,
+    context_key: Option<&str>,
+    to: &str,
+    text: String,
+) -> StorageResult<Result<(), SmsError>> {
+    let senders = &core.sms.senders;
+    let last = match context_key {
+        Some(key) => sms_messages::latest_for_context(&core.db, key).await?,
+        None => None,
+    };
+    let first = delivery::first_provider(
+        senders.len(),
+        last.and_then(|sms| Some((core.sms.position(&sms.provider)?, sms.status))),
+    );
+    let message = SmsMessage {
+        to: to.to_string(),
+        text,
+        reference: new_sms_reference(),
+    };
+    let order = senders.iter().cycle().skip(first).take(senders.len());
+    let mut failure = SmsError::Unreachable("no SMS provider configured".into());
+    for (attempt, sender) in order.enumerate() {
+        let now = core.now();
+        if attempt == 0 {
+            let new = NewSms {
+                user_id: user.id,
+                office_id: user.office_id,
+                context_key,
+                phone: to,
+                reference: &message.reference,
+                provider: sender.name(),
+            };
+            sms_messages::insert(&core.db, &new, now).await?;
+        } else {
+            sms_messages::hand_to(&core.db, &message.reference, sender.name(), now).await?;
+        }
+        let outcome = match tokio::time::timeout(core.sms.timeout, sender.send(&message)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(SmsError::Timeout),
+        };
+        match outcome {
+            Ok(()) => {
+                metrics::sms_sent(sender.name(), attempt > 0);
+                // A report may have moved it on already; then this changes nothing.
+                sms_messages::advance(
+                    &core.db,
+                    &message.reference,
+                    Delivery::Sending,
+                    Delivery::Accepted,
+                    None,
+                    core.now(),
+                )
+                .await?;
+                return Ok(Ok(()));
+            }
+            Err(err) => {
+                metrics::sms_refused(sender.name());
+                tracing::warn!(
+                    user = %user.login_name,
+                    provider = sender.name(),
+                    "SMS provider did not take the SMS{}: {err}",
+                    if attempt + 1 < senders.len() { ", trying the next" } else { "" }
+                );
+                failure = err;
+            }
+        }
     }
+    sms_messages::advance(
+        &core.db,
+        &message.reference,
+        Delivery::Sending,
+        Delivery::Failed,
+        Some(Reason::Other),
+        core.now(),
+    )
+    .await?;
+    Ok(Err(failure))
 }
 
 /// The branch the SMS texts and the app name: office users their own;

@@ -7,8 +7,9 @@
 use crate::{
     core::{internal, Core},
     domain::{
-        clock::UnixTime,
+        clock::{dutch_hour_minute, UnixTime},
         clock_offset,
+        delivery::{Delivery, Reason},
         factors::{passwordless_allowed, sms_at_once, LoginDemand},
         login_form::{check_password_input, LoginName},
         phone::MobileNumber,
@@ -19,7 +20,8 @@ use crate::{
         self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, Lost, Notice,
         PasskeyAnswer, Proof,
     },
-    model::{mask_phone, AuditAction, CodeStatus, LoginOutcome, PasskeyChallenge},
+    metrics,
+    model::{mask_phone, AuditAction, CodeStatus, LoginOutcome, PasskeyChallenge, SmsDelivery},
     session::{self, PendingLogin},
     storage::{
         audit::{self, AuditEntry},
@@ -27,13 +29,32 @@ use crate::{
         codes as stored_codes,
         second_step::StepState,
         sessions::{self, Stage},
-        trusted,
+        sms_messages, trusted,
         users::{self, UserRecord},
     },
 };
 
 /// 'Inloggen'.
 pub async fn login(
+    core: &Core,
+    login_name: &str,
+    password: String,
+) -> Result<LoginOutcome, AppError> {
+    let outcome = password_step(core, login_name, password).await;
+    if let Some(counted) = match &outcome {
+        Ok(LoginOutcome::LoggedIn) => Some(metrics::LoginOutcome::LoggedIn),
+        Ok(_) => Some(metrics::LoginOutcome::SecondStepAsked),
+        Err(AppError::BadCredentials) => Some(metrics::LoginOutcome::PasswordWrong),
+        Err(AppError::TooMany(_) | AppError::Busy) => Some(metrics::LoginOutcome::HeldBack),
+        // Input refused before any check, or a fault: no login to count.
+        Err(_) => None,
+    } {
+        metrics::login(counted);
+    }
+    outcome
+}
+
+async fn password_step(
     core: &Core,
     login_name: &str,
     password: String,
@@ -162,6 +183,26 @@ pub async fn status(core: &Core, pending: &PendingLogin) -> Result<CodeStatus, A
         resend_in: sms_quota::resend_in(last_sent, now),
         locked_for: factors::locked_for(core, pending.user.id, now).await?,
         send_failed: stored_codes::newest_send_failed(&core.db, &context).await?,
+    })
+}
+
+/// What became of the newest SMS of this login (polled by the code page).
+pub async fn delivery(core: &Core, pending: &PendingLogin) -> Result<SmsDelivery, AppError> {
+    let context = CodeContext::Login(&pending.session.id_hash).key();
+    let Some(sms) = sms_messages::latest_for_context(&core.db, &context).await? else {
+        return Ok(SmsDelivery::Unreported);
+    };
+    if sms.provider == crate::sms::OUTBOX {
+        return Ok(SmsDelivery::Unreported);
+    }
+    Ok(match sms.status {
+        Delivery::Delivered => SmsDelivery::Delivered {
+            at: dutch_hour_minute(sms.status_at),
+        },
+        status if status.did_not_arrive() => SmsDelivery::NotDelivered {
+            reason: sms.reason.unwrap_or(Reason::Other).dutch().to_string(),
+        },
+        _ => SmsDelivery::Underway,
     })
 }
 

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod authenticator;
+pub mod delivery;
 pub mod login;
 pub mod office;
 pub mod overview;

@@ -93,6 +93,18 @@ pub async fn prove(
     typed: &str,
     passkey: Option<PasskeyAnswer>,
 ) -> Result<(), AppError> {
+    let proved = prove_once(core, auth, password, typed, passkey).await;
+    crate::metrics::step_up(proved.is_ok());
+    proved
+}
+
+async fn prove_once(
+    core: &Core,
+    auth: &AuthUser,
+    password: String,
+    typed: &str,
+    passkey: Option<PasskeyAnswer>,
+) -> Result<(), AppError> {
     let user = &auth.user;
     let offer = factors::standing(core, user).await?.step_up_proof();
     // One field takes the app's or an SMS code (six digits) or, with the

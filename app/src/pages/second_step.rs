@@ -9,7 +9,7 @@ use leptos_router::components::Redirect;
 use crate::{
     countdown::{minutes_seconds, remaining, use_ticks, window_left},
     error::AppError,
-    model::{CodeStatus, PasskeyChallenge},
+    model::{CodeStatus, PasskeyChallenge, SmsDelivery},
     pages::widgets::{passkey_ceremony, passkey_error, passkeys_here},
 };
 #[cfg(feature = "ssr")]
@@ -54,6 +54,15 @@ pub async fn login_with_passkey(ceremony: String, response: String) -> Result<()
     serve::pending(move |core, pending| async move {
         flows::login::verify_passkey(&core, &pending, &ceremony, &response).await
     })
+    .await
+}
+
+/// What became of the newest SMS (the page asks until it is known).
+#[server(endpoint = "sms_delivery")]
+pub async fn load_sms_delivery() -> Result<SmsDelivery, AppError> {
+    serve::pending(
+        move |core, pending| async move { flows::login::delivery(&core, &pending).await },
+    )
     .await
 }
 
@@ -129,6 +138,7 @@ pub fn CodePage() -> impl IntoView {
                 <p class="melding fout" role="alert">{move || verify_error().map(|e| e.to_string())}</p>
                 <button type="submit" disabled=move || verify.pending().get()>"Inloggen"</button>
             </ActionForm>
+            <DeliveryNote resend=resend status=status />
             <ResendButton resend=resend status=status ticks=ticks />
             <p class="melding fout" role="alert">{move || resend_error().map(|e| e.to_string())}</p>
             <p class="melding bevestiging" role="status">{move || resent().then_some("Er is een nieuwe code verstuurd.")}</p>
@@ -218,6 +228,94 @@ fn CodeState(status: CodeStatus, ticks: ReadSignal<i64>) -> impl IntoView {
                 </p>
             }.into_any()
         }}
+    }
+}
+
+/// How often the page asks what became of the SMS: a report shows within
+/// this of reaching any instance.
+const DELIVERY_POLL_MS: u32 = 500;
+
+/// Asking stops after this many times (ten minutes): the code is long
+/// lapsed by then.
+const DELIVERY_POLLS: u32 = 1_200;
+
+/// 'Afgeleverd om 09:01', or that the SMS did not arrive with the other
+/// ways in. Asked again every half second until the provider's report is
+/// in; a new code starts the asking afresh.
+#[component]
+fn DeliveryNote(
+    resend: ServerAction<ResendCode>,
+    status: Resource<Result<CodeStatus, AppError>>,
+) -> impl IntoView {
+    let (polls, set_polls) = signal(0_u32);
+    let settled = RwSignal::new(false);
+    Effect::new(move |_| {
+        resend.version().get();
+        settled.set(false);
+        set_polls.set(0);
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let interval = gloo_timers::callback::Interval::new(DELIVERY_POLL_MS, move || {
+            if !settled.get_untracked() && polls.get_untracked() < DELIVERY_POLLS {
+                set_polls.update(|n| *n += 1);
+            }
+        });
+        let interval = send_wrapper::SendWrapper::new(interval);
+        on_cleanup(move || drop(interval));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (DELIVERY_POLL_MS, DELIVERY_POLLS);
+    let delivery = Resource::new(
+        move || (polls.get(), resend.version().get()),
+        |_| load_sms_delivery(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let delivery = delivery.await.ok();
+                if delivery.as_ref().is_some_and(SmsDelivery::is_final) {
+                    settled.set(true);
+                }
+                let ways = status.await.ok();
+                match delivery {
+                    Some(SmsDelivery::Delivered { at }) => Some(view! {
+                        <p class="melding bevestiging" role="status" data-testid="sms-bezorging">
+                            {format!("Afgeleverd om {at}")}
+                        </p>
+                    }.into_any()),
+                    Some(SmsDelivery::NotDelivered { reason }) => Some(view! {
+                        <div class="melding fout" role="alert" data-testid="sms-bezorging">
+                            <p>{format!("Je SMS is niet afgeleverd ({reason}).")}</p>
+                            <p>{other_ways(ways.as_ref())}</p>
+                        </div>
+                    }.into_any()),
+                    _ => None,
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The ways in besides the SMS that did not arrive.
+fn other_ways(status: Option<&CodeStatus>) -> String {
+    let mut ways = Vec::new();
+    if let Some(s) = status {
+        if s.app_bound {
+            ways.push("met de code uit je authenticator app");
+        }
+        if s.passkey_available {
+            ways.push("met je passkey");
+        }
+        if s.recovery_available {
+            ways.push("met een herstelcode");
+        }
+    }
+    let resend = "laat met 'Nieuwe code sturen' een nieuwe code sturen";
+    match ways.as_slice() {
+        [] => format!("Controleer je nummer of {resend}."),
+        [one] => format!("Log in {one}, of {resend}."),
+        [rest @ .., last] => format!("Log in {} of {last}, of {resend}.", rest.join(", ")),
     }
 }
 

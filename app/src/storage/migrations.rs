@@ -45,6 +45,7 @@ const STEPS: &[Step] = steps!(
     "20261201000010_session_login_time",
     "20261202000011_passkeys",
     "20261202000012_enforcement_date",
+    "20261202000013_sms_delivery",
 );
 
 fn files(engine: Engine) -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -65,6 +66,53 @@ pub fn migrator(engine: Engine) -> Migrator {
             .map(|(stem, sql)| migration(stem, sql))
             .collect(),
     )
+}
+
+/// Whether the database's record of applied migrations is exactly this
+/// build's: every step applied, with the same checksum, and none this
+/// build does not know (a newer build migrated it). `Err` says how not.
+pub async fn check_applied(pool: &sqlx::AnyPool, engine: Engine) -> Result<(), String> {
+    use sqlx::Row;
+    // The flag as a number: a boolean column reads differently per engine.
+    let rows = sqlx::query(
+        "SELECT version, checksum, CAST(CASE WHEN success THEN 1 ELSE 0 END AS BIGINT) AS ok \
+         FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(|e| format!("the database does not answer: {e}"))?;
+    let ours = migrator(engine);
+    let mut applied = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let version: i64 = row.try_get("version").map_err(|e| e.to_string())?;
+        let checksum: Vec<u8> = row.try_get("checksum").map_err(|e| e.to_string())?;
+        let ok: i64 = row.try_get("ok").map_err(|e| e.to_string())?;
+        if ok != 1 {
+            return Err(format!("migration {version} did not finish"));
+        }
+        applied.push((version, checksum));
+    }
+    for step in ours.iter() {
+        match applied.iter().find(|(v, _)| *v == step.version) {
+            None => return Err(format!("migration {} is not applied", step.version)),
+            Some((_, sum)) if *sum != *step.checksum => {
+                return Err(format!(
+                    "migration {} differs from this build's",
+                    step.version
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((v, _)) = applied
+        .iter()
+        .find(|(v, _)| !ours.iter().any(|m| m.version == *v))
+    {
+        return Err(format!(
+            "migration {v} is unknown to this build (a newer one?)"
+        ));
+    }
+    Ok(())
 }
 
 /// `20261125000001_second_factor` → version 20261125000001, description

@@ -21,6 +21,7 @@ pub mod recovery;
 pub mod reminders;
 pub mod second_step;
 pub mod sessions;
+pub mod sms_messages;
 mod sqlite_worker;
 pub mod throttle;
 pub mod trusted;
@@ -142,6 +143,19 @@ impl Db {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Ready to serve: the database answers within `within`, and its
+    /// migrations are exactly this build's. `Err` gives the reason.
+    pub async fn readiness(&self, within: Duration) -> Result<(), String> {
+        match tokio::time::timeout(within, migrations::check_applied(&self.pool, self.engine)).await
+        {
+            Ok(answer) => answer,
+            Err(_) => Err(format!(
+                "the database did not answer within {} ms",
+                within.as_millis()
+            )),
+        }
     }
 
     pub async fn close(&self) {

@@ -13,6 +13,7 @@ pub enum Lapsed {
     Sessions,
     WaitingLogins,
     SmsCodes,
+    SmsMessages,
     Bindings,
     PasskeyCeremonies,
     TrustedBrowsers,
@@ -21,10 +22,11 @@ pub enum Lapsed {
 }
 
 impl Lapsed {
-    pub const ALL: [Lapsed; 8] = [
+    pub const ALL: [Lapsed; 9] = [
         Lapsed::Sessions,
         Lapsed::WaitingLogins,
         Lapsed::SmsCodes,
+        Lapsed::SmsMessages,
         Lapsed::Bindings,
         Lapsed::PasskeyCeremonies,
         Lapsed::TrustedBrowsers,
@@ -37,6 +39,7 @@ impl Lapsed {
             Lapsed::Sessions => "sessions",
             Lapsed::WaitingLogins => "waiting_logins",
             Lapsed::SmsCodes => "sms_codes",
+            Lapsed::SmsMessages => "sms_messages",
             Lapsed::Bindings => "bindings",
             Lapsed::PasskeyCeremonies => "passkey_ceremonies",
             Lapsed::TrustedBrowsers => "trusted_browsers",
@@ -68,6 +71,14 @@ impl Lapsed {
             Lapsed::SmsCodes => Stmt::new(
                 "DELETE FROM sms_codes WHERE id IN \
                  (SELECT id FROM sms_codes WHERE created_at < $1 LIMIT $2)",
+            )
+            .bind(cut.sms_created_before)
+            .bind(limit),
+            // The same day as the codes: a report later than that is
+            // refused as stale (domain::delivery::REPORT_WINDOW_SECONDS).
+            Lapsed::SmsMessages => Stmt::new(
+                "DELETE FROM sms_messages WHERE id IN \
+                 (SELECT id FROM sms_messages WHERE created_at < $1 LIMIT $2)",
             )
             .bind(cut.sms_created_before)
             .bind(limit),

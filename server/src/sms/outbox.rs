@@ -55,6 +55,10 @@ impl SmsSender for Outbox {
         Box::pin(self.append(message))
     }
 
+    fn name(&self) -> &'static str {
+        app::sms::OUTBOX
+    }
+
     fn describe(&self) -> String {
         format!(
             "development outbox {} (no SMS leaves this machine)",

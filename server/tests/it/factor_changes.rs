@@ -556,8 +556,13 @@ async fn every_change_of_a_login_setting_ends_other_access_audits_and_announces(
                 .any(|e| e.action == action && e.subject.as_deref() == Some(subject.login)),
             "{change}: audited as {action}: {log:?}"
         );
+        // Plural things take "zijn" (the notice's Dutch, issue 27).
+        let verb = match action {
+            "recovery.created" | "sessions.ended" => "zijn",
+            _ => "is",
+        };
         let told = format!(
-            "Voor je account {} bij Administratiekantoor Voorbeeld is zojuist",
+            "Voor je account {} bij Administratiekantoor Voorbeeld {verb} zojuist",
             subject.login
         );
         let mails = wait_for_mails(&app, subject.email, mails_before + 1).await;
@@ -572,7 +577,7 @@ async fn every_change_of_a_login_setting_ends_other_access_audits_and_announces(
             assert!(
                 to_old[sms_before..].iter().any(|t| t
                     .text
-                    .contains(&format!("voor je account {} is zojuist", subject.login))),
+                    .contains(&format!("voor je account {} {verb} zojuist", subject.login))),
                 "{change}: {to_old:#?}"
             );
         }

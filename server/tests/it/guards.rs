@@ -13,6 +13,7 @@ const PASSWORD: &str = "Welkom-2fa!";
 /// The second step of a login.
 const PENDING: &[&str] = &[
     "code_status",
+    "sms_delivery",
     "verify_recovery_code",
     "resend_code",
     "submit_mobile",

@@ -382,7 +382,7 @@ async fn the_outbox_never_starts_where_others_can_reach_it() {
     );
     assert!(message.contains("loopback"), "{message}");
 
-    let unset = refuse(&|c| c.sms = None);
+    let unset = refuse(&|c| c.sms = Vec::new());
     let message = format!("{:#}", unset.state(clock()).await.err().expect("refused"));
     assert!(
         message.contains("--sms twilio") && message.contains("--sms outbox"),

@@ -25,6 +25,9 @@ use tracing_subscriber::fmt::{writer::MakeWriterExt, TestWriter};
 
 pub const START: i64 = 1_800_000_000;
 
+/// The secret of CM.com's report URL in the tests.
+pub const CM_STATUS_TOKEN: &str = "cm-status-token-for-the-tests-0123";
+
 #[derive(Debug, Clone, Copy)]
 pub enum Engine {
     Sqlite,
@@ -132,6 +135,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub config: Config,
     pub outbox: PathBuf,
+    /// `http://127.0.0.1:<port>/metrics`, with `Options::metrics`.
+    pub metrics_url: Option<String>,
     dir: Arc<tempfile::TempDir>,
     /// The first instance of a test holds its turn until the test ends.
     _turn: Option<Turn>,
@@ -219,6 +224,13 @@ pub struct Options {
     pub absolute_hours: u32,
     /// `Some(base)`: send SMS through the Twilio adapter to this stub.
     pub twilio: Option<String>,
+    /// `Some(base)`: CM.com's API is this stub.
+    pub cm: Option<String>,
+    /// The providers in order (`None`: Twilio with a Twilio stub or an
+    /// https URL, else the outbox).
+    pub sms: Option<Vec<SmsChoice>>,
+    /// Serve metrics on a port of their own (`TestApp::metrics_url`).
+    pub metrics: bool,
     pub sms_timeout_seconds: u64,
     pub office_daily_cap: i64,
     /// Notices by mail: none, the outbox (`config.mail_outbox`), or SMTP
@@ -237,6 +249,9 @@ impl Default for Options {
             idle_minutes: 60,
             absolute_hours: 12,
             twilio: None,
+            cm: None,
+            sms: None,
+            metrics: false,
             sms_timeout_seconds: 10,
             office_daily_cap: 500,
             mail: MailChoice::None,
@@ -276,13 +291,13 @@ impl TestApp {
             // The outbox is refused under an https public URL (as in
             // production), so an https test app has the Twilio adapter; it
             // sends to `options.twilio` when a test gives a stub.
-            sms: Some(
-                if options.twilio.is_some() || options.public_url.starts_with("https://") {
-                    SmsChoice::Twilio
-                } else {
-                    SmsChoice::Outbox
-                },
-            ),
+            sms: match &options.sms {
+                Some(order) => order.clone(),
+                None if options.twilio.is_some() || options.public_url.starts_with("https://") => {
+                    vec![SmsChoice::Twilio]
+                }
+                None => vec![SmsChoice::Outbox],
+            },
             sms_outbox: outbox.clone(),
             sms_timeout_seconds: options.sms_timeout_seconds,
             sms_office_daily_cap: options.office_daily_cap,
@@ -291,6 +306,13 @@ impl TestApp {
             twilio_auth_token: Some("test-token".into()),
             twilio_auth_token_file: None,
             twilio_from: "Tweestap".into(),
+            cm_api_base: options.cm.clone().unwrap_or_default(),
+            cm_product_token: Some("00000000-0000-0000-0000-000000000000".into()),
+            cm_product_token_file: None,
+            cm_status_token: Some(CM_STATUS_TOKEN.into()),
+            cm_status_token_file: None,
+            cm_from: "Tweestap".into(),
+            metrics_listen: options.metrics.then(|| "127.0.0.1:0".parse().unwrap()),
             mail: options.mail,
             mail_outbox: dir.path().join("mail-outbox.jsonl"),
             mail_timeout_seconds: options.mail_timeout_seconds,
@@ -326,12 +348,22 @@ impl TestApp {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
+        let metrics_url = match config.metrics_listen {
+            Some(listen) => {
+                let at = server::metrics::serve(listen, state.core.clone())
+                    .await
+                    .expect("metrics listener");
+                Some(format!("http://{at}/metrics"))
+            }
+            None => None,
+        };
         TestApp {
             base: format!("http://{addr}"),
             state,
             clock,
             config,
             outbox,
+            metrics_url,
             dir,
             _turn: None,
         }

@@ -1,0 +1,138 @@
+//! What operators watch: `/healthz` and `/readyz` for load balancers, and
+//! the Prometheus metrics on a port of their own. Over real HTTP, on
+//! SQLite and on PostgreSQL.
+
+use crate::common::{Engine, Options, TestApp};
+
+const PASSWORD: &str = "Welkom-2fa!";
+
+on_both_engines!(
+    health_answers_and_readiness_follows_the_database,
+    metrics_move_with_a_login_and_stay_off_the_public_port,
+);
+
+async fn get(url: &str) -> (u16, String) {
+    let answer = reqwest::get(url).await.expect("answered");
+    let status = answer.status().as_u16();
+    (status, answer.text().await.unwrap_or_default())
+}
+
+async fn health_answers_and_readiness_follows_the_database(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    assert_eq!(
+        get(&format!("{}/healthz", app.base)).await,
+        (200, "ok".into())
+    );
+    assert_eq!(
+        get(&format!("{}/readyz", app.base)).await,
+        (200, "ready".into())
+    );
+
+    // A newer build's migration in the database: this build is not ready
+    // for it, and says why.
+    let db = app.state.core.db.pool();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (29991231000099, 'from the future', TRUE, $1, 0)",
+    )
+    .bind(vec![0u8; 48])
+    .execute(db)
+    .await
+    .unwrap();
+    let (status, reason) = get(&format!("{}/readyz", app.base)).await;
+    assert_eq!(status, 503);
+    assert!(reason.contains("29991231000099"), "{reason}");
+    assert_eq!(
+        get(&format!("{}/healthz", app.base)).await.0,
+        200,
+        "alive all the same"
+    );
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 29991231000099")
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(get(&format!("{}/readyz", app.base)).await.0, 200);
+
+    // The database away: every connection closed and no new one allowed.
+    app.state.core.db.pool().close().await;
+    let (status, reason) = get(&format!("{}/readyz", app.base)).await;
+    assert_eq!(status, 503, "{reason}");
+    assert!(reason.contains("database"), "{reason}");
+
+    // A balancer asks by the instance's address, not the public name.
+    let by_address = reqwest::Client::new()
+        .get(format!("{}/healthz", app.base))
+        .header("Host", "10.1.2.3:3000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_address.status().as_u16(), 200);
+}
+
+/// The value of the series `name{labels}` in a Prometheus text page (0
+/// when it is not there yet).
+fn value(page: &str, series: &str) -> f64 {
+    page.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+async fn metrics_move_with_a_login_and_stay_off_the_public_port(engine: Engine) {
+    let app = TestApp::start_with(
+        engine,
+        Options {
+            metrics: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let metrics = app.metrics_url.clone().expect("metrics on");
+    let asked = "tweestap_logins_total{outcome=\"second_step_asked\"}";
+    let wrong = "tweestap_logins_total{outcome=\"password_wrong\"}";
+    let (status, before) = get(&metrics).await;
+    assert_eq!(status, 200);
+
+    let mut browser = app.browser();
+    assert_eq!(
+        browser.login("beheerder", "fout-wachtwoord").await.status,
+        401
+    );
+    let mut zorg = app.browser();
+    zorg.login("zorg", PASSWORD).await;
+    let code = app.last_code_to("+31612345602").await;
+    assert_eq!(zorg.verify(&code).await.status, 200);
+
+    let (_, after) = get(&metrics).await;
+    // Other tests share the process's recorder: at least ours counted.
+    assert!(
+        value(&after, wrong) >= value(&before, wrong) + 1.0,
+        "{after}"
+    );
+    assert!(
+        value(
+            &after,
+            "tweestap_second_steps_total{factor=\"sms\",outcome=\"ok\"}"
+        ) >= value(
+            &before,
+            "tweestap_second_steps_total{factor=\"sms\",outcome=\"ok\"}"
+        ) + 1.0,
+        "{after}"
+    );
+    assert!(
+        after.contains("tweestap_sms_sent_total{provider=\"outbox\",failover=\"false\"}"),
+        "{after}"
+    );
+    assert!(
+        after.contains("tweestap_http_request_duration_seconds_bucket{route=\"/api/login\""),
+        "{after}"
+    );
+    assert!(after.contains("# HELP tweestap_logins_total"), "{after}");
+    assert!(after.contains("tweestap_hash_queue_length"), "{after}");
+    assert!(
+        value(&after, asked) >= value(&before, asked) + 1.0,
+        "{after}"
+    );
+
+    let (status, _) = get(&format!("{}/metrics", app.base)).await;
+    assert_eq!(status, 404, "not on the public port");
+}
