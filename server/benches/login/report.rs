@@ -117,8 +117,15 @@ impl Report {
                 &format!("Password login, {} at once", run.concurrency),
                 &run.load,
                 &format!(
-                    "{:.0} % of ceiling; peak RSS {}; server CPU {:.1} ms per login",
-                    100.0 * run.load.per_second() / self.ceiling(),
+                    "{}peak RSS {}; server CPU {:.1} ms per login",
+                    if run.load.clean() {
+                        format!(
+                            "{:.0} % of ceiling; ",
+                            100.0 * run.load.per_second() / self.ceiling()
+                        )
+                    } else {
+                        String::new()
+                    },
                     mb(run.peak_rss),
                     run.load.cpu_ms_per_request(),
                 ),
@@ -145,12 +152,16 @@ impl Report {
                 .iter()
                 .find(|s| !s.at_scale && s.engine == run.engine && s.factor == run.factor)
                 .filter(|_| run.at_scale);
-            let beside_small = small.map_or(String::new(), |s| {
-                format!(
-                    "{:.0} % of the small database; ",
-                    100.0 * run.load.per_second() / s.load.per_second()
-                )
-            });
+            // Only two clean runs compare: a run that ran out says nothing.
+            let beside_small =
+                small
+                    .filter(|s| s.load.clean() && run.load.clean())
+                    .map_or(String::new(), |s| {
+                        format!(
+                            "{:.0} % of the small database; ",
+                            100.0 * run.load.per_second() / s.load.per_second()
+                        )
+                    });
             let target = match (run.at_scale, run.factor, run.engine) {
                 (true, _, _) => "within 10 % of the small database",
                 (false, Factor::App, Engine::Sqlite) => "≥ 5,000/s, p99 < 20 ms",
@@ -426,6 +437,12 @@ fn load_row(t: &mut String, what: &str, load: &Load, beside: &str, target: &str)
 }
 
 fn rate(load: &Load) -> String {
+    if !load.clean() {
+        // Refused and failed requests are cheap: a rate that counts them
+        // says nothing about the server (issue 27: 1,882 refused behind a
+        // rate that looked fine).
+        return format!("no rate: {} failed", thousands(load.errors()));
+    }
     let per_second = load.per_second();
     if per_second >= 100.0 {
         format!("{}/s", thousands(per_second.round() as u64))

@@ -50,6 +50,11 @@ impl Load {
     pub fn errors(&self) -> u64 {
         self.status_errors + self.socket_errors
     }
+
+    /// Every request answered and none refused: only then is the rate one.
+    pub fn clean(&self) -> bool {
+        self.errors() == 0
+    }
 }
 
 /// What to send: one fixed request, or one verification per prepared line.
