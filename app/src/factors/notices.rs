@@ -86,11 +86,12 @@ pub(super) async fn tell(core: &Core, user: &UserRecord, what: &Happened, sms: b
         return;
     };
     let text = change_notice_text(&user.login_name, &what);
-    match send(core, user, None, to, text).await {
-        Ok(Ok(())) => {}
-        Ok(Err(err)) => tracing::warn!(user = %user.login_name, "change notice not sent: {err}"),
-        Err(err) => tracing::warn!(user = %user.login_name, "change notice not sent: {err}"),
-    }
+    let failed = match send(core, user, None, to, text).await {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => err.to_string(),
+        Err(err) => err.to_string(),
+    };
+    tracing::warn!(user = %user.login_name, "change notice not sent: {failed}");
 }
 
 /// Mails the user, when they have an e-mail address, that `change`

@@ -48,9 +48,10 @@ pub async fn judge_password(
             )));
         }
     }
-    if let Err(wait) = throttle::reserve(&core.db, &account, &PASSWORD_ACCOUNT, now).await? {
-        return Err(held_back(wait));
-    }
+    let reserved = match throttle::reserve(&core.db, &account, &PASSWORD_ACCOUNT, now).await? {
+        Ok(reserved) => reserved,
+        Err(wait) => return Err(held_back(wait)),
+    };
     let right = match core.passwords.verify(password, stored).await {
         Ok(right) => right,
         Err(PasswordError::Busy) => {
@@ -63,8 +64,14 @@ pub async fn judge_password(
     };
     if right {
         throttle::reset(&core.db, &account, now).await?;
-    } else if let Some(address) = &address {
-        throttle::count_failure(&core.db, address, &PASSWORD_ADDRESS, now).await?;
+    } else {
+        // The reserved try was the last allowed, and wrong: locked now.
+        if reserved.after.locked_for(now).is_some() {
+            crate::metrics::lockout();
+        }
+        if let Some(address) = &address {
+            throttle::count_failure(&core.db, address, &PASSWORD_ADDRESS, now).await?;
+        }
     }
     Ok(right)
 }

@@ -5,7 +5,7 @@ use super::{
     app_codes::open,
     passkeys::{judge_assertion, Assertion, PasskeyAnswer, PasskeyUse, WRONG_PASSKEY},
     sms_codes::CodeContext,
-    tries::locked_error,
+    tries::{locked_by_this_try, locked_error},
 };
 use crate::{
     core::{internal, Core},
@@ -412,10 +412,7 @@ async fn count_wrong(
         return Ok(lost);
     }
     Err(match after.locked_for(now) {
-        Some(wait) => {
-            metrics::lockout();
-            locked_error(wait)
-        }
+        Some(wait) => locked_by_this_try(wait),
         None => AppError::Invalid(message),
     })
 }

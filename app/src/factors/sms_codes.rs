@@ -149,9 +149,10 @@ pub(super) async fn send(
     text: String,
 ) -> StorageResult<Result<(), SmsError>> {
     let senders = &core.sms.senders;
+    // Which provider goes first matters only when there is a choice.
     let last = match context_key {
-        Some(key) => sms_messages::latest_for_context(&core.db, key).await?,
-        None => None,
+        Some(key) if senders.len() > 1 => sms_messages::latest_for_context(&core.db, key).await?,
+        _ => None,
     };
     let first = delivery::first_provider(
         senders.len(),

@@ -79,7 +79,7 @@ impl Try {
         self.reserved
             .after
             .locked_for(now)
-            .map_or(wrong, locked_error)
+            .map_or(wrong, locked_by_this_try)
     }
 }
 
@@ -100,6 +100,14 @@ pub async fn locked_for(core: &Core, user_id: i64, now: UnixTime) -> StorageResu
     Ok(throttle::get(&core.db, &Counter::Codes(user_id))
         .await?
         .locked_for(now))
+}
+
+/// A wrong answer on the last try allowed: the account is locked now
+/// (counted here, once, and not where a try is reserved: a reserved try
+/// that turns out right unlocks again).
+pub(super) fn locked_by_this_try(wait: i64) -> AppError {
+    crate::metrics::lockout();
+    locked_error(wait)
 }
 
 pub fn locked_error(wait: i64) -> AppError {

@@ -160,9 +160,6 @@ async fn update(
             return Ok(new);
         }
         if db.execute(moved(counter, old, new, now)).await? == 1 {
-            if new.locked_until > old.locked_until && new.locked_for(now).is_some() {
-                crate::metrics::lockout();
-            }
             return Ok(new);
         }
     }

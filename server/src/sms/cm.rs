@@ -40,10 +40,7 @@ pub struct Cm {
 
 impl Cm {
     pub fn new(config: CmConfig) -> anyhow::Result<Cm> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-            .build()?;
+        let http = super::http_client(config.timeout)?;
         Ok(Cm { config, http })
     }
 

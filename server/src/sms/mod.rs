@@ -27,6 +27,15 @@ impl SmsSender for NoSms {
     }
 }
 
+/// The client a provider's adapter sends with: the whole request bounded
+/// by the SMS timeout, the connection by at most five seconds of it.
+fn http_client(timeout: std::time::Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(std::time::Duration::from_secs(5)))
+        .build()
+}
+
 /// A request that got no answer: too slow, or no connection.
 fn http_error(err: reqwest::Error) -> SmsError {
     if err.is_timeout() {

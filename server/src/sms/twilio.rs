@@ -57,10 +57,7 @@ pub struct Twilio {
 
 impl Twilio {
     pub fn new(config: TwilioConfig) -> anyhow::Result<Twilio> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-            .build()?;
+        let http = super::http_client(config.timeout)?;
         Ok(Twilio { config, http })
     }
 

@@ -102,7 +102,17 @@ async fn metrics_move_with_a_login_and_stay_off_the_public_port(engine: Engine) 
     let code = app.last_code_to("+31612345602").await;
     assert_eq!(zorg.verify(&code).await.status, 200);
 
+    // Ten wrong passwords lock 'bakker' (domain::lockout::PASSWORD_ACCOUNT).
+    let mut guesser = app.browser();
+    for _ in 0..10 {
+        guesser.login("bakker", "fout-wachtwoord").await;
+    }
+
     let (_, after) = get(&metrics).await;
+    assert!(
+        value(&after, "tweestap_lockouts_total") >= value(&before, "tweestap_lockouts_total") + 1.0,
+        "{after}"
+    );
     // Other tests share the process's recorder: at least ours counted.
     assert!(
         value(&after, wrong) >= value(&before, wrong) + 1.0,

@@ -22,6 +22,7 @@ on_both_engines!(
     a_refusing_provider_hands_the_code_to_the_next_at_once,
     a_hanging_provider_hands_the_code_to_the_next_after_the_timeout,
     after_an_undelivered_sms_the_next_code_goes_through_the_other_provider,
+    twenty_copies_of_one_report_at_once_count_once,
 );
 
 async fn with_twilio(engine: Engine, stub: &GatewayStub) -> TestApp {
@@ -354,4 +355,40 @@ async fn after_an_undelivered_sms_the_next_code_goes_through_the_other_provider(
     );
     let code = crate::common::code_in(&second.body);
     assert_eq!(zorg.verify(&code).await.status, 200);
+}
+
+async fn twenty_copies_of_one_report_at_once_count_once(engine: Engine) {
+    let stub = GatewayStub::start(Mode::Accept).await;
+    let app = with_twilio(engine, &stub).await;
+    let _zorg = at_code_page(&app).await;
+    let sms = stub.received().pop().unwrap();
+    // Twenty copies of one signed report (a provider's retries), at once,
+    // half of them to a second instance on the same database.
+    let second = app.another_instance().await;
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+    let mut copies = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let base = if i % 2 == 0 { &app.base } else { &second.base };
+        let (sms, base, start) = (sms.clone(), base.clone(), start.clone());
+        copies.spawn(async move {
+            start.wait().await;
+            let report = TwilioReport {
+                sms: &sms,
+                status: "undelivered",
+                error_code: Some("30003"),
+            };
+            report.send_signed(&base).await
+        });
+    }
+    let answers: Vec<u16> = copies.join_all().await;
+    assert_eq!(
+        answers.iter().filter(|s| **s == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| *s == 200 || *s == 409),
+        "{answers:?}"
+    );
+    assert_eq!(logbook_values(&app, "sms.undelivered").await.len(), 1);
 }
