@@ -66,6 +66,10 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
         }
     }
     spawn_housekeeping(&state, config.housekeeping(), config.date_reminders);
+    if let Some(listen) = config.metrics_listen {
+        let at = server::metrics::serve(listen, state.core.clone()).await?;
+        tracing::info!("metrics on http://{at}/metrics");
+    }
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
