@@ -53,7 +53,32 @@ async fn health_answers_and_readiness_follows_the_database(engine: Engine) {
         .unwrap();
     assert_eq!(get(&format!("{}/readyz", app.base)).await.0, 200);
 
-    // The database away: every connection closed and no new one allowed.
+    // The database away and back: an instance that reaches PostgreSQL
+    // through a connection we can cut.
+    if let Engine::Postgres = engine {
+        let proxy = Proxy::start(&app.config.database_url).await;
+        let through = app
+            .another_instance_with(|c| c.database_url = proxy.url.clone())
+            .await;
+        assert_eq!(get(&format!("{}/readyz", through.base)).await.0, 200);
+        proxy.cut();
+        let (status, reason) = get(&format!("{}/readyz", through.base)).await;
+        assert_eq!(status, 503, "{reason}");
+        assert!(reason.contains("database"), "{reason}");
+        assert_eq!(get(&format!("{}/healthz", through.base)).await.0, 200);
+        proxy.restore();
+        let mut back = 0;
+        for _ in 0..50 {
+            back = get(&format!("{}/readyz", through.base)).await.0;
+            if back == 200 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(back, 200, "ready again once the database is back");
+    }
+
+    // Every connection closed and no new one allowed.
     app.state.core.db.pool().close().await;
     let (status, reason) = get(&format!("{}/readyz", app.base)).await;
     assert_eq!(status, 503, "{reason}");
@@ -145,4 +170,59 @@ async fn metrics_move_with_a_login_and_stay_off_the_public_port(engine: Engine) 
 
     let (status, _) = get(&format!("{}/metrics", app.base)).await;
     assert_eq!(status, 404, "not on the public port");
+}
+
+/// A TCP relay to the database that can be cut (every connection dropped,
+/// new ones refused) and restored: the database "away" and "back".
+struct Proxy {
+    url: String,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Proxy {
+    async fn start(database_url: &str) -> Proxy {
+        use std::sync::{atomic::Ordering, Arc, Mutex};
+        let mut url = url::Url::parse(database_url).expect("a database URL");
+        let target = format!(
+            "{}:{}",
+            url.host_str().expect("a host"),
+            url.port().unwrap_or(5432)
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        url.set_port(Some(listener.local_addr().unwrap().port()))
+            .unwrap();
+        let proxy = Proxy {
+            url: url.to_string(),
+            cut: Arc::new(Default::default()),
+            open: Arc::new(Mutex::new(Vec::new())),
+        };
+        let (cut, open) = (proxy.cut.clone(), proxy.open.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if cut.load(Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let target = target.clone();
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                open.lock().unwrap().push(relay.abort_handle());
+            }
+        });
+        proxy
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for relay in self.open.lock().unwrap().drain(..) {
+            relay.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
 }
