@@ -7,20 +7,26 @@
 //!
 //! Settings (environment):
 //! - `TWEESTAP_BENCH_SECONDS`: length of each load run (default 10).
-//! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default 60000).
+//! - `TWEESTAP_BENCH_POOL`: pending logins per verification run (default
+//!   60000); a run that uses them all is repeated with more.
 //! - `TWEESTAP_BENCH_POSTGRES_URL`: a throw-away PostgreSQL database; without
 //!   it the PostgreSQL rows are left out.
 //! - `TWEESTAP_BENCH_LOADS`: page loads for the hydration and wizard medians (default 10).
 //! - `TWEESTAP_BENCH_SCALE=1`: after the verification runs on each engine,
 //!   fill the database as years of use would (`prepare::large_database`),
 //!   run them again beside the small database, then time the purge of what
-//!   has lapsed.
+//!   has lapsed. `TWEESTAP_BENCH_SCALE=postgres`: on PostgreSQL only.
+//!
+//! On PostgreSQL the bench also prints what PostgreSQL itself saw during
+//! the verification runs (`pg_stats`): checkpoints, autovacuum, dead rows
+//! and `pg_stat_statements`.
 //! - `TWEESTAP_BENCH_PLANS=1`: print each engine's query plan of the
 //!   statements a login and the purge run (also kept in target/bench/plans.md).
 
 mod argon;
 mod child;
 mod frontend;
+mod pg_stats;
 mod prepare;
 mod process;
 mod report;
@@ -55,7 +61,8 @@ struct Settings {
     pool: usize,
     postgres_url: Option<String>,
     loads: u32,
-    scale: bool,
+    scale_sqlite: bool,
+    scale_postgres: bool,
     plans: bool,
 }
 
@@ -76,7 +83,9 @@ impl Settings {
                 .ok()
                 .filter(|u| !u.is_empty()),
             loads: number("TWEESTAP_BENCH_LOADS", 10)?,
-            scale: number("TWEESTAP_BENCH_SCALE", 0u8)? == 1,
+            scale_sqlite: std::env::var("TWEESTAP_BENCH_SCALE").is_ok_and(|v| v == "1"),
+            scale_postgres: std::env::var("TWEESTAP_BENCH_SCALE")
+                .is_ok_and(|v| v == "1" || v == "postgres"),
             plans: number("TWEESTAP_BENCH_PLANS", 0u8)? == 1,
         })
     }
@@ -169,6 +178,10 @@ async fn main() -> anyhow::Result<()> {
     report.browser = Some(browser);
     drop(server);
 
+    step("app codes with metrics off, then on, each on a fresh server");
+    report.metrics_pair =
+        Some(metrics_pair(&paths, &settings, &sqlite_url, &keys_spec, &keys).await?);
+
     if let Some(url) = &settings.postgres_url {
         let server = ServerProcess::start(launch(&paths, url, &keys_spec, "postgres"))?;
         step(&format!("server on PostgreSQL at {}", server.base_url));
@@ -179,6 +192,10 @@ async fn main() -> anyhow::Result<()> {
     let table = report::beside_previous(&report.render(), paths.previous.as_deref());
     std::fs::write(paths.work.join("results.md"), &table)?;
     println!("\n{table}");
+    if !report.pg_stats.is_empty() {
+        std::fs::write(paths.work.join("pg-stats.md"), &report.pg_stats)?;
+        println!("\n{}", report.pg_stats);
+    }
     if settings.plans {
         std::fs::write(paths.work.join("plans.md"), &report.plans)?;
         println!("\n{}", report.plans);
@@ -204,8 +221,12 @@ async fn verifications(
         database_url,
         keys,
     };
+    let scale = match db.engine() {
+        app::storage::Engine::Sqlite => settings.scale_sqlite,
+        app::storage::Engine::Postgres => settings.scale_postgres,
+    };
     verification_runs(&runs, false, report).await?;
-    if settings.scale {
+    if scale {
         step(&format!(
             "{:?}: filling the database as years of use would",
             db.engine()
@@ -224,6 +245,24 @@ async fn verifications(
     }
     db.close().await;
     Ok(())
+}
+
+/// On PostgreSQL, the start of a statistics window, after a checkpoint
+/// (`None` elsewhere, or when `pg_stat_statements` is not loaded: then
+/// said, and left out).
+async fn pg_window(db: &Db) -> Option<pg_stats::Counters> {
+    if db.engine() != app::storage::Engine::Postgres {
+        return None;
+    }
+    match pg_stats::start(db).await {
+        Ok(counters) => Some(counters),
+        Err(err) => {
+            step(&format!(
+                "no PostgreSQL statistics (scripts/pg-temp start --durable loads pg_stat_statements): {err}"
+            ));
+            None
+        }
+    }
 }
 
 /// 'Overzicht' of the large office: what its page reads (the grouped
@@ -299,6 +338,32 @@ async fn verification_runs(
     at_scale: bool,
     report: &mut Report,
 ) -> anyhow::Result<()> {
+    for factor in [Factor::App, Factor::Passkey, Factor::Sms] {
+        let (run, pg) = verification(runs, factor, at_scale).await?;
+        report.verifications.push(run);
+        report.pg_stats.push_str(&pg);
+    }
+    Ok(())
+}
+
+/// How often a run whose prepared logins ran out is repeated with more.
+const POOL_ROUNDS: usize = 3;
+
+/// A pool is prepared within this: half the five minutes a code is valid,
+/// so none has lapsed when its run ends.
+const PREPARE_WITHIN: Duration = Duration::from_secs(150);
+
+/// One verification run of `factor`. Each request uses up one prepared
+/// login; when a run uses them all (a fast machine), the answers after
+/// that are refusals, so the run is repeated with twice the pool. On
+/// PostgreSQL the preparation's writes are checkpointed before the clock
+/// starts (else a checkpoint they cause lands in the run), and what
+/// PostgreSQL saw during the run comes back beside it.
+async fn verification(
+    runs: &Runs<'_>,
+    factor: Factor,
+    at_scale: bool,
+) -> anyhow::Result<(VerifyRun, String)> {
     let Runs {
         paths,
         settings,
@@ -307,21 +372,23 @@ async fn verification_runs(
         database_url,
         keys,
     } = *runs;
-    for factor in [Factor::App, Factor::Passkey, Factor::Sms] {
-        let engine = db.engine();
+    let engine = db.engine();
+    let mut pool = settings.pool;
+    for round in 1..=POOL_ROUNDS {
         step(&format!(
-            "{factor:?} code verification on {engine:?}: preparing {} pending logins",
-            settings.pool
+            "{factor:?} code verification on {engine:?}: preparing {pool} pending logins"
         ));
         let file = paths
             .work
             .join(format!("pending-{factor:?}-{engine:?}.txt").to_lowercase());
         let prepared = Instant::now();
-        prepare::pending_logins(db, keys, factor, settings.pool, &file).await?;
+        prepare::pending_logins(db, keys, factor, pool, &file).await?;
+        let preparing = prepared.elapsed();
         step(&format!(
             "prepared in {:.0} s; verifying",
-            prepared.elapsed().as_secs_f64()
+            preparing.as_secs_f64()
         ));
+        let window = pg_window(db).await;
         let wal = WalWatch::start(database_url);
         let load = load(
             paths,
@@ -336,16 +403,94 @@ async fn verification_runs(
                 file: &file,
             },
         )?;
-        report.verifications.push(VerifyRun {
-            engine,
-            factor,
-            load,
-            pool: settings.pool,
-            at_scale,
-            wal: wal.and_then(WalWatch::stop),
-        });
+        let ran_out = !load.clean() && load.requests >= pool as u64;
+        // Twice as many: the run's request count cannot size it, as the
+        // refusals after the pool ran out are far cheaper than a login.
+        // But no more than can be prepared in half a code's life: the
+        // first prepared codes lapse five minutes after they were made.
+        let next = (pool * 2).min(
+            (pool as f64 * PREPARE_WITHIN.as_secs_f64() / preparing.as_secs_f64().max(1.0))
+                as usize,
+        );
+        if !ran_out || round == POOL_ROUNDS || next <= pool {
+            let what = format!(
+                "{factor:?} codes{}",
+                if at_scale { ", large database" } else { "" }
+            );
+            let pg = match window {
+                Some(before) => pg_stats::since(db, &before, &what).await?,
+                None => String::new(),
+            };
+            let run = VerifyRun {
+                engine,
+                factor,
+                load,
+                pool,
+                at_scale,
+                wal: wal.and_then(WalWatch::stop),
+            };
+            return Ok((run, pg));
+        }
+        step(&format!(
+            "the {pool} prepared logins ran out ({} failed); again with {next}",
+            load.errors()
+        ));
+        pool = next;
     }
-    Ok(())
+    unreachable!("the last round returns")
+}
+
+/// App codes on SQLite twice, back to back, each on a fresh server: with
+/// metrics off, then on (and the metrics read after, to show they counted).
+async fn metrics_pair(
+    paths: &Paths,
+    settings: &Settings,
+    sqlite_url: &str,
+    keys_spec: &str,
+    keys: &Keyring,
+) -> anyhow::Result<(VerifyRun, VerifyRun)> {
+    let mut pair = Vec::new();
+    for metrics in [false, true] {
+        let name = if metrics {
+            "sqlite-metrics-on"
+        } else {
+            "sqlite-metrics-off"
+        };
+        let server = ServerProcess::start(Launch {
+            metrics,
+            ..launch(paths, sqlite_url, keys_spec, name)
+        })?;
+        step(&format!("{name}: server at {}", server.base_url));
+        let db = Db::open(sqlite_url).await?;
+        let runs = Runs {
+            paths,
+            settings,
+            server: &server,
+            db: &db,
+            database_url: sqlite_url,
+            keys,
+        };
+        let (run, _) = verification(&runs, Factor::App, false).await?;
+        db.close().await;
+        if let Some(url) = &server.metrics_url {
+            let page = reqwest::get(url).await?.error_for_status()?.text().await?;
+            let counted = page
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("tweestap_second_steps_total{factor=\"app\",outcome=\"ok\"} ")
+                })
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(0.0);
+            anyhow::ensure!(
+                counted > 0.0,
+                "the metrics counted no app code; the run measured nothing of them:\n{page}"
+            );
+        }
+        pair.push(run);
+    }
+    let on = pair.pop().context("the run with metrics")?;
+    let off = pair.pop().context("the run without")?;
+    Ok((off, on))
 }
 
 /// The size of a SQLite database's WAL file, looked at every 50 ms from a
@@ -432,6 +577,7 @@ fn launch<'a>(paths: &'a Paths, url: &'a str, keys: &'a str, name: &'a str) -> L
         keys,
         work_dir: &paths.work,
         name,
+        metrics: false,
     }
 }
 

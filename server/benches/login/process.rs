@@ -14,6 +14,8 @@ use anyhow::{bail, Context};
 pub struct ServerProcess {
     child: Child,
     pub base_url: String,
+    /// `http://…/metrics`, when started with `metrics`.
+    pub metrics_url: Option<String>,
     log: PathBuf,
 }
 
@@ -24,6 +26,8 @@ pub struct Launch<'a> {
     pub keys: &'a str,
     pub work_dir: &'a Path,
     pub name: &'a str,
+    /// Prometheus metrics on a listener of their own (`--metrics-listen`).
+    pub metrics: bool,
 }
 
 impl ServerProcess {
@@ -32,7 +36,11 @@ impl ServerProcess {
     pub fn start(launch: Launch<'_>) -> anyhow::Result<ServerProcess> {
         let log = launch.work_dir.join(format!("{}.log", launch.name));
         let out = fs::File::create(&log)?;
-        let child = Command::new(launch.binary)
+        let mut command = Command::new(launch.binary);
+        if launch.metrics {
+            command.env("TWEESTAP_METRICS_LISTEN", "127.0.0.1:0");
+        }
+        let child = command
             .env("LEPTOS_SITE_ROOT", launch.site_root)
             .env("TWEESTAP_LISTEN", "127.0.0.1:0")
             .env("DATABASE_URL", launch.database_url)
@@ -58,6 +66,7 @@ impl ServerProcess {
         let mut server = ServerProcess {
             child,
             base_url: String::new(),
+            metrics_url: None,
             log,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -69,6 +78,14 @@ impl ServerProcess {
                 .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
             {
                 server.base_url = url;
+                // Logged before the portal listens, when asked for.
+                server.metrics_url = text
+                    .lines()
+                    .find_map(|l| l.split("metrics on ").nth(1))
+                    .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string());
+                if launch.metrics && server.metrics_url.is_none() {
+                    bail!("the server serves no metrics:\n{text}");
+                }
                 return Ok(server);
             }
             if let Some(status) = server.child.try_wait()? {

@@ -70,8 +70,12 @@ pub struct Report {
     pub whole_app: Option<Bundle>,
     pub purges: Vec<PurgeRun>,
     pub overviews: Vec<OverviewRun>,
+    /// App codes on SQLite with metrics off and on, back to back.
+    pub metrics_pair: Option<(VerifyRun, VerifyRun)>,
     /// Query plans, when asked for (printed after the table).
     pub plans: String,
+    /// What PostgreSQL saw during its runs (printed after the table).
+    pub pg_stats: String,
     pub took: Duration,
 }
 
@@ -199,6 +203,37 @@ impl Report {
                 ),
                 target,
             );
+        }
+        if let Some((off, on)) = &self.metrics_pair {
+            for (run, metrics) in [(off, "off"), (on, "on")] {
+                let beside = if metrics == "on" && off.load.clean() && on.load.clean() {
+                    format!(
+                        "{:.0} % of metrics off; ",
+                        100.0 * on.load.per_second() / off.load.per_second()
+                    )
+                } else {
+                    String::new()
+                };
+                load_row(
+                    &mut t,
+                    &format!(
+                        "App code verification, SQLite, {} at once, metrics {metrics} (a fresh server)",
+                        crate::VERIFY_CONCURRENCY
+                    ),
+                    &run.load,
+                    &format!(
+                        "{beside}server CPU {:.2} ms per request; {} of {} prepared logins used",
+                        run.load.cpu_ms_per_request(),
+                        run.load.requests.min(run.pool as u64),
+                        run.pool
+                    ),
+                    if metrics == "on" {
+                        "within noise of metrics off"
+                    } else {
+                        ""
+                    },
+                );
+            }
         }
         for purge in &self.purges {
             row(
