@@ -9,6 +9,7 @@ use leptos::prelude::use_context;
 use crate::{
     domain::{
         clock::{Clock, UnixTime},
+        link_token::Lifetimes,
         password::Passwords,
         secret_box::Keyring,
         session_lifetime::SessionLifetime,
@@ -34,6 +35,16 @@ pub struct Core {
     /// The relying party for passkeys, from the public URL; `None` where
     /// that URL cannot carry one (an IP address: WebAuthn needs a name).
     pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
+    /// What the links the portal mails are built from.
+    pub links: LinkSettings,
+}
+
+/// Every link the portal mails starts with the configured public URL
+/// (`--public-url`), never with anything a request says about itself.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    pub public_url: String,
+    pub lifetimes: Lifetimes,
 }
 
 #[derive(Debug, Clone, Copy)]

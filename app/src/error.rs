@@ -20,6 +20,10 @@ pub enum AppError {
     /// Input that cannot be accepted; the text says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// A mailed link that is unknown, used, voided by a newer one or
+    /// expired: one answer for all, so it tells nothing about which.
+    #[error("Deze link is verlopen of al gebruikt.")]
+    LinkGone,
     /// Too many tries or messages; the text says how long to wait.
     #[error("{0}")]
     TooMany(String),
@@ -54,6 +58,7 @@ impl AppError {
             AppError::Forbidden => "TS-RECHTEN",
             AppError::BadCredentials => "TS-INLOG",
             AppError::Invalid(_) => "TS-INVOER",
+            AppError::LinkGone => "TS-LINK",
             AppError::TooMany(_) => "TS-LIMIET",
             AppError::Unavailable(_) => "TS-SMS",
             AppError::Busy => "TS-DRUK",
@@ -69,6 +74,7 @@ impl AppError {
             AppError::NotLoggedIn | AppError::BadCredentials => 401,
             AppError::Forbidden => 403,
             AppError::Invalid(_) => 422,
+            AppError::LinkGone => 410,
             AppError::TooMany(_) => 429,
             AppError::Unavailable(_) | AppError::Busy => 503,
             AppError::StepUpRequired => 403,

@@ -73,12 +73,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/inloggen") view=pages::login::LoginPage />
                 <Route path=path!("/inloggen/code") view={Lazy::<CodeRoute>::new()} />
                 <Route path=path!("/inloggen/mobiel") view={Lazy::<MobileRoute>::new()} />
+                <Route path=path!("/wachtwoord-vergeten") view={Lazy::<ForgotPasswordRoute>::new()} />
+                <Route path=path!("/wachtwoord-herstellen/:token") view={Lazy::<ResetPasswordRoute>::new()} />
                 <ParentRoute path=path!("") view={Lazy::<PortalRoute>::new()}>
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()} />
                     <Route path=path!("mijn-gegevens") view={Lazy::<MyDetailsRoute>::new()} />
                     <Route path=path!("mijn-gegevens/authenticator") view={Lazy::<AuthenticatorRoute>::new()} />
                     <Route path=path!("mijn-gegevens/authenticator/koppelen") view={Lazy::<BindRoute>::new()} />
                     <Route path=path!("mijn-gegevens/mobiel-nummer") view={Lazy::<NumberChangeRoute>::new()} />
+                    <Route path=path!("mijn-gegevens/wachtwoord") view={Lazy::<ChangePasswordRoute>::new()} />
                     <Route path=path!("clienten") view={Lazy::<ClientsRoute>::new()} />
                     <Route path=path!("clienten/:id") view={Lazy::<ClientEditRoute>::new()} />
                     <Route path=path!("clienten/:id/gebruikers") view={Lazy::<ClientUsersRoute>::new()} />

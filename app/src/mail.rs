@@ -101,6 +101,33 @@ pub fn date_reminder_body(login: &str, office: &str, date: &str, days: i64) -> S
     )
 }
 
+/// The reset link, mailed only to the account's own address. It names
+/// the login, as one address may serve several accounts.
+pub fn reset_link_subject(login: &str) -> String {
+    format!("Herstellink voor je account {login}")
+}
+
+/// What the link does, how long it lives, and that it logs nobody in.
+pub fn reset_link_body(login: &str, office: &str, url: &str, minutes: i64) -> String {
+    format!(
+        "Beste gebruiker,\n\
+         \n\
+         Iemand heeft bij {office} via 'Wachtwoord vergeten?' een nieuw wachtwoord \
+         aangevraagd voor je account {login}. Kies een nieuw wachtwoord via deze link:\n\
+         \n\
+         {url}\n\
+         \n\
+         De link werkt {minutes} minuten en één keer. Daarna log je in met je nieuwe \
+         wachtwoord en, zoals altijd, je tweede stap.\n\
+         \n\
+         Heb je dit niet zelf aangevraagd? Dan hoef je niets te doen: je wachtwoord \
+         blijft zoals het is. Krijg je deze mail vaker zonder dat je erom vroeg, neem \
+         dan contact op met {office}.\n\
+         \n\
+         Dit bericht is automatisch verstuurd; je kunt er niet op antwoorden.\n"
+    )
+}
+
 /// Sends `message` in a task of its own. The log names the login and the
 /// sender, never the text: it would tell a log reader what changed.
 pub fn send_later(settings: &MailSettings, login: String, message: MailMessage) {

@@ -656,6 +656,12 @@ pub struct OfficeUserDetail {
     pub app_bound: bool,
 }
 
+/// Whose account a mailed link is for, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkAccount {
+    pub login_name: String,
+}
+
 /// What an audit row records. `as_str` is what is stored (stable, searched
 /// for by support staff); `label` is what the Logboek shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -697,11 +703,17 @@ pub enum AuditAction {
     OfficePasskeys,
     /// A reminder of 'Verplicht vanaf' mailed to a user with nothing set up.
     DateReminderSent,
+    /// A reset link mailed to the account's address.
+    PasswordResetSent,
+    /// A new password set through a reset link.
+    PasswordReset,
+    /// 'Wachtwoord wijzigen' by the user.
+    PasswordChanged,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -735,6 +747,9 @@ impl AuditAction {
         AuditAction::PasskeyCounterBackwards,
         AuditAction::OfficePasskeys,
         AuditAction::DateReminderSent,
+        AuditAction::PasswordResetSent,
+        AuditAction::PasswordReset,
+        AuditAction::PasswordChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -772,6 +787,9 @@ impl AuditAction {
             AuditAction::PasskeyCounterBackwards => "passkey.counter_backwards",
             AuditAction::OfficePasskeys => "office.passkeys",
             AuditAction::DateReminderSent => "two_factor.date_reminder",
+            AuditAction::PasswordResetSent => "password.reset_sent",
+            AuditAction::PasswordReset => "password.reset",
+            AuditAction::PasswordChanged => "password.changed",
         }
     }
 
@@ -812,6 +830,9 @@ impl AuditAction {
             }
             AuditAction::OfficePasskeys => "Passkey-instellingen van kantoor gewijzigd",
             AuditAction::DateReminderSent => "Herinnering 'Verplicht vanaf' gemaild",
+            AuditAction::PasswordResetSent => "Herstellink gemaild",
+            AuditAction::PasswordReset => "Wachtwoord hersteld met link",
+            AuditAction::PasswordChanged => "Wachtwoord gewijzigd",
         }
     }
 

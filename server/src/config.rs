@@ -6,10 +6,10 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use anyhow::{bail, Context};
 
 use app::{
-    core::{Core, SessionSettings},
+    core::{Core, LinkSettings, SessionSettings},
     domain::{
-        clock::Clock, password::Passwords, retention::AuditRetention, secret_box::Keyring,
-        session_lifetime::SessionLifetime,
+        clock::Clock, link_token::Lifetimes, password::Passwords, retention::AuditRetention,
+        secret_box::Keyring, session_lifetime::SessionLifetime,
     },
     housekeeping::Housekeeping,
     mail::{MailSender, MailSettings},
@@ -175,6 +175,9 @@ pub struct Config {
         default_value = "http://127.0.0.1:3000"
     )]
     pub public_url: String,
+    /// Days an invitation's link stays valid.
+    #[arg(long, env = "TWEESTAP_INVITATION_DAYS", default_value_t = app::domain::link_token::INVITATION_DAYS)]
+    pub invitation_days: i64,
     /// How many password hashes may run at once (19 MiB each); default: the number of cores.
     #[arg(long, env = "TWEESTAP_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
@@ -706,6 +709,11 @@ impl Config {
             );
         }
         tracing::info!("Mail: {}", mail.describe());
+        // Read now, so the first password set waits for nothing.
+        tracing::info!(
+            "common passwords refused: {}",
+            app::domain::password_rules::Blocklist::shipped().len()
+        );
         let passkeys = app::factors::relying_party_for(&self.public_url).map(Arc::new);
         if passkeys.is_none() {
             tracing::warn!(
@@ -738,6 +746,12 @@ impl Config {
                 },
                 keys,
                 passkeys,
+                links: LinkSettings {
+                    public_url: self.public_url.trim_end_matches('/').to_string(),
+                    lifetimes: Lifetimes {
+                        invitation_seconds: self.invitation_days.clamp(1, 90) * 24 * 60 * 60,
+                    },
+                },
             },
         })
     }

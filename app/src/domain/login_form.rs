@@ -32,6 +32,41 @@ impl LoginName {
     }
 }
 
+/// What 'Wachtwoord vergeten?' was given: a login name or an e-mail
+/// address. Only its shape is checked, the same for every input, so the
+/// answer tells nothing about which accounts exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountHint(String);
+
+impl AccountHint {
+    pub fn parse(input: &str) -> Result<AccountHint, String> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(
+                "Vul bij 'Inlognaam of e-mailadres' je inlognaam of e-mailadres in.".into(),
+            );
+        }
+        if trimmed.chars().count() > super::text::MAX_EMAIL_BYTES
+            || !super::text::is_plain_text(trimmed)
+        {
+            return Err(
+                "Dit is geen inlognaam of e-mailadres: controleer wat je bij                  'Inlognaam of e-mailadres' hebt ingevuld."
+                    .into(),
+            );
+        }
+        Ok(AccountHint(trimmed.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Worth looking up as an address too.
+    pub fn may_be_email(&self) -> bool {
+        self.0.contains('@')
+    }
+}
+
 /// Checks the typed password's shape only; the hash decides if it is right.
 pub fn check_password_input(input: &str) -> Result<(), String> {
     if input.is_empty() {
@@ -48,6 +83,19 @@ pub fn check_password_input(input: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_hint_is_a_name_or_an_address() {
+        assert_eq!(AccountHint::parse("  zorg ").unwrap().as_str(), "zorg");
+        assert!(!AccountHint::parse("zorg").unwrap().may_be_email());
+        assert!(AccountHint::parse("zorg@voorbeeld.example")
+            .unwrap()
+            .may_be_email());
+        for bad in ["", "   ", "a\nb", &"x".repeat(201)] {
+            let message = AccountHint::parse(bad).unwrap_err();
+            assert!(message.contains("'Inlognaam of e-mailadres'"), "{message}");
+        }
+    }
 
     #[test]
     fn login_names_are_trimmed_and_case_folded() {

@@ -85,9 +85,18 @@ impl WorkArea {
     }
 }
 
-/// Hashes a new password into a PHC string, on the calling thread; callers
-/// on the async runtime use [`Passwords::hash`] instead.
+/// A password in the form it is hashed, checked and counted in: NFKC, so
+/// the same password typed on a phone and on a laptop (composed or not,
+/// full-width or not) is one password.
+pub fn normalised(password: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    password.nfkc().collect()
+}
+
+/// Hashes a new password (normalised) into a PHC string, on the calling
+/// thread; callers on the async runtime use [`Passwords::hash`] instead.
 pub fn hash_with(work: &mut WorkArea, password: &str) -> Result<String, PasswordError> {
+    let password = normalised(password);
     let salt = random_bytes::<SALT_BYTES>();
     let params = params();
     let mut out = [0u8; OUTPUT_BYTES];
@@ -110,9 +119,17 @@ pub fn hash_with(work: &mut WorkArea, password: &str) -> Result<String, Password
     Ok(phc.to_string())
 }
 
-/// Checks a password against a stored PHC string with the parameters it
-/// was made with. Anything unreadable counts as a wrong password.
+/// Checks a password (normalised) against a stored PHC string. A password
+/// hashed before hashes were normalised was hashed as typed: that form is
+/// tried too where it differs, so every existing password keeps working.
 pub fn verify_with(work: &mut WorkArea, password: &str, stored: &str) -> bool {
+    let nfkc = normalised(password);
+    verify_exact(work, &nfkc, stored) || (nfkc != password && verify_exact(work, password, stored))
+}
+
+/// Checks exactly `password` against a stored PHC string with the
+/// parameters it was made with. Anything unreadable counts as wrong.
+fn verify_exact(work: &mut WorkArea, password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };

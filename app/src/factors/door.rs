@@ -64,6 +64,11 @@ pub enum LoginChange {
     },
     /// A beheerder's 'Passkeys verwijderen'.
     PasskeysReset,
+    /// A new password: chosen by the user behind the step-up, or set
+    /// through a mailed reset link.
+    Password {
+        by_link: bool,
+    },
 }
 
 impl LoginChange {
@@ -118,6 +123,12 @@ impl LoginChange {
                 vec![(AuditAction::PasskeyRemoved, Some(name.clone()), None)]
             }
             LoginChange::PasskeysReset => vec![(AuditAction::PasskeysReset, None, None)],
+            LoginChange::Password { by_link: true } => {
+                vec![(AuditAction::PasswordReset, None, None)]
+            }
+            LoginChange::Password { by_link: false } => {
+                vec![(AuditAction::PasswordChanged, None, None)]
+            }
         }
     }
 
@@ -165,6 +176,10 @@ impl LoginChange {
                 Happened::one(format!("de passkey '{name}' verwijderd"))
             }
             LoginChange::PasskeysReset => Happened::many("al je passkeys verwijderd"),
+            LoginChange::Password { by_link: false } => Happened::one("je wachtwoord gewijzigd"),
+            LoginChange::Password { by_link: true } => {
+                Happened::one("je wachtwoord gewijzigd met een herstellink uit je e-mail")
+            }
         }
     }
 }
@@ -179,6 +194,9 @@ pub enum ChangedBy<'a> {
     /// The login's last step, whose code proved the change: `pending` is
     /// the waiting session it ends, `next` the session it starts.
     Login { pending: String, next: String },
+    /// A mailed link, used once, proved the change; it starts no session,
+    /// so every session of the account ends.
+    Link,
 }
 
 impl ChangedBy<'_> {
@@ -188,6 +206,7 @@ impl ChangedBy<'_> {
             ChangedBy::User(auth) => [Some(auth.session_hash.as_str()), None],
             ChangedBy::Beheerder(auth) => [auth.own_session_if(subject.id), None],
             ChangedBy::Login { pending, next } => [Some(next.as_str()), Some(pending.as_str())],
+            ChangedBy::Link => [None, None],
         }
     }
 
@@ -351,6 +370,8 @@ mod tests {
                 name: "Telefoon".into(),
             },
             LoginChange::PasskeysReset,
+            LoginChange::Password { by_link: false },
+            LoginChange::Password { by_link: true },
         ];
         for change in &changes {
             for by_user in [true, false] {

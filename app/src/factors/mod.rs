@@ -13,13 +13,15 @@
 //! - the one door for every change to how an account logs in (`door`):
 //!   the step-up checked, the change, the end of other sessions and
 //!   trusted browsers and the audit rows in one transaction, then the old
-//!   number and address told (`notices`).
+//!   number and address told (`notices`);
+//! - setting a new password through that door (`new_password`).
 //!
 //! Flows depend on this module and never on each other. Its parts import
 //! each other by name, never this file: it only declares and re-exports.
 
 mod app_codes;
 mod door;
+mod new_password;
 mod notices;
 mod passkeys;
 mod password_gate;
@@ -32,6 +34,7 @@ mod trusted_browsers;
 
 pub use app_codes::*;
 pub use door::*;
+pub use new_password::*;
 pub use notices::*;
 pub use passkeys::*;
 pub use password_gate::*;

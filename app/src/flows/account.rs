@@ -8,6 +8,7 @@ use crate::{
     core::Core,
     domain::{
         clock::dutch_date_time,
+        login_form::{check_password_input, LoginName},
         phone::MobileNumber,
         recovery, sms_quota,
         text::EmailAddress,
@@ -198,6 +199,44 @@ pub async fn set_my_email(core: &Core, auth: &AuthUser, email: String) -> Result
             new,
         }],
         batch,
+    )
+    .await?;
+    Ok(())
+}
+
+/// 'Wachtwoord wijzigen': behind the step-up (checked before the current
+/// password, so a stolen cookie cannot even guess it), the current
+/// password through the password gate (its tries count towards the
+/// account's lockout), then the new one through the door: the user's other
+/// sessions and trusted browsers end, and they are told.
+pub async fn change_password(
+    core: &Core,
+    auth: &AuthUser,
+    current: String,
+    new: &str,
+    repeated: &str,
+) -> Result<(), AppError> {
+    session::require_step_up(core, auth)?;
+    if current.is_empty() {
+        return Err(AppError::invalid(
+            "Vul bij 'Huidig wachtwoord' je huidige wachtwoord in.",
+        ));
+    }
+    check_password_input(&current).map_err(AppError::Invalid)?;
+    let name = LoginName::parse(&auth.user.login_name).map_err(AppError::Invalid)?;
+    let stored = users::password_hash(&core.db, auth.user.id).await?;
+    if !factors::judge_password(core, &name, stored, current).await? {
+        return Err(AppError::invalid(
+            "Het wachtwoord bij 'Huidig wachtwoord' klopt niet.",
+        ));
+    }
+    let password = factors::checked_new_password(core, &auth.user, new, repeated).await?;
+    let Ok(()) = factors::commit_new_password(
+        core,
+        ChangedBy::User(auth),
+        &auth.user,
+        password,
+        Batch::<std::convert::Infallible>::new(),
     )
     .await?;
     Ok(())

@@ -12,5 +12,6 @@ pub mod login;
 pub mod office;
 pub mod overview;
 pub mod passkeys;
+pub mod recovery_links;
 pub mod reminders;
 pub mod step_up;

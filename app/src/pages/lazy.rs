@@ -2,11 +2,13 @@
 //! when a page of its group is first opened (`cargo leptos build --split`
 //! puts each group in a wasm file of its own). The main bundle is the login
 //! page and what all pages share, so the login page fetches only what it
-//! runs. Three groups, by when a user needs them:
+//! runs. Four groups, by when a user needs them:
 //! - the second step (code and mobile number pages), right after the password;
 //! - the portal: its frame and every page any user has, so that once logged
 //!   in, the help menu's wizard and 'Mijn gegevens' open without a fetch;
-//! - the beheerder's screens, which most users never open.
+//! - the beheerder's screens, which most users never open;
+//! - the pages of a forgotten password, which a user opens from the login
+//!   page or a mailed link.
 
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
@@ -23,6 +25,7 @@ use super::{
     office_users::{OfficeUserEditPage, OfficeUsersPage},
     overview::OverviewPage,
     passkeys::PasskeyWizardPage,
+    password::{ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage},
     portal::Portal,
     second_step::{CodePage, MobilePage},
     wizard::WizardPage,
@@ -88,6 +91,12 @@ page_group! { PortalPages, portal_pages, __preload_portal_pages:
     HelpRoute => HelpPage,
     WizardRoute => WizardPage,
     PasskeyWizardRoute => PasskeyWizardPage,
+    ChangePasswordRoute => ChangePasswordPage,
+}
+
+page_group! { LinkPages, link_pages, __preload_link_pages:
+    ForgotPasswordRoute => ForgotPasswordPage,
+    ResetPasswordRoute => ResetPasswordPage,
 }
 
 page_group! { AdminPages, admin_pages, __preload_admin_pages:

@@ -64,6 +64,9 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     let error = move || value.get().and_then(Result::err);
+    // After a new password (a reset link, or the first one chosen).
+    let query = leptos_router::hooks::use_query_map();
+    let saved = move || query.with(|q| q.get_str("wachtwoord") == Some("opgeslagen"));
 
     // Asked by the browser once hydrated, and only where it can use a
     // passkey: a resource here would make the server stream the page in
@@ -122,6 +125,9 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Inloggen – Tweestap" />
         <main class="inloggen">
             <h1>"Inloggen"</h1>
+            <Show when=saved>
+                <p class="melding bevestiging" role="status" data-testid="wachtwoord-opgeslagen">"Je wachtwoord is opgeslagen. Log nu in."</p>
+            </Show>
             <ActionForm action=action>
                 <div class="veld">
                     <label for="login_name">"Inlognaam"</label>
@@ -136,6 +142,7 @@ pub fn LoginPage() -> impl IntoView {
                 </p>
                 <button type="submit" disabled=move || action.pending().get()>"Inloggen"</button>
             </ActionForm>
+            <p class="vergeten"><a href=super::password::FORGOT_PATH>"Wachtwoord vergeten?"</a></p>
             <Show when=move || here.get()>
                 <div class="passkey-inloggen">
                     <p class="of">"Of zonder wachtwoord:"</p>

@@ -16,6 +16,7 @@ pub mod office;
 pub mod office_users;
 pub mod overview;
 pub mod passkeys;
+pub mod password;
 pub mod portal;
 pub mod recovery;
 pub mod second_step;

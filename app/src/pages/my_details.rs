@@ -79,6 +79,7 @@ pub fn MyDetailsPage() -> impl IntoView {
                         <dt>"Naam"</dt><dd>{d.display_name}</dd>
                         <dt>"Inlognaam"</dt><dd>{d.login_name}</dd>
                         <dt>"Soort account"</dt><dd>{d.kind.label()}</dd>
+                        <dt>"Wachtwoord"</dt><dd><A href=super::password::CHANGE_PATH>"Wachtwoord wijzigen"</A></dd>
                         <dt>"E-mailadres"</dt><dd data-testid="mijn-email">{d.email.clone().unwrap_or_else(|| "–".into())}</dd>
                         <dt>"Mobiel nummer"</dt>
                         <dd>

@@ -11,6 +11,7 @@ pub mod authenticators;
 pub mod batch;
 pub mod clients;
 pub mod codes;
+pub mod link_tokens;
 mod migrations;
 pub mod offices;
 pub mod overview;

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::domain::{
     clock::UnixTime,
+    link_token::{RateRule, Window},
     lockout::{LockoutRule, Throttle},
 };
 
@@ -23,6 +24,10 @@ pub enum Counter {
     Account(String),
     /// Passwords from one source address.
     Address(String),
+    /// Reset mails of one user (a window, see [`take_window`]).
+    ResetMails(i64),
+    /// 'Stuur herstellink' from one source address (a window).
+    ResetForm(String),
 }
 
 impl Counter {
@@ -32,6 +37,8 @@ impl Counter {
             Counter::Codes(user_id) => Arg::from(*user_id),
             Counter::Account(name) => Arg::from(format!("account:{name}")),
             Counter::Address(ip) => Arg::from(format!("address:{ip}")),
+            Counter::ResetMails(user_id) => Arg::from(format!("reset-mails:{user_id}")),
+            Counter::ResetForm(ip) => Arg::from(format!("reset-form:{ip}")),
         }
     }
 
@@ -134,6 +141,50 @@ pub async fn count_failure(
     now: UnixTime,
 ) -> StorageResult<Throttle> {
     update(db, counter, now, |t| Some(t.after_failure(rule, now))).await
+}
+
+/// Takes one from a rate window (`domain::link_token::Window`, kept in a
+/// password counter's row: its count as `failed_count`, its end as
+/// `locked_until`, so the purge drops it once it has ended): `Err(wait)`
+/// when the window is full. A compare-and-set like every step here, so
+/// parallel requests on any instance never take more than the rule allows.
+pub async fn take_window(
+    db: &Db,
+    counter: &Counter,
+    rule: &RateRule,
+    now: UnixTime,
+) -> StorageResult<Result<(), i64>> {
+    debug_assert!(!counter.is_codes());
+    let mut refused = None;
+    update(db, counter, now, |t| {
+        let window = Window {
+            count: t.failed_count,
+            ends_at: t.locked_until,
+        };
+        match window.take(rule, now) {
+            Ok(next) => {
+                refused = None;
+                Some(Throttle {
+                    failed_count: next.count,
+                    lockout_level: 0,
+                    locked_until: next.ends_at,
+                })
+            }
+            Err(wait) => {
+                refused = Some(wait);
+                None
+            }
+        }
+    })
+    .await?;
+    Ok(refused.map_or(Ok(()), Err))
+}
+
+/// Forgets a password counter, as a statement for a batch: a new password
+/// clears the account's lockout.
+pub fn forget_stmt(counter: &Counter) -> Stmt {
+    debug_assert!(!counter.is_codes());
+    Stmt::new("DELETE FROM login_throttle WHERE key = $1").bind(counter.key())
 }
 
 /// Gives back one reserved try that was never judged.

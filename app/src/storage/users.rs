@@ -266,3 +266,29 @@ pub fn stamp_login(user_id: i64, now: UnixTime) -> Stmt {
         .bind(now)
         .bind(user_id)
 }
+
+/// A new password hash (the door ends the sessions in the same batch).
+pub fn set_password(user_id: i64, password_hash: &str) -> Stmt {
+    Stmt::new("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+}
+
+/// The stored hash, to tell a new password from the current one.
+pub async fn password_hash(db: &Db, user_id: i64) -> StorageResult<Option<String>> {
+    db.read_row(
+        Stmt::new("SELECT password_hash FROM users WHERE id = $1").bind(user_id),
+        |r| r.text("password_hash"),
+    )
+    .await
+}
+
+/// The users whose address is `email`, compared without case (a mailbox's
+/// domain has none, and people type their local part as they please).
+pub async fn ids_with_email(db: &Db, email: &str) -> StorageResult<Vec<i64>> {
+    let rows = Stmt::new("SELECT id FROM users WHERE LOWER(email) = LOWER($1) ORDER BY id")
+        .bind(email)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}

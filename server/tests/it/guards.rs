@@ -49,7 +49,12 @@ const USER: &[&str] = &[
     "remove_passkey",
     "begin_step_up_passkey",
     "step_up_passkey",
+    "change_password",
 ];
+
+/// Anyone, logged in or not: the login itself and the pages of a
+/// forgotten password, whose link is the proof (refused alike without one).
+const ANYONE: &[&str] = &["ask_password_reset", "reset_link", "reset_password"];
 
 /// A logged-in beheerder.
 const BEHEERDER: &[&str] = &[
@@ -93,12 +98,26 @@ const FORM: &[(&str, &str)] = &[
     ("name", "Sleutel"),
     ("allowed", "ja"),
     ("passwordless", "ja"),
+    ("account", "iemand"),
+    ("token", "abc"),
+    ("current_password", PASSWORD),
+    ("new_password", "een lang nieuw wachtwoord"),
+    ("repeat_password", "een lang nieuw wachtwoord"),
 ];
 
 async fn every_server_function_checks_its_caller_first(engine: Engine) {
     let app = TestApp::start(engine).await;
 
     let mut nobody = app.browser();
+    for endpoint in ANYONE {
+        let answer = nobody.call(endpoint, FORM).await;
+        assert!(
+            [200, 410].contains(&answer.status),
+            "no session, {endpoint}: {} {}",
+            answer.status,
+            answer.body
+        );
+    }
     for endpoint in PENDING.iter().chain(USER).chain(BEHEERDER) {
         let answer = nobody.call(endpoint, FORM).await;
         assert_eq!(

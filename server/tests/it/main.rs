@@ -19,6 +19,7 @@ mod login;
 mod mail;
 mod operations;
 mod passkeys;
+mod passwords;
 mod recovery;
 mod second_factor;
 mod sms_delivery;

@@ -285,6 +285,7 @@ impl TestApp {
             // The tests send reminders themselves, at the clock they set.
             date_reminders: false,
             public_url: options.public_url.to_string(),
+            invitation_days: 7,
             hash_concurrency: Some(2),
             hash_queue: 64,
             trusted_proxies: Default::default(),

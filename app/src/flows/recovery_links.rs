@@ -1,0 +1,187 @@
+//! The links the portal mails and what opening one may do: 'Wachtwoord
+//! vergeten?' and the reset link it sends.
+//!
+//! What an attacker tries here, and why it fails:
+//! - typing someone's name or address to learn whether they have an
+//!   account: every well-formed request gets the same answer at once, and
+//!   the lookup and the mail happen after it, in a task of their own;
+//! - typing their own address beside the victim's: the link goes only to
+//!   the address stored for the account, never to one from the form;
+//! - a forged `Host`: the link is built from the configured public URL;
+//! - a read mailbox: the link lives 30 minutes, works once, a newer one
+//!   voids it, and it never logs in: the login after it asks the second
+//!   factor as always;
+//! - flooding a mailbox: three mails per account per hour, and a limit per
+//!   source address on the form.
+
+use std::convert::Infallible;
+
+use crate::{
+    core::{client_ip, Core},
+    domain::{
+        link_token::{
+            lookup_hash, IssuedLink, LinkKind, RESET_FORM_ADDRESS, RESET_MAILS, RESET_SECONDS,
+        },
+        lockout::address_source,
+        login_form::{AccountHint, LoginName},
+    },
+    error::AppError,
+    factors::{self, ChangedBy},
+    mail::{self, MailMessage},
+    model::{minutes_text, AuditAction, LinkAccount},
+    storage::{
+        audit::{self, AuditEntry},
+        batch::Batch,
+        link_tokens,
+        throttle::{self, Counter},
+        users::{self, UserRecord},
+    },
+};
+
+/// 'Stuur herstellink': one answer for every well-formed input, known or
+/// not. Only the shape of the input and the address's limit are checked
+/// before the answer; both are the same for every account.
+pub async fn ask_reset(core: &Core, typed: &str) -> Result<(), AppError> {
+    let hint = AccountHint::parse(typed).map_err(AppError::Invalid)?;
+    if let Some(ip) = client_ip() {
+        let counter = Counter::ResetForm(address_source(ip));
+        if let Err(wait) =
+            throttle::take_window(&core.db, &counter, &RESET_FORM_ADDRESS, core.now()).await?
+        {
+            return Err(AppError::TooMany(format!(
+                "Er zijn vanaf jouw internetverbinding te veel herstellinks aangevraagd. \
+                 Je kunt het {} opnieuw proberen.",
+                minutes_text(wait)
+            )));
+        }
+    }
+    let core = core.clone();
+    tokio::spawn(async move {
+        if let Err(err) = mail_reset_links(&core, &hint).await {
+            tracing::warn!("reset link not sent: {err}");
+        }
+    });
+    Ok(())
+}
+
+/// The accounts the hint names: by login name, and by address (each
+/// account at that address gets its own mail, naming its login).
+async fn accounts_named(core: &Core, hint: &AccountHint) -> Result<Vec<UserRecord>, AppError> {
+    let mut ids = Vec::new();
+    if let Ok(name) = LoginName::parse(hint.as_str()) {
+        if let Some(found) = users::credentials(&core.db, name.as_str()).await? {
+            ids.push(found.user_id);
+        }
+    }
+    if hint.may_be_email() {
+        ids.extend(users::ids_with_email(&core.db, hint.as_str()).await?);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let mut accounts = Vec::with_capacity(ids.len());
+    for id in ids {
+        accounts.extend(users::find(&core.db, id).await?);
+    }
+    Ok(accounts)
+}
+
+async fn mail_reset_links(core: &Core, hint: &AccountHint) -> Result<(), AppError> {
+    for user in accounts_named(core, hint).await? {
+        mail_reset_link(core, &user).await?;
+    }
+    Ok(())
+}
+
+/// One account's link, to the address stored for it.
+async fn mail_reset_link(core: &Core, user: &UserRecord) -> Result<(), AppError> {
+    let Some(address) = user.email.clone() else {
+        tracing::info!(user = %user.login_name, "reset link not sent: the account has no address");
+        return Ok(());
+    };
+    let now = core.now();
+    let counter = Counter::ResetMails(user.id);
+    if throttle::take_window(&core.db, &counter, &RESET_MAILS, now)
+        .await?
+        .is_err()
+    {
+        tracing::info!(user = %user.login_name, "reset link not sent: three this hour already");
+        return Ok(());
+    }
+    let link = IssuedLink::new(LinkKind::Reset, &core.links.lifetimes, now);
+    let mut batch = Batch::<Infallible>::new();
+    batch
+        .then(link_tokens::void_stmt(user.id, LinkKind::Reset, now))
+        .then(link_tokens::insert_stmt(user.id, &link, None, now))
+        .then(audit::record_stmt(
+            AuditEntry::own(user, AuditAction::PasswordResetSent),
+            now,
+        ));
+    let Ok(()) = core.db.write_batch(batch).await?;
+    mail::send_later(
+        &core.mail,
+        user.login_name.clone(),
+        MailMessage {
+            to: address,
+            subject: mail::reset_link_subject(&user.login_name),
+            body: mail::reset_link_body(
+                &user.login_name,
+                &user.office_name,
+                &link.url(&core.links.public_url),
+                RESET_SECONDS / 60,
+            ),
+        },
+    );
+    Ok(())
+}
+
+/// A link that still opens, and whose account it is; one refusal for an
+/// unknown, used, voided or expired link.
+async fn open_link(
+    core: &Core,
+    token: &str,
+    kind: LinkKind,
+) -> Result<(String, UserRecord), AppError> {
+    let hash = lookup_hash(token).ok_or(AppError::LinkGone)?;
+    let found = link_tokens::find(&core.db, &hash, kind)
+        .await?
+        .filter(|link| link.state.opens(core.now()))
+        .ok_or(AppError::LinkGone)?;
+    let user = users::find(&core.db, found.user_id)
+        .await?
+        .ok_or(AppError::LinkGone)?;
+    Ok((hash, user))
+}
+
+/// The reset page as opened: whose password it sets. Opening changes
+/// nothing; only saving uses the link.
+pub async fn reset_page(core: &Core, token: &str) -> Result<LinkAccount, AppError> {
+    let (_, user) = open_link(core, token, LinkKind::Reset).await?;
+    Ok(LinkAccount {
+        login_name: user.login_name,
+    })
+}
+
+/// The link was used by a parallel request first.
+#[derive(Debug, Clone, Copy)]
+struct Used;
+
+/// 'Wachtwoord opslaan' on the reset page: the new password through the
+/// door (every session, waiting login and trusted browser of the account
+/// ends, its lockout clears, the user is told). It starts no session.
+pub async fn reset_password(
+    core: &Core,
+    token: &str,
+    new: &str,
+    repeated: &str,
+) -> Result<(), AppError> {
+    let (hash, user) = open_link(core, token, LinkKind::Reset).await?;
+    let password = factors::checked_new_password(core, &user, new, repeated).await?;
+    let mut batch = Batch::new();
+    batch.must_change(
+        link_tokens::use_stmt(&hash, LinkKind::Reset, core.now()),
+        Used,
+    );
+    factors::commit_new_password(core, ChangedBy::Link, &user, password, batch)
+        .await?
+        .map_err(|Used| AppError::LinkGone)
+}

@@ -1,0 +1,210 @@
+//! The password's pages: 'Wachtwoord vergeten?', the reset link's 'Kies je
+//! wachtwoord', and 'Mijn gegevens' → 'Wachtwoord wijzigen' behind the
+//! step-up. None of them logs in: after a new password the login asks
+//! the second factor as always.
+
+use leptos::{either::Either, form::ActionForm, prelude::*};
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use super::step_up::StepUpGate;
+use crate::{error::AppError, model::LinkAccount};
+#[cfg(feature = "ssr")]
+use crate::{flows, pages::serve};
+
+pub const FORGOT_PATH: &str = "/wachtwoord-vergeten";
+pub const CHANGE_PATH: &str = "/mijn-gegevens/wachtwoord";
+/// Where a saved password leads: the login page, which says so.
+pub const SAVED_PATH: &str = "/inloggen?wachtwoord=opgeslagen";
+
+/// 'Stuur herstellink': the same answer for every input.
+#[server(endpoint = "ask_password_reset")]
+pub async fn ask_password_reset(account: String) -> Result<(), AppError> {
+    serve::anyone(
+        move |core| async move { flows::recovery_links::ask_reset(&core, &account).await },
+    )
+    .await
+}
+
+/// Whose password a reset link sets, or the link's refusal.
+#[server(endpoint = "reset_link")]
+pub async fn load_reset_link(token: String) -> Result<LinkAccount, AppError> {
+    serve::anyone(move |core| async move { flows::recovery_links::reset_page(&core, &token).await })
+        .await
+}
+
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(
+    token: String,
+    new_password: String,
+    repeat_password: String,
+) -> Result<(), AppError> {
+    serve::anyone(move |core| async move {
+        flows::recovery_links::reset_password(&core, &token, &new_password, &repeat_password).await
+    })
+    .await
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    repeat_password: String,
+) -> Result<(), AppError> {
+    serve::user(move |core, auth| async move {
+        flows::account::change_password(
+            &core,
+            &auth,
+            current_password,
+            &new_password,
+            &repeat_password,
+        )
+        .await
+    })
+    .await
+}
+
+/// 'Nieuw wachtwoord' and 'Herhaal wachtwoord', with what the rules ask.
+#[component]
+fn NewPasswordFields() -> impl IntoView {
+    view! {
+        <div class="veld">
+            <label for="new_password">"Nieuw wachtwoord"</label>
+            <input id="new_password" name="new_password" type="password" autocomplete="new-password"
+                required minlength="12" maxlength="256" aria-describedby="wachtwoord-uitleg" />
+            <small id="wachtwoord-uitleg">
+                "Minstens 12 tekens; spaties en alle tekens mogen. Een zin van een paar woorden is sterk en goed te onthouden. "
+                "Niet je naam, inlognaam of e-mailadres, en geen veelgebruikt wachtwoord."
+            </small>
+        </div>
+        <div class="veld">
+            <label for="repeat_password">"Herhaal wachtwoord"</label>
+            <input id="repeat_password" name="repeat_password" type="password" autocomplete="new-password"
+                required maxlength="256" />
+        </div>
+    }
+}
+
+/// The page of a link that no longer opens, with the way to a new one.
+#[component]
+pub fn LinkGone() -> impl IntoView {
+    view! {
+        <p class="melding fout" role="alert">{AppError::LinkGone.to_string()}</p>
+        <p><A href=FORGOT_PATH>"Vraag een nieuwe herstellink aan"</A>" of "<A href="/inloggen">"ga naar Inloggen"</A>"."</p>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let ask = ServerAction::<AskPasswordReset>::new();
+    let asked = move || matches!(ask.value().get(), Some(Ok(())));
+    view! {
+        <Title text="Wachtwoord vergeten – Tweestap" />
+        <main class="inloggen">
+            <h1>"Wachtwoord vergeten?"</h1>
+            <Show
+                when=asked
+                fallback=move || view! {
+                    <p>"Vul je inlognaam of het e-mailadres van je account in. We sturen een link waarmee je een nieuw wachtwoord kiest naar het e-mailadres dat bij je account hoort."</p>
+                    <ActionForm action=ask>
+                        <div class="veld">
+                            <label for="account">"Inlognaam of e-mailadres"</label>
+                            <input id="account" name="account" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required />
+                        </div>
+                        {super::widgets::action_error(ask)}
+                        <button type="submit" disabled=move || ask.pending().get()>"Stuur herstellink"</button>
+                    </ActionForm>
+                }
+            >
+                <p class="melding bevestiging" role="status" data-testid="herstellink-gevraagd">
+                    "Als er een account bij hoort, is er nu een herstellink onderweg naar het e-mailadres van dat account. "
+                    "De link werkt 30 minuten en één keer."
+                </p>
+                <p>"Geen mail binnen een paar minuten? Kijk bij je ongewenste e-mail, of vraag je administratiekantoor om hulp."</p>
+            </Show>
+            <p><A href="/inloggen">"Terug naar Inloggen"</A></p>
+        </main>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let link = Resource::new(token, load_reset_link);
+    let save = ServerAction::<ResetPassword>::new();
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(()))) {
+            let _ = window().location().set_href(SAVED_PATH);
+        }
+    });
+    // A link used meanwhile (in another tab) gets the link's own page.
+    let gone = move || matches!(save.value().get(), Some(Err(AppError::LinkGone)));
+    view! {
+        <Title text="Kies je wachtwoord – Tweestap" />
+        <main class="inloggen">
+            <h1>"Kies je wachtwoord"</h1>
+            <Transition fallback=|| view! { <p>"Laden…"</p> }>
+                {move || Suspend::new(async move {
+                    match link.await {
+                        Err(AppError::LinkGone) => Either::Left(view! { <LinkGone /> }.into_any()),
+                        Err(e) => Either::Left(super::error_message(e).into_any()),
+                        Ok(account) => Either::Right({
+                            let login = StoredValue::new(account.login_name);
+                            view! {
+                            <Show when=move || !gone() fallback=|| view! { <LinkGone /> }>
+                                <p>"Voor je account " <strong data-testid="link-inlognaam">{login.get_value()}</strong> "."</p>
+                                <ActionForm action=save>
+                                    <input type="hidden" name="token" value=token() />
+                                    // For the browser's password manager: which account this is.
+                                    <input type="text" name="username" autocomplete="username" value=login.get_value() hidden readonly />
+                                    <NewPasswordFields />
+                                    {super::widgets::action_error(save)}
+                                    <button type="submit" disabled=move || save.pending().get()>"Wachtwoord opslaan"</button>
+                                </ActionForm>
+                            </Show>
+                        }}),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    view! {
+        <Title text="Wachtwoord wijzigen – Tweestap" />
+        <p><A href="/mijn-gegevens">"← Mijn gegevens"</A></p>
+        <h1>"Wachtwoord wijzigen"</h1>
+        <StepUpGate>
+            <ChangePasswordForm />
+        </StepUpGate>
+    }
+}
+
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let save = ServerAction::<ChangePassword>::new();
+    view! {
+        <Show
+            when=move || !matches!(save.value().get(), Some(Ok(())))
+            fallback=|| view! {
+                <p class="melding bevestiging" role="status" data-testid="wachtwoord-gewijzigd">
+                    "Je wachtwoord is gewijzigd. Op je andere apparaten ben je uitgelogd; je krijgt een bevestiging per e-mail en SMS."
+                </p>
+                <p><A href="/mijn-gegevens">"Terug naar Mijn gegevens"</A></p>
+            }
+        >
+            <ActionForm action=save>
+                <div class="veld">
+                    <label for="current_password">"Huidig wachtwoord"</label>
+                    <input id="current_password" name="current_password" type="password" autocomplete="current-password" required />
+                </div>
+                <NewPasswordFields />
+                {super::widgets::action_error(save)}
+                <button type="submit" disabled=move || save.pending().get()>"Wachtwoord opslaan"</button>
+            </ActionForm>
+        </Show>
+    }
+}
