@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/inloggen/mobiel") view={Lazy::<MobileRoute>::new()} />
                 <Route path=path!("/wachtwoord-vergeten") view={Lazy::<ForgotPasswordRoute>::new()} />
                 <Route path=path!("/wachtwoord-herstellen/:token") view={Lazy::<ResetPasswordRoute>::new()} />
+                <Route path=path!("/welkom/:token") view={Lazy::<WelcomeRoute>::new()} />
                 <ParentRoute path=path!("") view={Lazy::<PortalRoute>::new()}>
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()} />
                     <Route path=path!("mijn-gegevens") view={Lazy::<MyDetailsRoute>::new()} />
@@ -83,10 +84,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mijn-gegevens/mobiel-nummer") view={Lazy::<NumberChangeRoute>::new()} />
                     <Route path=path!("mijn-gegevens/wachtwoord") view={Lazy::<ChangePasswordRoute>::new()} />
                     <Route path=path!("clienten") view={Lazy::<ClientsRoute>::new()} />
+                    <Route path=path!("clienten/nieuw") view={Lazy::<NewClientRoute>::new()} />
                     <Route path=path!("clienten/:id") view={Lazy::<ClientEditRoute>::new()} />
                     <Route path=path!("clienten/:id/gebruikers") view={Lazy::<ClientUsersRoute>::new()} />
+                    <Route path=path!("clienten/:id/gebruikers/nieuw") view={Lazy::<NewClientUserRoute>::new()} />
                     <Route path=path!("kantoor") view={Lazy::<OfficeRoute>::new()} />
                     <Route path=path!("kantoorgebruikers") view={Lazy::<OfficeUsersRoute>::new()} />
+                    <Route path=path!("kantoorgebruikers/nieuw") view={Lazy::<NewOfficeUserRoute>::new()} />
                     <Route path=path!("kantoorgebruikers/:id") view={Lazy::<OfficeUserEditRoute>::new()} />
                     <Route path=path!("logboek") view={Lazy::<LogbookRoute>::new()} />
                     <Route path=path!("overzicht") view={Lazy::<OverviewRoute>::new()} />

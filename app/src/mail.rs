@@ -128,6 +128,33 @@ pub fn reset_link_body(login: &str, office: &str, url: &str, minutes: i64) -> St
     )
 }
 
+/// The invitation to a new account, from the office.
+pub fn invitation_subject(office: &str) -> String {
+    format!("Uitnodiging voor het portaal van {office}")
+}
+
+/// The login name, the link, how long it lives; the password is the
+/// user's own choice, and nobody else ever knows it.
+pub fn invitation_body(login: &str, office: &str, url: &str, days: i64) -> String {
+    format!(
+        "Beste gebruiker,\n\
+         \n\
+         {office} heeft een account voor je gemaakt in zijn portaal, met de \
+         inlognaam {login}. Kies je wachtwoord via deze link:\n\
+         \n\
+         {url}\n\
+         \n\
+         De link werkt {days} dagen en één keer. Niemand anders kent of kiest je \
+         wachtwoord, ook {office} niet. Daarna log je in met je inlognaam en je \
+         wachtwoord, en als {office} daarom vraagt met een tweede stap, zoals een \
+         code per SMS.\n\
+         \n\
+         Verwachtte je deze uitnodiging niet? Dan kun je deze mail negeren.\n\
+         \n\
+         Dit bericht is automatisch verstuurd; je kunt er niet op antwoorden.\n"
+    )
+}
+
 /// Sends `message` in a task of its own. The log names the login and the
 /// sender, never the text: it would tell a log reader what changed.
 pub fn send_later(settings: &MailSettings, login: String, message: MailMessage) {

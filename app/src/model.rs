@@ -472,6 +472,10 @@ pub struct OfficeUserRow {
     pub two_factor: TwoFactorState,
     /// Not logged in since their switch went to 'Ja'.
     pub not_since: bool,
+    /// Invited and no password chosen yet.
+    pub invitation: Option<Invitation>,
+    /// Dutch local time of the last login, `None`: never.
+    pub last_login: Option<String>,
 }
 
 /// Where the login goes after a right password.
@@ -632,6 +636,8 @@ pub struct ClientUserRow {
     pub last_login: Option<String>,
     /// Not logged in since the client's policy went to 'Ja'.
     pub not_since: bool,
+    /// Invited and no password chosen yet.
+    pub invitation: Option<Invitation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -654,6 +660,76 @@ pub struct OfficeUserDetail {
     pub two_factor_from: Option<RequiredFrom>,
     pub two_factor: TwoFactorState,
     pub app_bound: bool,
+    /// Invited and no password chosen yet.
+    pub invitation: Option<Invitation>,
+}
+
+/// A branch ('vestiging'), for the forms that ask one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What 'Uitnodiging versturen' did: an invitation went out, or the login
+/// name or address belongs to a client user of the office already, who can
+/// be added to this client instead of getting a second account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AddedUser {
+    Invited {
+        user_id: i64,
+    },
+    Existing {
+        user_id: i64,
+        login_name: String,
+        display_name: String,
+    },
+}
+
+/// An invited account in the user lists, instead of the last login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Invitation {
+    Open,
+    Expired,
+}
+
+impl Invitation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Invitation::Open => "Uitgenodigd",
+            Invitation::Expired => "Uitnodiging verlopen",
+        }
+    }
+}
+
+/// A login name proposed from a name: "Jan de Vries" → "jan.devries".
+/// Letters lose their accents; the beheerder may type another.
+pub fn proposed_login_name(name: &str) -> String {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().chars().map(without_accent).collect())
+        .collect();
+    let proposal = match words.split_first() {
+        None => String::new(),
+        Some((first, [])) => first.clone(),
+        Some((first, rest)) => format!("{first}.{}", rest.concat()),
+    };
+    proposal.chars().take(30).collect()
+}
+
+fn without_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        other => other,
+    }
 }
 
 /// Whose account a mailed link is for, as its page shows it.
@@ -709,11 +785,21 @@ pub enum AuditAction {
     PasswordReset,
     /// 'Wachtwoord wijzigen' by the user.
     PasswordChanged,
+    /// The first password, chosen from the invitation's link.
+    PasswordChosen,
+    ClientAdded,
+    ClientRenamed,
+    /// A new account, invited by mail.
+    UserInvited,
+    /// 'Uitnodiging opnieuw versturen'.
+    InvitationResent,
+    /// A client user of the office added to another client.
+    UserAddedToClient,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -750,6 +836,12 @@ impl AuditAction {
         AuditAction::PasswordResetSent,
         AuditAction::PasswordReset,
         AuditAction::PasswordChanged,
+        AuditAction::PasswordChosen,
+        AuditAction::ClientAdded,
+        AuditAction::ClientRenamed,
+        AuditAction::UserInvited,
+        AuditAction::InvitationResent,
+        AuditAction::UserAddedToClient,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -790,6 +882,12 @@ impl AuditAction {
             AuditAction::PasswordResetSent => "password.reset_sent",
             AuditAction::PasswordReset => "password.reset",
             AuditAction::PasswordChanged => "password.changed",
+            AuditAction::PasswordChosen => "password.chosen",
+            AuditAction::ClientAdded => "client.added",
+            AuditAction::ClientRenamed => "client.renamed",
+            AuditAction::UserInvited => "user.invited",
+            AuditAction::InvitationResent => "user.invitation_resent",
+            AuditAction::UserAddedToClient => "user.client_added",
         }
     }
 
@@ -833,6 +931,12 @@ impl AuditAction {
             AuditAction::PasswordResetSent => "Herstellink gemaild",
             AuditAction::PasswordReset => "Wachtwoord hersteld met link",
             AuditAction::PasswordChanged => "Wachtwoord gewijzigd",
+            AuditAction::PasswordChosen => "Wachtwoord gekozen (uitnodiging)",
+            AuditAction::ClientAdded => "Cliënt toegevoegd",
+            AuditAction::ClientRenamed => "Naam van cliënt gewijzigd",
+            AuditAction::UserInvited => "Gebruiker uitgenodigd",
+            AuditAction::InvitationResent => "Uitnodiging opnieuw verstuurd",
+            AuditAction::UserAddedToClient => "Gebruiker aan cliënt toegevoegd",
         }
     }
 

@@ -12,3 +12,6 @@ CREATE TABLE link_tokens (
 );
 CREATE INDEX link_tokens_user ON link_tokens (user_id, kind);
 CREATE INDEX link_tokens_expires ON link_tokens (expires_at);
+
+ALTER TABLE users ADD COLUMN invitation_pending BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE users ADD COLUMN pending_email TEXT;

@@ -19,3 +19,12 @@ CREATE TABLE link_tokens (
 );
 CREATE INDEX link_tokens_user ON link_tokens (user_id, kind);
 CREATE INDEX link_tokens_expires ON link_tokens (expires_at);
+
+-- An invited account: no password yet (`password_hash` is empty and the
+-- password step treats it as unknown, so no guess can succeed) until the
+-- invitation's link is used. `pending_email` is an address waiting for
+-- its link (the invitation's, or a new address's confirmation); `email`
+-- is only ever a confirmed address, the one notices and reset links go to.
+ALTER TABLE users ADD COLUMN invitation_pending INTEGER NOT NULL DEFAULT 0
+    CHECK (invitation_pending IN (0, 1));
+ALTER TABLE users ADD COLUMN pending_email TEXT;

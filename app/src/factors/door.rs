@@ -64,11 +64,19 @@ pub enum LoginChange {
     },
     /// A beheerder's 'Passkeys verwijderen'.
     PasskeysReset,
-    /// A new password: chosen by the user behind the step-up, or set
-    /// through a mailed reset link.
-    Password {
-        by_link: bool,
-    },
+    /// A new password (see [`PasswordSet`]).
+    Password(PasswordSet),
+}
+
+/// How a new password came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordSet {
+    /// 'Wachtwoord wijzigen', behind the step-up.
+    Changed,
+    /// Through a mailed reset link.
+    Reset,
+    /// The first one, from the invitation's link.
+    Chosen,
 }
 
 impl LoginChange {
@@ -123,18 +131,23 @@ impl LoginChange {
                 vec![(AuditAction::PasskeyRemoved, Some(name.clone()), None)]
             }
             LoginChange::PasskeysReset => vec![(AuditAction::PasskeysReset, None, None)],
-            LoginChange::Password { by_link: true } => {
-                vec![(AuditAction::PasswordReset, None, None)]
-            }
-            LoginChange::Password { by_link: false } => {
-                vec![(AuditAction::PasswordChanged, None, None)]
-            }
+            LoginChange::Password(set) => vec![(
+                match set {
+                    PasswordSet::Changed => AuditAction::PasswordChanged,
+                    PasswordSet::Reset => AuditAction::PasswordReset,
+                    PasswordSet::Chosen => AuditAction::PasswordChosen,
+                },
+                None,
+                None,
+            )],
         }
     }
 
-    /// What the notice says happened, as in "is zojuist …" (without who).
-    fn notice(&self, by_user: bool) -> Happened {
-        match self {
+    /// What the notice says happened, as in "is zojuist …" (without who);
+    /// `None`: nothing to tell (a first password: the account had no
+    /// confirmed address or number to tell before).
+    fn notice(&self, by_user: bool) -> Option<Happened> {
+        Some(match self {
             LoginChange::AppBound {
                 replaced: false, ..
             } => Happened::one("een authenticator app gekoppeld"),
@@ -176,11 +189,12 @@ impl LoginChange {
                 Happened::one(format!("de passkey '{name}' verwijderd"))
             }
             LoginChange::PasskeysReset => Happened::many("al je passkeys verwijderd"),
-            LoginChange::Password { by_link: false } => Happened::one("je wachtwoord gewijzigd"),
-            LoginChange::Password { by_link: true } => {
+            LoginChange::Password(PasswordSet::Changed) => Happened::one("je wachtwoord gewijzigd"),
+            LoginChange::Password(PasswordSet::Reset) => {
                 Happened::one("je wachtwoord gewijzigd met een herstellink uit je e-mail")
             }
-        }
+            LoginChange::Password(PasswordSet::Chosen) => return None,
+        })
     }
 }
 
@@ -287,7 +301,15 @@ impl<'a> LoginChanges<'a> {
     /// it. Best effort: a failing gateway is logged, and the change stands.
     pub async fn announce(self, core: &Core) {
         let by_user = !matches!(self.by, ChangedBy::Beheerder(_));
-        let mut what = Happened::joined(self.changes.iter().map(|c| c.notice(by_user)).collect());
+        let told: Vec<Happened> = self
+            .changes
+            .iter()
+            .filter_map(|c| c.notice(by_user))
+            .collect();
+        if told.is_empty() {
+            return;
+        }
+        let mut what = Happened::joined(told);
         if !by_user {
             what.what.push_str(" door je administratiekantoor");
         }
@@ -315,7 +337,7 @@ pub async fn commit_login_change<C: Copy + Send + 'static>(
 
 #[cfg(test)]
 mod tests {
-    use super::LoginChange;
+    use super::{LoginChange, PasswordSet};
 
     /// Every notice the door can send, by the user and by a beheerder:
     /// the verb agrees with what it names first.
@@ -370,12 +392,12 @@ mod tests {
                 name: "Telefoon".into(),
             },
             LoginChange::PasskeysReset,
-            LoginChange::Password { by_link: false },
-            LoginChange::Password { by_link: true },
+            LoginChange::Password(PasswordSet::Changed),
+            LoginChange::Password(PasswordSet::Reset),
         ];
         for change in &changes {
             for by_user in [true, false] {
-                let sentence = change.notice(by_user).sentence();
+                let sentence = change.notice(by_user).expect("told").sentence();
                 let first = sentence
                     .split(['(', ';'])
                     .next()

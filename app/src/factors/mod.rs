@@ -14,13 +14,15 @@
 //!   the step-up checked, the change, the end of other sessions and
 //!   trusted browsers and the audit rows in one transaction, then the old
 //!   number and address told (`notices`);
-//! - setting a new password through that door (`new_password`).
+//! - setting a new password through that door (`new_password`), and
+//!   mailing the links that lead to it (`links`).
 //!
 //! Flows depend on this module and never on each other. Its parts import
 //! each other by name, never this file: it only declares and re-exports.
 
 mod app_codes;
 mod door;
+mod links;
 mod new_password;
 mod notices;
 mod passkeys;
@@ -34,6 +36,7 @@ mod trusted_browsers;
 
 pub use app_codes::*;
 pub use door::*;
+pub use links::*;
 pub use new_password::*;
 pub use notices::*;
 pub use passkeys::*;

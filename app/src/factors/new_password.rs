@@ -5,7 +5,7 @@
 //! sessions and trusted browsers, audits and tells the user. A new
 //! password also clears the account's password lockout.
 
-use super::door::{commit_login_change, ChangedBy, LoginChange};
+use super::door::{commit_login_change, ChangedBy, LoginChange, PasswordSet};
 use crate::{
     core::{internal, Core},
     domain::{
@@ -42,7 +42,7 @@ pub async fn checked_new_password(
         .collect();
     let context = Context {
         login_name: &user.login_name,
-        email: user.email.as_deref(),
+        email: user.email.as_deref().or(user.pending_email.as_deref()),
         display_name: &user.display_name,
         office_name: &user.office_name,
         client_names: &client_names,
@@ -67,26 +67,22 @@ pub async fn commit_new_password<C: Copy + Send + 'static>(
     core: &Core,
     by: ChangedBy<'_>,
     subject: &UserRecord,
+    how: PasswordSet,
     password: NewPassword,
     mut batch: Batch<C>,
 ) -> Result<Result<(), C>, AppError> {
-    let by_link = matches!(by, ChangedBy::Link);
     let hash = core
         .passwords
         .hash(password.into_string())
         .await
         .map_err(hash_failed)?;
     batch
-        .then(users::set_password(subject.id, &hash))
+        .then(match how {
+            PasswordSet::Chosen => users::set_first_password(subject.id, &hash),
+            PasswordSet::Changed | PasswordSet::Reset => users::set_password(subject.id, &hash),
+        })
         .then(throttle::forget_stmt(&throttle::Counter::Account(
             subject.login_name.clone(),
         )));
-    commit_login_change(
-        core,
-        by,
-        subject,
-        vec![LoginChange::Password { by_link }],
-        batch,
-    )
-    .await
+    commit_login_change(core, by, subject, vec![LoginChange::Password(how)], batch).await
 }

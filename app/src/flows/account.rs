@@ -15,7 +15,9 @@ use crate::{
         trusted_browser::{self, still_trusted},
     },
     error::AppError,
-    factors::{self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, Proof},
+    factors::{
+        self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, PasswordSet, Proof,
+    },
     model::{
         mask_phone, AuditAction, MyDetails, NumberChangeStatus, RecoveryCodes, TrustedBrowserRow,
         TwoFactorRequirement, UserKind, Viewer,
@@ -224,7 +226,10 @@ pub async fn change_password(
     }
     check_password_input(&current).map_err(AppError::Invalid)?;
     let name = LoginName::parse(&auth.user.login_name).map_err(AppError::Invalid)?;
-    let stored = users::password_hash(&core.db, auth.user.id).await?;
+    let stored = users::credentials(&core.db, name.as_str())
+        .await?
+        .filter(|c| c.user_id == auth.user.id)
+        .and_then(|c| c.password_hash);
     if !factors::judge_password(core, &name, stored, current).await? {
         return Err(AppError::invalid(
             "Het wachtwoord bij 'Huidig wachtwoord' klopt niet.",
@@ -235,6 +240,7 @@ pub async fn change_password(
         core,
         ChangedBy::User(auth),
         &auth.user,
+        PasswordSet::Changed,
         password,
         Batch::<std::convert::Infallible>::new(),
     )

@@ -66,7 +66,7 @@ async fn password_step(
     let right = factors::judge_password(
         core,
         &name,
-        found.as_ref().map(|c| c.password_hash.clone()),
+        found.as_ref().and_then(|c| c.password_hash.clone()),
         password,
     )
     .await?;

@@ -1,5 +1,7 @@
 //! The links the portal mails and what opening one may do: 'Wachtwoord
-//! vergeten?' and the reset link it sends.
+//! vergeten?' and the reset link it sends, and the invitation's link,
+//! which sets the first password. (Making and mailing a link is
+//! `factors::links`, which the beheerder's screens use too.)
 //!
 //! What an attacker tries here, and why it fails:
 //! - typing someone's name or address to learn whether they have an
@@ -14,23 +16,17 @@
 //! - flooding a mailbox: three mails per account per hour, and a limit per
 //!   source address on the form.
 
-use std::convert::Infallible;
-
 use crate::{
     core::{client_ip, Core},
     domain::{
-        link_token::{
-            lookup_hash, IssuedLink, LinkKind, RESET_FORM_ADDRESS, RESET_MAILS, RESET_SECONDS,
-        },
+        link_token::{lookup_hash, LinkKind, RESET_FORM_ADDRESS},
         lockout::address_source,
         login_form::{AccountHint, LoginName},
     },
     error::AppError,
-    factors::{self, ChangedBy},
-    mail::{self, MailMessage},
-    model::{minutes_text, AuditAction, LinkAccount},
+    factors::{self, AskedBy, ChangedBy, PasswordSet, ResetMail},
+    model::{minutes_text, LinkAccount},
     storage::{
-        audit::{self, AuditEntry},
         batch::Batch,
         link_tokens,
         throttle::{self, Counter},
@@ -87,50 +83,11 @@ async fn accounts_named(core: &Core, hint: &AccountHint) -> Result<Vec<UserRecor
 
 async fn mail_reset_links(core: &Core, hint: &AccountHint) -> Result<(), AppError> {
     for user in accounts_named(core, hint).await? {
-        mail_reset_link(core, &user).await?;
+        let sent = factors::mail_reset_link(core, &user, AskedBy::Anyone).await?;
+        if sent != ResetMail::Sent {
+            tracing::info!(user = %user.login_name, "reset link not sent: {sent:?}");
+        }
     }
-    Ok(())
-}
-
-/// One account's link, to the address stored for it.
-async fn mail_reset_link(core: &Core, user: &UserRecord) -> Result<(), AppError> {
-    let Some(address) = user.email.clone() else {
-        tracing::info!(user = %user.login_name, "reset link not sent: the account has no address");
-        return Ok(());
-    };
-    let now = core.now();
-    let counter = Counter::ResetMails(user.id);
-    if throttle::take_window(&core.db, &counter, &RESET_MAILS, now)
-        .await?
-        .is_err()
-    {
-        tracing::info!(user = %user.login_name, "reset link not sent: three this hour already");
-        return Ok(());
-    }
-    let link = IssuedLink::new(LinkKind::Reset, &core.links.lifetimes, now);
-    let mut batch = Batch::<Infallible>::new();
-    batch
-        .then(link_tokens::void_stmt(user.id, LinkKind::Reset, now))
-        .then(link_tokens::insert_stmt(user.id, &link, None, now))
-        .then(audit::record_stmt(
-            AuditEntry::own(user, AuditAction::PasswordResetSent),
-            now,
-        ));
-    let Ok(()) = core.db.write_batch(batch).await?;
-    mail::send_later(
-        &core.mail,
-        user.login_name.clone(),
-        MailMessage {
-            to: address,
-            subject: mail::reset_link_subject(&user.login_name),
-            body: mail::reset_link_body(
-                &user.login_name,
-                &user.office_name,
-                &link.url(&core.links.public_url),
-                RESET_SECONDS / 60,
-            ),
-        },
-    );
     Ok(())
 }
 
@@ -152,10 +109,25 @@ async fn open_link(
     Ok((hash, user))
 }
 
-/// The reset page as opened: whose password it sets. Opening changes
-/// nothing; only saving uses the link.
-pub async fn reset_page(core: &Core, token: &str) -> Result<LinkAccount, AppError> {
-    let (_, user) = open_link(core, token, LinkKind::Reset).await?;
+/// Which page of a mailed link: `welkom` (an invitation) or `herstellen`
+/// (a reset). Anything else is no link of ours.
+fn kind_of(page: &str) -> Result<LinkKind, AppError> {
+    match page {
+        "welkom" => Ok(LinkKind::Invitation),
+        "herstellen" => Ok(LinkKind::Reset),
+        _ => Err(AppError::LinkGone),
+    }
+}
+
+/// 'Kies je wachtwoord' as opened: whose password the link sets. Opening
+/// changes nothing (a mail scanner that follows links uses none); only
+/// saving uses the link.
+pub async fn link_page(core: &Core, page: &str, token: &str) -> Result<LinkAccount, AppError> {
+    let kind = kind_of(page)?;
+    let (_, user) = open_link(core, token, kind).await?;
+    if kind == LinkKind::Invitation && !user.invited {
+        return Err(AppError::LinkGone);
+    }
     Ok(LinkAccount {
         login_name: user.login_name,
     })
@@ -165,23 +137,33 @@ pub async fn reset_page(core: &Core, token: &str) -> Result<LinkAccount, AppErro
 #[derive(Debug, Clone, Copy)]
 struct Used;
 
-/// 'Wachtwoord opslaan' on the reset page: the new password through the
-/// door (every session, waiting login and trusted browser of the account
-/// ends, its lockout clears, the user is told). It starts no session.
-pub async fn reset_password(
+/// 'Wachtwoord opslaan' on a link's page, through the door. A reset ends
+/// every session, waiting login and trusted browser of the account,
+/// clears its lockout and tells the user. An invitation's link sets the
+/// first password and confirms the address it came to. Neither starts a
+/// session: the login after it asks what the login always asks.
+pub async fn choose_password(
     core: &Core,
+    page: &str,
     token: &str,
     new: &str,
     repeated: &str,
 ) -> Result<(), AppError> {
-    let (hash, user) = open_link(core, token, LinkKind::Reset).await?;
-    let password = factors::checked_new_password(core, &user, new, repeated).await?;
+    let kind = kind_of(page)?;
+    let (hash, user) = open_link(core, token, kind).await?;
     let mut batch = Batch::new();
-    batch.must_change(
-        link_tokens::use_stmt(&hash, LinkKind::Reset, core.now()),
-        Used,
-    );
-    factors::commit_new_password(core, ChangedBy::Link, &user, password, batch)
+    batch.must_change(link_tokens::use_stmt(&hash, kind, core.now()), Used);
+    let how = match kind {
+        LinkKind::Invitation => {
+            if !user.invited {
+                return Err(AppError::LinkGone);
+            }
+            PasswordSet::Chosen
+        }
+        _ => PasswordSet::Reset,
+    };
+    let password = factors::checked_new_password(core, &user, new, repeated).await?;
+    factors::commit_new_password(core, ChangedBy::Link, &user, how, password, batch)
         .await?
         .map_err(|Used| AppError::LinkGone)
 }

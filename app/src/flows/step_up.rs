@@ -125,7 +125,7 @@ async fn prove_once(
     let stored = users::credentials(&core.db, name.as_str())
         .await?
         .filter(|c| c.user_id == user.id)
-        .map(|c| c.password_hash);
+        .and_then(|c| c.password_hash);
     if !factors::judge_password(core, &name, stored, password).await? {
         audit::record(
             &core.db,

@@ -51,6 +51,7 @@ pub fn ClientsPage() -> impl IntoView {
     view! {
         <Title text="Cliënten – Tweestap" />
         <h1>"Cliënten"</h1>
+        <p><A href="/clienten/nieuw" attr:class="knop">"Nieuwe cliënt"</A></p>
         {super::widgets::loaded(rows, |rows| view! {
                     <table class="lijst" role="table">
                         <thead role="rowgroup"><tr role="row">
@@ -104,6 +105,7 @@ pub fn ClientEditPage() -> impl IntoView {
                     Ok(d) => Either::Left(view! {
                         <ClientTabs client=d.client.clone() current=Tab::Authenticatie />
                         <section class="tab">
+                            <super::accounts::RenameClientForm id=d.client.id name=d.client.name.clone() />
                             <ActionForm action=save>
                                 <input type="hidden" name="id" value=d.client.id.to_string() />
                                 <fieldset>
@@ -229,6 +231,7 @@ pub fn ClientUsersPage() -> impl IntoView {
                     Ok(d) => Either::Left(view! {
                         <ClientTabs client=d.client.clone() current=Tab::Gebruikers />
                         <section class="tab">
+                            <p><A href=format!("/clienten/{}/gebruikers/nieuw", d.client.id) attr:class="knop">"Gebruiker toevoegen"</A></p>
                             {d.users.is_empty().then(|| view! { <p>"Deze cliënt heeft nog geen gebruikers."</p> })}
                             {filter.get_untracked().map(|f| view! {
                                 <p data-testid="filter">{f.caption()} " · "
@@ -276,8 +279,12 @@ fn UserCard(
                 <dt>"Mobiel nummer"</dt>
                 <dd>{user.mobile.clone().unwrap_or_else(|| "Niet bekend".into())}
                     {user.mobile_unconfirmed.then_some(" (wacht op bevestiging door de gebruiker)")}</dd>
-                <dt>"Laatste login"</dt><dd>{user.last_login.clone().unwrap_or_else(|| "Nog nooit".into())}</dd>
+                <dt>"Laatste login"</dt><dd data-testid="laatste-login">{match user.invitation {
+                    Some(invitation) => invitation.label().to_string(),
+                    None => user.last_login.clone().unwrap_or_else(|| "Nog nooit".into()),
+                }}</dd>
             </dl>
+            <super::accounts::LinkButtons user_id=user.id name=name.clone() invitation=user.invitation />
             <div class="knoppen">
                 {user.app_bound.then(|| view! { <ResetButton action=reset user_id=user.id name=name.clone() /> })}
                 {(user.two_factor.passkeys > 0).then(|| view! { <ResetPasskeysButton action=passkeys user_id=user.id name=name.clone() /> })}

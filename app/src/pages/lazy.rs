@@ -7,13 +7,14 @@
 //! - the portal: its frame and every page any user has, so that once logged
 //!   in, the help menu's wizard and 'Mijn gegevens' open without a fetch;
 //! - the beheerder's screens, which most users never open;
-//! - the pages of a forgotten password, which a user opens from the login
-//!   page or a mailed link.
+//! - the pages of a forgotten password and an invitation, which a user
+//!   opens from the login page or a mailed link.
 
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use super::{
+    accounts::{NewClientPage, NewClientUserPage, NewOfficeUserPage},
     authenticator::{AuthenticatorPage, BindPage},
     clients::{ClientEditPage, ClientUsersPage, ClientsPage},
     help::HelpPage,
@@ -25,7 +26,7 @@ use super::{
     office_users::{OfficeUserEditPage, OfficeUsersPage},
     overview::OverviewPage,
     passkeys::PasskeyWizardPage,
-    password::{ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage},
+    password::{ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage, WelcomePage},
     portal::Portal,
     second_step::{CodePage, MobilePage},
     wizard::WizardPage,
@@ -97,10 +98,14 @@ page_group! { PortalPages, portal_pages, __preload_portal_pages:
 page_group! { LinkPages, link_pages, __preload_link_pages:
     ForgotPasswordRoute => ForgotPasswordPage,
     ResetPasswordRoute => ResetPasswordPage,
+    WelcomeRoute => WelcomePage,
 }
 
 page_group! { AdminPages, admin_pages, __preload_admin_pages:
     ClientsRoute => ClientsPage,
+    NewClientRoute => NewClientPage,
+    NewClientUserRoute => NewClientUserPage,
+    NewOfficeUserRoute => NewOfficeUserPage,
     ClientEditRoute => ClientEditPage,
     ClientUsersRoute => ClientUsersPage,
     OfficeRoute => OfficePage,

@@ -65,6 +65,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
     view! {
         <Title text="Kantoorgebruikers – Tweestap" />
         <h1>"Kantoorgebruikers"</h1>
+        <p><A href="/kantoorgebruikers/nieuw" attr:class="knop">"Kantoorgebruiker toevoegen"</A></p>
         {move || filter.get().map(|f| view! {
             <p data-testid="filter">{f.caption()} " · " <A href="/kantoorgebruikers">"Alle gebruikers tonen"</A></p>
         })}
@@ -78,6 +79,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
                             <th scope="col" role="columnheader">"Inlog met twee-factor-authenticatie"</th>
                             <th scope="col" role="columnheader">"Factor"</th>
                             <th scope="col" role="columnheader">"Passkeys"</th>
+                            <th scope="col" role="columnheader">"Laatste login"</th>
                         </tr></thead>
                         <tbody role="rowgroup">
                             {rows.into_iter()
@@ -91,6 +93,10 @@ pub fn OfficeUsersPage() -> impl IntoView {
                                     <td role="cell" data-label="Inlog met twee-factor-authenticatie">{u.two_factor.summary()}</td>
                                     <td role="cell" data-label="Factor">{u.two_factor.factor}</td>
                                     <td role="cell" data-label="Passkeys">{u.two_factor.passkeys}</td>
+                                    <td role="cell" data-label="Laatste login">{match u.invitation {
+                                        Some(invitation) => invitation.label().to_string(),
+                                        None => u.last_login.unwrap_or_else(|| "Nog nooit".into()),
+                                    }}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -173,6 +179,12 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                             })}
                             {super::widgets::action_error(passkeys)}
                             {super::widgets::action_done(passkeys, "De passkeys zijn verwijderd.")}
+                            <h2>"Inloggen"</h2>
+                            <p data-testid="uitnodiging">{match u.invitation {
+                                Some(invitation) => format!("{}: de gebruiker heeft nog geen wachtwoord gekozen.", invitation.label()),
+                                None => "De gebruiker kiest zelf een wachtwoord; met een herstellink kiest hij een nieuw.".to_string(),
+                            }}</p>
+                            <super::accounts::LinkButtons user_id=u.id name=reset_name.clone() invitation=u.invitation />
                             <h2>"Sessies"</h2>
                             <p>"Apparaat kwijt of verdacht? Beëindig alle sessies: de gebruiker moet dan overal opnieuw inloggen."</p>
                             <ActionForm action=end>

@@ -1,6 +1,6 @@
-//! The password's pages: 'Wachtwoord vergeten?', the reset link's 'Kies je
-//! wachtwoord', and 'Mijn gegevens' → 'Wachtwoord wijzigen' behind the
-//! step-up. None of them logs in: after a new password the login asks
+//! The password's pages: 'Wachtwoord vergeten?', 'Kies je wachtwoord' for a
+//! reset link and an invitation, and 'Mijn gegevens' → 'Wachtwoord
+//! wijzigen' behind the step-up. None of them logs in: after a new password the login asks
 //! the second factor as always.
 
 use leptos::{either::Either, form::ActionForm, prelude::*};
@@ -26,21 +26,32 @@ pub async fn ask_password_reset(account: String) -> Result<(), AppError> {
     .await
 }
 
-/// Whose password a reset link sets, or the link's refusal.
-#[server(endpoint = "reset_link")]
-pub async fn load_reset_link(token: String) -> Result<LinkAccount, AppError> {
-    serve::anyone(move |core| async move { flows::recovery_links::reset_page(&core, &token).await })
-        .await
+/// Whose password a mailed link sets (`page`: `welkom` or `herstellen`),
+/// or the link's refusal.
+#[server(endpoint = "link_account")]
+pub async fn load_link_account(page: String, token: String) -> Result<LinkAccount, AppError> {
+    serve::anyone(move |core| async move {
+        flows::recovery_links::link_page(&core, &page, &token).await
+    })
+    .await
 }
 
-#[server(endpoint = "reset_password")]
-pub async fn reset_password(
+#[server(endpoint = "choose_password")]
+pub async fn choose_password(
+    page: String,
     token: String,
     new_password: String,
     repeat_password: String,
 ) -> Result<(), AppError> {
     serve::anyone(move |core| async move {
-        flows::recovery_links::reset_password(&core, &token, &new_password, &repeat_password).await
+        flows::recovery_links::choose_password(
+            &core,
+            &page,
+            &token,
+            &new_password,
+            &repeat_password,
+        )
+        .await
     })
     .await
 }
@@ -127,12 +138,27 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     }
 }
 
+/// `/wachtwoord-herstellen/<token>`: a reset link.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
+    view! { <ChoosePasswordPage page="herstellen" /> }
+}
+
+/// `/welkom/<token>`: an invitation.
+#[component]
+pub fn WelcomePage() -> impl IntoView {
+    view! { <ChoosePasswordPage page="welkom" /> }
+}
+
+/// 'Kies je wachtwoord' for either link.
+#[component]
+fn ChoosePasswordPage(page: &'static str) -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let link = Resource::new(token, load_reset_link);
-    let save = ServerAction::<ResetPassword>::new();
+    let link = Resource::new(token, move |token| {
+        load_link_account(page.to_string(), token)
+    });
+    let save = ServerAction::<ChoosePassword>::new();
     Effect::new(move |_| {
         if matches!(save.value().get(), Some(Ok(()))) {
             let _ = window().location().set_href(SAVED_PATH);
@@ -155,6 +181,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             <Show when=move || !gone() fallback=|| view! { <LinkGone /> }>
                                 <p>"Voor je account " <strong data-testid="link-inlognaam">{login.get_value()}</strong> "."</p>
                                 <ActionForm action=save>
+                                    <input type="hidden" name="page" value=page />
                                     <input type="hidden" name="token" value=token() />
                                     // For the browser's password manager: which account this is.
                                     <input type="text" name="username" autocomplete="username" value=login.get_value() hidden readonly />

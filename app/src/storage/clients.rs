@@ -32,6 +32,17 @@ pub async fn create_client(
     Ok(row.try_get("id")?)
 }
 
+/// A client's new name.
+pub async fn rename(db: &Db, client_id: i64, name: &str) -> StorageResult<()> {
+    db.execute(
+        Stmt::new("UPDATE clients SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(client_id),
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn link_user(db: &Db, user_id: i64, client_id: i64) -> StorageResult<()> {
     Stmt::new("INSERT INTO client_users (user_id, client_id) VALUES ($1, $2)")
         .bind(user_id)

@@ -74,3 +74,21 @@ pub async fn find(db: &Db, hash: &str, kind: LinkKind) -> StorageResult<Option<F
     })
     .await
 }
+
+/// Whether the user has an invitation that still opens (the lists show
+/// 'Uitgenodigd' or 'Uitnodiging verlopen').
+pub async fn invitation_open(db: &Db, user_id: i64, now: UnixTime) -> StorageResult<bool> {
+    let row = db
+        .read_row(
+            Stmt::new(
+                "SELECT COUNT(*) AS n FROM link_tokens \
+                 WHERE user_id = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3",
+            )
+            .bind(user_id)
+            .bind(LinkKind::Invitation.as_db())
+            .bind(now),
+            |r| r.int("n"),
+        )
+        .await?;
+    Ok(row.unwrap_or(0) > 0)
+}

@@ -54,19 +54,22 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>, now: UnixTime) -> StorageR
 pub struct Credentials {
     pub user_id: i64,
     pub office_id: i64,
-    pub password_hash: String,
+    /// `None` while an invitation waits: the password step then checks
+    /// the dummy hash, as for an unknown name, and no guess can succeed.
+    pub password_hash: Option<String>,
 }
 
 /// The password step's lookup, by login name.
 pub const CREDENTIALS: &str =
-    "SELECT id, office_id, password_hash FROM users WHERE login_name = $1";
+    "SELECT id, office_id, CASE WHEN invitation_pending THEN NULL ELSE password_hash END \
+     AS password_hash FROM users WHERE login_name = $1";
 
 pub async fn credentials(db: &Db, login_name: &str) -> StorageResult<Option<Credentials>> {
     db.read_row(Stmt::new(CREDENTIALS).bind(login_name), |r| {
         Ok(Credentials {
             user_id: r.int("id")?,
             office_id: r.int("office_id")?,
-            password_hash: r.text("password_hash")?,
+            password_hash: r.opt_text("password_hash")?,
         })
     })
     .await
@@ -93,6 +96,11 @@ pub struct UserRecord {
     pub two_factor_chosen: bool,
     /// False while a number a beheerder set waits for a code sent to it.
     pub mobile_confirmed: bool,
+    /// Invited and no password chosen yet: cannot log in.
+    pub invited: bool,
+    /// An address waiting for its link (the invitation's, or a new
+    /// address's confirmation); `email` is the confirmed one.
+    pub pending_email: Option<String>,
 }
 
 pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
@@ -100,7 +108,7 @@ pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
         "SELECT u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
                 u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
                 u.two_factor_chosen, u.mobile_confirmed, u.two_factor_required_from, \
-                u.two_factor_required_since \
+                u.two_factor_required_since, u.invitation_pending, u.pending_email \
          FROM users u JOIN offices o ON o.id = u.office_id \
          LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
     )
@@ -128,6 +136,8 @@ pub(crate) fn user_record(r: &dyn Columns) -> StorageResult<UserRecord> {
         two_factor_since: r.opt_int("two_factor_required_since")?,
         two_factor_chosen: r.flag("two_factor_chosen")?,
         mobile_confirmed: r.flag("mobile_confirmed")?,
+        invited: r.flag("invitation_pending")?,
+        pending_email: r.opt_text("pending_email")?,
     })
 }
 
@@ -290,5 +300,74 @@ pub async fn ids_with_email(db: &Db, email: &str) -> StorageResult<Vec<i64>> {
         .bind(email)
         .fetch_all(db.pool())
         .await?;
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+/// An invited account, as the beheerder typed it: no password until the
+/// invitation's link is used; the address waits for that link too.
+#[derive(Debug, Clone)]
+pub struct NewInvited<'a> {
+    pub office_id: i64,
+    pub kind: UserKind,
+    /// Canonical (see `LoginName`).
+    pub login_name: &'a str,
+    pub display_name: &'a str,
+    pub email: &'a str,
+    /// Set by the beheerder: confirmed by its owner's first code.
+    pub mobile: Option<&'a str>,
+    pub branch_id: Option<i64>,
+    pub is_beheerder: bool,
+}
+
+/// The new account's id; `None` when the login name was taken meanwhile.
+pub async fn create_invited(
+    db: &Db,
+    user: &NewInvited<'_>,
+    now: UnixTime,
+) -> StorageResult<Option<i64>> {
+    let row = Stmt::new(
+        "INSERT INTO users (office_id, kind, login_name, display_name, pending_email, mobile, \
+                            mobile_confirmed, password_hash, invitation_pending, branch_id, \
+                            is_beheerder, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, $11) \
+         ON CONFLICT (login_name) DO NOTHING RETURNING id",
+    )
+    .bind(user.office_id)
+    .bind(user.kind.as_db())
+    .bind(user.login_name)
+    .bind(user.display_name)
+    .bind(user.email)
+    .bind(user.mobile)
+    .bind(false)
+    .bind(true)
+    .bind(user.branch_id)
+    .bind(user.is_beheerder)
+    .bind(now)
+    .fetch_optional(db.writer())
+    .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
+}
+
+/// The invitation's link used: the first password, and the address the
+/// link came to confirmed. One statement, as a batch changes a row once.
+pub fn set_first_password(user_id: i64, password_hash: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE users SET password_hash = $1, invitation_pending = $2, email = pending_email, \
+         pending_email = NULL WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(false)
+    .bind(user_id)
+}
+
+/// The users whose confirmed or waiting address is `email`.
+pub async fn ids_with_any_email(db: &Db, email: &str) -> StorageResult<Vec<i64>> {
+    let rows = Stmt::new(
+        "SELECT id FROM users WHERE LOWER(email) = LOWER($1) OR LOWER(pending_email) = LOWER($1) \
+         ORDER BY id",
+    )
+    .bind(email)
+    .fetch_all(db.pool())
+    .await?;
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }

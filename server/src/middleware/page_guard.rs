@@ -18,6 +18,22 @@ pub const LOGIN_PATH: &str = "/inloggen";
 pub const CODE_PATH: &str = "/inloggen/code";
 pub const MOBILE_PATH: &str = "/inloggen/mobiel";
 
+/// The pages of a mailed link and of a forgotten password: for anyone, in
+/// any stage of a login, since the link (or nothing) is all they need.
+/// Their server functions check the link themselves.
+const OPEN_PAGES: &[&str] = &[
+    "/wachtwoord-vergeten",
+    "/wachtwoord-herstellen/",
+    "/welkom/",
+    "/e-mailadres-bevestigen/",
+];
+
+fn is_open_page(path: &str) -> bool {
+    OPEN_PAGES
+        .iter()
+        .any(|open| path == *open || (open.ends_with('/') && path.starts_with(open)))
+}
+
 pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
@@ -39,6 +55,7 @@ pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Re
         (Some(Stage::Active), _) if path == LOGIN_PATH || second_step => Some("/"),
         // Starting over at the login page is always allowed.
         (_, LOGIN_PATH) => None,
+        _ if is_open_page(path) => None,
         (Some(Stage::SecondFactor), _) if second_step => None,
         (Some(Stage::SecondFactor), _) => Some(CODE_PATH),
         (None, _) => Some(LOGIN_PATH),

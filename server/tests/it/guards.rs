@@ -54,7 +54,7 @@ const USER: &[&str] = &[
 
 /// Anyone, logged in or not: the login itself and the pages of a
 /// forgotten password, whose link is the proof (refused alike without one).
-const ANYONE: &[&str] = &["ask_password_reset", "reset_link", "reset_password"];
+const ANYONE: &[&str] = &["ask_password_reset", "link_account", "choose_password"];
 
 /// A logged-in beheerder.
 const BEHEERDER: &[&str] = &[
@@ -74,6 +74,14 @@ const BEHEERDER: &[&str] = &[
     "save_office_user",
     "reset_passkeys",
     "save_office_passkeys",
+    "office_branches",
+    "add_client",
+    "rename_client",
+    "invite_client_user",
+    "add_to_client",
+    "invite_office_user",
+    "resend_invitation",
+    "send_reset_link",
 ];
 
 /// Every field any of them reads, so no call is refused for a missing
@@ -100,6 +108,10 @@ const FORM: &[(&str, &str)] = &[
     ("passwordless", "ja"),
     ("account", "iemand"),
     ("token", "abc"),
+    ("page", "welkom"),
+    ("branch_id", "1"),
+    ("login_name", "iemand"),
+    ("beheerder", "ja"),
     ("current_password", PASSWORD),
     ("new_password", "een lang nieuw wachtwoord"),
     ("repeat_password", "een lang nieuw wachtwoord"),

@@ -6,6 +6,7 @@
 #[macro_use]
 mod common;
 
+mod accounts;
 mod attempt_limits;
 mod authenticator;
 mod batches;

@@ -85,8 +85,9 @@ async fn ask(browser: &mut Browser, account: &str) -> Answer {
 async fn reset(browser: &mut Browser, token: &str, new: &str, repeat: &str) -> Answer {
     browser
         .call(
-            "reset_password",
+            "choose_password",
             &[
+                ("page", "herstellen"),
                 ("token", token),
                 ("new_password", new),
                 ("repeat_password", repeat),
@@ -136,7 +137,10 @@ async fn a_reset_link_sets_a_password_ends_every_session_and_logs_nobody_in(engi
     let token = new_link(&app, "zorg", ZORG_MAIL, 2).await;
     let mut stranger = app.browser();
     let page = stranger
-        .call("reset_link", &[("token", token.as_str())])
+        .call(
+            "link_account",
+            &[("page", "herstellen"), ("token", token.as_str())],
+        )
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
@@ -279,9 +283,32 @@ async fn used_voided_expired_and_unknown_links_are_refused_alike(engine: Engine)
     let unknown = reset(&mut browser, &"A".repeat(43), NEW_PASSWORD, NEW_PASSWORD).await;
     let malformed = reset(&mut browser, "kort", NEW_PASSWORD, NEW_PASSWORD).await;
     let page = browser
-        .call("reset_link", &[("token", first.as_str())])
+        .call(
+            "link_account",
+            &[("page", "herstellen"), ("token", first.as_str())],
+        )
         .await;
-    for answer in [&voided, &unknown, &malformed, &page] {
+    // A reset link is no invitation, and a page of ours that is neither.
+    let wrong_kind = browser
+        .call(
+            "link_account",
+            &[("page", "welkom"), ("token", second.as_str())],
+        )
+        .await;
+    let wrong_page = browser
+        .call(
+            "link_account",
+            &[("page", "anders"), ("token", second.as_str())],
+        )
+        .await;
+    for answer in [
+        &voided,
+        &unknown,
+        &malformed,
+        &page,
+        &wrong_kind,
+        &wrong_page,
+    ] {
         assert!(link_gone(answer), "{} {}", answer.status, answer.body);
         assert_eq!(answer.body, voided.body);
     }

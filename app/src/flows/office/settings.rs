@@ -1,0 +1,114 @@
+//! 'Kantoor': the days a browser is remembered, and passkeys.
+
+use crate::{
+    core::Core,
+    domain::{factors::passwordless_allowed, trusted_browser},
+    error::AppError,
+    factors::{self},
+    model::{AuditAction, OfficeSettings},
+    session::{self, AuthUser},
+    storage::{
+        audit::{self, AuditEntry},
+        batch::Batch,
+        passkeys::{self as stored_passkeys, OfficePasskeys},
+        trusted,
+    },
+};
+
+/// The office's setting, for its beheerders.
+pub async fn office_settings(
+    core: &Core,
+    beheerder: &AuthUser,
+) -> Result<OfficeSettings, AppError> {
+    let passkeys = factors::office_settings(core, beheerder.user.office_id).await?;
+    Ok(OfficeSettings {
+        name: beheerder.user.office_name.clone(),
+        trust_days: trusted::office_days(&core.db, beheerder.user.office_id).await?,
+        passkeys_allowed: passkeys.allowed,
+        passkeys_passwordless: passkeys.passwordless,
+    })
+}
+
+/// A beheerder sets the days. More days is a weaker login for everyone:
+/// that needs the beheerder's step-up; fewer does not. 0 turns it off and
+/// forgets every trusted browser of the office in the same transaction,
+/// so turning it on again later brings none of them back.
+pub async fn set_office_days(
+    core: &Core,
+    beheerder: &AuthUser,
+    typed: &str,
+) -> Result<(), AppError> {
+    let days = trusted_browser::parse_days(typed).map_err(AppError::Invalid)?;
+    let office_id = beheerder.user.office_id;
+    let old = trusted::office_days(&core.db, office_id).await?;
+    if days == old {
+        return Ok(());
+    }
+    if days > old {
+        session::require_step_up(core, beheerder)?;
+    }
+    let (old, new) = (old.to_string(), days.to_string());
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch.then(trusted::set_office_days_stmt(office_id, days));
+    if days == 0 {
+        batch.then(trusted::forget_office_stmt(office_id));
+    }
+    batch.then(audit::record_stmt(
+        AuditEntry {
+            office_id: Some(office_id),
+            actor_user_id: Some(beheerder.user.id),
+            subject: Some(&beheerder.user.office_name),
+            old_value: Some(&old),
+            new_value: Some(&new),
+            ..AuditEntry::new(AuditAction::OfficeTrustDays)
+        },
+        core.now(),
+    ));
+    let Ok(()) = core.db.write_batch(batch).await?;
+    Ok(())
+}
+
+/// 'Kantoor': passkeys at all, and instead of the password. Either change
+/// alters how the office's users log in, so it needs the beheerder's
+/// step-up; turning passkeys off leaves each user their other factors.
+pub async fn set_office_passkeys(
+    core: &Core,
+    beheerder: &AuthUser,
+    allowed: bool,
+    passwordless: bool,
+) -> Result<(), AppError> {
+    let office_id = beheerder.user.office_id;
+    let old = stored_passkeys::office_settings(&core.db, office_id).await?;
+    let new = OfficePasskeys {
+        allowed,
+        passwordless: passwordless_allowed(allowed, passwordless),
+    };
+    if old == new {
+        return Ok(());
+    }
+    session::require_step_up(core, beheerder)?;
+    let describe = |s: OfficePasskeys| {
+        format!(
+            "passkeys: {}, zonder wachtwoord: {}",
+            if s.allowed { "ja" } else { "nee" },
+            if s.passwordless { "ja" } else { "nee" }
+        )
+    };
+    let (old_text, new_text) = (describe(old), describe(new));
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch
+        .then(stored_passkeys::set_office_settings_stmt(office_id, new))
+        .then(audit::record_stmt(
+            AuditEntry {
+                office_id: Some(office_id),
+                actor_user_id: Some(beheerder.user.id),
+                subject: Some(&beheerder.user.office_name),
+                old_value: Some(&old_text),
+                new_value: Some(&new_text),
+                ..AuditEntry::new(AuditAction::OfficePasskeys)
+            },
+            core.now(),
+        ));
+    let Ok(()) = core.db.write_batch(batch).await?;
+    Ok(())
+}

@@ -1,0 +1,118 @@
+import { expect, Page, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { codeFromOutbox, hydrated, login, logout, open, smsCount, stepUp } from './helpers';
+import { NARROW, fits } from './narrow';
+
+// New passwords change demo logins: on a portal of their own (scripts/test
+// starts it on a fresh demo database, published at its own address so the
+// mailed links lead back to it), so no other spec sees the change.
+const base = process.env.PASSWORDS_BASE_URL;
+const mailFile = process.env.PASSWORDS_MAIL_OUTBOX;
+if (!base || !mailFile) throw new Error('PASSWORDS_BASE_URL and PASSWORDS_MAIL_OUTBOX are not set (scripts/test sets them)');
+test.use({ baseURL: base });
+test.describe.configure({ mode: 'serial' });
+
+const ZORG = '+31612345602';
+const HOVENIER = '+31612345601';
+
+type MailLine = { to: string; subject: string; body: string };
+
+function mailsTo(address: string): MailLine[] {
+  let text = '';
+  try {
+    text = readFileSync(mailFile!, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as MailLine)
+    .filter((mail) => mail.to === address);
+}
+
+/** The reset link in the newest mail to `address`, once it has arrived. */
+async function resetLinkTo(address: string): Promise<string> {
+  let link = '';
+  await expect
+    .poll(() => {
+      const found = mailsTo(address)
+        .map((m) => m.body.match(/https?:\/\/\S+\/wachtwoord-herstellen\/[A-Za-z0-9_-]{43}/)?.[0])
+        .filter((l): l is string => !!l);
+      link = found[found.length - 1] ?? '';
+      return link;
+    })
+    .toContain(`${base}/wachtwoord-herstellen/`);
+  return link;
+}
+
+async function fillNewPassword(page: Page, password: string, repeat = password) {
+  await page.getByLabel('Nieuw wachtwoord').fill(password);
+  await page.getByLabel('Herhaal wachtwoord').fill(repeat);
+  await page.getByRole('button', { name: 'Wachtwoord opslaan' }).click();
+}
+
+test("'Wachtwoord vergeten?': a link by mail, a new password, and the login still asks the code", async ({ page }) => {
+  await page.setViewportSize(NARROW);
+  await open(page, '/inloggen');
+  await page.getByRole('link', { name: 'Wachtwoord vergeten?' }).click();
+  await expect(page).toHaveURL(/\/wachtwoord-vergeten$/);
+  await hydrated(page);
+  await fits(page, 'wachtwoord-vergeten');
+  await page.getByLabel('Inlognaam of e-mailadres').fill('zorg');
+  await page.getByRole('button', { name: 'Stuur herstellink' }).click();
+  await expect(page.getByTestId('herstellink-gevraagd')).toContainText('Als er een account bij hoort');
+  await fits(page, 'herstellink-gevraagd');
+
+  const link = await resetLinkTo('zorg@voorbeeld.example');
+  await open(page, link);
+  await expect(page.getByRole('heading', { name: 'Kies je wachtwoord' })).toBeVisible();
+  await expect(page.getByTestId('link-inlognaam')).toHaveText('zorg');
+  await fits(page, 'kies-je-wachtwoord');
+  // The server's rules, in Dutch, naming the reason.
+  await fillNewPassword(page, 'password1234');
+  await expect(page.getByRole('alert').filter({ hasText: 'veelgebruikte' })).toBeVisible();
+  await fillNewPassword(page, 'een rustige ochtend aan zee', 'een rustige ochtend aan zie');
+  await expect(page.getByRole('alert').filter({ hasText: "'Herhaal wachtwoord'" })).toBeVisible();
+  await fillNewPassword(page, 'een rustige ochtend aan zee');
+  await expect(page).toHaveURL(/\/inloggen\?wachtwoord=opgeslagen$/);
+  await hydrated(page);
+  await expect(page.getByTestId('wachtwoord-opgeslagen')).toHaveText('Je wachtwoord is opgeslagen. Log nu in.');
+
+  // The link worked once.
+  await open(page, link);
+  await expect(page.getByText('Deze link is verlopen of al gebruikt.')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Vraag een nieuwe herstellink aan' })).toBeVisible();
+  await fits(page, 'link-verlopen');
+
+  // The new password logs in only with the second factor.
+  const before = smsCount(ZORG);
+  await login(page, 'zorg', 'een rustige ochtend aan zee');
+  await expect(page).toHaveURL(/\/inloggen\/code$/);
+  await hydrated(page);
+  await page.getByLabel('Beveiligingscode').fill(await codeFromOutbox(ZORG, before));
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+});
+
+test("'Wachtwoord wijzigen' behind the step-up, and the new password logs in", async ({ page }) => {
+  await login(page, 'hovenier');
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Mijn gegevens' }).click();
+  await page.getByRole('link', { name: 'Wachtwoord wijzigen' }).click();
+  await expect(page).toHaveURL(/\/mijn-gegevens\/wachtwoord$/);
+  await hydrated(page);
+  await stepUp(page, HOVENIER);
+  await page.setViewportSize(NARROW);
+  await fits(page, 'wachtwoord-wijzigen');
+  await page.getByLabel('Huidig wachtwoord').fill('Welkom-2fa!');
+  await fillNewPassword(page, 'hovenier in de tuin');
+  await expect(page.getByRole('alert').filter({ hasText: 'inlognaam' })).toBeVisible();
+  await fillNewPassword(page, 'zeven zwanen zwemmen zuidwaarts');
+  await expect(page.getByTestId('wachtwoord-gewijzigd')).toBeVisible();
+  await fits(page, 'wachtwoord-gewijzigd');
+  await logout(page);
+  await login(page, 'hovenier', 'zeven zwanen zwemmen zuidwaarts');
+  await expect(page).toHaveURL(/\/$/);
+});
