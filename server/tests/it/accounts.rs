@@ -453,7 +453,9 @@ async fn every_action_needs_the_step_up_and_bad_input_names_its_field(engine: En
         .contains("Zonder Bevestiging"));
 
     admin.step_up_by_sms(&app, PASSWORD, None).await;
-    let bad: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    // Each call, its form, and the field its refusal names.
+    type Refused<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let bad: Vec<Refused> = vec![
         (
             "add_client",
             vec![("name", " "), ("branch_id", &branch)],
