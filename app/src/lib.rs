@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/wachtwoord-vergeten") view={Lazy::<ForgotPasswordRoute>::new()} />
                 <Route path=path!("/wachtwoord-herstellen/:token") view={Lazy::<ResetPasswordRoute>::new()} />
                 <Route path=path!("/welkom/:token") view={Lazy::<WelcomeRoute>::new()} />
+                <Route path=path!("/e-mailadres-bevestigen/:token") view={Lazy::<ConfirmEmailRoute>::new()} />
                 <ParentRoute path=path!("") view={Lazy::<PortalRoute>::new()}>
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()} />
                     <Route path=path!("mijn-gegevens") view={Lazy::<MyDetailsRoute>::new()} />

@@ -155,6 +155,29 @@ pub fn invitation_body(login: &str, office: &str, url: &str, days: i64) -> Strin
     )
 }
 
+/// The link that makes a new address the account's.
+pub fn address_confirmation_subject(login: &str) -> String {
+    format!("Bevestig je e-mailadres voor je account {login}")
+}
+
+pub fn address_confirmation_body(login: &str, office: &str, url: &str) -> String {
+    format!(
+        "Beste gebruiker,\n\
+         \n\
+         Dit adres is opgegeven als nieuw e-mailadres voor je account {login} bij \
+         {office}. Het geldt pas als je het bevestigt via deze link:\n\
+         \n\
+         {url}\n\
+         \n\
+         De link werkt 24 uur en één keer. Tot dan gaan berichten over je account \
+         naar je vorige adres.\n\
+         \n\
+         Heb je dit adres niet zelf opgegeven? Dan hoef je niets te doen.\n\
+         \n\
+         Dit bericht is automatisch verstuurd; je kunt er niet op antwoorden.\n"
+    )
+}
+
 /// Sends `message` in a task of its own. The log names the login and the
 /// sender, never the text: it would tell a log reader what changed.
 pub fn send_later(settings: &MailSettings, login: String, message: MailMessage) {

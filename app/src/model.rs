@@ -132,6 +132,8 @@ pub struct MyDetails {
     pub display_name: String,
     pub kind: UserKind,
     pub email: Option<String>,
+    /// A new address waiting for its link ('Wacht op bevestiging').
+    pub pending_email: Option<String>,
     /// Only the last two digits are sent to the browser.
     pub mobile_masked: Option<String>,
     pub branch: Option<String>,
@@ -652,6 +654,8 @@ pub struct OfficeUserDetail {
     pub login_name: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// A new address waiting for its link.
+    pub pending_email: Option<String>,
     pub mobile: Option<String>,
     pub branch: String,
     pub is_beheerder: bool,
@@ -736,6 +740,8 @@ fn without_accent(c: char) -> char {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkAccount {
     pub login_name: String,
+    /// The address an address confirmation confirms.
+    pub email: Option<String>,
 }
 
 /// What an audit row records. `as_str` is what is stored (stable, searched
@@ -795,11 +801,15 @@ pub enum AuditAction {
     InvitationResent,
     /// A client user of the office added to another client.
     UserAddedToClient,
+    /// A new address typed, waiting for its link.
+    UserEmailRequested,
+    /// The link to a new address mailed.
+    EmailConfirmationSent,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 44] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -842,6 +852,8 @@ impl AuditAction {
         AuditAction::UserInvited,
         AuditAction::InvitationResent,
         AuditAction::UserAddedToClient,
+        AuditAction::UserEmailRequested,
+        AuditAction::EmailConfirmationSent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -888,6 +900,8 @@ impl AuditAction {
             AuditAction::UserInvited => "user.invited",
             AuditAction::InvitationResent => "user.invitation_resent",
             AuditAction::UserAddedToClient => "user.client_added",
+            AuditAction::UserEmailRequested => "user.email_requested",
+            AuditAction::EmailConfirmationSent => "user.email_confirmation_sent",
         }
     }
 
@@ -937,6 +951,8 @@ impl AuditAction {
             AuditAction::UserInvited => "Gebruiker uitgenodigd",
             AuditAction::InvitationResent => "Uitnodiging opnieuw verstuurd",
             AuditAction::UserAddedToClient => "Gebruiker aan cliënt toegevoegd",
+            AuditAction::UserEmailRequested => "Nieuw e-mailadres opgegeven (wacht op bevestiging)",
+            AuditAction::EmailConfirmationSent => "Bevestigingslink voor e-mailadres gemaild",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Plain-Rust rules of the login: no HTTP, no SQL. Time is always passed in,
 //! so every rule about expiry, lockout and limits is tested with fixed times.
 
+pub mod address;
 pub mod binding;
 pub mod clock;
 pub mod clock_offset;

@@ -48,9 +48,14 @@ pub enum LoginChange {
         on: bool,
     },
     RecoveryCodes,
+    /// The address confirmed or removed.
     Email {
         old: Option<String>,
         new: Option<String>,
+    },
+    /// A new address typed: it counts once its link is used.
+    EmailRequested {
+        new: String,
     },
     /// A beheerder's 'Sessies beëindigen'.
     SessionsEnded,
@@ -116,6 +121,9 @@ impl LoginChange {
             LoginChange::Email { old, new } => {
                 vec![(AuditAction::UserEmail, old.clone(), new.clone())]
             }
+            LoginChange::EmailRequested { new } => {
+                vec![(AuditAction::UserEmailRequested, None, Some(new.clone()))]
+            }
             LoginChange::SessionsEnded => vec![(AuditAction::SessionsEnded, None, None)],
             LoginChange::PasskeyAdded {
                 name,
@@ -180,7 +188,11 @@ impl LoginChange {
             LoginChange::RecoveryCodes => {
                 Happened::many("nieuwe herstelcodes gemaakt; de vorige werken niet meer")
             }
+            LoginChange::Email { new: None, .. } => Happened::one("je e-mailadres verwijderd"),
             LoginChange::Email { .. } => Happened::one("je e-mailadres gewijzigd"),
+            LoginChange::EmailRequested { .. } => {
+                Happened::one("een nieuw, nog te bevestigen e-mailadres opgegeven")
+            }
             LoginChange::SessionsEnded => Happened::many("al je sessies beëindigd"),
             LoginChange::PasskeyAdded { name, .. } => {
                 Happened::one(format!("een passkey toegevoegd ({name})"))
@@ -382,6 +394,9 @@ mod tests {
             LoginChange::Email {
                 old: None,
                 new: Some("a@b.example".into()),
+            },
+            LoginChange::EmailRequested {
+                new: "b@c.example".into(),
             },
             LoginChange::SessionsEnded,
             LoginChange::PasskeyAdded {

@@ -1,13 +1,18 @@
-//! Mailing the links every flow sends (a reset link, an invitation): the
+//! Mailing the links every flow sends (a reset link, an invitation, an
+//! address's confirmation), and what a typed address must do: the
 //! link made (`domain::link_token`), the older one of its kind voided, the
 //! row and the audit row in one batch, then the mail, to an address the
 //! portal stored, never one from a request. Built from the public URL.
 
 use std::convert::Infallible;
 
+use super::door::LoginChange;
 use crate::{
     core::Core,
-    domain::link_token::{IssuedLink, LinkKind, RESET_MAILS, RESET_SECONDS},
+    domain::{
+        address::{self, AddressChange},
+        link_token::{IssuedLink, LinkKind, RESET_MAILS, RESET_SECONDS},
+    },
     error::AppError,
     mail::{self, MailMessage},
     model::AuditAction,
@@ -140,4 +145,71 @@ async fn issue(
         .then(audit::record_stmt(entry, now));
     let Ok(()) = core.db.write_batch(batch).await?;
     Ok(link)
+}
+
+/// A typed address, as the door takes it: the change to audit and tell,
+/// the confirmed and waiting addresses the account then has, and the
+/// address a confirmation link must go to once it has committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressStep {
+    pub change: LoginChange,
+    pub email: Option<String>,
+    pub pending_email: Option<String>,
+    pub confirm: Option<String>,
+}
+
+/// What typing `typed` as `user`'s address must do (`domain::address`);
+/// `None`: nothing.
+pub fn address_step(user: &UserRecord, typed: Option<&str>) -> Option<AddressStep> {
+    match address::change(user.email.as_deref(), user.pending_email.as_deref(), typed) {
+        AddressChange::Unchanged => None,
+        AddressChange::Remove => Some(AddressStep {
+            change: LoginChange::Email {
+                old: user.email.clone(),
+                new: None,
+            },
+            email: None,
+            pending_email: None,
+            confirm: None,
+        }),
+        AddressChange::Confirm(new) => Some(AddressStep {
+            change: LoginChange::EmailRequested { new: new.clone() },
+            email: user.email.clone(),
+            pending_email: Some(new.clone()),
+            confirm: Some(new),
+        }),
+    }
+}
+
+/// The confirmation link to a new address (after the change that made it
+/// wait has committed); the older link of the account no longer opens.
+pub async fn mail_address_confirmation(
+    core: &Core,
+    user: &UserRecord,
+    address: &str,
+    asked_by: AskedBy<'_>,
+) -> Result<(), AppError> {
+    let link = issue(
+        core,
+        user,
+        LinkKind::Address,
+        Some(address),
+        asked_by,
+        AuditAction::EmailConfirmationSent,
+    )
+    .await?;
+    mail::send_later(
+        &core.mail,
+        user.login_name.clone(),
+        MailMessage {
+            to: address.to_string(),
+            subject: mail::address_confirmation_subject(&user.login_name),
+            body: mail::address_confirmation_body(
+                &user.login_name,
+                &user.office_name,
+                &link.url(&core.links.public_url),
+            ),
+        },
+    );
+    Ok(())
 }

@@ -11,6 +11,9 @@ pub enum Notice<'a> {
     RecoveryCodeUsed { to_log_in: bool },
     /// This browser skips the second factor for `days` days (by mail only).
     BrowserRemembered { description: &'a str, days: i64 },
+    /// A new address confirmed by its link: told to the old one (by mail
+    /// only; `user` as read before).
+    EmailConfirmed { new: &'a str },
 }
 
 /// What happened to an account, as the notices say it: "is zojuist een
@@ -72,6 +75,10 @@ pub async fn notify(core: &Core, user: &UserRecord, notice: Notice<'_>) {
             let what = Happened::one(format!(
                 "een apparaat onthouden ({description}): daar wordt {days} dagen alleen je wachtwoord gevraagd"
             ));
+            tell(core, user, &what, false).await;
+        }
+        Notice::EmailConfirmed { new } => {
+            let what = Happened::one(format!("je e-mailadres gewijzigd in {new}"));
             tell(core, user, &what, false).await;
         }
     }

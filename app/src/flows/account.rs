@@ -140,6 +140,7 @@ pub async fn my_details(core: &Core, auth: &AuthUser) -> Result<MyDetails, AppEr
         display_name: user.display_name,
         kind: user.kind,
         email: user.email,
+        pending_email: user.pending_email,
         mobile_masked: user.mobile.as_deref().map(mask_phone),
         branch: user.branch,
         clients,
@@ -181,28 +182,34 @@ pub async fn set_my_two_factor(
     Ok(())
 }
 
-/// 'E-mailadres wijzigen': where security notices go; through the door,
-/// so after a step-up, and told to the old address.
+/// 'E-mailadres wijzigen': where notices and reset links go. Through the
+/// door (after a step-up, told to the old address); a new address counts
+/// once the link mailed to it is used, and until then the old one gets
+/// everything.
 pub async fn set_my_email(core: &Core, auth: &AuthUser, email: String) -> Result<(), AppError> {
-    let new = EmailAddress::parse_optional(&email)
-        .map_err(AppError::Invalid)?
-        .map(EmailAddress::into_string);
-    if new == auth.user.email {
+    let typed = EmailAddress::parse_optional(&email).map_err(AppError::Invalid)?;
+    let Some(step) = factors::address_step(&auth.user, typed.as_ref().map(EmailAddress::as_str))
+    else {
         return Ok(());
-    }
+    };
     let mut batch = Batch::<std::convert::Infallible>::new();
-    batch.then(users::set_email(auth.user.id, new.as_deref()));
+    batch.then(users::set_addresses(
+        auth.user.id,
+        step.email.as_deref(),
+        step.pending_email.as_deref(),
+    ));
     let Ok(()) = factors::commit_login_change(
         core,
         ChangedBy::User(auth),
         &auth.user,
-        vec![LoginChange::Email {
-            old: auth.user.email.clone(),
-            new,
-        }],
+        vec![step.change],
         batch,
     )
     .await?;
+    if let Some(new) = step.confirm {
+        factors::mail_address_confirmation(core, &auth.user, &new, factors::AskedBy::Anyone)
+            .await?;
+    }
     Ok(())
 }
 

@@ -24,11 +24,12 @@ use crate::{
         login_form::{AccountHint, LoginName},
     },
     error::AppError,
-    factors::{self, AskedBy, ChangedBy, PasswordSet, ResetMail},
-    model::{minutes_text, LinkAccount},
+    factors::{self, AskedBy, ChangedBy, Notice, PasswordSet, ResetMail},
+    model::{minutes_text, AuditAction, LinkAccount},
     storage::{
+        audit::{self, AuditEntry},
         batch::Batch,
-        link_tokens,
+        link_tokens::{self, FoundLink},
         throttle::{self, Counter},
         users::{self, UserRecord},
     },
@@ -91,13 +92,13 @@ async fn mail_reset_links(core: &Core, hint: &AccountHint) -> Result<(), AppErro
     Ok(())
 }
 
-/// A link that still opens, and whose account it is; one refusal for an
-/// unknown, used, voided or expired link.
+/// A link that still opens: its hash, its row, and whose account it is;
+/// one refusal for an unknown, used, voided or expired link.
 async fn open_link(
     core: &Core,
     token: &str,
     kind: LinkKind,
-) -> Result<(String, UserRecord), AppError> {
+) -> Result<(String, FoundLink, UserRecord), AppError> {
     let hash = lookup_hash(token).ok_or(AppError::LinkGone)?;
     let found = link_tokens::find(&core.db, &hash, kind)
         .await?
@@ -106,7 +107,7 @@ async fn open_link(
     let user = users::find(&core.db, found.user_id)
         .await?
         .ok_or(AppError::LinkGone)?;
-    Ok((hash, user))
+    Ok((hash, found, user))
 }
 
 /// Which page of a mailed link: `welkom` (an invitation) or `herstellen`
@@ -115,6 +116,7 @@ fn kind_of(page: &str) -> Result<LinkKind, AppError> {
     match page {
         "welkom" => Ok(LinkKind::Invitation),
         "herstellen" => Ok(LinkKind::Reset),
+        "e-mailadres" => Ok(LinkKind::Address),
         _ => Err(AppError::LinkGone),
     }
 }
@@ -124,12 +126,13 @@ fn kind_of(page: &str) -> Result<LinkKind, AppError> {
 /// saving uses the link.
 pub async fn link_page(core: &Core, page: &str, token: &str) -> Result<LinkAccount, AppError> {
     let kind = kind_of(page)?;
-    let (_, user) = open_link(core, token, kind).await?;
+    let (_, found, user) = open_link(core, token, kind).await?;
     if kind == LinkKind::Invitation && !user.invited {
         return Err(AppError::LinkGone);
     }
     Ok(LinkAccount {
         login_name: user.login_name,
+        email: found.email.filter(|_| kind == LinkKind::Address),
     })
 }
 
@@ -150,7 +153,10 @@ pub async fn choose_password(
     repeated: &str,
 ) -> Result<(), AppError> {
     let kind = kind_of(page)?;
-    let (hash, user) = open_link(core, token, kind).await?;
+    if kind == LinkKind::Address {
+        return Err(AppError::LinkGone);
+    }
+    let (hash, _, user) = open_link(core, token, kind).await?;
     let mut batch = Batch::new();
     batch.must_change(link_tokens::use_stmt(&hash, kind, core.now()), Used);
     let how = match kind {
@@ -166,4 +172,31 @@ pub async fn choose_password(
     factors::commit_new_password(core, ChangedBy::Link, &user, how, password, batch)
         .await?
         .map_err(|Used| AppError::LinkGone)
+}
+
+/// 'E-mailadres bevestigen': the address the link went to becomes the
+/// account's, if it still waits; the old address is told. Opening the
+/// page changes nothing: the button does.
+pub async fn confirm_email(core: &Core, token: &str) -> Result<(), AppError> {
+    let (hash, found, user) = open_link(core, token, LinkKind::Address).await?;
+    let email = found.email.ok_or(AppError::LinkGone)?;
+    let now = core.now();
+    let mut batch = Batch::new();
+    batch
+        .must_change(link_tokens::use_stmt(&hash, LinkKind::Address, now), Used)
+        .must_change(users::confirm_email(user.id, &email), Used)
+        .then(audit::record_stmt(
+            AuditEntry {
+                old_value: user.email.as_deref(),
+                new_value: Some(&email),
+                ..AuditEntry::own(&user, AuditAction::UserEmail)
+            },
+            now,
+        ));
+    core.db
+        .write_batch(batch)
+        .await?
+        .map_err(|Used| AppError::LinkGone)?;
+    factors::notify(core, &user, Notice::EmailConfirmed { new: &email }).await;
+    Ok(())
 }

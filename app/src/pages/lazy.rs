@@ -26,7 +26,9 @@ use super::{
     office_users::{OfficeUserEditPage, OfficeUsersPage},
     overview::OverviewPage,
     passkeys::PasskeyWizardPage,
-    password::{ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage, WelcomePage},
+    password::{
+        ChangePasswordPage, ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, WelcomePage,
+    },
     portal::Portal,
     second_step::{CodePage, MobilePage},
     wizard::WizardPage,
@@ -99,6 +101,7 @@ page_group! { LinkPages, link_pages, __preload_link_pages:
     ForgotPasswordRoute => ForgotPasswordPage,
     ResetPasswordRoute => ResetPasswordPage,
     WelcomeRoute => WelcomePage,
+    ConfirmEmailRoute => ConfirmEmailPage,
 }
 
 page_group! { AdminPages, admin_pages, __preload_admin_pages:

@@ -56,6 +56,15 @@ pub async fn choose_password(
     .await
 }
 
+/// 'E-mailadres bevestigen': the button on the confirmation link's page.
+#[server(endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    serve::anyone(
+        move |core| async move { flows::recovery_links::confirm_email(&core, &token).await },
+    )
+    .await
+}
+
 #[server(endpoint = "change_password")]
 pub async fn change_password(
     current_password: String,
@@ -191,6 +200,58 @@ fn ChoosePasswordPage(page: &'static str) -> impl IntoView {
                                 </ActionForm>
                             </Show>
                         }}),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+/// `/e-mailadres-bevestigen/<token>`: opening shows the address; the
+/// button confirms it (a mail scanner that opens links confirms nothing).
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let link = Resource::new(token, |token| {
+        load_link_account("e-mailadres".to_string(), token)
+    });
+    let confirm = ServerAction::<ConfirmEmail>::new();
+    let gone = move || matches!(confirm.value().get(), Some(Err(AppError::LinkGone)));
+    view! {
+        <Title text="E-mailadres bevestigen – Tweestap" />
+        <main class="inloggen">
+            <h1>"E-mailadres bevestigen"</h1>
+            <Transition fallback=|| view! { <p>"Laden…"</p> }>
+                {move || Suspend::new(async move {
+                    match link.await {
+                        Err(AppError::LinkGone) => Either::Left(view! { <LinkGone /> }.into_any()),
+                        Err(e) => Either::Left(super::error_message(e).into_any()),
+                        Ok(account) => Either::Right({
+                            let text = StoredValue::new(format!(
+                                "Maak {} het e-mailadres van je account {}.",
+                                account.email.unwrap_or_default(),
+                                account.login_name
+                            ));
+                            view! {
+                                <Show when=move || !gone() fallback=|| view! { <LinkGone /> }>
+                                    <Show
+                                        when=move || !matches!(confirm.value().get(), Some(Ok(())))
+                                        fallback=|| view! {
+                                            <p class="melding bevestiging" role="status" data-testid="adres-bevestigd">"Je e-mailadres is bevestigd. Berichten over je account gaan voortaan hierheen."</p>
+                                            <p><A href="/">"Naar het portaal"</A></p>
+                                        }
+                                    >
+                                        <p>{text.get_value()}</p>
+                                        <ActionForm action=confirm>
+                                            <input type="hidden" name="token" value=token() />
+                                            {super::widgets::action_error(confirm)}
+                                            <button type="submit" disabled=move || confirm.pending().get()>"E-mailadres bevestigen"</button>
+                                        </ActionForm>
+                                    </Show>
+                                </Show>
+                            }
+                        }),
                     }
                 })}
             </Transition>

@@ -195,18 +195,33 @@ pub fn set_two_factor_choice(user_id: i64, choice: bool) -> Stmt {
         .bind(user_id)
 }
 
-/// The address notices go to (`None`: none).
-pub fn set_email(user_id: i64, email: Option<&str>) -> Stmt {
-    Stmt::new("UPDATE users SET email = $1 WHERE id = $2")
+/// The confirmed and the waiting address, as a typed address leaves them
+/// (`factors::address_step`).
+pub fn set_addresses(user_id: i64, email: Option<&str>, pending_email: Option<&str>) -> Stmt {
+    Stmt::new("UPDATE users SET email = $1, pending_email = $2 WHERE id = $3")
         .bind(email)
+        .bind(pending_email)
         .bind(user_id)
+}
+
+/// A confirmation link used: the address it went to becomes the account's,
+/// if it still waits (a newer address typed since voids the link anyway).
+pub fn confirm_email(user_id: i64, email: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE users SET email = pending_email, pending_email = NULL \
+         WHERE id = $1 AND pending_email = $2",
+    )
+    .bind(user_id)
+    .bind(email)
 }
 
 /// What a beheerder edits under 'Gebruikersgegevens'.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeUserUpdate {
     pub display_name: String,
+    /// The confirmed and the waiting address (`factors::address_step`).
     pub email: Option<String>,
+    pub pending_email: Option<String>,
     pub mobile: Option<String>,
     pub two_factor_required: bool,
     /// 'Verplicht vanaf', only with the switch on.
@@ -221,7 +236,7 @@ pub fn update_office_user(user_id: i64, update: &OfficeUserUpdate) -> Stmt {
     Stmt::new("UPDATE users SET display_name = $1, email = $2, \
                 mobile_confirmed = CASE WHEN mobile IS NOT DISTINCT FROM $3 THEN mobile_confirmed ELSE $6 END, \
                 mobile = $3, two_factor_required = $4, two_factor_required_from = $7, \
-                two_factor_required_since = $8 \
+                two_factor_required_since = $8, pending_email = $9 \
          WHERE id = $5 AND kind = 'kantoor'")
         .bind(update.display_name.as_str())
         .bind(update.email.as_deref())
@@ -231,6 +246,7 @@ pub fn update_office_user(user_id: i64, update: &OfficeUserUpdate) -> Stmt {
         .bind(false)
         .bind(update.two_factor_from.map(Deadline::to_stored))
         .bind(update.two_factor_since)
+        .bind(update.pending_email.as_deref())
 }
 
 /// Client users of one client, for its edit page.

@@ -461,11 +461,16 @@ const CHANGES: [(&str, &Subject, &str); 14] = [
     ),
     ("a beheerder's switch", &MEDEWERKER_S, "user.two_factor"),
     ("new recovery codes", &HOVENIER_S, "recovery.created"),
-    ("the user's own e-mail address", &HOVENIER_S, "user.email"),
+    // A new address waits for its link; the request is the change.
+    (
+        "the user's own e-mail address",
+        &HOVENIER_S,
+        "user.email_requested",
+    ),
     (
         "a beheerder's change of the address",
         &MEDEWERKER_S,
-        "user.email",
+        "user.email_requested",
     ),
     (
         "a beheerder's 'Sessies beëindigen'",

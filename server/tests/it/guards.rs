@@ -54,7 +54,12 @@ const USER: &[&str] = &[
 
 /// Anyone, logged in or not: the login itself and the pages of a
 /// forgotten password, whose link is the proof (refused alike without one).
-const ANYONE: &[&str] = &["ask_password_reset", "link_account", "choose_password"];
+const ANYONE: &[&str] = &[
+    "ask_password_reset",
+    "link_account",
+    "choose_password",
+    "confirm_email",
+];
 
 /// A logged-in beheerder.
 const BEHEERDER: &[&str] = &[

@@ -325,11 +325,16 @@ async fn an_address_change_needs_a_step_up_and_tells_the_old_address(engine: Eng
     assert_eq!(saved.status, 200, "{}", saved.body);
     let told = &mails_to(&app, "medewerker@voorbeeld.example", 1).await[0];
     assert!(
-        told.body
-            .contains("is zojuist je e-mailadres gewijzigd door je administratiekantoor."),
+        told.body.contains(
+            "is zojuist een nieuw, nog te bevestigen e-mailadres opgegeven door je administratiekantoor."
+        ),
         "{}",
         told.body
     );
+    // It waits for its link: the old address is still the one that counts.
+    let user = app::storage::users::find(db, 2).await.unwrap().unwrap();
+    assert_eq!(user.email.as_deref(), Some("medewerker@voorbeeld.example"));
+    assert_eq!(user.pending_email.as_deref(), Some("mees@elders.example"));
 
     // The user's own change: a step-up, and the old address is told.
     let mut hovenier = logged_in(&app, "hovenier").await;
@@ -346,10 +351,16 @@ async fn an_address_change_needs_a_step_up_and_tells_the_old_address(engine: Eng
     assert_eq!(own.status, 200, "{}", own.body);
     let told = &mails_to(&app, "hovenier@voorbeeld.example", 1).await[0];
     assert!(
-        told.body.contains("is zojuist je e-mailadres gewijzigd."),
+        told.body
+            .contains("is zojuist een nieuw, nog te bevestigen e-mailadres opgegeven."),
         "{}",
         told.body
     );
     let me = hovenier.call("my_details", &[]).await;
-    assert!(me.body.contains("henk@elders.example"), "{}", me.body);
+    assert!(
+        me.body
+            .contains("\"pending_email\":\"henk@elders.example\""),
+        "{}",
+        me.body
+    );
 }

@@ -25,6 +25,7 @@ on_both_engines!(
     three_reset_mails_an_hour_and_a_limit_per_address,
     a_forged_host_never_reaches_a_link,
     changing_the_password_needs_the_step_up_and_the_current_password,
+    a_new_address_counts_only_once_its_link_is_used,
 );
 
 async fn start(engine: Engine) -> TestApp {
@@ -485,4 +486,99 @@ async fn changing_the_password_needs_the_step_up_and_the_current_password(engine
     );
     assert!(actions(&app).await.iter().any(|a| a == "password.changed"));
     wait_for_mails(&app, "hovenier@voorbeeld.example", 1).await;
+}
+
+async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
+    let app = start(engine).await;
+    let old = "hovenier@voorbeeld.example";
+    let new = "h.nieuw@adres.example";
+    let mut hovenier = app.browser();
+    assert_eq!(
+        hovenier.login("hovenier", PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
+    hovenier
+        .step_up_by_sms(&app, PASSWORD, Some(HOVENIER))
+        .await;
+    let typed = hovenier.call("set_my_email", &[("email", new)]).await;
+    assert_eq!(typed.status, 200, "{}", typed.body);
+    let mine = hovenier.call("my_details", &[]).await;
+    assert!(
+        mine.body.contains(&format!("\"email\":\"{old}\"")),
+        "{}",
+        mine.body
+    );
+    assert!(
+        mine.body.contains(&format!("\"pending_email\":\"{new}\"")),
+        "{}",
+        mine.body
+    );
+    // The old address hears of it; the new one gets its link.
+    let told = wait_for_mails(&app, old, 1).await;
+    assert!(
+        told[0].body.contains("nog te bevestigen e-mailadres opgegeven"),
+        "{}",
+        told[0].body
+    );
+    let link_mail = wait_for_mails(&app, new, 1).await;
+    let prefix = format!("{}/e-mailadres-bevestigen/", app.config.public_url);
+    let start = link_mail[0].body.find(&prefix).expect("a link") + prefix.len();
+    let token = link_mail[0].body[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+
+    // Until it is confirmed, reset links go to the old address only, and
+    // asking by the new address sends nothing anywhere.
+    let mut stranger = app.browser();
+    ask(&mut stranger, new).await;
+    ask(&mut stranger, "hovenier").await;
+    wait_for_mails(&app, old, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mails_to(&app, new).await.len(), 1);
+
+    let page = stranger
+        .call(
+            "link_account",
+            &[("page", "e-mailadres"), ("token", &token)],
+        )
+        .await;
+    assert!(page.body.contains(new), "{}", page.body);
+    // A confirmation link sets no password.
+    let as_password = reset(&mut stranger, &token, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert!(link_gone(&as_password), "{}", as_password.body);
+    let confirmed = stranger.call("confirm_email", &[("token", &token)]).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(link_gone(
+        &stranger.call("confirm_email", &[("token", &token)]).await
+    ));
+    let mine = hovenier.call("my_details", &[]).await;
+    assert!(
+        mine.body.contains(&format!("\"email\":\"{new}\"")),
+        "{}",
+        mine.body
+    );
+    assert!(
+        mine.body.contains("\"pending_email\":null"),
+        "{}",
+        mine.body
+    );
+    let told = wait_for_mails(&app, old, 3).await;
+    assert!(
+        told[2].body.contains(&format!("gewijzigd in {new}")),
+        "{}",
+        told[2].body
+    );
+    // From now on the reset link goes to the new address.
+    ask(&mut stranger, "hovenier").await;
+    wait_for_mails(&app, new, 2).await;
+    let log = actions(&app).await;
+    for action in [
+        "user.email_requested",
+        "user.email_confirmation_sent",
+        "user.email",
+    ] {
+        assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
+    }
 }

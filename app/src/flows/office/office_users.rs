@@ -12,7 +12,7 @@ use crate::{
         text::{DisplayName, EmailAddress},
     },
     error::AppError,
-    factors::{self, ChangedBy, LoginChange},
+    factors::{self, AskedBy, ChangedBy, LoginChange},
     model::{policy_text, AuditAction, OfficeUserDetail, OfficeUserRow, TwoFactorPolicy},
     session::AuthUser,
     storage::{
@@ -61,7 +61,10 @@ pub async fn office_user_detail(
         id: user.id,
         login_name: user.login_name,
         display_name: user.display_name,
-        email: user.email,
+        // The waiting address, where one waits: saving the form again
+        // leaves it waiting.
+        email: user.pending_email.clone().or(user.email),
+        pending_email: user.pending_email,
         mobile: user.mobile,
         branch: user.branch.unwrap_or_default(),
         is_beheerder: user.is_beheerder,
@@ -128,6 +131,7 @@ fn parse_update(
     Ok(OfficeUserUpdate {
         display_name: display_name.into_string(),
         email: email.map(EmailAddress::into_string),
+        pending_email: None,
         mobile,
         two_factor_required,
         two_factor_from,
@@ -151,14 +155,17 @@ pub async fn save_office_user(
     form: OfficeUserForm,
 ) -> Result<(), AppError> {
     let user = own_office_user(core, auth, id).await?;
-    let update = parse_update(&form, &user, core.now())?;
+    let mut update = parse_update(&form, &user, core.now())?;
     let mut changes = Vec::new();
-    if update.email != user.email {
-        changes.push(LoginChange::Email {
-            old: user.email.clone(),
-            new: update.email.clone(),
-        });
-    }
+    // A new address waits for its link; the form shows the waiting one.
+    let address = factors::address_step(&user, update.email.as_deref());
+    (update.email, update.pending_email) = match &address {
+        Some(step) => {
+            changes.push(step.change.clone());
+            (step.email.clone(), step.pending_email.clone())
+        }
+        None => (user.email.clone(), user.pending_email.clone()),
+    };
     if update.mobile != user.mobile {
         changes.push(LoginChange::Mobile {
             old: user.mobile.clone(),
@@ -202,5 +209,9 @@ pub async fn save_office_user(
         factors::commit_login_change(core, ChangedBy::Beheerder(auth), &user, changes, batch)
             .await?
     };
+    if let Some(new) = address.and_then(|step| step.confirm) {
+        factors::mail_address_confirmation(core, &user, &new, AskedBy::Beheerder(&auth.user))
+            .await?;
+    }
     Ok(())
 }
