@@ -147,6 +147,19 @@ pub struct MyDetails {
     pub recovery_set: bool,
     /// Browsers that skip the second factor for a while.
     pub trusted: Vec<TrustedBrowserRow>,
+    /// The user's own logged-in sessions, this one among them.
+    pub sessions: Vec<SessionRow>,
+}
+
+/// One of the user's logged-in sessions, under 'Inloggen en beveiliging'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    /// Names the session to end; opens nothing.
+    pub reference: String,
+    /// Dutch local times.
+    pub logged_in: String,
+    pub last_seen: String,
+    pub this_session: bool,
 }
 
 /// 'Mijn gegevens' → 'Passkeys'.
@@ -383,6 +396,8 @@ pub struct OverviewCounts {
     pub nothing: i64,
     /// Not logged in since the policy went to 'Ja' (0 without a 'Ja').
     pub not_since: i64,
+    /// Invited and no password chosen yet: in none of the figures above.
+    pub invited: i64,
 }
 
 impl OverviewCounts {
@@ -415,6 +430,7 @@ impl OverviewCounts {
         self.sms += other.sms;
         self.nothing += other.nothing;
         self.not_since += other.not_since;
+        self.invited += other.invited;
         self
     }
 }
@@ -805,11 +821,13 @@ pub enum AuditAction {
     UserEmailRequested,
     /// The link to a new address mailed.
     EmailConfirmationSent,
+    /// 'Uitloggen' on one of the user's other sessions.
+    SessionEndedByUser,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -854,6 +872,7 @@ impl AuditAction {
         AuditAction::UserAddedToClient,
         AuditAction::UserEmailRequested,
         AuditAction::EmailConfirmationSent,
+        AuditAction::SessionEndedByUser,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -902,6 +921,7 @@ impl AuditAction {
             AuditAction::UserAddedToClient => "user.client_added",
             AuditAction::UserEmailRequested => "user.email_requested",
             AuditAction::EmailConfirmationSent => "user.email_confirmation_sent",
+            AuditAction::SessionEndedByUser => "session.ended_by_user",
         }
     }
 
@@ -953,6 +973,7 @@ impl AuditAction {
             AuditAction::UserAddedToClient => "Gebruiker aan cliënt toegevoegd",
             AuditAction::UserEmailRequested => "Nieuw e-mailadres opgegeven (wacht op bevestiging)",
             AuditAction::EmailConfirmationSent => "Bevestigingslink voor e-mailadres gemaild",
+            AuditAction::SessionEndedByUser => "Andere sessie uitgelogd",
         }
     }
 

@@ -20,7 +20,7 @@ for (const user of cases) {
     await login(page, user.login);
     await toHome(page);
     await page.getByRole('link', { name: 'Mijn gegevens' }).click();
-    await page.getByRole('link', { name: 'Authenticator', exact: true }).click();
+    await page.getByRole('link', { name: 'Authenticator instellen' }).click();
     await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator$/);
     await hydrated(page);
     // A change to how the account logs in: first the step-up.

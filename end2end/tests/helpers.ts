@@ -162,7 +162,7 @@ export async function bindApp(page: Page, phone: string): Promise<{ key: string;
 /** From any portal page to 'Mijn gegevens' → 'Authenticator'. */
 export async function openAuthenticator(page: Page) {
   await page.getByRole('link', { name: 'Mijn gegevens' }).click();
-  await page.getByRole('link', { name: 'Authenticator', exact: true }).click();
+  await page.getByRole('link', { name: /^Authenticator (instellen|vervangen)$/ }).click();
   await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator$/);
   await hydrated(page);
 }

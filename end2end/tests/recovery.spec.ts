@@ -98,7 +98,7 @@ test('a lost phone and a new number: a herstelcode logs in, the number changes, 
   await expect(page.getByTestId('mijn-nummer')).toHaveText('********77');
 
   // A new phone: the step-up still holds, the confirmation goes to the new number.
-  await page.getByRole('link', { name: 'Authenticator', exact: true }).click();
+  await page.getByRole('link', { name: 'Authenticator vervangen' }).click();
   await hydrated(page);
   await expect(page.getByText('Er is al een authenticator app gekoppeld')).toBeVisible();
   const second = await bindApp(page, NEW_NUMBER);

@@ -10,7 +10,9 @@ use crate::{
         clock::dutch_date_time,
         login_form::{check_password_input, LoginName},
         phone::MobileNumber,
-        recovery, sms_quota,
+        recovery,
+        session_lifetime::SessionState,
+        sms_quota,
         text::EmailAddress,
         trusted_browser::{self, still_trusted},
     },
@@ -19,8 +21,8 @@ use crate::{
         self, Answer, ChangedBy, CodeContext, LoginChange, LoginChanges, PasswordSet, Proof,
     },
     model::{
-        mask_phone, AuditAction, MyDetails, NumberChangeStatus, RecoveryCodes, TrustedBrowserRow,
-        TwoFactorRequirement, UserKind, Viewer,
+        mask_phone, AuditAction, MyDetails, NumberChangeStatus, RecoveryCodes, SessionRow,
+        TrustedBrowserRow, TwoFactorRequirement, UserKind, Viewer,
     },
     session::{self, require_user, AuthUser},
     storage::{
@@ -133,6 +135,7 @@ pub async fn my_details(core: &Core, auth: &AuthUser) -> Result<MyDetails, AppEr
         recovery_left,
         recovery_set,
         trusted: trusted_browsers(core, auth).await?,
+        sessions: own_sessions(core, auth).await?,
         app_bound: two_factor.app_bound,
         two_factor,
         own_choice: user.two_factor_chosen,
@@ -177,6 +180,55 @@ pub async fn set_my_two_factor(
         &auth.user,
         vec![LoginChange::TwoFactorChoice { on }],
         batch,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The user's logged-in sessions that still live.
+async fn own_sessions(core: &Core, auth: &AuthUser) -> Result<Vec<SessionRow>, AppError> {
+    let now = core.now();
+    Ok(sessions::active_of_user(&core.db, auth.user.id)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            core.sessions
+                .lifetime
+                .state(s.logged_in_at, s.last_seen_at, now)
+                != SessionState::Expired
+        })
+        .map(|s| SessionRow {
+            reference: sessions::reference(&s),
+            logged_in: dutch_date_time(s.logged_in_at),
+            last_seen: dutch_date_time(s.last_seen_at),
+            this_session: s.id_hash == auth.session_hash,
+        })
+        .collect())
+}
+
+/// 'Uitloggen' on another of the user's sessions (a phone left logged in
+/// somewhere). It only takes access away, so it needs no step-up; this
+/// session ends with 'Uitloggen' at the top of the page.
+pub async fn end_my_session(core: &Core, auth: &AuthUser, reference: &str) -> Result<(), AppError> {
+    let well_formed = reference.len() == 16
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(AppError::invalid("Kies een sessie uit de lijst."));
+    }
+    if auth.session_hash.starts_with(reference) {
+        return Err(AppError::invalid(
+            "Dit is je huidige sessie: log uit met 'Uitloggen' bovenaan.",
+        ));
+    }
+    if sessions::end_by_reference(&core.db, auth.user.id, reference).await? == 0 {
+        return Err(AppError::invalid("Deze sessie is al beëindigd."));
+    }
+    audit::record(
+        &core.db,
+        AuditEntry::own(&auth.user, AuditAction::SessionEndedByUser),
+        core.now(),
     )
     .await?;
     Ok(())

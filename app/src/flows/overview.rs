@@ -49,11 +49,17 @@ pub async fn overview(core: &Core, auth: &AuthUser) -> Result<Overview, AppError
     let passkeys_allowed = factors::office_settings(core, office_id).await?.allowed;
     let mut per_client: HashMap<Option<i64>, OverviewCounts> = HashMap::new();
     for group in overview::groups(&core.db, office_id).await? {
-        per_client.entry(group.client_id).or_default().add(
-            protection(&group, passkeys_allowed),
-            group.not_since,
-            group.users,
-        );
+        let counts = per_client.entry(group.client_id).or_default();
+        // Who has not chosen a password yet cannot log in at all: apart.
+        if group.invited {
+            counts.invited += group.users;
+        } else {
+            counts.add(
+                protection(&group, passkeys_allowed),
+                group.not_since,
+                group.users,
+            );
+        }
     }
     let office = per_client.remove(&None).unwrap_or_default();
     let mut rows: Vec<OverviewRow> = clients::list_for_office(&core.db, office_id)
@@ -95,6 +101,7 @@ pub async fn export_rows(core: &Core, auth: &AuthUser) -> Result<String, AppErro
         Protection::Sms.column(),
         Protection::Nothing.column(),
         "Niet ingelogd sinds 'Ja'",
+        "Uitgenodigd",
     ]);
     let line = |name: &str, policy: &str, c: &OverviewCounts| {
         [
@@ -106,6 +113,7 @@ pub async fn export_rows(core: &Core, auth: &AuthUser) -> Result<String, AppErro
             c.sms.to_string(),
             c.nothing.to_string(),
             c.not_since.to_string(),
+            c.invited.to_string(),
         ]
     };
     for row in &overview.rows {
@@ -146,6 +154,7 @@ pub async fn export_users(core: &Core, auth: &AuthUser) -> Result<String, AppErr
             app: user.app,
             number: user.number,
             not_since: false,
+            invited: false,
             users: 1,
         };
         let last = user

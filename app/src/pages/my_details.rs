@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{MyDetails, TwoFactorRequirement, APP_BOUND_SUMMARY},
+    model::{MyDetails, SessionRow, TwoFactorRequirement, APP_BOUND_SUMMARY},
 };
 #[cfg(feature = "ssr")]
 use crate::{flows, pages::serve};
@@ -44,6 +44,15 @@ pub async fn forget_trusted_browser(id: i64) -> Result<(), AppError> {
 
 /// 'E-mailadres wijzigen': where security notices go; a change to how
 /// the account logs in, so after a step-up, and told to the old address.
+/// 'Uitloggen' on another of the user's sessions.
+#[server(endpoint = "end_my_session")]
+pub async fn end_my_session(reference: String) -> Result<(), AppError> {
+    serve::user(move |core, auth| async move {
+        flows::account::end_my_session(&core, &auth, &reference).await
+    })
+    .await
+}
+
 #[server(endpoint = "set_my_email")]
 pub async fn set_my_email(email: String) -> Result<(), AppError> {
     serve::user(
@@ -62,8 +71,17 @@ pub fn MyDetailsPage() -> impl IntoView {
     let forgets = super::successes(forget);
     let email = ServerAction::<SetMyEmail>::new();
     let emails = super::successes(email);
+    let end = ServerAction::<EndMySession>::new();
+    let ends = super::successes(end);
     let details = Resource::new(
-        move || (saves.get(), unbinds.get(), forgets.get(), emails.get()),
+        move || {
+            (
+                saves.get(),
+                unbinds.get(),
+                forgets.get(),
+                emails.get() + ends.get(),
+            )
+        },
         |_| load_my_details(),
     );
     view! {
@@ -72,77 +90,10 @@ pub fn MyDetailsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Laden…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {
-                    Ok(d) => Either::Left({
-                    let current_email = d.email.clone().unwrap_or_default();
-                    view! {
-                    <dl class="gegevens">
-                        <dt>"Naam"</dt><dd>{d.display_name}</dd>
-                        <dt>"Inlognaam"</dt><dd>{d.login_name}</dd>
-                        <dt>"Soort account"</dt><dd>{d.kind.label()}</dd>
-                        <dt>"Wachtwoord"</dt><dd><A href=super::password::CHANGE_PATH>"Wachtwoord wijzigen"</A></dd>
-                        <dt>"E-mailadres"</dt><dd data-testid="mijn-email">{d.email.clone().unwrap_or_else(|| "–".into())}</dd>
-                        <dt>"Mobiel nummer"</dt>
-                        <dd>
-                            <span data-testid="mijn-nummer">{d.mobile_masked.unwrap_or_else(|| "Niet bekend".into())}</span>
-                            " " <A href=number_change::PATH>"Mobiel nummer wijzigen"</A>
-                        </dd>
-                        {d.branch.map(|b| view! { <dt>"Vestiging"</dt><dd>{b}</dd> })}
-                        {(!d.clients.is_empty()).then(|| view! {
-                            <dt>"Cliënten"</dt>
-                            <dd>{d.clients.into_iter().map(|c| c.name).collect::<Vec<_>>().join(", ")}</dd>
-                        })}
-                    </dl>
-                    <EmailForm action=email current=current_email />
-                    <nav class="tabs" aria-label="Onderdelen">
-                        <a href="/mijn-gegevens" aria-current="page">"Gegevens"</a>
-                        <a href=SETUP_PATH>"Authenticator"</a>
-                    </nav>
-                    <h2>"Inlog met twee-factor-authenticatie"</h2>
-                    {match d.two_factor.requirement {
-                        TwoFactorRequirement::UserChoice => Either::Left(view! {
-                            <ActionForm action=choose>
-                                <super::widgets::JaNeeField legend="Inlog met twee-factor-authenticatie" name="two_factor" id_prefix="mijn-tf" yes=d.own_choice />
-                                <p class="uitleg">"Een wijziging geldt vanaf de volgende keer dat je inlogt."</p>
-                                <button type="submit" disabled=move || choose.pending().get()>"Opslaan"</button>
-                            </ActionForm>
-                        }),
-                        TwoFactorRequirement::Mandatory => Either::Right(Either::Left(match d.two_factor.required_from.clone() {
-                            None => Either::Left(view! {
-                                <p data-testid="twee-factor">"Aan. Je administratiekantoor heeft dit verplicht gesteld. Factor: " {d.two_factor.factor} "."</p>
-                            }),
-                            Some(from) => Either::Right(view! {
-                                <p data-testid="twee-factor">
-                                    <strong>"Verplicht vanaf " {from.dutch} "."</strong> " "
-                                    {if d.two_factor.applies {
-                                        format!("Aan. Factor: {}.", d.two_factor.factor)
-                                    } else {
-                                        "Je administratiekantoor heeft het verplicht gesteld. Stel het vóór die datum in.".to_string()
-                                    }}
-                                </p>
-                            }),
-                        })),
-                        TwoFactorRequirement::Off => Either::Right(Either::Right(view! {
-                            <p data-testid="twee-factor">{if d.two_factor.by_app_only() {
-                                format!("{}.", APP_BOUND_SUMMARY)
-                            } else {
-                                "Uit.".to_string()
-                            }}</p>
-                        })),
-                    }}
-                    <h2>"Authenticator app"</h2>
-                    {if d.app_bound {
-                        Either::Left(view! { <UnbindForm action=unbind /> })
-                    } else {
-                        Either::Right(view! {
-                            <p>"Liever geen SMS? Met een authenticator app maakt je telefoon de code zelf, ook zonder bereik. "
-                               <A href=SETUP_PATH>"Authenticator instellen"</A></p>
-                        })
-                    }}
-                    {(d.app_bound || d.recovery_set).then(|| view! {
-                        <RecoverySection left=d.recovery_left has_set=d.recovery_set />
-                    })}
-                    {(!d.trusted.is_empty()).then(|| view! { <TrustedBrowsers rows=d.trusted action=forget /> })}
-                    }}),
+                    Ok(d) => Either::Left(view! {
+                        <Details d=d.clone() email=email />
+                        <Security d=d choose=choose unbind=unbind forget=forget end=end />
+                    }),
                     Err(e) => Either::Right(super::error_message(e)),
                 }
             })}
@@ -158,19 +109,185 @@ pub fn MyDetailsPage() -> impl IntoView {
     }
 }
 
+/// 'Gegevens': who the account is, and where it is told of changes.
+#[component]
+fn Details(d: MyDetails, email: ServerAction<SetMyEmail>) -> impl IntoView {
+    let current_email = d
+        .pending_email
+        .clone()
+        .or(d.email.clone())
+        .unwrap_or_default();
+    view! {
+        <section class="deel" aria-labelledby="gegevens-kop">
+            <h2 id="gegevens-kop">"Gegevens"</h2>
+            <dl class="gegevens">
+                <dt>"Naam"</dt><dd>{d.display_name}</dd>
+                <dt>"Inlognaam"</dt><dd>{d.login_name}</dd>
+                <dt>"Soort account"</dt><dd>{d.kind.label()}</dd>
+                <dt>"E-mailadres"</dt>
+                <dd>
+                    <span data-testid="mijn-email">{d.email.clone().unwrap_or_else(|| "–".into())}</span>
+                    {d.pending_email.clone().map(|p| view! {
+                        <br /><small data-testid="wacht-op-bevestiging">{format!("Wacht op bevestiging: {p}")}</small>
+                    })}
+                </dd>
+                <dt>"Mobiel nummer"</dt>
+                <dd><span data-testid="mijn-nummer">{d.mobile_masked.unwrap_or_else(|| "Niet bekend".into())}</span></dd>
+                {d.branch.map(|b| view! { <dt>"Vestiging"</dt><dd>{b}</dd> })}
+                {(!d.clients.is_empty()).then(|| view! {
+                    <dt>"Cliënten"</dt>
+                    <dd>{d.clients.into_iter().map(|c| c.name).collect::<Vec<_>>().join(", ")}</dd>
+                })}
+            </dl>
+            <EmailForm action=email current=current_email />
+        </section>
+    }
+}
+
+/// 'Inloggen en beveiliging': the password and each way in as one row
+/// with its state and its action, then remembered devices and sessions.
+#[component]
+fn Security(
+    d: MyDetails,
+    choose: ServerAction<SetMyTwoFactor>,
+    unbind: ServerAction<UnbindAuthenticator>,
+    forget: ServerAction<ForgetTrustedBrowser>,
+    end: ServerAction<EndMySession>,
+) -> impl IntoView {
+    let recovery = if !d.recovery_set {
+        "Nog niet gemaakt".to_string()
+    } else {
+        format!("{} over", d.recovery_left)
+    };
+    view! {
+        <section class="deel" aria-labelledby="beveiliging-kop">
+            <h2 id="beveiliging-kop">"Inloggen en beveiliging"</h2>
+            <TwoFactor d=d.clone() choose=choose />
+            <ul class="manieren" aria-label="Manieren van inloggen">
+                <WayIn name="Wachtwoord" state="Ingesteld".to_string()>
+                    <A href=super::password::CHANGE_PATH>"Wachtwoord wijzigen"</A>
+                </WayIn>
+                <WayIn name="SMS-code" state=d.mobile_masked.clone().map_or("Geen mobiel nummer".to_string(), |m| format!("Naar {m}"))>
+                    <A href=number_change::PATH>"Mobiel nummer wijzigen"</A>
+                </WayIn>
+                <WayIn name="Authenticator app" state=if d.app_bound { "Gekoppeld" } else { "Niet gekoppeld" }.to_string()>
+                    {if d.app_bound {
+                        Either::Left(view! { <A href=SETUP_PATH>"Authenticator vervangen"</A> })
+                    } else {
+                        Either::Right(view! { <A href=SETUP_PATH>"Authenticator instellen"</A> })
+                    }}
+                </WayIn>
+                <WayIn name="Passkeys" state=match d.two_factor.passkeys { 0 => "Geen".to_string(), 1 => "1 passkey".to_string(), n => format!("{n} passkeys") }>
+                    <a href="#passkeys">"Passkeys beheren"</a>
+                </WayIn>
+                <WayIn name="Herstelcodes" state=recovery>
+                    <a href="#herstelcodes">"Herstelcodes"</a>
+                </WayIn>
+            </ul>
+            {d.app_bound.then(|| view! { <UnbindForm action=unbind /> })}
+            <div id="herstelcodes">
+                <RecoverySection left=d.recovery_left has_set=d.recovery_set />
+            </div>
+            {(!d.trusted.is_empty()).then(|| view! { <TrustedBrowsers rows=d.trusted action=forget /> })}
+            <Sessions rows=d.sessions end=end />
+        </section>
+    }
+}
+
+/// One way in: its name, its state, its action.
+#[component]
+fn WayIn(name: &'static str, state: String, children: Children) -> impl IntoView {
+    view! {
+        <li class="manier">
+            <span class="manier-naam">{name}</span>
+            <span class="manier-staat">{state}</span>
+            <span class="manier-actie">{children()}</span>
+        </li>
+    }
+}
+
+/// 'Inlog met twee-factor-authenticatie': the user's own choice under
+/// 'Optioneel', otherwise what the office decided.
+#[component]
+fn TwoFactor(d: MyDetails, choose: ServerAction<SetMyTwoFactor>) -> impl IntoView {
+    view! {
+        <h3>"Inlog met twee-factor-authenticatie"</h3>
+        {match d.two_factor.requirement {
+            TwoFactorRequirement::UserChoice => Either::Left(view! {
+                <ActionForm action=choose>
+                    <super::widgets::JaNeeField legend="Inlog met twee-factor-authenticatie" name="two_factor" id_prefix="mijn-tf" yes=d.own_choice />
+                    <p class="uitleg">"Een wijziging geldt vanaf de volgende keer dat je inlogt."</p>
+                    <button type="submit" disabled=move || choose.pending().get()>"Opslaan"</button>
+                </ActionForm>
+            }),
+            TwoFactorRequirement::Mandatory => Either::Right(Either::Left(match d.two_factor.required_from.clone() {
+                None => Either::Left(view! {
+                    <p data-testid="twee-factor">"Aan. Je administratiekantoor heeft dit verplicht gesteld. Factor: " {d.two_factor.factor} "."</p>
+                }),
+                Some(from) => Either::Right(view! {
+                    <p data-testid="twee-factor">
+                        <strong>"Verplicht vanaf " {from.dutch} "."</strong> " "
+                        {if d.two_factor.applies {
+                            format!("Aan. Factor: {}.", d.two_factor.factor)
+                        } else {
+                            "Je administratiekantoor heeft het verplicht gesteld. Stel het vóór die datum in.".to_string()
+                        }}
+                    </p>
+                }),
+            })),
+            TwoFactorRequirement::Off => Either::Right(Either::Right(view! {
+                <p data-testid="twee-factor">{if d.two_factor.by_app_only() {
+                    format!("{}.", APP_BOUND_SUMMARY)
+                } else {
+                    "Uit.".to_string()
+                }}</p>
+            })),
+        }}
+    }
+}
+
+/// The user's own sessions, each but this one with 'Uitloggen'.
+#[component]
+fn Sessions(rows: Vec<SessionRow>, end: ServerAction<EndMySession>) -> impl IntoView {
+    view! {
+        <h3>"Actieve sessies"</h3>
+        <p>"Hier ben je ingelogd. Ken je een sessie niet, log hem dan uit en wijzig je wachtwoord."</p>
+        <ul class="apparaten">
+            {rows.into_iter().map(|s| {
+                let reference = s.reference.clone();
+                view! {
+                    <li data-testid="sessie">
+                        <strong>{if s.this_session { "Deze sessie" } else { "Andere sessie" }}</strong>
+                        <br />
+                        <small>{format!("Ingelogd {}, laatst actief {}.", s.logged_in, s.last_seen)}</small>
+                        {(!s.this_session).then(|| view! {
+                            <ActionForm action=end>
+                                <input type="hidden" name="reference" value=reference.clone() />
+                                <button type="submit" class="tweede" aria-label=format!("Uitloggen: sessie van {}", s.logged_in)>"Uitloggen"</button>
+                            </ActionForm>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {super::widgets::action_error(end)}
+        {super::widgets::action_done(end, "De sessie is uitgelogd.")}
+    }
+}
+
 /// 'E-mailadres wijzigen': a change to how the account is told about
 /// changes, so after a step-up; the old address hears of it.
 #[component]
 fn EmailForm(action: ServerAction<SetMyEmail>, current: String) -> impl IntoView {
     view! {
-        <h2>"E-mailadres"</h2>
         <ActionForm action=action>
             <div class="veld">
                 <label for="mijn-email-invoer">"E-mailadres"</label>
                 <input id="mijn-email-invoer" name="email" type="email" autocomplete="email" value=current
                     aria-describedby="mijn-email-uitleg" />
                 <small id="mijn-email-uitleg">
-                    "Hier krijg je bericht als er iets aan je inlog verandert. Bij een nieuw adres krijgt ook het oude adres bericht."
+                    "Hier krijg je bericht als er iets aan je inlog verandert, en een herstellink als je je wachtwoord vergeet. "
+                    "Een nieuw adres geldt pas als je het bevestigt met de link die we ernaartoe sturen; tot dan gaat alles naar je huidige adres."
                 </small>
             </div>
             <button type="submit" class="tweede" disabled=move || action.pending().get()>"E-mailadres wijzigen"</button>
@@ -204,7 +321,7 @@ fn TrustedBrowsers(
     action: ServerAction<ForgetTrustedBrowser>,
 ) -> impl IntoView {
     view! {
-        <h2>"Onthouden apparaten"</h2>
+        <h3>"Onthouden apparaten"</h3>
         <p>"Op deze apparaten vragen we bij het inloggen alleen je wachtwoord, geen code."</p>
         <ul class="apparaten">
             {rows.into_iter().map(|b| {

@@ -45,6 +45,7 @@ pub fn OverviewPage() -> impl IntoView {
                     <th scope="col" role="columnheader" class="getal">"Gebruikers"</th>
                     {Protection::ALL.map(|p| view! { <th scope="col" role="columnheader" class="getal">{p.column()}</th> })}
                     <th scope="col" role="columnheader" class="getal">"Niet ingelogd sinds 'Ja'"</th>
+                    <th scope="col" role="columnheader" class="getal">"Uitgenodigd"</th>
                 </tr></thead>
                 <tbody role="rowgroup">
                     {o.rows.into_iter().map(|row| view! { <Row row /> }).collect_view()}
@@ -63,6 +64,7 @@ fn Totals(totals: OverviewCounts) -> impl IntoView {
                 <li><span class="getal">{totals.of(p)}</span>{p.column()}</li>
             })}
             <li><span class="getal">{totals.not_since}</span>"Niet ingelogd sinds 'Ja'"</li>
+            <li><span class="getal" data-testid="uitgenodigd">{totals.invited}</span>"Uitgenodigd"</li>
         </ul>
     }
 }
@@ -103,6 +105,7 @@ fn Row(row: OverviewRow) -> impl IntoView {
             {figure(row.counts.users, "Gebruikers", row.users_href(None))}
             {cells}
             {not_since}
+            <td role="cell" class="getal" data-label="Uitgenodigd">{row.counts.invited}</td>
         </tr>
     }
 }

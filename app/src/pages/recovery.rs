@@ -55,7 +55,7 @@ pub fn RecoverySection(left: i64, has_set: bool) -> impl IntoView {
         format!("Je hebt nog {left} herstelcodes.")
     };
     view! {
-        <h2>"Herstelcodes"</h2>
+        <h3>"Herstelcodes"</h3>
         <p data-testid="herstel-aantal">{count}</p>
         <Show
             when=move || matches!(make.value().get(), Some(Ok(_)))

@@ -14,6 +14,8 @@ pub struct Group {
     pub number: bool,
     /// Not logged in since the policy went to 'Ja'.
     pub not_since: bool,
+    /// Invited, no password chosen yet: counted apart.
+    pub invited: bool,
     pub users: i64,
 }
 
@@ -22,7 +24,8 @@ macro_rules! set_up_columns {
     () => {
         "CAST(CASE WHEN EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_passkey, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM authenticators a WHERE a.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_app, \
-         CAST(CASE WHEN u.mobile IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_number, "
+         CAST(CASE WHEN u.mobile IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_number, \
+         CAST(CASE WHEN u.invitation_pending THEN 1 ELSE 0 END AS BIGINT) AS invited, "
     };
 }
 
@@ -39,7 +42,7 @@ pub const CLIENT_GROUPS: &str = concat!(
      JOIN client_users cu ON cu.client_id = c.id \
      JOIN users u ON u.id = cu.user_id \
      WHERE c.office_id = $1 \
-     GROUP BY 1, 2, 3, 4, 5"
+     GROUP BY 1, 2, 3, 4, 5, 6"
 );
 
 /// The office's own users: the same, against each user's own switch.
@@ -52,7 +55,7 @@ pub const OFFICE_GROUPS: &str = concat!(
         COUNT(*) AS users \
      FROM users u \
      WHERE u.office_id = $1 AND u.kind = 'kantoor' \
-     GROUP BY 1, 2, 3, 4"
+     GROUP BY 1, 2, 3, 4, 5"
 );
 
 pub fn client_groups_stmt(office_id: i64) -> Stmt {
@@ -82,6 +85,7 @@ pub async fn groups(db: &Db, office_id: i64) -> StorageResult<Vec<Group>> {
                 app: r.try_get::<i64, _>("has_app")? == 1,
                 number: r.try_get::<i64, _>("has_number")? == 1,
                 not_since: r.try_get::<i64, _>("not_since")? == 1,
+                invited: r.try_get::<i64, _>("invited")? == 1,
                 users: r.try_get("users")?,
             });
         }

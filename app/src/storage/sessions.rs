@@ -183,3 +183,34 @@ pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {
         .await?;
     Ok(())
 }
+
+/// The user's logged-in sessions, newest first ('Mijn gegevens').
+pub async fn active_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<SessionRecord>> {
+    let rows = Stmt::new(
+        "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, \
+                logged_in_at, last_seen_at, stepped_up_at, notice \
+         FROM sessions WHERE user_id = $1 AND stage = $2 ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .bind(Stage::Active.as_db())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|r| session_record(r)).collect()
+}
+
+/// Ends one of the user's sessions by its reference (the start of its
+/// stored hash, see [`reference`]); the number of sessions ended.
+pub async fn end_by_reference(db: &Db, user_id: i64, reference: &str) -> StorageResult<u64> {
+    db.execute(
+        Stmt::new("DELETE FROM sessions WHERE user_id = $1 AND SUBSTR(id_hash, 1, 16) = $2")
+            .bind(user_id)
+            .bind(reference),
+    )
+    .await
+}
+
+/// How a page names a session: the start of its stored hash, which opens
+/// nothing (the cookie holds the token, the table only its hash).
+pub fn reference(session: &SessionRecord) -> String {
+    session.id_hash.chars().take(16).collect()
+}

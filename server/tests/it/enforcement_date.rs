@@ -353,15 +353,15 @@ async fn the_overview_counts_the_office_and_exports_it(engine: Engine) {
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM");
     let text = String::from_utf8(csv[3..].to_vec()).unwrap();
     assert!(
-        text.starts_with("Cliënt;Twee-factor-authenticatie;Gebruikers;Met passkey;Met app;Alleen SMS;Met niets;Niet ingelogd sinds 'Ja'\r\n"),
+        text.starts_with("Cliënt;Twee-factor-authenticatie;Gebruikers;Met passkey;Met app;Alleen SMS;Met niets;Niet ingelogd sinds 'Ja';Uitgenodigd\r\n"),
         "{text}"
     );
     assert!(
-        text.contains("\r\n\"Jansen; \"\"de Beste\"\"\nBV\";Ja;0;0;0;0;0;0\r\n"),
+        text.contains("\r\n\"Jansen; \"\"de Beste\"\"\nBV\";Ja;0;0;0;0;0;0;0\r\n"),
         "{text}"
     );
     assert!(
-        text.contains("\r\nZorggroep Horizon;Ja;2;0;0;2;0;1\r\n"),
+        text.contains("\r\nZorggroep Horizon;Ja;2;0;0;2;0;1;0\r\n"),
         "{text}"
     );
     assert!(text.contains("\r\nTotaal;;8;"), "{text}");

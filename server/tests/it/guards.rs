@@ -50,6 +50,7 @@ const USER: &[&str] = &[
     "begin_step_up_passkey",
     "step_up_passkey",
     "change_password",
+    "end_my_session",
 ];
 
 /// Anyone, logged in or not: the login itself and the pages of a
@@ -114,6 +115,7 @@ const FORM: &[(&str, &str)] = &[
     ("account", "iemand"),
     ("token", "abc"),
     ("page", "welkom"),
+    ("reference", "abcdefghijklmnop"),
     ("branch_id", "1"),
     ("login_name", "iemand"),
     ("beheerder", "ja"),

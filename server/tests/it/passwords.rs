@@ -26,6 +26,7 @@ on_both_engines!(
     a_forged_host_never_reaches_a_link,
     changing_the_password_needs_the_step_up_and_the_current_password,
     a_new_address_counts_only_once_its_link_is_used,
+    a_user_sees_their_sessions_and_logs_out_another,
 );
 
 async fn start(engine: Engine) -> TestApp {
@@ -516,7 +517,9 @@ async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
     // The old address hears of it; the new one gets its link.
     let told = wait_for_mails(&app, old, 1).await;
     assert!(
-        told[0].body.contains("nog te bevestigen e-mailadres opgegeven"),
+        told[0]
+            .body
+            .contains("nog te bevestigen e-mailadres opgegeven"),
         "{}",
         told[0].body
     );
@@ -581,4 +584,60 @@ async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
     ] {
         assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
     }
+}
+
+async fn a_user_sees_their_sessions_and_logs_out_another(engine: Engine) {
+    let app = start(engine).await;
+    let mut here = app.browser();
+    assert_eq!(here.login("hovenier", PASSWORD).await.body, "\"LoggedIn\"");
+    let mut there = app.browser();
+    assert_eq!(there.login("hovenier", PASSWORD).await.body, "\"LoggedIn\"");
+    let mut someone_else = app.browser();
+    assert_eq!(
+        someone_else.login("bakker", PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
+
+    let sessions = |body: &str| -> Vec<(String, bool)> {
+        let value: serde_json::Value = serde_json::from_str(body).expect(body);
+        value["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["reference"].as_str().unwrap().to_string(),
+                    s["this_session"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let mine = sessions(&here.call("my_details", &[]).await.body);
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    let own = mine.iter().find(|(_, this)| *this).unwrap().0.clone();
+    let other = mine.iter().find(|(_, this)| !*this).unwrap().0.clone();
+    let bakkers = sessions(&someone_else.call("my_details", &[]).await.body)[0]
+        .0
+        .clone();
+
+    for (reference, says) in [
+        (own.as_str(), "huidige sessie"),
+        ("kort", "Kies een sessie"),
+        (bakkers.as_str(), "al beëindigd"),
+    ] {
+        let refused = here
+            .call("end_my_session", &[("reference", reference)])
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body.contains(says), "{}", refused.body);
+    }
+    assert_eq!(someone_else.call("whoami", &[]).await.status, 200);
+    let ended = here.call("end_my_session", &[("reference", &other)]).await;
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    assert_eq!(there.call("whoami", &[]).await.status, 401);
+    assert_eq!(here.call("whoami", &[]).await.status, 200);
+    assert!(actions(&app)
+        .await
+        .iter()
+        .any(|a| a == "session.ended_by_user"));
 }
