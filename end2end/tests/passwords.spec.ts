@@ -31,18 +31,19 @@ function mailsTo(address: string): MailLine[] {
     .filter((mail) => mail.to === address);
 }
 
-/** The reset link in the newest mail to `address`, once it has arrived. */
-async function resetLinkTo(address: string): Promise<string> {
+/** The newest link to `path` in a mail to `address`, once it has arrived. */
+async function linkTo(address: string, path = 'wachtwoord-herstellen'): Promise<string> {
   let link = '';
+  const pattern = new RegExp(`https?://\\S+/${path}/[A-Za-z0-9_-]{43}`);
   await expect
     .poll(() => {
       const found = mailsTo(address)
-        .map((m) => m.body.match(/https?:\/\/\S+\/wachtwoord-herstellen\/[A-Za-z0-9_-]{43}/)?.[0])
+        .map((m) => m.body.match(pattern)?.[0])
         .filter((l): l is string => !!l);
       link = found[found.length - 1] ?? '';
       return link;
     })
-    .toContain(`${base}/wachtwoord-herstellen/`);
+    .toContain(`${base}/${path}/`);
   return link;
 }
 
@@ -64,7 +65,7 @@ test("'Wachtwoord vergeten?': a link by mail, a new password, and the login stil
   await expect(page.getByTestId('herstellink-gevraagd')).toContainText('Als er een account bij hoort');
   await fits(page, 'herstellink-gevraagd');
 
-  const link = await resetLinkTo('zorg@voorbeeld.example');
+  const link = await linkTo('zorg@voorbeeld.example');
   await open(page, link);
   await expect(page.getByRole('heading', { name: 'Kies je wachtwoord' })).toBeVisible();
   await expect(page.getByTestId('link-inlognaam')).toHaveText('zorg');
@@ -115,4 +116,69 @@ test("'Wachtwoord wijzigen' behind the step-up, and the new password logs in", a
   await logout(page);
   await login(page, 'hovenier', 'zeven zwanen zwemmen zuidwaarts');
   await expect(page).toHaveURL(/\/$/);
+});
+
+test("a beheerder adds a client with 'Ja' and invites a user, who chooses a password from the mail and logs in with an SMS code", async ({ page }) => {
+  await login(page, 'beheerder');
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Cliënten' }).click();
+  await page.getByRole('link', { name: 'Nieuwe cliënt' }).click();
+  await expect(page).toHaveURL(/\/clienten\/nieuw$/);
+  await hydrated(page);
+  await stepUp(page);
+  await page.setViewportSize(NARROW);
+  await fits(page, 'nieuwe-client');
+  await page.getByLabel('Naam', { exact: true }).fill('Visserij De Ster');
+  await page.getByLabel('Vestiging').selectOption({ label: 'Utrecht' });
+  await page.getByRole('button', { name: 'Cliënt opslaan' }).click();
+  await expect(page).toHaveURL(/\/clienten\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Visserij De Ster' })).toBeVisible();
+  await page.getByLabel('Ja', { exact: true }).check();
+  await page.getByRole('button', { name: 'Authenticatie opslaan' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'De authenticatie is opgeslagen.' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Gebruikers', exact: true }).click();
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Gebruiker toevoegen' }).click();
+  await expect(page).toHaveURL(/\/clienten\/\d+\/gebruikers\/nieuw$/);
+  await hydrated(page);
+  await page.getByLabel('Naam', { exact: true }).fill('Nina de Ster');
+  // The login name is proposed from the name.
+  await expect(page.getByLabel('Inlognaam')).toHaveValue('nina.dester');
+  await page.getByLabel('E-mailadres').fill('nina@ster.example');
+  await page.getByLabel('Mobiel nummer').fill('06 12345 699');
+  await fits(page, 'gebruiker-toevoegen');
+  await page.getByRole('button', { name: 'Uitnodiging versturen' }).click();
+  await expect(page.getByTestId('uitgenodigd')).toBeVisible();
+  await page.getByRole('link', { name: 'Naar de gebruikers van deze cliënt' }).click();
+  await hydrated(page);
+  await expect(page.getByTestId('laatste-login')).toHaveText('Uitgenodigd');
+  await expect(page.getByRole('button', { name: 'Uitnodiging opnieuw versturen aan Nina de Ster' })).toBeVisible();
+  await fits(page, 'gebruikers-uitgenodigd');
+  await logout(page);
+
+  const link = await linkTo('nina@ster.example', 'welkom');
+  await open(page, link);
+  await expect(page.getByRole('heading', { name: 'Kies je wachtwoord' })).toBeVisible();
+  await expect(page.getByTestId('link-inlognaam')).toHaveText('nina.dester');
+  await fits(page, 'welkom');
+  await fillNewPassword(page, 'zeilen op de grote vijver');
+  await expect(page).toHaveURL(/\/inloggen\?wachtwoord=opgeslagen$/);
+  await hydrated(page);
+  await expect(page.getByTestId('wachtwoord-opgeslagen')).toBeVisible();
+  const before = smsCount('+31612345699');
+  await login(page, 'nina.dester', 'zeilen op de grote vijver');
+  await expect(page).toHaveURL(/\/inloggen\/code$/);
+  await hydrated(page);
+  await page.getByLabel('Beveiligingscode').fill(await codeFromOutbox('+31612345699', before));
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Mijn gegevens' }).click();
+  await hydrated(page);
+  await expect(page.getByTestId('mijn-email')).toHaveText('nina@ster.example');
+  await expect(page.getByRole('heading', { name: 'Inloggen en beveiliging' })).toBeVisible();
+  await fits(page, 'mijn-gegevens');
 });

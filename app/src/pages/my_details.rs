@@ -181,7 +181,7 @@ fn Security(
                     <a href="#passkeys">"Passkeys beheren"</a>
                 </WayIn>
                 <WayIn name="Herstelcodes" state=recovery>
-                    <a href="#herstelcodes">"Herstelcodes"</a>
+                    <a href="#herstelcodes">"Naar herstelcodes"</a>
                 </WayIn>
             </ul>
             {d.app_bound.then(|| view! { <UnbindForm action=unbind /> })}

@@ -18,11 +18,13 @@ pub enum Lapsed {
     PasskeyCeremonies,
     TrustedBrowsers,
     LoginCounters,
+    /// Mailed links past their end (used or voided ones end too).
+    LinkTokens,
     AuditRows,
 }
 
 impl Lapsed {
-    pub const ALL: [Lapsed; 9] = [
+    pub const ALL: [Lapsed; 10] = [
         Lapsed::Sessions,
         Lapsed::WaitingLogins,
         Lapsed::SmsCodes,
@@ -31,6 +33,7 @@ impl Lapsed {
         Lapsed::PasskeyCeremonies,
         Lapsed::TrustedBrowsers,
         Lapsed::LoginCounters,
+        Lapsed::LinkTokens,
         Lapsed::AuditRows,
     ];
 
@@ -44,6 +47,7 @@ impl Lapsed {
             Lapsed::PasskeyCeremonies => "passkey_ceremonies",
             Lapsed::TrustedBrowsers => "trusted_browsers",
             Lapsed::LoginCounters => "login_counters",
+            Lapsed::LinkTokens => "link_tokens",
             Lapsed::AuditRows => "audit_rows",
         }
     }
@@ -106,6 +110,12 @@ impl Lapsed {
                   AND locked_until < $2 LIMIT $3)",
             )
             .bind(cut.login_counter_idle_before)
+            .bind(cut.now)
+            .bind(limit),
+            Lapsed::LinkTokens => Stmt::new(
+                "DELETE FROM link_tokens WHERE id IN \
+                 (SELECT id FROM link_tokens WHERE expires_at < $1 LIMIT $2)",
+            )
             .bind(cut.now)
             .bind(limit),
             Lapsed::AuditRows => Stmt::new(

@@ -29,6 +29,7 @@ mod frontend;
 mod pg_stats;
 mod prepare;
 mod process;
+mod recovery;
 mod report;
 mod wrk;
 
@@ -163,6 +164,12 @@ async fn main() -> anyhow::Result<()> {
     }
     step("Argon2id ceiling (after the logins)");
     report.ceiling_after = argon::ceiling(settings.seconds);
+
+    step("'Stuur herstellink': known and unknown accounts, alternating");
+    let known = recovery::known_names(&std::fs::read_to_string(&logins_file)?);
+    report.reset = Some(recovery::answers(&server.base_url, &known).await?);
+    step("the password rules, per check");
+    report.rules_us = Some(recovery::rules_cost(20_000));
 
     verifications(&paths, &settings, &server, &sqlite_url, &keys, &mut report).await?;
 

@@ -76,6 +76,10 @@ pub struct Report {
     pub plans: String,
     /// What PostgreSQL saw during its runs (printed after the table).
     pub pg_stats: String,
+    /// 'Stuur herstellink' for known and unknown accounts.
+    pub reset: Option<crate::recovery::ResetRun>,
+    /// The password rules, microseconds per check.
+    pub rules_us: Option<f64>,
     pub took: Duration,
 }
 
@@ -115,6 +119,43 @@ impl Report {
             ),
             "",
         );
+        if let Some(reset) = &self.reset {
+            use crate::recovery::quantile;
+            let (known, unknown) = (quantile(&reset.known, 0.5), quantile(&reset.unknown, 0.5));
+            let apart = 100.0 * (known.as_secs_f64() - unknown.as_secs_f64()).abs()
+                / unknown.as_secs_f64().max(1e-9);
+            for (what, samples) in [
+                ("known accounts", &reset.known),
+                ("unknown names", &reset.unknown),
+            ] {
+                row(
+                    &mut t,
+                    &format!(
+                        "'Stuur herstellink', {what} ({} one at a time)",
+                        samples.len()
+                    ),
+                    "",
+                    &format!("{:.2} ms", quantile(samples, 0.5).as_secs_f64() * 1e3),
+                    &format!("{:.2} ms", quantile(samples, 0.99).as_secs_f64() * 1e3),
+                    &format!("medians {apart:.1} % apart"),
+                    "medians within 10 %",
+                );
+            }
+        }
+        if let Some(us) = self.rules_us {
+            row(
+                &mut t,
+                "Password rules (length, list, own words), per check",
+                &format!("{us:.1} µs"),
+                "",
+                "",
+                &format!(
+                    "{} entries on the list",
+                    app::domain::password_rules::Blocklist::shipped().len()
+                ),
+                "",
+            );
+        }
         for run in &self.logins {
             load_row(
                 &mut t,
