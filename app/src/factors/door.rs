@@ -74,14 +74,14 @@ pub enum LoginChange {
 }
 
 /// How a new password came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PasswordSet {
     /// 'Wachtwoord wijzigen', behind the step-up.
     Changed,
     /// Through a mailed reset link.
     Reset,
-    /// The first one, from the invitation's link.
-    Chosen,
+    /// The first one, from the invitation's link, which went to `email`.
+    Chosen { email: String },
 }
 
 impl LoginChange {
@@ -143,7 +143,7 @@ impl LoginChange {
                 match set {
                     PasswordSet::Changed => AuditAction::PasswordChanged,
                     PasswordSet::Reset => AuditAction::PasswordReset,
-                    PasswordSet::Chosen => AuditAction::PasswordChosen,
+                    PasswordSet::Chosen { .. } => AuditAction::PasswordChosen,
                 },
                 None,
                 None,
@@ -205,7 +205,7 @@ impl LoginChange {
             LoginChange::Password(PasswordSet::Reset) => {
                 Happened::one("je wachtwoord gewijzigd met een herstellink uit je e-mail")
             }
-            LoginChange::Password(PasswordSet::Chosen) => return None,
+            LoginChange::Password(PasswordSet::Chosen { .. }) => return None,
         })
     }
 }

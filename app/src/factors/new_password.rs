@@ -9,11 +9,12 @@ use super::door::{commit_login_change, ChangedBy, LoginChange, PasswordSet};
 use crate::{
     core::{internal, Core},
     domain::{
+        link_token::LinkKind,
         password::PasswordError,
         password_rules::{self, Blocklist, Context, NewPassword, Refusal},
     },
     error::AppError,
-    storage::{batch::Batch, clients, throttle, users, users::UserRecord},
+    storage::{batch::Batch, clients, link_tokens, throttle, users, users::UserRecord},
 };
 
 fn refused(refusal: Refusal) -> AppError {
@@ -76,13 +77,22 @@ pub async fn commit_new_password<C: Copy + Send + 'static>(
         .hash(password.into_string())
         .await
         .map_err(hash_failed)?;
-    batch
-        .then(match how {
-            PasswordSet::Chosen => users::set_first_password(subject.id, &hash),
-            PasswordSet::Changed | PasswordSet::Reset => users::set_password(subject.id, &hash),
-        })
-        .then(throttle::forget_stmt(&throttle::Counter::Account(
-            subject.login_name.clone(),
-        )));
+    batch.then(match &how {
+        PasswordSet::Chosen { email } => users::set_first_password(subject.id, &hash, email),
+        PasswordSet::Changed | PasswordSet::Reset => users::set_password(subject.id, &hash),
+    });
+    // A reset link still open (a mailbox read earlier) dies with the old
+    // password. A reset's own link is the only one open, and its batch
+    // already uses it.
+    if how == PasswordSet::Changed {
+        batch.then(link_tokens::void_stmt(
+            subject.id,
+            LinkKind::Reset,
+            core.now(),
+        ));
+    }
+    batch.then(throttle::forget_stmt(&throttle::Counter::Account(
+        subject.login_name.clone(),
+    )));
     commit_login_change(core, by, subject, vec![LoginChange::Password(how)], batch).await
 }

@@ -156,16 +156,14 @@ pub async fn choose_password(
     if kind == LinkKind::Address {
         return Err(AppError::LinkGone);
     }
-    let (hash, _, user) = open_link(core, token, kind).await?;
+    let (hash, found, user) = open_link(core, token, kind).await?;
     let mut batch = Batch::new();
     batch.must_change(link_tokens::use_stmt(&hash, kind, core.now()), Used);
     let how = match kind {
-        LinkKind::Invitation => {
-            if !user.invited {
-                return Err(AppError::LinkGone);
-            }
-            PasswordSet::Chosen
-        }
+        LinkKind::Invitation => match (user.invited, found.email) {
+            (true, Some(email)) => PasswordSet::Chosen { email },
+            _ => return Err(AppError::LinkGone),
+        },
         _ => PasswordSet::Reset,
     };
     let password = factors::checked_new_password(core, &user, new, repeated).await?;

@@ -365,14 +365,17 @@ pub async fn create_invited(
 }
 
 /// The invitation's link used: the first password, and the address the
-/// link came to confirmed. One statement, as a batch changes a row once.
-pub fn set_first_password(user_id: i64, password_hash: &str) -> Stmt {
+/// link went to confirmed (the link's own, whatever was typed since). One
+/// statement, as a batch changes a row once.
+pub fn set_first_password(user_id: i64, password_hash: &str, email: &str) -> Stmt {
     Stmt::new(
-        "UPDATE users SET password_hash = $1, invitation_pending = $2, email = pending_email, \
-         pending_email = NULL WHERE id = $3",
+        "UPDATE users SET password_hash = $1, invitation_pending = $2, email = $3, \
+         pending_email = CASE WHEN pending_email = $3 THEN NULL ELSE pending_email END \
+         WHERE id = $4",
     )
     .bind(password_hash)
     .bind(false)
+    .bind(email)
     .bind(user_id)
 }
 

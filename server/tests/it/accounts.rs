@@ -5,7 +5,7 @@
 //! by 200 requests at once, an action without the step-up, and a second
 //! account for someone the office has. Over real HTTP, on both engines.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::{field, Answer, Browser, Engine, Options, TestApp};
 use app::storage::audit;
@@ -46,26 +46,9 @@ async fn beheerder(app: &TestApp) -> Browser {
     browser
 }
 
-async fn wait_for_mails(app: &TestApp, address: &str, count: usize) -> Vec<outbox::MailLine> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let found: Vec<_> = outbox::read(&app.config.mail_outbox)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|m| m.to == address)
-            .collect();
-        if found.len() >= count || Instant::now() > deadline {
-            assert_eq!(found.len(), count, "mails to {address}: {found:#?}");
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// The token of the newest invitation mailed to `address`.
 async fn invitation_to(app: &TestApp, address: &str, count: usize) -> String {
-    let mails = wait_for_mails(app, address, count).await;
+    let mails = app.mails_to(address, count).await;
     let body = &mails.last().unwrap().body;
     let prefix = format!("{}/welkom/", app.config.public_url);
     let start = body.find(&prefix).unwrap_or_else(|| panic!("{body}")) + prefix.len();
@@ -104,15 +87,6 @@ fn person<'a>(
         ("email", email),
         ("mobile", mobile),
     ]
-}
-
-async fn actions(app: &TestApp) -> Vec<String> {
-    audit::recent(&app.state.core.db, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.action)
-        .collect()
 }
 
 fn first_branch(body: &str) -> String {
@@ -217,7 +191,7 @@ async fn a_beheerder_adds_a_client_and_invites_a_user_who_chooses_a_password_and
     assert_eq!(nina.verify(&code).await.status, 200);
     let mine = nina.call("my_details", &[]).await;
     assert_eq!(field(&mine.body, "email"), "nina@ster.example");
-    let log = actions(&app).await;
+    let log = app.audit_actions().await;
     for action in ["client.added", "user.invited", "password.chosen"] {
         assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
     }
@@ -299,7 +273,11 @@ async fn a_login_name_or_address_the_office_has_is_offered_never_a_second_accoun
         "{}",
         colleague.body
     );
-    assert!(actions(&app).await.iter().any(|a| a == "user.client_added"));
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a == "user.client_added"));
 }
 
 async fn a_resent_invitation_voids_the_earlier_link_and_a_late_one_shows_as_expired(
@@ -344,7 +322,7 @@ async fn a_resent_invitation_voids_the_earlier_link_and_a_late_one_shows_as_expi
     assert_eq!(choose(&mut ria, &third, CHOSEN).await.status, 200);
     // Zorggroep says 'Ja' and ria has no number: the login asks for one.
     assert_eq!(ria.login("ria", CHOSEN).await.body, "\"NeedsMobile\"");
-    let log = actions(&app).await;
+    let log = app.audit_actions().await;
     assert!(log.iter().any(|a| a == "user.invitation_resent"));
 }
 
@@ -390,7 +368,7 @@ async fn two_hundred_parallel_uses_of_an_invitation_set_one_password(engine: Eng
         browser.login("tegelijk", &set[0]).await.body,
         "\"NeedsMobile\""
     );
-    let log = actions(&app).await;
+    let log = app.audit_actions().await;
     assert_eq!(log.iter().filter(|a| *a == "password.chosen").count(), 1);
 }
 
@@ -442,7 +420,8 @@ async fn every_action_needs_the_step_up_and_bad_input_names_its_field(engine: En
             answer.body
         );
     }
-    assert!(!actions(&app)
+    assert!(!app
+        .audit_actions()
         .await
         .iter()
         .any(|a| a.starts_with("client.") || a == "user.invited" || a == "password.reset_sent"));
@@ -550,11 +529,39 @@ async fn a_colleague_is_invited_and_a_beheerder_sends_a_reset_link(engine: Engin
         .call("send_reset_link", &[("user_id", &carla_id)])
         .await;
     assert_eq!(too_early.status, 422, "{}", too_early.body);
+    // An address typed after the invitation waits for its own link: the
+    // invitation confirms only the address it went to.
+    let moved = admin
+        .call(
+            "save_office_user",
+            &[
+                ("id", carla_id.as_str()),
+                ("display_name", "Carla Collega"),
+                ("email", "carla@elders.example"),
+                ("mobile", ""),
+                ("two_factor", "nee"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    app.mails_to("carla@elders.example", 1).await;
 
     let token = invitation_to(&app, "carla@voorbeeld.example", 1).await;
     let mut carla = app.browser();
     assert_eq!(choose(&mut carla, &token, CHOSEN).await.status, 200);
     assert_eq!(carla.login("carla", CHOSEN).await.body, "\"LoggedIn\"");
+    let mine = carla.call("my_details", &[]).await;
+    assert!(
+        mine.body.contains("\"email\":\"carla@voorbeeld.example\""),
+        "{}",
+        mine.body
+    );
+    assert!(
+        mine.body
+            .contains("\"pending_email\":\"carla@elders.example\""),
+        "{}",
+        mine.body
+    );
     assert_eq!(
         carla.call("office_settings", &[]).await.status,
         200,
@@ -567,7 +574,7 @@ async fn a_colleague_is_invited_and_a_beheerder_sends_a_reset_link(engine: Engin
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert!(!sent.body.contains("wachtwoord-herstellen"));
-    let mails = wait_for_mails(&app, "carla@voorbeeld.example", 2).await;
+    let mails = app.mails_to("carla@voorbeeld.example", 2).await;
     assert!(
         mails[1].body.contains("/wachtwoord-herstellen/"),
         "{}",

@@ -52,24 +52,6 @@ async fn mails(app: &TestApp) -> Vec<MailLine> {
         .expect("mail outbox")
 }
 
-/// The mails to `address` once there are `count` of them: notices go out
-/// in the background, a moment after the answer.
-async fn mails_to(app: &TestApp, address: &str, count: usize) -> Vec<MailLine> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let found: Vec<MailLine> = mails(app)
-            .await
-            .into_iter()
-            .filter(|m| m.to == address)
-            .collect();
-        if found.len() >= count || Instant::now() > deadline {
-            assert_eq!(found.len(), count, "mails to {address}: {found:#?}");
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 async fn logged_in(app: &TestApp, login: &str) -> Browser {
     let mut browser = app.browser();
     let answer = browser.login(login, PASSWORD).await;
@@ -85,7 +67,7 @@ async fn a_factor_change_and_a_recovery_code_are_mailed_to_the_users_address(eng
         .await;
     let (_, codes) = bind_app_with_codes(&app, &mut hovenier, HOVENIER).await;
 
-    let mail = &mails_to(&app, "hovenier@voorbeeld.example", 1).await[0];
+    let mail = &app.mails_to("hovenier@voorbeeld.example", 1).await[0];
     assert!(mail.subject.contains("hovenier"), "{}", mail.subject);
     assert!(
         mail.body
@@ -111,7 +93,7 @@ async fn a_factor_change_and_a_recovery_code_are_mailed_to_the_users_address(eng
         .call("verify_recovery_code", &[("recovery_code", &codes[0])])
         .await;
     assert_eq!(used.status, 200, "{}", used.body);
-    let mail = &mails_to(&app, "hovenier@voorbeeld.example", 2).await[1];
+    let mail = &app.mails_to("hovenier@voorbeeld.example", 2).await[1];
     assert!(
         mail.body
             .contains("is zojuist een herstelcode gebruikt om in te loggen."),
@@ -173,7 +155,7 @@ async fn a_change_to_an_account_without_a_number_is_mailed(engine: Engine) {
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 
-    let mail = &mails_to(&app, "medewerker@voorbeeld.example", 1).await[0];
+    let mail = &app.mails_to("medewerker@voorbeeld.example", 1).await[0];
     assert!(
         mail.body
             .contains("is zojuist je mobiele nummer gewijzigd door je administratiekantoor."),
@@ -323,7 +305,7 @@ async fn an_address_change_needs_a_step_up_and_tells_the_old_address(engine: Eng
         )
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
-    let told = &mails_to(&app, "medewerker@voorbeeld.example", 1).await[0];
+    let told = &app.mails_to("medewerker@voorbeeld.example", 1).await[0];
     assert!(
         told.body.contains(
             "is zojuist een nieuw, nog te bevestigen e-mailadres opgegeven door je administratiekantoor."
@@ -349,7 +331,7 @@ async fn an_address_change_needs_a_step_up_and_tells_the_old_address(engine: Eng
         .call("set_my_email", &[("email", "henk@elders.example")])
         .await;
     assert_eq!(own.status, 200, "{}", own.body);
-    let told = &mails_to(&app, "hovenier@voorbeeld.example", 1).await[0];
+    let told = &app.mails_to("hovenier@voorbeeld.example", 1).await[0];
     assert!(
         told.body
             .contains("is zojuist een nieuw, nog te bevestigen e-mailadres opgegeven."),

@@ -5,10 +5,9 @@
 //! that would log in past the second factor. Over real HTTP, on SQLite and
 //! on PostgreSQL.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::{Answer, Browser, Engine, Options, TestApp};
-use app::storage::audit;
 use server::{config::MailChoice, mail::outbox};
 
 const PASSWORD: &str = "Welkom-2fa!";
@@ -38,29 +37,6 @@ async fn start(engine: Engine) -> TestApp {
         },
     )
     .await
-}
-
-async fn mails_to(app: &TestApp, address: &str) -> Vec<outbox::MailLine> {
-    outbox::read(&app.config.mail_outbox)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| m.to == address)
-        .collect()
-}
-
-/// The mails to `address` once there are `count` (they go out after the
-/// answer), failing if more arrive.
-async fn wait_for_mails(app: &TestApp, address: &str, count: usize) -> Vec<outbox::MailLine> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let found = mails_to(app, address).await;
-        if found.len() >= count || Instant::now() > deadline {
-            assert_eq!(found.len(), count, "mails to {address}: {found:#?}");
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The reset link's token in a mail, checked to start with the public URL.
@@ -103,17 +79,8 @@ async fn reset(browser: &mut Browser, token: &str, new: &str, repeat: &str) -> A
 async fn new_link(app: &TestApp, account: &str, address: &str, count: usize) -> String {
     let answer = ask(&mut app.browser(), account).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let mails = wait_for_mails(app, address, count).await;
+    let mails = app.mails_to(address, count).await;
     token_in(app, mails.last().unwrap())
-}
-
-async fn actions(app: &TestApp) -> Vec<String> {
-    audit::recent(&app.state.core.db, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.action)
-        .collect()
 }
 
 fn link_gone(answer: &Answer) -> bool {
@@ -135,7 +102,7 @@ async fn a_reset_link_sets_a_password_ends_every_session_and_logs_nobody_in(engi
     assert_eq!(waiting.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
 
     // The first mail: the remembered browser's notice.
-    wait_for_mails(&app, ZORG_MAIL, 1).await;
+    app.mails_to(ZORG_MAIL, 1).await;
     let token = new_link(&app, "zorg", ZORG_MAIL, 2).await;
     let mut stranger = app.browser();
     let page = stranger
@@ -192,7 +159,7 @@ async fn a_reset_link_sets_a_password_ends_every_session_and_logs_nobody_in(engi
     assert_eq!(again.body, "\"NeedsCode\"", "{}", again.body);
 
     // Told by mail and SMS, and audited.
-    let mails = wait_for_mails(&app, ZORG_MAIL, 3).await;
+    let mails = app.mails_to(ZORG_MAIL, 3).await;
     assert!(
         mails[2].body.contains("is zojuist je wachtwoord gewijzigd"),
         "{}",
@@ -205,7 +172,7 @@ async fn a_reset_link_sets_a_password_ends_every_session_and_logs_nobody_in(engi
             .any(|l| l.to == ZORG && l.text.contains("wachtwoord gewijzigd")),
         "{texts:#?}"
     );
-    let log = actions(&app).await;
+    let log = app.audit_actions().await;
     for action in ["password.reset_sent", "password.reset"] {
         assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
     }
@@ -264,8 +231,8 @@ async fn known_and_unknown_accounts_get_the_same_answer_and_only_their_own_addre
         "{all:#?}"
     );
     assert!(!all.iter().any(|m| m.to.contains("boos")));
-    assert!((2..=3).contains(&mails_to(&app, ZORG_MAIL).await.len()));
-    let medewerker = wait_for_mails(&app, "medewerker@voorbeeld.example", 1).await;
+    assert!((2..=3).contains(&app.mails_now(ZORG_MAIL).await.len()));
+    let medewerker = app.mails_to("medewerker@voorbeeld.example", 1).await;
     assert!(
         medewerker[0].subject.contains("medewerker"),
         "{}",
@@ -352,7 +319,7 @@ async fn two_hundred_parallel_uses_of_one_link_set_one_password(engine: Engine) 
         browser.login("hovenier", &set[0]).await.body,
         "\"LoggedIn\""
     );
-    let log = actions(&app).await;
+    let log = app.audit_actions().await;
     assert_eq!(log.iter().filter(|a| *a == "password.reset").count(), 1);
     assert_eq!(app.outbox_count_to(HOVENIER).await, 1, "one SMS notice");
 }
@@ -363,12 +330,12 @@ async fn three_reset_mails_an_hour_and_a_limit_per_address(engine: Engine) {
     for _ in 0..5 {
         assert_eq!(ask(&mut browser, "hovenier").await.status, 200);
     }
-    wait_for_mails(&app, "hovenier@voorbeeld.example", 3).await;
+    app.mails_to("hovenier@voorbeeld.example", 3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(mails_to(&app, "hovenier@voorbeeld.example").await.len(), 3);
+    assert_eq!(app.mails_now("hovenier@voorbeeld.example").await.len(), 3);
     app.clock.advance(60 * 60);
     assert_eq!(ask(&mut browser, "hovenier").await.status, 200);
-    wait_for_mails(&app, "hovenier@voorbeeld.example", 4).await;
+    app.mails_to("hovenier@voorbeeld.example", 4).await;
 
     // One source address: 30 requests per quarter (the first of this
     // window was the one above), then a clear refusal for any name.
@@ -409,7 +376,7 @@ async fn a_forged_host_never_reaches_a_link(engine: Engine) {
             .unwrap();
         assert_eq!(answer.status().as_u16(), 200, "{name}");
     }
-    let mails = wait_for_mails(&app, ZORG_MAIL, 3).await;
+    let mails = app.mails_to(ZORG_MAIL, 3).await;
     for mail in &mails {
         assert!(!mail.body.contains("boos"), "{}", mail.body);
         token_in(&app, mail);
@@ -432,6 +399,9 @@ async fn changing_the_password_needs_the_step_up_and_the_current_password(engine
             ("repeat_password", repeat),
         ]
     };
+
+    // A reset link asked earlier (a mailbox read before the change).
+    let early = new_link(&app, "hovenier", "hovenier@voorbeeld.example", 1).await;
 
     // A stolen cookie alone reaches nothing, not even a guess.
     let asked = hovenier
@@ -485,8 +455,22 @@ async fn changing_the_password_needs_the_step_up_and_the_current_password(engine
         other.login("hovenier", NEW_PASSWORD).await.body,
         "\"LoggedIn\""
     );
-    assert!(actions(&app).await.iter().any(|a| a == "password.changed"));
-    wait_for_mails(&app, "hovenier@voorbeeld.example", 1).await;
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a == "password.changed"));
+    // The new password voided the reset link asked before it.
+    let late = reset(
+        &mut app.browser(),
+        &early,
+        "nog een ander wachtwoord",
+        "nog een ander wachtwoord",
+    )
+    .await;
+    assert!(link_gone(&late), "{}", late.body);
+    // The reset link, then the notice.
+    app.mails_to("hovenier@voorbeeld.example", 2).await;
 }
 
 async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
@@ -515,7 +499,7 @@ async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
         mine.body
     );
     // The old address hears of it; the new one gets its link.
-    let told = wait_for_mails(&app, old, 1).await;
+    let told = app.mails_to(old, 1).await;
     assert!(
         told[0]
             .body
@@ -523,7 +507,7 @@ async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
         "{}",
         told[0].body
     );
-    let link_mail = wait_for_mails(&app, new, 1).await;
+    let link_mail = app.mails_to(new, 1).await;
     let prefix = format!("{}/e-mailadres-bevestigen/", app.config.public_url);
     let start = link_mail[0].body.find(&prefix).expect("a link") + prefix.len();
     let token = link_mail[0].body[start..]
@@ -537,9 +521,9 @@ async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
     let mut stranger = app.browser();
     ask(&mut stranger, new).await;
     ask(&mut stranger, "hovenier").await;
-    wait_for_mails(&app, old, 2).await;
+    app.mails_to(old, 2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(mails_to(&app, new).await.len(), 1);
+    assert_eq!(app.mails_now(new).await.len(), 1);
 
     let page = stranger
         .call(
@@ -567,7 +551,7 @@ async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
         "{}",
         mine.body
     );
-    let told = wait_for_mails(&app, old, 3).await;
+    let told = app.mails_to(old, 3).await;
     assert!(
         told[2].body.contains(&format!("gewijzigd in {new}")),
         "{}",
@@ -575,8 +559,8 @@ async fn a_new_address_counts_only_once_its_link_is_used(engine: Engine) {
     );
     // From now on the reset link goes to the new address.
     ask(&mut stranger, "hovenier").await;
-    wait_for_mails(&app, new, 2).await;
-    let log = actions(&app).await;
+    app.mails_to(new, 2).await;
+    let log = app.audit_actions().await;
     for action in [
         "user.email_requested",
         "user.email_confirmation_sent",
@@ -636,7 +620,8 @@ async fn a_user_sees_their_sessions_and_logs_out_another(engine: Engine) {
     assert_eq!(ended.status, 200, "{}", ended.body);
     assert_eq!(there.call("whoami", &[]).await.status, 401);
     assert_eq!(here.call("whoami", &[]).await.status, 200);
-    assert!(actions(&app)
+    assert!(app
+        .audit_actions()
         .await
         .iter()
         .any(|a| a == "session.ended_by_user"));

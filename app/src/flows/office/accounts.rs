@@ -188,16 +188,25 @@ async fn existing(
     Ok(None)
 }
 
+/// Where a new account belongs: a client (a client user), or a branch of
+/// the office (an office user, perhaps a beheerder).
+enum Place {
+    Client(i64),
+    Branch { id: i64, is_beheerder: bool },
+}
+
 /// A new account, invited by mail to the typed address; its number, when
 /// typed, waits for its owner's first code.
 async fn invite(
     core: &Core,
     beheerder: &AuthUser,
     person: &Person,
-    kind: UserKind,
-    branch_id: Option<i64>,
-    is_beheerder: bool,
-) -> Result<UserRecord, AppError> {
+    place: Place,
+) -> Result<AddedUser, AppError> {
+    let (kind, branch_id, is_beheerder) = match place {
+        Place::Client(_) => (UserKind::Client, None, false),
+        Place::Branch { id, is_beheerder } => (UserKind::Office, Some(id), is_beheerder),
+    };
     let id = users::create_invited(
         &core.db,
         &NewInvited {
@@ -216,9 +225,21 @@ async fn invite(
     .ok_or_else(|| {
         AppError::invalid("Inlognaam: deze inlognaam is al in gebruik. Kies een andere.")
     })?;
-    users::find(&core.db, id)
+    let user = users::find(&core.db, id)
         .await?
-        .ok_or_else(|| crate::core::internal("an invited user vanished"))
+        .ok_or_else(|| crate::core::internal("an invited user vanished"))?;
+    if let Place::Client(client_id) = place {
+        clients::link_user(&core.db, user.id, client_id).await?;
+    }
+    factors::mail_invitation(
+        core,
+        &user,
+        person.email.as_str(),
+        &beheerder.user,
+        AuditAction::UserInvited,
+    )
+    .await?;
+    Ok(AddedUser::Invited { user_id: user.id })
 }
 
 /// A client's 'Gebruiker toevoegen' → 'Uitnodiging versturen'. A login name
@@ -236,17 +257,7 @@ pub async fn invite_client_user(
         return offer_existing(core, &user, client.id).await;
     }
     require_step_up(core, beheerder)?;
-    let user = invite(core, beheerder, &person, UserKind::Client, None, false).await?;
-    clients::link_user(&core.db, user.id, client.id).await?;
-    factors::mail_invitation(
-        core,
-        &user,
-        person.email.as_str(),
-        &beheerder.user,
-        AuditAction::UserInvited,
-    )
-    .await?;
-    Ok(AddedUser::Invited { user_id: user.id })
+    invite(core, beheerder, &person, Place::Client(client.id)).await
 }
 
 async fn offer_existing(
@@ -320,24 +331,11 @@ pub async fn invite_office_user(
         )));
     }
     require_step_up(core, beheerder)?;
-    let user = invite(
-        core,
-        beheerder,
-        &person,
-        UserKind::Office,
-        Some(branch.id),
+    let place = Place::Branch {
+        id: branch.id,
         is_beheerder,
-    )
-    .await?;
-    factors::mail_invitation(
-        core,
-        &user,
-        person.email.as_str(),
-        &beheerder.user,
-        AuditAction::UserInvited,
-    )
-    .await?;
-    Ok(AddedUser::Invited { user_id: user.id })
+    };
+    invite(core, beheerder, &person, place).await
 }
 
 /// 'Uitnodiging opnieuw versturen': a new link; the earlier one no longer

@@ -372,6 +372,45 @@ impl TestApp {
 
     /// A second server instance on the same database (own pool, own
     /// process state), as a deployment with several instances has.
+    /// The mails in the mail outbox to `address` so far.
+    pub async fn mails_now(&self, address: &str) -> Vec<server::mail::outbox::MailLine> {
+        server::mail::outbox::read(&self.config.mail_outbox)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.to == address)
+            .collect()
+    }
+
+    /// The mails to `address` once there are `count` of them (mail goes
+    /// out in the background, a moment after the answer); fails if there
+    /// are more, or fewer after ten seconds.
+    pub async fn mails_to(
+        &self,
+        address: &str,
+        count: usize,
+    ) -> Vec<server::mail::outbox::MailLine> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = self.mails_now(address).await;
+            if found.len() >= count || std::time::Instant::now() > deadline {
+                assert_eq!(found.len(), count, "mails to {address}: {found:#?}");
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The audit log's actions, newest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        app::storage::audit::recent(&self.state.core.db, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect()
+    }
+
     pub async fn another_instance(&self) -> TestApp {
         self.another_instance_with(|_| {}).await
     }
