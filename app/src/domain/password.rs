@@ -339,7 +339,12 @@ mod tests {
                 tokio::spawn(async move { p.verify("x".into(), None).await })
             })
             .collect();
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Until the two are in line (other tests share the cores, so a
+        // fixed pause may end before the spawned tasks ran).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !passwords.is_full() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let refused = passwords.verify("x".into(), None).await;
         assert!(matches!(refused, Err(PasswordError::Busy)), "{refused:?}");
         // Callers that leave free their place; the worker skips their hash.
