@@ -106,14 +106,26 @@ fn code_only(text: &str) -> String {
             }
             i += j + 1;
             out.push_str("\"\"");
-        } else if rest.starts_with("'\\") || rest.len() > 2 && rest.as_bytes()[2] == b'\'' {
-            // A character literal ('a', '\n'); a lifetime has no closing quote.
-            match rest[1..].find('\'') {
-                Some(end) if end <= 4 => {
+        } else if let Some(after) = rest.strip_prefix('\'') {
+            // A character literal ('a', 'é', '\n', '\''); a lifetime has no
+            // closing quote. `end`: the literal's length between the quotes.
+            let end = if after.starts_with("\\'") {
+                Some(2)
+            } else if after.starts_with('\\') {
+                after.find('\'').filter(|end| *end <= 10)
+            } else {
+                after
+                    .chars()
+                    .next()
+                    .map(char::len_utf8)
+                    .filter(|len| after[*len..].starts_with('\''))
+            };
+            match end {
+                Some(end) => {
                     i += end + 2;
                     out.push_str("' '");
                 }
-                _ => {
+                None => {
                     out.push('\'');
                     i += 1;
                 }
@@ -351,5 +363,10 @@ fn the_reader_sees_what_it_checks() {
             "flows::step_up::status",
             "storage::users",
         ]
+    );
+    // Character literals of any width and escape, and lifetimes.
+    assert_eq!(
+        code_only("match c { 'é' | '\\'' | '\\n' => 'e', _ => c } fn f<'a>(s: &'a str) {}"),
+        "match c { ' ' | ' ' | ' ' => ' ', _ => c } fn f<'a>(s: &'a str) {}"
     );
 }

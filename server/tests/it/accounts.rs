@@ -22,6 +22,7 @@ on_both_engines!(
     two_hundred_parallel_uses_of_an_invitation_set_one_password,
     every_action_needs_the_step_up_and_bad_input_names_its_field,
     a_colleague_is_invited_and_a_beheerder_sends_a_reset_link,
+    no_function_a_beheerder_calls_sets_another_users_password,
 );
 
 async fn start(engine: Engine) -> TestApp {
@@ -587,4 +588,53 @@ async fn a_colleague_is_invited_and_a_beheerder_sends_a_reset_link(engine: Engin
         .expect("audited");
     assert_eq!(reset.subject.as_deref(), Some("carla"));
     assert_ne!(reset.actor_user_id, Some(carla_id.parse().unwrap()));
+}
+
+/// No function a beheerder can call sets another user's password: each
+/// one, sent a password for 'hovenier' in every field name a password
+/// could have, leaves hovenier's password as it was (ASVS 6.4.6).
+async fn no_function_a_beheerder_calls_sets_another_users_password(engine: Engine) {
+    let app = start(engine).await;
+    let mut admin = beheerder(&app).await;
+    let planted = "overgenomen door de beheerder";
+    let hovenier = "4";
+    let form = [
+        ("id", hovenier),
+        ("user_id", hovenier),
+        ("client_id", ZORGGROEP),
+        ("password", planted),
+        ("new_password", planted),
+        ("repeat_password", planted),
+        ("current_password", PASSWORD),
+        ("display_name", "Henk Hovenier"),
+        ("login_name", "hovenier"),
+        ("email", "hovenier@voorbeeld.example"),
+        ("mobile", "+31612345601"),
+        ("two_factor", "nee"),
+        ("policy", "optioneel"),
+        ("name", "Hoveniersbedrijf Groen"),
+        ("branch_id", "1"),
+        ("page", "welkom"),
+        ("token", "abc"),
+        ("account", "hovenier"),
+    ];
+    let all = crate::guards::BEHEERDER
+        .iter()
+        .chain(crate::guards::USER)
+        .chain(crate::guards::ANYONE);
+    for endpoint in all {
+        if *endpoint == "end_my_session" || endpoint.starts_with("step_up") {
+            continue;
+        }
+        // The step-up holds for every call: the test's clock stands still.
+        let answer = admin.call(endpoint, &form).await;
+        assert_ne!(answer.status, 500, "{endpoint}: {}", answer.body);
+        assert_eq!(admin.call("whoami", &[]).await.status, 200, "{endpoint}");
+    }
+    let mut browser = app.browser();
+    assert_eq!(browser.login("hovenier", planted).await.status, 401);
+    assert_eq!(
+        browser.login("hovenier", PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
 }

@@ -22,7 +22,7 @@ const PENDING: &[&str] = &[
 ];
 
 /// A logged-in user.
-const USER: &[&str] = &[
+pub(crate) const USER: &[&str] = &[
     "begin_binding",
     "send_binding_sms",
     "submit_binding_mobile",
@@ -55,7 +55,7 @@ const USER: &[&str] = &[
 
 /// Anyone, logged in or not: the login itself and the pages of a
 /// forgotten password, whose link is the proof (refused alike without one).
-const ANYONE: &[&str] = &[
+pub(crate) const ANYONE: &[&str] = &[
     "ask_password_reset",
     "link_account",
     "choose_password",
@@ -63,7 +63,7 @@ const ANYONE: &[&str] = &[
 ];
 
 /// A logged-in beheerder.
-const BEHEERDER: &[&str] = &[
+pub(crate) const BEHEERDER: &[&str] = &[
     "reset_authenticator",
     "list_clients",
     "client_detail",
