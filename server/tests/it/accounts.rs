@@ -633,8 +633,8 @@ async fn no_function_a_beheerder_calls_sets_another_users_password(engine: Engin
     }
     let mut browser = app.browser();
     assert_eq!(browser.login("hovenier", planted).await.status, 401);
-    assert_eq!(
-        browser.login("hovenier", PASSWORD).await.body,
-        "\"LoggedIn\""
-    );
+    // The old password is still right (a call above may have changed how
+    // hovenier logs in after it: the answer may ask a code).
+    let own = browser.login("hovenier", PASSWORD).await;
+    assert_eq!(own.status, 200, "{}", own.body);
 }
