@@ -23,7 +23,7 @@ export async function login(page: Page, loginName: string, password = PASSWORD) 
 }
 
 export async function logout(page: Page) {
-  await page.getByRole('button', { name: 'Uitloggen' }).click();
+  await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
   await expect(page).toHaveURL(/\/inloggen$/);
   await hydrated(page);
 }

@@ -125,7 +125,7 @@ test('a user adds a passkey, logs in with password and passkey, then with the pa
   // the passkey from the list would.
   await open(page, '/mijn-gegevens');
   await autofill(page, true);
-  await page.getByRole('button', { name: 'Uitloggen' }).click();
+  await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
   await hydrated(page);
   await expect(page.getByTestId('gebruikersnaam')).toHaveText('Zeynep Zorg');
