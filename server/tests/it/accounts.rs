@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
-use crate::common::{field, Answer, Browser, Engine, Options, TestApp};
+use crate::common::{field, Answer, Browser, Engine, TestApp};
 use app::storage::audit;
-use server::{config::MailChoice, mail::outbox};
+use server::mail::outbox;
 
 const PASSWORD: &str = "Welkom-2fa!";
 const CHOSEN: &str = "vier vrolijke vissers";
@@ -26,14 +26,7 @@ on_both_engines!(
 );
 
 async fn start(engine: Engine) -> TestApp {
-    TestApp::start_with(
-        engine,
-        Options {
-            mail: MailChoice::Outbox,
-            ..Options::default()
-        },
-    )
-    .await
+    TestApp::start_with_mail(engine).await
 }
 
 /// 'beheerder' logged in and stepped up (no factor: the password alone).

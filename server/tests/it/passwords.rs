@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use crate::common::{Answer, Browser, Engine, Options, TestApp};
-use server::{config::MailChoice, mail::outbox};
+use crate::common::{Answer, Browser, Engine, TestApp};
+use server::mail::outbox;
 
 const PASSWORD: &str = "Welkom-2fa!";
 const NEW_PASSWORD: &str = "blauwe reiger op het hek";
@@ -29,14 +29,7 @@ on_both_engines!(
 );
 
 async fn start(engine: Engine) -> TestApp {
-    TestApp::start_with(
-        engine,
-        Options {
-            mail: MailChoice::Outbox,
-            ..Options::default()
-        },
-    )
-    .await
+    TestApp::start_with_mail(engine).await
 }
 
 /// The reset link's token in a mail, checked to start with the public URL.

@@ -267,6 +267,18 @@ impl TestApp {
         Self::start_with(engine, Options::default()).await
     }
 
+    /// The demo office with mail going to the outbox (`mails_to`).
+    pub async fn start_with_mail(engine: Engine) -> TestApp {
+        Self::start_with(
+            engine,
+            Options {
+                mail: MailChoice::Outbox,
+                ..Options::default()
+            },
+        )
+        .await
+    }
+
     /// A seeded demo office behind the real router on 127.0.0.1.
     pub async fn start_with(engine: Engine, options: Options) -> TestApp {
         install_logs();
