@@ -168,6 +168,10 @@ test("a beheerder adds a client with 'Ja' and invites a user, who chooses a pass
   await expect(page).toHaveURL(/\/inloggen\?wachtwoord=opgeslagen$/);
   await hydrated(page);
   await expect(page.getByTestId('wachtwoord-opgeslagen')).toBeVisible();
+  // The invitation worked once; a new one comes only from the office.
+  await open(page, link);
+  await expect(page.getByText('Deze link is verlopen of al gebruikt.')).toBeVisible();
+  await expect(page.getByText('Vraag je administratiekantoor om een nieuwe uitnodiging.', { exact: false })).toBeVisible();
   const before = smsCount('+31612345699');
   await login(page, 'nina.dester', 'zeilen op de grote vijver');
   await expect(page).toHaveURL(/\/inloggen\/code$/);

@@ -105,12 +105,27 @@ fn NewPasswordFields() -> impl IntoView {
     }
 }
 
-/// The page of a link that no longer opens, with the way to a new one.
+/// The page of a link that no longer opens, with the way to a new one:
+/// a reset link anyone asks for again; an invitation only the office can
+/// send again; an address is typed again under 'Mijn gegevens'.
 #[component]
-pub fn LinkGone() -> impl IntoView {
+pub fn LinkGone(page: &'static str) -> impl IntoView {
+    let way = match page {
+        "welkom" => Either::Left(view! {
+            <p>"Vraag je administratiekantoor om een nieuwe uitnodiging. Heb je al een wachtwoord gekozen? "
+               <A href="/inloggen">"Ga naar Inloggen"</A>"."</p>
+        }),
+        "e-mailadres" => Either::Right(Either::Left(view! {
+            <p>"Geef het e-mailadres opnieuw op bij 'Mijn gegevens'; je krijgt dan een nieuwe link. "
+               <A href="/inloggen">"Ga naar Inloggen"</A>"."</p>
+        })),
+        _ => Either::Right(Either::Right(view! {
+            <p><A href=FORGOT_PATH>"Vraag een nieuwe herstellink aan"</A>" of "<A href="/inloggen">"ga naar Inloggen"</A>"."</p>
+        })),
+    };
     view! {
         <p class="melding fout" role="alert">{AppError::LinkGone.to_string()}</p>
-        <p><A href=FORGOT_PATH>"Vraag een nieuwe herstellink aan"</A>" of "<A href="/inloggen">"ga naar Inloggen"</A>"."</p>
+        {way}
     }
 }
 
@@ -182,12 +197,12 @@ fn ChoosePasswordPage(page: &'static str) -> impl IntoView {
             <Transition fallback=|| view! { <p>"Laden…"</p> }>
                 {move || Suspend::new(async move {
                     match link.await {
-                        Err(AppError::LinkGone) => Either::Left(view! { <LinkGone /> }.into_any()),
+                        Err(AppError::LinkGone) => Either::Left(view! { <LinkGone page=page /> }.into_any()),
                         Err(e) => Either::Left(super::error_message(e).into_any()),
                         Ok(account) => Either::Right({
                             let login = StoredValue::new(account.login_name);
                             view! {
-                            <Show when=move || !gone() fallback=|| view! { <LinkGone /> }>
+                            <Show when=move || !gone() fallback=move || view! { <LinkGone page=page /> }>
                                 <p>"Voor je account " <strong data-testid="link-inlognaam">{login.get_value()}</strong> "."</p>
                                 <ActionForm action=save>
                                     <input type="hidden" name="page" value=page />
@@ -225,7 +240,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Laden…"</p> }>
                 {move || Suspend::new(async move {
                     match link.await {
-                        Err(AppError::LinkGone) => Either::Left(view! { <LinkGone /> }.into_any()),
+                        Err(AppError::LinkGone) => Either::Left(view! { <LinkGone page="e-mailadres" /> }.into_any()),
                         Err(e) => Either::Left(super::error_message(e).into_any()),
                         Ok(account) => Either::Right({
                             let text = StoredValue::new(format!(
@@ -234,7 +249,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                                 account.login_name
                             ));
                             view! {
-                                <Show when=move || !gone() fallback=|| view! { <LinkGone /> }>
+                                <Show when=move || !gone() fallback=|| view! { <LinkGone page="e-mailadres" /> }>
                                     <Show
                                         when=move || !matches!(confirm.value().get(), Some(Ok(())))
                                         fallback=|| view! {
