@@ -39,6 +39,17 @@ impl<'a> AuditEntry<'a> {
         }
     }
 
+    /// A beheerder acting on something of the office that is no account:
+    /// a client, the office's settings (`subject`: its name).
+    pub fn in_office(beheerder: &'a UserRecord, subject: &'a str, action: AuditAction) -> Self {
+        AuditEntry {
+            office_id: Some(beheerder.office_id),
+            actor_user_id: Some(beheerder.id),
+            subject: Some(subject),
+            ..AuditEntry::new(action)
+        }
+    }
+
     /// A user acting on their own account (login, codes, their app).
     pub fn own(user: &'a UserRecord, action: AuditAction) -> Self {
         AuditEntry {

@@ -78,11 +78,8 @@ pub async fn add_client(
     audit::record(
         &core.db,
         AuditEntry {
-            office_id: Some(beheerder.user.office_id),
-            actor_user_id: Some(beheerder.user.id),
-            subject: Some(name.as_str()),
             new_value: Some(&branch.name),
-            ..AuditEntry::new(AuditAction::ClientAdded)
+            ..AuditEntry::in_office(&beheerder.user, name.as_str(), AuditAction::ClientAdded)
         },
         now,
     )
@@ -108,12 +105,9 @@ pub async fn rename_client(
     audit::record(
         &core.db,
         AuditEntry {
-            office_id: Some(beheerder.user.office_id),
-            actor_user_id: Some(beheerder.user.id),
-            subject: Some(name.as_str()),
             old_value: Some(&client.name),
             new_value: Some(name.as_str()),
-            ..AuditEntry::new(AuditAction::ClientRenamed)
+            ..AuditEntry::in_office(&beheerder.user, name.as_str(), AuditAction::ClientRenamed)
         },
         now,
     )

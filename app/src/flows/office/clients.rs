@@ -103,12 +103,13 @@ pub async fn save_policy(
         )
         .then(audit::record_stmt(
             AuditEntry {
-                office_id: Some(auth.user.office_id),
-                actor_user_id: Some(auth.user.id),
-                subject: Some(&client.name),
                 old_value: Some(&text(old)),
                 new_value: Some(&text(new)),
-                ..AuditEntry::new(AuditAction::ClientTwoFactorPolicy)
+                ..AuditEntry::in_office(
+                    &auth.user,
+                    &client.name,
+                    AuditAction::ClientTwoFactorPolicy,
+                )
             },
             now,
         ));

@@ -55,12 +55,13 @@ pub async fn set_office_days(
     }
     batch.then(audit::record_stmt(
         AuditEntry {
-            office_id: Some(office_id),
-            actor_user_id: Some(beheerder.user.id),
-            subject: Some(&beheerder.user.office_name),
             old_value: Some(&old),
             new_value: Some(&new),
-            ..AuditEntry::new(AuditAction::OfficeTrustDays)
+            ..AuditEntry::in_office(
+                &beheerder.user,
+                &beheerder.user.office_name,
+                AuditAction::OfficeTrustDays,
+            )
         },
         core.now(),
     ));
@@ -100,12 +101,13 @@ pub async fn set_office_passkeys(
         .then(stored_passkeys::set_office_settings_stmt(office_id, new))
         .then(audit::record_stmt(
             AuditEntry {
-                office_id: Some(office_id),
-                actor_user_id: Some(beheerder.user.id),
-                subject: Some(&beheerder.user.office_name),
                 old_value: Some(&old_text),
                 new_value: Some(&new_text),
-                ..AuditEntry::new(AuditAction::OfficePasskeys)
+                ..AuditEntry::in_office(
+                    &beheerder.user,
+                    &beheerder.user.office_name,
+                    AuditAction::OfficePasskeys,
+                )
             },
             core.now(),
         ));
