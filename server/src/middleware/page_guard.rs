@@ -20,18 +20,15 @@ pub const MOBILE_PATH: &str = "/inloggen/mobiel";
 
 /// The pages of a mailed link and of a forgotten password: for anyone, in
 /// any stage of a login, since the link (or nothing) is all they need.
-/// Their server functions check the link themselves.
-const OPEN_PAGES: &[&str] = &[
-    "/wachtwoord-vergeten",
-    "/wachtwoord-herstellen/",
-    "/welkom/",
-    "/e-mailadres-bevestigen/",
-];
-
+/// Their server functions check the link themselves. The paths are the
+/// ones the links are built with (`LinkKind::path`), so the two cannot
+/// drift apart.
 fn is_open_page(path: &str) -> bool {
-    OPEN_PAGES
-        .iter()
-        .any(|open| path == *open || (open.ends_with('/') && path.starts_with(open)))
+    use app::domain::link_token::LinkKind;
+    path == app::pages::password::FORGOT_PATH
+        || [LinkKind::Invitation, LinkKind::Reset, LinkKind::Address]
+            .iter()
+            .any(|kind| path.starts_with(kind.path()))
 }
 
 pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Response {

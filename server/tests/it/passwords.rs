@@ -26,6 +26,7 @@ on_both_engines!(
     changing_the_password_needs_the_step_up_and_the_current_password,
     a_new_address_counts_only_once_its_link_is_used,
     a_user_sees_their_sessions_and_logs_out_another,
+    the_link_pages_open_in_any_stage_and_nothing_else_does,
 );
 
 async fn start(engine: Engine) -> TestApp {
@@ -618,4 +619,35 @@ async fn a_user_sees_their_sessions_and_logs_out_another(engine: Engine) {
         .await
         .iter()
         .any(|a| a == "session.ended_by_user"));
+}
+
+/// The pages of a mailed link open for anyone, also for a login waiting
+/// for its code; a portal page still does not.
+async fn the_link_pages_open_in_any_stage_and_nothing_else_does(engine: Engine) {
+    let app = start(engine).await;
+    let mut waiting = app.browser();
+    assert_eq!(waiting.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
+    for browser in [&mut app.browser(), &mut waiting] {
+        // Rendered, not sent elsewhere: the form, or an unknown link's
+        // refusal (410).
+        for (path, status) in [
+            ("/wachtwoord-vergeten", 200),
+            ("/wachtwoord-herstellen/onbekend", 410),
+            ("/welkom/onbekend", 410),
+            ("/e-mailadres-bevestigen/onbekend", 410),
+        ] {
+            let page = browser.get(path).await;
+            assert_eq!(page.location, None, "{path}");
+            assert_eq!(page.status, status, "{path}");
+        }
+        let portal = browser.get("/mijn-gegevens").await;
+        assert!(
+            portal
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/inloggen")),
+            "{:?}",
+            portal.location
+        );
+    }
 }
