@@ -24,6 +24,11 @@ pub enum AppError {
     /// expired: one answer for all, so it tells nothing about which.
     #[error("Deze link is verlopen of al gebruikt.")]
     LinkGone,
+    /// 'Account blokkeren': said only after the right password, a passkey
+    /// of the account or a link from its mailbox, so a block tells a
+    /// guesser nothing.
+    #[error("Je account is geblokkeerd. Neem contact op met je kantoor.")]
+    Blocked,
     /// Too many tries or messages; the text says how long to wait.
     #[error("{0}")]
     TooMany(String),
@@ -59,6 +64,7 @@ impl AppError {
             AppError::BadCredentials => "TS-INLOG",
             AppError::Invalid(_) => "TS-INVOER",
             AppError::LinkGone => "TS-LINK",
+            AppError::Blocked => "TS-GEBLOKKEERD",
             AppError::TooMany(_) => "TS-LIMIET",
             AppError::Unavailable(_) => "TS-SMS",
             AppError::Busy => "TS-DRUK",
@@ -72,7 +78,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotLoggedIn | AppError::BadCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::Blocked => 403,
             AppError::Invalid(_) => 422,
             AppError::LinkGone => 410,
             AppError::TooMany(_) => 429,

@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mijn-gegevens/authenticator/koppelen") view={Lazy::<BindRoute>::new()} />
                     <Route path=path!("mijn-gegevens/mobiel-nummer") view={Lazy::<NumberChangeRoute>::new()} />
                     <Route path=path!("mijn-gegevens/wachtwoord") view={Lazy::<ChangePasswordRoute>::new()} />
+                    <Route path=path!("mijn-gegevens/downloaden") view={Lazy::<MyDataRoute>::new()} />
                     <Route path=path!("clienten") view={Lazy::<ClientsRoute>::new()} />
                     <Route path=path!("clienten/nieuw") view={Lazy::<NewClientRoute>::new()} />
                     <Route path=path!("clienten/:id") view={Lazy::<ClientEditRoute>::new()} />
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("kantoorgebruikers") view={Lazy::<OfficeUsersRoute>::new()} />
                     <Route path=path!("kantoorgebruikers/nieuw") view={Lazy::<NewOfficeUserRoute>::new()} />
                     <Route path=path!("kantoorgebruikers/:id") view={Lazy::<OfficeUserEditRoute>::new()} />
+                    <Route path=path!("gebruikers/:id/gegevens") view={Lazy::<UserDataRoute>::new()} />
                     <Route path=path!("logboek") view={Lazy::<LogbookRoute>::new()} />
                     <Route path=path!("overzicht") view={Lazy::<OverviewRoute>::new()} />
                     <Route path=path!("help") view={Lazy::<HelpRoute>::new()} />

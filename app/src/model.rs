@@ -494,6 +494,8 @@ pub struct OfficeUserRow {
     pub invitation: Option<Invitation>,
     /// Dutch local time of the last login, `None`: never.
     pub last_login: Option<String>,
+    /// 'Account blokkeren'.
+    pub blocked: bool,
 }
 
 /// Where the login goes after a right password.
@@ -656,6 +658,8 @@ pub struct ClientUserRow {
     pub not_since: bool,
     /// Invited and no password chosen yet.
     pub invitation: Option<Invitation>,
+    /// 'Account blokkeren'.
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -682,6 +686,18 @@ pub struct OfficeUserDetail {
     pub app_bound: bool,
     /// Invited and no password chosen yet.
     pub invitation: Option<Invitation>,
+    /// 'Account blokkeren'.
+    pub blocked: bool,
+}
+
+/// What 'Verwijderen' will do, for its confirmation: the user's name, and
+/// whether the account itself goes (a client user's last client, or an
+/// office user) or only their access to one client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    pub display_name: String,
+    pub login_name: String,
+    pub deletes_account: bool,
 }
 
 /// A branch ('vestiging'), for the forms that ask one.
@@ -823,11 +839,25 @@ pub enum AuditAction {
     EmailConfirmationSent,
     /// 'Uitloggen' on one of the user's other sessions.
     SessionEndedByUser,
+    /// The right password (or a passkey, a link) for a blocked account.
+    LoginBlocked,
+    /// 'Account blokkeren', or the dormant rule (new value says which).
+    UserBlocked,
+    UserUnblocked,
+    UserRemovedFromClient,
+    /// The account and everything of it deleted (AVG art. 17).
+    UserRemoved,
+    DormantWarned,
+    OfficeDormant,
+    /// 'Gebruikers importeren': one row, its counts as the new value.
+    UsersImported,
+    /// 'Mijn gegevens downloaden', by the user or a beheerder for them.
+    DataExported,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 45] = [
+    pub const ALL: [AuditAction; 54] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -873,6 +903,15 @@ impl AuditAction {
         AuditAction::UserEmailRequested,
         AuditAction::EmailConfirmationSent,
         AuditAction::SessionEndedByUser,
+        AuditAction::LoginBlocked,
+        AuditAction::UserBlocked,
+        AuditAction::UserUnblocked,
+        AuditAction::UserRemovedFromClient,
+        AuditAction::UserRemoved,
+        AuditAction::DormantWarned,
+        AuditAction::OfficeDormant,
+        AuditAction::UsersImported,
+        AuditAction::DataExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -922,6 +961,15 @@ impl AuditAction {
             AuditAction::UserEmailRequested => "user.email_requested",
             AuditAction::EmailConfirmationSent => "user.email_confirmation_sent",
             AuditAction::SessionEndedByUser => "session.ended_by_user",
+            AuditAction::LoginBlocked => "login.blocked",
+            AuditAction::UserBlocked => "user.blocked",
+            AuditAction::UserUnblocked => "user.unblocked",
+            AuditAction::UserRemovedFromClient => "user.client_removed",
+            AuditAction::UserRemoved => "user.removed",
+            AuditAction::DormantWarned => "user.dormant_warned",
+            AuditAction::OfficeDormant => "office.dormant",
+            AuditAction::UsersImported => "users.imported",
+            AuditAction::DataExported => "user.data_exported",
         }
     }
 
@@ -974,12 +1022,47 @@ impl AuditAction {
             AuditAction::UserEmailRequested => "Nieuw e-mailadres opgegeven (wacht op bevestiging)",
             AuditAction::EmailConfirmationSent => "Bevestigingslink voor e-mailadres gemaild",
             AuditAction::SessionEndedByUser => "Andere sessie uitgelogd",
+            AuditAction::LoginBlocked => "Inloggen geweigerd (account geblokkeerd)",
+            AuditAction::UserBlocked => "Account geblokkeerd",
+            AuditAction::UserUnblocked => "Blokkade opgeheven",
+            AuditAction::UserRemovedFromClient => "Gebruiker van cliënt verwijderd",
+            AuditAction::UserRemoved => "Account verwijderd",
+            AuditAction::DormantWarned => "Gewaarschuwd: account wordt geblokkeerd (niet ingelogd)",
+            AuditAction::OfficeDormant => "Instelling 'Niet ingelogd' van kantoor gewijzigd",
+            AuditAction::UsersImported => "Gebruikers geïmporteerd",
+            AuditAction::DataExported => "Gegevens gedownload (AVG)",
         }
     }
 
     /// The action stored as `stored`, if it is one of ours.
     pub fn from_stored(stored: &str) -> Option<AuditAction> {
         Self::ALL.into_iter().find(|a| a.as_str() == stored)
+    }
+
+    /// Its old or new value names or reaches a person (a number, an
+    /// address, a name, a passkey's name): taken out of the Logboek when
+    /// the account is removed.
+    pub fn values_identify(self) -> bool {
+        matches!(
+            self,
+            AuditAction::SmsSent
+                | AuditAction::SmsFailed
+                | AuditAction::SmsDelivered
+                | AuditAction::SmsUndelivered
+                | AuditAction::UserMobile
+                | AuditAction::UserMobileConfirmed
+                | AuditAction::UserDisplayName
+                | AuditAction::UserEmail
+                | AuditAction::UserEmailRequested
+                | AuditAction::EmailConfirmationSent
+                | AuditAction::PasskeyAdded
+                | AuditAction::PasskeyRemoved
+                | AuditAction::TrustedAdded
+                | AuditAction::TrustedForgotten
+                | AuditAction::UserInvited
+                | AuditAction::InvitationResent
+                | AuditAction::DataExported
+        )
     }
 
     /// Its old and new value are mobile numbers, which screens show masked.

@@ -124,9 +124,14 @@ pub async fn lookup(
         SessionState::LiveNeedsTouch => sessions::touch(&core.db, &hash, now).await?,
         SessionState::Live => {}
     }
-    Ok(users::find(&core.db, session.user_id)
-        .await?
-        .map(|user| (session, user)))
+    match users::find(&core.db, session.user_id).await? {
+        // A login that raced a block: the block ended the sessions it saw.
+        Some(user) if user.blocked => {
+            sessions::delete(&core.db, &hash).await?;
+            Ok(None)
+        }
+        found => Ok(found.map(|user| (session, user))),
+    }
 }
 
 /// The logged-in user behind a request; a login still waiting for its

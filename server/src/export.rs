@@ -1,17 +1,21 @@
-//! 'Overzicht' → 'Exporteren': the two CSV downloads. Plain GET routes (a
-//! download link needs one), outside the page router; each checks the
-//! beheerder's session as a server function does, and what it sends is
-//! `app::flows::overview`'s.
+//! The downloads: 'Overzicht' → 'Exporteren' (two CSV files) and 'Mijn
+//! gegevens downloaden' (AVG art. 15, one JSON file, also for a beheerder
+//! answering a user's request). Plain GET routes (a download link needs
+//! one), outside the page router; each checks the session as a server
+//! function does, and what it sends is a flow's.
 
 use axum::{
-    extract::State,
+    extract::{Path, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 
 use app::{core::Core, error::AppError, session};
 
-pub use app::pages::overview::{EXPORT_ROWS_PATH, EXPORT_USERS_PATH};
+pub use app::pages::{
+    account_life::{MY_DATA_PATH, USER_DATA_ROUTE},
+    overview::{EXPORT_ROWS_PATH, EXPORT_USERS_PATH},
+};
 
 pub async fn rows(State(core): State<Core>, headers: HeaderMap) -> Response {
     export(&core, &headers, "tweestap-overzicht.csv", Which::Rows).await
@@ -19,6 +23,35 @@ pub async fn rows(State(core): State<Core>, headers: HeaderMap) -> Response {
 
 pub async fn users(State(core): State<Core>, headers: HeaderMap) -> Response {
     export(&core, &headers, "tweestap-gebruikers.csv", Which::Users).await
+}
+
+/// The user's own data, after a step-up.
+pub async fn my_data(State(core): State<Core>, headers: HeaderMap) -> Response {
+    let result = async {
+        let auth = session::authenticate(&core, &headers)
+            .await?
+            .ok_or(AppError::NotLoggedIn)?;
+        app::flows::account::my_data(&core, &auth).await
+    }
+    .await;
+    download(result, "application/json", "tweestap-mijn-gegevens.json")
+}
+
+/// One user's data, for a beheerder of their office, after a step-up.
+pub async fn user_data(
+    State(core): State<Core>,
+    Path(user_id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let auth = session::authenticate(&core, &headers)
+            .await?
+            .ok_or(AppError::NotLoggedIn)?;
+        let auth = session::beheerder_only(auth)?;
+        app::flows::office::user_data(&core, &auth, user_id).await
+    }
+    .await;
+    download(result, "application/json", "tweestap-gegevens.json")
 }
 
 enum Which {
@@ -38,16 +71,20 @@ async fn export(core: &Core, headers: &HeaderMap, file: &'static str, which: Whi
         }
     }
     .await;
+    download(result, "text/csv; charset=utf-8", file)
+}
+
+fn download(result: Result<String, AppError>, kind: &str, file: &str) -> Response {
     let mut response = match result {
-        Ok(csv) => (
+        Ok(body) => (
             [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_TYPE, kind.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
                     format!("attachment; filename=\"{file}\""),
                 ),
             ],
-            csv,
+            body,
         )
             .into_response(),
         Err(err) => (

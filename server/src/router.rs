@@ -78,6 +78,11 @@ pub fn build(state: AppState) -> Router {
     let router = router
         .route(crate::export::EXPORT_ROWS_PATH, get(crate::export::rows))
         .route(crate::export::EXPORT_USERS_PATH, get(crate::export::users))
+        .route(crate::export::MY_DATA_PATH, get(crate::export::my_data))
+        .route(
+            crate::export::USER_DATA_ROUTE,
+            get(crate::export::user_data),
+        )
         // The providers' delivery reports: each checks its sender itself.
         .route(sms::twilio::STATUS_PATH, post(sms::reports::twilio))
         .route(

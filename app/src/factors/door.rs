@@ -13,7 +13,8 @@ use crate::{
     storage::{
         audit::{self, AuditEntry},
         batch::Batch,
-        sessions, trusted,
+        lifecycle::removed_label,
+        link_tokens, sessions, trusted,
         users::UserRecord,
     },
 };
@@ -71,6 +72,15 @@ pub enum LoginChange {
     PasskeysReset,
     /// A new password (see [`PasswordSet`]).
     Password(PasswordSet),
+    /// 'Account blokkeren'; `dormant_days`: by the office's dormant rule.
+    Blocked {
+        dormant_days: Option<i64>,
+    },
+    /// 'Blokkade opheffen'.
+    Unblocked,
+    /// 'Verwijderen': the account and all of it deleted; the Logboek's
+    /// rows stay, under [`removed_label`].
+    Removed,
 }
 
 /// How a new password came.
@@ -88,6 +98,11 @@ impl LoginChange {
     /// A stronger login needs no proof: turning two-factor login on.
     fn needs_step_up(&self) -> bool {
         !matches!(self, LoginChange::TwoFactorChoice { on: true })
+    }
+
+    /// No mailed link of the account may open after it.
+    fn voids_links(&self) -> bool {
+        matches!(self, LoginChange::Blocked { .. } | LoginChange::Removed)
     }
 
     /// The audit rows: action, old value, new value.
@@ -148,6 +163,13 @@ impl LoginChange {
                 None,
                 None,
             )],
+            LoginChange::Blocked { dormant_days } => vec![(
+                AuditAction::UserBlocked,
+                None,
+                dormant_days.map(|days| format!("niet ingelogd in {days} dagen")),
+            )],
+            LoginChange::Unblocked => vec![(AuditAction::UserUnblocked, None, None)],
+            LoginChange::Removed => vec![(AuditAction::UserRemoved, None, None)],
         }
     }
 
@@ -206,6 +228,14 @@ impl LoginChange {
                 Happened::one("je wachtwoord gewijzigd met een herstellink uit je e-mail")
             }
             LoginChange::Password(PasswordSet::Chosen { .. }) => return None,
+            LoginChange::Blocked {
+                dormant_days: Some(days),
+            } => Happened::one(format!(
+                "je account geblokkeerd, omdat je {days} dagen niet hebt ingelogd"
+            )),
+            LoginChange::Blocked { dormant_days: None } => Happened::one("je account geblokkeerd"),
+            LoginChange::Unblocked => Happened::one("de blokkade van je account opgeheven"),
+            LoginChange::Removed => Happened::one("je account verwijderd"),
         })
     }
 }
@@ -223,6 +253,9 @@ pub enum ChangedBy<'a> {
     /// A mailed link, used once, proved the change; it starts no session,
     /// so every session of the account ends.
     Link,
+    /// The office's own rule (the dormant block), run by the scheduled
+    /// task: no person, so no step-up and every session ends.
+    OfficeRule,
 }
 
 impl ChangedBy<'_> {
@@ -232,7 +265,7 @@ impl ChangedBy<'_> {
             ChangedBy::User(auth) => [Some(auth.session_hash.as_str()), None],
             ChangedBy::Beheerder(auth) => [auth.own_session_if(subject.id), None],
             ChangedBy::Login { pending, next } => [Some(next.as_str()), Some(pending.as_str())],
-            ChangedBy::Link => [None, None],
+            ChangedBy::Link | ChangedBy::OfficeRule => [None, None],
         }
     }
 
@@ -242,6 +275,11 @@ impl ChangedBy<'_> {
     {
         match self {
             ChangedBy::Beheerder(auth) => AuditEntry::on_behalf(&auth.user, subject, action),
+            ChangedBy::OfficeRule => AuditEntry {
+                office_id: Some(subject.office_id),
+                subject: Some(&subject.login_name),
+                ..AuditEntry::new(action)
+            },
             _ => AuditEntry::own(subject, action),
         }
     }
@@ -297,12 +335,22 @@ impl<'a> LoginChanges<'a> {
                 self.by.keep(&self.subject),
             ))
             .then(trusted::forget_all_stmt(user_id));
+        if self.changes.iter().any(LoginChange::voids_links) {
+            batch.then(link_tokens::void_all_stmt(user_id, now));
+        }
+        // A removal's own row already names the account as the rest will.
+        let removed = removed_label(user_id);
         for change in &self.changes {
             for (action, old, new) in change.audit_rows() {
+                let by = self.by.entry(&self.subject, action);
                 let entry = AuditEntry {
                     old_value: old.as_deref(),
                     new_value: new.as_deref(),
-                    ..self.by.entry(&self.subject, action)
+                    subject: match change {
+                        LoginChange::Removed => Some(removed.as_str()),
+                        _ => by.subject,
+                    },
+                    ..by
                 };
                 batch.then(audit::record_stmt(entry, now));
             }
@@ -312,7 +360,7 @@ impl<'a> LoginChanges<'a> {
     /// After commit: the number and the address the account had hear of
     /// it. Best effort: a failing gateway is logged, and the change stands.
     pub async fn announce(self, core: &Core) {
-        let by_user = !matches!(self.by, ChangedBy::Beheerder(_));
+        let by_user = !matches!(self.by, ChangedBy::Beheerder(_) | ChangedBy::OfficeRule);
         let told: Vec<Happened> = self
             .changes
             .iter()
@@ -322,10 +370,12 @@ impl<'a> LoginChanges<'a> {
             return;
         }
         let mut what = Happened::joined(told);
-        if !by_user {
+        if matches!(self.by, ChangedBy::Beheerder(_)) {
             what.what.push_str(" door je administratiekantoor");
         }
-        tell(core, &self.subject, &what, true).await;
+        // A removed account's SMS could not be recorded against it.
+        let sms = !self.changes.contains(&LoginChange::Removed);
+        tell(core, &self.subject, &what, sms).await;
     }
 }
 
@@ -409,6 +459,12 @@ mod tests {
             LoginChange::PasskeysReset,
             LoginChange::Password(PasswordSet::Changed),
             LoginChange::Password(PasswordSet::Reset),
+            LoginChange::Blocked { dormant_days: None },
+            LoginChange::Blocked {
+                dormant_days: Some(180),
+            },
+            LoginChange::Unblocked,
+            LoginChange::Removed,
         ];
         for change in &changes {
             for by_user in [true, false] {

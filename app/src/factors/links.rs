@@ -41,6 +41,8 @@ pub enum ResetMail {
     NoAddress,
     /// Three this hour already.
     Limited,
+    /// 'Account blokkeren': no link opens for it.
+    Blocked,
 }
 
 /// A reset link to the account's confirmed address, at most three an hour
@@ -50,6 +52,9 @@ pub async fn mail_reset_link(
     user: &UserRecord,
     asked_by: AskedBy<'_>,
 ) -> Result<ResetMail, AppError> {
+    if user.blocked {
+        return Ok(ResetMail::Blocked);
+    }
     let Some(address) = user.email.clone() else {
         return Ok(ResetMail::NoAddress);
     };
@@ -96,6 +101,11 @@ pub async fn mail_invitation(
     beheerder: &UserRecord,
     action: AuditAction,
 ) -> Result<(), AppError> {
+    if user.blocked {
+        return Err(AppError::invalid(
+            "Dit account is geblokkeerd. Hef eerst de blokkade op.",
+        ));
+    }
     let link = issue(
         core,
         user,

@@ -150,6 +150,7 @@ async fn read_state(
 ) -> Result<StepState, AppError> {
     let stage = context.stage();
     match second_step::read(&core.db, context.session(), &context.key()).await? {
+        Some(state) if state.user.blocked => Err(AppError::Blocked),
         Some(state)
             if state.session.stage == stage
                 && (stage == Stage::Active

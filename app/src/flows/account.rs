@@ -449,3 +449,16 @@ pub async fn forget_browser(core: &Core, auth: &AuthUser, id: i64) -> Result<(),
     .await?;
     Ok(())
 }
+
+/// 'Mijn gegevens downloaden' (AVG art. 15): after a step-up, audited.
+pub async fn my_data(core: &Core, auth: &AuthUser) -> Result<String, AppError> {
+    session::require_step_up(core, auth)?;
+    let data = factors::personal_data(core, &auth.user).await?;
+    audit::record(
+        &core.db,
+        AuditEntry::own(&auth.user, AuditAction::DataExported),
+        core.now(),
+    )
+    .await?;
+    Ok(data)
+}

@@ -89,6 +89,9 @@ async fn password_step(
     let record = users::find(&core.db, user.user_id)
         .await?
         .ok_or_else(|| internal("user vanished during login"))?;
+    if record.blocked {
+        refuse_blocked(core, &record).await?;
+    }
     let outcome = after_password(core, &record).await?;
     audit::record(
         &core.db,
@@ -105,6 +108,18 @@ async fn password_step(
     )
     .await?;
     Ok(outcome)
+}
+
+/// A blocked account proved by its password or passkey: refused, and
+/// the Logboek says so.
+pub(crate) async fn refuse_blocked<T>(core: &Core, user: &UserRecord) -> Result<T, AppError> {
+    audit::record(
+        &core.db,
+        AuditEntry::own(user, AuditAction::LoginBlocked),
+        core.now(),
+    )
+    .await?;
+    Err(AppError::Blocked)
 }
 
 /// After a right password: log in, or start the second step.
@@ -340,6 +355,14 @@ pub async fn passwordless(core: &Core, ceremony: &str, response: &str) -> Result
              daarna kun je je passkey gebruiken.",
         ));
     }
+    if user.blocked {
+        // Said only to the passkey's holder, as the password step says it
+        // only after the right password.
+        return match factors::judge_assertion(core, &user, "", &answer, core.now()).await? {
+            factors::Assertion::Right(_) => refuse_blocked(core, &user).await,
+            factors::Assertion::Wrong { .. } => Err(unknown()),
+        };
+    }
     let held_by = session::request_session_hash(core);
     let unheld = session::start_unheld(core, &user).await?;
     let outcome = log_in_with(core, &unheld, &Answer::Passkey(answer), false).await;
@@ -416,7 +439,8 @@ fn finish_login(
             Lost::Gone,
         )
         .then(sessions::insert_stmt(&record))
-        .then(users::stamp_login(user.id, now));
+        // A block committed meanwhile: no session starts.
+        .must_change(users::stamp_login(user.id, now), Lost::Gone);
     let mut first_number = None;
     if let Proof::Sms { phone, .. } = proof {
         if session.pending_mobile.as_deref() == Some(phone.as_str()) {

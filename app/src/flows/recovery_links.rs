@@ -107,6 +107,11 @@ async fn open_link(
     let user = users::find(&core.db, found.user_id)
         .await?
         .ok_or(AppError::LinkGone)?;
+    if user.blocked {
+        // Only a holder of the link learns it; the block voided the link
+        // in any case, so this answers a race.
+        return Err(AppError::Blocked);
+    }
     Ok((hash, found, user))
 }
 

@@ -179,9 +179,10 @@ pub fn ClientUsersPage() -> impl IntoView {
         );
         move || resets.get() + ends.get() + numbers.get() + passkey_resets.get()
     });
+    let changed = RwSignal::new(0_usize);
     let detail = Resource::new(
-        move || (id(), changes.get(), filter.get()),
-        |(id, _, _)| load_client_detail(id),
+        move || (id(), changes.get(), filter.get(), changed.get()),
+        |(id, ..)| load_client_detail(id),
     );
     let asked = Signal::derive(move || {
         asks_step_up(reset).get()
@@ -239,7 +240,7 @@ pub fn ClientUsersPage() -> impl IntoView {
                             })}
                             {d.users.into_iter()
                                 .filter(|u| filter.get_untracked().is_none_or(|f| f.keeps(u.two_factor.protection, u.not_since)))
-                                .map(|u| view! { <UserCard user=u reset=reset end=end number=number passkeys=passkeys /> }).collect_view()}
+                                .map(|u| view! { <UserCard user=u client_id=d.client.id reset=reset end=end number=number passkeys=passkeys changed=changed /> }).collect_view()}
                         </section>
                     }),
                 }
@@ -260,6 +261,8 @@ pub fn ClientUsersPage() -> impl IntoView {
 #[component]
 fn UserCard(
     user: ClientUserRow,
+    client_id: i64,
+    changed: RwSignal<usize>,
     reset: ServerAction<ResetAuthenticator>,
     end: ServerAction<EndUserSessions>,
     number: ServerAction<SetUserMobile>,
@@ -283,6 +286,7 @@ fn UserCard(
                     Some(invitation) => invitation.label().to_string(),
                     None => user.last_login.clone().unwrap_or_else(|| "Nog nooit".into()),
                 }}</dd>
+                {user.blocked.then(|| view! { <dt>"Account"</dt><dd data-testid="geblokkeerd">"Geblokkeerd"</dd> })}
             </dl>
             <super::accounts::LinkButtons user_id=user.id name=name.clone() invitation=user.invitation />
             <div class="knoppen">
@@ -293,6 +297,8 @@ fn UserCard(
                     <button type="submit" class="tweede" aria-label=format!("Sessies beëindigen van {name}")>"Sessies beëindigen"</button>
                 </ActionForm>
             </div>
+            <super::account_life::LifeButtons user_id=user.id name=user.display_name.clone() blocked=user.blocked client_id=client_id changed=changed />
+            <p><A href=format!("/gebruikers/{}/gegevens", user.id) attr:aria-label=format!("Gegevens downloaden van {}", user.display_name)>"Gegevens downloaden (AVG)"</A></p>
             <ActionForm action=number attr:class="actie-formulier">
                 <input type="hidden" name="user_id" value=user.id.to_string() />
                 <div class="veld">

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use super::{
+    account_life::{MyDataPage, UserDataPage},
     accounts::{NewClientPage, NewClientUserPage, NewOfficeUserPage},
     authenticator::{AuthenticatorPage, BindPage},
     clients::{ClientEditPage, ClientUsersPage, ClientsPage},
@@ -95,6 +96,7 @@ page_group! { PortalPages, portal_pages, __preload_portal_pages:
     WizardRoute => WizardPage,
     PasskeyWizardRoute => PasskeyWizardPage,
     ChangePasswordRoute => ChangePasswordPage,
+    MyDataRoute => MyDataPage,
 }
 
 page_group! { LinkPages, link_pages, __preload_link_pages:
@@ -116,4 +118,5 @@ page_group! { AdminPages, admin_pages, __preload_admin_pages:
     OfficeUserEditRoute => OfficeUserEditPage,
     LogbookRoute => LogbookPage,
     OverviewRoute => OverviewPage,
+    UserDataRoute => UserDataPage,
 }

@@ -2,6 +2,7 @@
 //! it calls beside it; each server function is one line into a flow
 //! through [`serve`].
 
+pub mod account_life;
 pub mod accounts;
 pub mod authenticator;
 pub mod clients;

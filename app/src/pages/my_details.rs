@@ -140,6 +140,7 @@ fn Details(d: MyDetails, email: ServerAction<SetMyEmail>) -> impl IntoView {
                 })}
             </dl>
             <EmailForm action=email current=current_email />
+            <p><A href="/mijn-gegevens/downloaden">"Mijn gegevens downloaden"</A></p>
         </section>
     }
 }

@@ -115,9 +115,18 @@ pub fn OfficeUserEditPage() -> impl IntoView {
     let end = ServerAction::<EndUserSessions>::new();
     let passkeys = ServerAction::<ResetPasskeys>::new();
     let passkey_resets = super::successes(passkeys);
+    let changed = RwSignal::new(0_usize);
     let detail = Resource::new(
-        move || (id(), saves.get(), resets.get(), passkey_resets.get()),
-        |(id, _, _, _)| load_office_user_detail(id),
+        move || {
+            (
+                id(),
+                saves.get(),
+                resets.get(),
+                passkey_resets.get(),
+                changed.get(),
+            )
+        },
+        |(id, ..)| load_office_user_detail(id),
     );
     let saved = move || matches!(save.value().get(), Some(Ok(())));
     let save_error = move || save.value().get().and_then(Result::err);
@@ -194,6 +203,14 @@ pub fn OfficeUserEditPage() -> impl IntoView {
                             <p class="melding fout" role="alert">{move || end.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}</p>
                             {super::widgets::action_done(end, "De sessies zijn beëindigd.")}
                             <StepUpIfAsked asked=Signal::derive(move || asks_step_up(save).get() || asks_step_up(reset).get() || asks_step_up(end).get() || asks_step_up(passkeys).get()) />
+                            <h2>"Account"</h2>
+                            <p data-testid="blokkade">{if u.blocked {
+                                "Geblokkeerd: de gebruiker kan niet inloggen."
+                            } else {
+                                "Niet geblokkeerd."
+                            }}</p>
+                            <p><A href=format!("/gebruikers/{}/gegevens", u.id)>"Gegevens downloaden (AVG)"</A></p>
+                            <super::account_life::LifeButtons user_id=u.id name=reset_name.clone() blocked=u.blocked changed=changed />
                         </section>
                         }
                     }),

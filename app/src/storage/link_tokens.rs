@@ -43,6 +43,16 @@ pub fn void_stmt(user_id: i64, kind: LinkKind, now: UnixTime) -> Stmt {
     .bind(now)
 }
 
+/// Voids every open link of the user, of any kind (a block, a removal).
+pub fn void_all_stmt(user_id: i64, now: UnixTime) -> Stmt {
+    Stmt::new(
+        "UPDATE link_tokens SET expires_at = $2 \
+         WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+}
+
 /// Uses the link: changes its row only while it is unused and open, so it
 /// is the condition of the change it carries (`Batch::must_change`).
 pub fn use_stmt(hash: &str, kind: LinkKind, now: UnixTime) -> Stmt {

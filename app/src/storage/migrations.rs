@@ -47,6 +47,7 @@ const STEPS: &[Step] = steps!(
     "20261202000012_enforcement_date",
     "20261202000013_sms_delivery",
     "20261206000014_link_tokens",
+    "20261206000015_account_life",
 );
 
 fn files(engine: Engine) -> impl Iterator<Item = (&'static str, &'static str)> {

@@ -34,7 +34,7 @@ const READ: &str = "SELECT s.id_hash, s.user_id, s.stage, s.active_client_id, s.
         u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
         u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
         u.two_factor_chosen, u.mobile_confirmed, u.two_factor_required_from, \
-        u.two_factor_required_since, u.invitation_pending, u.pending_email, \
+        u.two_factor_required_since, u.invitation_pending, u.pending_email, u.blocked_at, \
         a.key_id, a.secret_sealed, a.bound_at, a.last_step, \
         t.failed_count, t.lockout_level, t.locked_until, \
         c.id AS code_id, c.phone AS code_phone, c.code_hash AS code_hash, \

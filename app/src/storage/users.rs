@@ -101,6 +101,8 @@ pub struct UserRecord {
     /// An address waiting for its link (the invitation's, or a new
     /// address's confirmation); `email` is the confirmed one.
     pub pending_email: Option<String>,
+    /// 'Account blokkeren': no way in answers for it.
+    pub blocked: bool,
 }
 
 pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
@@ -108,7 +110,7 @@ pub async fn find(db: &Db, user_id: i64) -> StorageResult<Option<UserRecord>> {
         "SELECT u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
                 u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
                 u.two_factor_chosen, u.mobile_confirmed, u.two_factor_required_from, \
-                u.two_factor_required_since, u.invitation_pending, u.pending_email \
+                u.two_factor_required_since, u.invitation_pending, u.pending_email, u.blocked_at \
          FROM users u JOIN offices o ON o.id = u.office_id \
          LEFT JOIN branches b ON b.id = u.branch_id WHERE u.id = $1",
     )
@@ -138,6 +140,7 @@ pub(crate) fn user_record(r: &dyn Columns) -> StorageResult<UserRecord> {
         mobile_confirmed: r.flag("mobile_confirmed")?,
         invited: r.flag("invitation_pending")?,
         pending_email: r.opt_text("pending_email")?,
+        blocked: r.opt_int("blocked_at")?.is_some(),
     })
 }
 
@@ -288,9 +291,14 @@ pub async fn last_login(db: &Db, user_id: i64) -> StorageResult<Option<UnixTime>
 
 /// A login completed: with the session it starts, in the same batch.
 pub fn stamp_login(user_id: i64, now: UnixTime) -> Stmt {
-    Stmt::new("UPDATE users SET last_login_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(user_id)
+    // Not for a blocked account: a login racing a block changes nothing,
+    // and the clock of the dormant rule restarts with its warning.
+    Stmt::new(
+        "UPDATE users SET last_login_at = $1, dormant_warned_at = NULL \
+         WHERE id = $2 AND blocked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
 }
 
 /// A new password hash (the door ends the sessions in the same batch).

@@ -88,6 +88,10 @@ pub(crate) const BEHEERDER: &[&str] = &[
     "invite_office_user",
     "resend_invitation",
     "send_reset_link",
+    "block_user",
+    "unblock_user",
+    "removal_of",
+    "remove_user",
 ];
 
 /// Every field any of them reads, so no call is refused for a missing
@@ -122,6 +126,7 @@ const FORM: &[(&str, &str)] = &[
     ("current_password", PASSWORD),
     ("new_password", "een lang nieuw wachtwoord"),
     ("repeat_password", "een lang nieuw wachtwoord"),
+    ("deletes_account", "false"),
 ];
 
 async fn every_server_function_checks_its_caller_first(engine: Engine) {

@@ -6,6 +6,7 @@
 #[macro_use]
 mod common;
 
+mod account_life;
 mod accounts;
 mod attempt_limits;
 mod authenticator;

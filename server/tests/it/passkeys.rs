@@ -35,6 +35,7 @@ on_both_engines!(
     two_hundred_copies_of_one_assertion_give_one_session,
     removing_one_and_the_office_switches_need_the_step_up,
     parallel_copies_of_one_registration_store_one_passkey,
+    a_blocked_accounts_passkey_logs_in_nowhere,
 );
 
 fn options() -> Options {
@@ -783,4 +784,26 @@ async fn a_passkey_login_obeys_a_dated_ja(engine: Engine) {
     let (mut browser, status, body) = passwordless(&app, &mut key, &handle).await;
     assert_eq!(status, 200, "{body}");
     assert!(json(&browser.call("whoami", &[]).await.body)["date_notice"].is_null());
+}
+
+async fn a_blocked_accounts_passkey_logs_in_nowhere(engine: Engine) {
+    let app = TestApp::start_with(engine, options()).await;
+    let mut zorg = logged_in(&app, "zorg", ZORG).await;
+    let mut key = register(&app, &mut zorg, ZORG).await;
+    zorg.call("logout", &[]).await;
+    let handle = handle_of(&app, "zorg").await;
+    let mut beheerder = logged_in(&app, "beheerder", "").await;
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
+    let blocked = beheerder.call("block_user", &[("user_id", "5")]).await;
+    assert_eq!(blocked.status, 200, "{}", blocked.body);
+
+    // Without the password: the passkey's holder hears of the block.
+    let (mut browser, status, body) = passwordless(&app, &mut key, &handle).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("geblokkeerd"), "{body}");
+    assert_eq!(browser.call("whoami", &[]).await.status, 401);
+    // The password step refuses before any second step.
+    let login = app.browser().login("zorg", PASSWORD).await;
+    assert_eq!(login.status, 403, "{}", login.body);
+    assert_eq!(active_sessions(&app).await, 1, "only the beheerder's");
 }

@@ -375,6 +375,9 @@ pub async fn send_reset_link(
         ResetMail::NoAddress => Err(AppError::invalid(
             "Deze gebruiker heeft geen bevestigd e-mailadres: een herstellink kan nergens heen.",
         )),
+        ResetMail::Blocked => Err(AppError::invalid(
+            "Dit account is geblokkeerd. Hef eerst de blokkade op.",
+        )),
         ResetMail::Limited => Err(AppError::TooMany(
             "Er zijn het afgelopen uur al drie herstellinks naar deze gebruiker gestuurd. Probeer het later opnieuw."
                 .into(),

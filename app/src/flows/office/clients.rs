@@ -137,6 +137,7 @@ pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserR
             mobile: user.mobile.as_deref().map(mask_phone),
             mobile_unconfirmed: user.mobile.is_some() && !user.mobile_confirmed,
             last_login: last_login.map(dutch_date_time),
+            blocked: user.blocked,
             login_name: user.login_name,
             display_name: user.display_name,
         });

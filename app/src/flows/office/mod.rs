@@ -9,6 +9,7 @@
 
 mod accounts;
 mod clients;
+mod lifecycle;
 mod logbook;
 mod office_users;
 mod scope;
@@ -17,6 +18,7 @@ mod user_actions;
 
 pub use accounts::*;
 pub use clients::*;
+pub use lifecycle::*;
 pub use logbook::*;
 pub use office_users::*;
 pub use scope::own_user;

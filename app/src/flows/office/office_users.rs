@@ -39,6 +39,7 @@ pub async fn office_users(core: &Core, auth: &AuthUser) -> Result<Vec<OfficeUser
                 display_name: user.display_name,
                 branch: user.branch.unwrap_or_default(),
                 is_beheerder: user.is_beheerder,
+                blocked: user.blocked,
             });
         }
     }
@@ -56,6 +57,7 @@ pub async fn office_user_detail(
     let two_factor = factors::state_of(core, &user).await?;
     Ok(OfficeUserDetail {
         invitation: super::accounts::invitation_of(core, &user).await?,
+        blocked: user.blocked,
         app_bound: two_factor.app_bound,
         two_factor,
         id: user.id,
