@@ -20,7 +20,7 @@ use crate::{
 /// The download for `user`, made now.
 pub async fn personal_data(core: &Core, user: &UserRecord) -> Result<String, AppError> {
     let now = core.now();
-    let state = super::state_of(core, user).await?;
+    let state = super::standing::state_of(core, user).await?;
     let last_login = users::last_login(&core.db, user.id).await?;
     let mut document = Map::new();
     document.insert(
