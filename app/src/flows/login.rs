@@ -439,8 +439,8 @@ fn finish_login(
             Lost::Gone,
         )
         .then(sessions::insert_stmt(&record))
-        // A block committed meanwhile: no session starts.
-        .must_change(users::stamp_login(user.id, now), Lost::Gone);
+        // (A block committed meanwhile ended the waiting login above.)
+        .then(users::stamp_login(user.id, now));
     let mut first_number = None;
     if let Proof::Sms { phone, .. } = proof {
         if session.pending_mobile.as_deref() == Some(phone.as_str()) {

@@ -3,20 +3,14 @@
 //! anonymous. Each is a statement for the door's batch.
 //!
 //! "Not the office's last beheerder" is a condition of the statement
-//! itself, after [`lock_office_stmt`]: two beheerders blocking each other
-//! at once are then serialised on the office's row (PostgreSQL), or on the
-//! one writer (SQLite), and the second finds the first's change.
+//! itself, which reads other rows than it writes: such a batch runs
+//! through `Db::write_batch_serialised`, so two beheerders blocking each
+//! other at once cannot both succeed.
 
 use sqlx::Row;
 
 use super::{batch::Stmt, Db, StorageResult};
 use crate::{domain::clock::UnixTime, model::AuditAction};
-
-/// Takes the office's row lock for the rest of the transaction (a no-op
-/// write; SQLite has one writer anyway).
-pub fn lock_office_stmt(office_id: i64) -> Stmt {
-    Stmt::new("UPDATE offices SET id = id WHERE id = $1").bind(office_id)
-}
 
 /// Another beheerder of the office who can still log in.
 /// Binds: `$3` false, `$4` true.

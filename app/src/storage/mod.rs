@@ -40,6 +40,11 @@ use sqlx::{
 use batch::{one_statement, Batch, RowMap, Stmt, DIVISION_BY_ZERO};
 use sqlite_worker::SqliteWorker;
 
+/// PostgreSQL's SQLSTATEs for a transaction that raced another: it was
+/// undone, and may simply run again.
+const SERIALIZATION_FAILURE: &str = "40001";
+const DEADLOCK_DETECTED: &str = "40P01";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database: {0}")]
@@ -227,6 +232,52 @@ impl Db {
                 false => self.write_step_by_step(&batch).await,
             },
         }
+    }
+
+    /// [`Db::write_batch`] for a batch whose condition reads rows it does
+    /// not write ("another beheerder is still active"): two such batches
+    /// at once could each see the other's row as it was. On PostgreSQL it
+    /// runs SERIALIZABLE, and the one PostgreSQL stops as having raced is
+    /// run again and then sees the other's change; SQLite's one writer
+    /// serialises every batch anyway.
+    pub async fn write_batch_serialised<C: Copy + Send + 'static>(
+        &self,
+        batch: Batch<C>,
+    ) -> StorageResult<Result<(), C>> {
+        if self.engine() == Engine::Sqlite {
+            return self.write_batch(batch).await;
+        }
+        let mut tries = 0;
+        loop {
+            match self.write_serialisable(&batch).await {
+                Err(StorageError::Sqlx(sqlx::Error::Database(e)))
+                    if tries < 5
+                        && matches!(
+                            e.code().as_deref(),
+                            Some(SERIALIZATION_FAILURE | DEADLOCK_DETECTED)
+                        ) =>
+                {
+                    tries += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn write_serialisable<C: Copy>(&self, batch: &Batch<C>) -> StorageResult<Result<(), C>> {
+        let mut tx = self.begin_write().await?;
+        Stmt::new("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+            .execute_on(&mut *tx)
+            .await?;
+        for (stmt, why) in &batch.steps {
+            let changed = stmt.clone().execute_on(&mut *tx).await?;
+            if let (0, Some(why)) = (changed, why) {
+                tx.rollback().await?;
+                return Ok(Err(*why));
+            }
+        }
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(Ok(()))
     }
 
     /// PostgreSQL: the whole batch as one statement, so one round trip and

@@ -291,14 +291,10 @@ pub async fn last_login(db: &Db, user_id: i64) -> StorageResult<Option<UnixTime>
 
 /// A login completed: with the session it starts, in the same batch.
 pub fn stamp_login(user_id: i64, now: UnixTime) -> Stmt {
-    // Not for a blocked account: a login racing a block changes nothing,
-    // and the clock of the dormant rule restarts with its warning.
-    Stmt::new(
-        "UPDATE users SET last_login_at = $1, dormant_warned_at = NULL \
-         WHERE id = $2 AND blocked_at IS NULL",
-    )
-    .bind(now)
-    .bind(user_id)
+    // The dormant rule's clock restarts, and its warning with it.
+    Stmt::new("UPDATE users SET last_login_at = $1, dormant_warned_at = NULL WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
 }
 
 /// A new password hash (the door ends the sessions in the same batch).

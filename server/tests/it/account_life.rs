@@ -24,6 +24,7 @@ on_both_engines!(
     a_client_user_with_another_client_only_loses_that_one,
     no_beheerder_blocks_or_removes_themselves_and_one_always_remains,
     the_download_holds_every_kind_of_row_and_no_secret,
+    blocks_of_each_other_at_once_never_leave_the_office_without_a_beheerder,
 );
 
 async fn beheerder(app: &TestApp) -> Browser {
@@ -465,4 +466,36 @@ async fn the_download_holds_every_kind_of_row_and_no_secret(engine: Engine) {
         medewerker.get("/gebruikers/5/gegevens.json").await.status,
         403
     );
+}
+
+/// The storage rule itself, without the sessions' check in front: twenty
+/// rounds of two beheerders' blocks of each other, at once.
+async fn blocks_of_each_other_at_once_never_leave_the_office_without_a_beheerder(engine: Engine) {
+    use app::storage::{batch::Batch, lifecycle};
+    let app = TestApp::start(engine).await;
+    let db = &app.state.core.db;
+    Stmt::new("UPDATE users SET is_beheerder = $1 WHERE login_name = $2")
+        .bind(true)
+        .bind("medewerker")
+        .execute_on(db.pool())
+        .await
+        .unwrap();
+    for round in 0..20 {
+        let block = |who: i64| {
+            let mut batch = Batch::new();
+            batch.must_change(lifecycle::block_stmt(who, 1, false, app.now()), ());
+            db.write_batch_serialised(batch)
+        };
+        let (a, b) = tokio::join!(block(1), block(2));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "round {round}: exactly one block holds: {a:?} {b:?}"
+        );
+        for who in [1, 2] {
+            db.execute(lifecycle::unblock_stmt(who, app.now()))
+                .await
+                .unwrap();
+        }
+    }
 }

@@ -4,20 +4,20 @@
 //!
 //! What an attacker tries here, and why it fails:
 //! - a blocked user's open session or waiting login: the door ends them in
-//!   the block's own transaction, and a login that raced it finds the
-//!   account blocked at its next read (`session::lookup`) or cannot stamp
-//!   its login (`users::stamp_login`);
+//!   the block's own transaction; a login that raced it finds its waiting
+//!   session gone when its code is judged, and a session started after it
+//!   ends at its next request (`session::lookup`);
 //! - a blocked user's mailbox: the block voids every open link, and a link
 //!   page refuses a blocked account;
 //! - two beheerders blocking or removing each other at once: the last
-//!   active beheerder is a condition of the statement itself, taken under
-//!   the office's row lock (`storage::lifecycle`).
+//!   active beheerder is a condition of the statement itself, and the
+//!   batch runs serialised (`Db::write_batch_serialised`).
 
 use super::scope::*;
 use crate::{
     core::Core,
     error::AppError,
-    factors::{self, ChangedBy, LoginChange},
+    factors::{self, ChangedBy, LoginChange, LoginChanges},
     model::{AuditAction, Removal, UserKind},
     session::{require_step_up, AuthUser},
     storage::{
@@ -58,21 +58,18 @@ pub async fn block_user(core: &Core, beheerder: &AuthUser, user_id: i64) -> Resu
     }
     require_step_up(core, beheerder)?;
     let mut batch = Batch::new();
-    batch
-        .then(lifecycle::lock_office_stmt(user.office_id))
-        .must_change(
-            lifecycle::block_stmt(user.id, user.office_id, false, core.now()),
-            Refused::LastBeheerder,
-        );
-    factors::commit_login_change(
+    batch.must_change(
+        lifecycle::block_stmt(user.id, user.office_id, false, core.now()),
+        Refused::LastBeheerder,
+    );
+    serialised(
         core,
-        ChangedBy::Beheerder(beheerder),
+        beheerder,
         &user,
-        vec![LoginChange::Blocked { dormant_days: None }],
+        LoginChange::Blocked { dormant_days: None },
         batch,
     )
-    .await?
-    .map_err(|Refused::LastBeheerder| AppError::invalid(LAST_BEHEERDER))
+    .await
 }
 
 /// 'Blokkade opheffen'.
@@ -186,7 +183,6 @@ async fn delete_account(
 ) -> Result<(), AppError> {
     let mut batch = Batch::new();
     batch
-        .then(lifecycle::lock_office_stmt(user.office_id))
         .then(lifecycle::pseudonymise_stmt(
             user.id,
             user.office_id,
@@ -196,15 +192,30 @@ async fn delete_account(
             lifecycle::delete_stmt(user.id, user.office_id),
             Refused::LastBeheerder,
         );
-    factors::commit_login_change(
+    serialised(core, beheerder, user, LoginChange::Removed, batch).await
+}
+
+/// A block or a removal through the door, its batch serialised: its
+/// condition reads the other beheerders' rows.
+async fn serialised(
+    core: &Core,
+    beheerder: &AuthUser,
+    user: &UserRecord,
+    change: LoginChange,
+    mut batch: Batch<Refused>,
+) -> Result<(), AppError> {
+    let changes = LoginChanges::new(
         core,
         ChangedBy::Beheerder(beheerder),
-        user,
-        vec![LoginChange::Removed],
-        batch,
-    )
-    .await?
-    .map_err(|Refused::LastBeheerder| AppError::invalid(LAST_BEHEERDER))
+        user.clone(),
+        vec![change],
+    )?;
+    changes.add_to(&mut batch, core.now());
+    if let Err(Refused::LastBeheerder) = core.db.write_batch_serialised(batch).await? {
+        return Err(AppError::invalid(LAST_BEHEERDER));
+    }
+    changes.announce(core).await;
+    Ok(())
 }
 
 /// A user's 'Mijn gegevens downloaden', made by a beheerder to answer a
