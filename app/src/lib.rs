@@ -6,6 +6,7 @@
 pub mod countdown;
 pub mod credentials;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod pages;
 
@@ -51,6 +52,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 // navigator.credentials for the passkey pages (credentials.rs).
                 <script src="/passkey.js" defer nonce=leptos::nonce::use_nonce()></script>
+                // A chosen file's bytes for 'Gebruikers importeren' (files.rs).
+                <script src="/file.js" defer nonce=leptos::nonce::use_nonce()></script>
                 <leptos_meta::MetaTags />
             </head>
             <body>
@@ -87,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mijn-gegevens/downloaden") view={Lazy::<MyDataRoute>::new()} />
                     <Route path=path!("clienten") view={Lazy::<ClientsRoute>::new()} />
                     <Route path=path!("clienten/nieuw") view={Lazy::<NewClientRoute>::new()} />
+                    <Route path=path!("clienten/importeren") view={Lazy::<ImportRoute>::new()} />
                     <Route path=path!("clienten/:id") view={Lazy::<ClientEditRoute>::new()} />
                     <Route path=path!("clienten/:id/gebruikers") view={Lazy::<ClientUsersRoute>::new()} />
                     <Route path=path!("clienten/:id/gebruikers/nieuw") view={Lazy::<NewClientUserRoute>::new()} />

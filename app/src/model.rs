@@ -700,6 +700,46 @@ pub struct Removal {
     pub deletes_account: bool,
 }
 
+/// 'Gebruikers importeren': what the file will do, before anything is
+/// saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub import_id: i64,
+    pub counts: ImportCounts,
+    /// Every refused row, then the others up to a screenful.
+    pub rows: Vec<ImportRow>,
+    /// Rows of the file not among `rows`.
+    pub not_shown: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCounts {
+    pub new_clients: usize,
+    pub new_users: usize,
+    pub added: usize,
+    pub unchanged: usize,
+    pub refused: usize,
+}
+
+/// One row of the file, and what it will do ('Geweigerd: …' when refused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    pub line: usize,
+    pub client: String,
+    pub name: String,
+    pub login: String,
+    pub email: String,
+    pub outcome: String,
+    pub refused: bool,
+}
+
+/// An import's invitations, sent at a steady pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProgress {
+    pub total: i64,
+    pub sent: i64,
+}
+
 /// A branch ('vestiging'), for the forms that ask one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BranchRef {

@@ -25,6 +25,7 @@ const STACK: &[&[&str]] = &[
         "error",
         "countdown",
         "credentials",
+        "files",
         "sms",
         "mail",
         "metrics",

@@ -273,6 +273,10 @@ pub struct Config {
     /// A mail send still busy after this is given up and logged; nobody waits for it.
     #[arg(long, env = "TWEESTAP_MAIL_TIMEOUT_SECONDS", default_value_t = 10)]
     pub mail_timeout_seconds: u64,
+    /// The pace of an import's invitations, per instance: a mailbox
+    /// provider that sees hundreds of mails at once may hold them back.
+    #[arg(long, env = "TWEESTAP_MAIL_PER_MINUTE", default_value_t = 120)]
+    pub mail_per_minute: u32,
     /// The sender of notices, e.g. "Administratiekantoor Jansen <noreply@jansen.example>".
     #[arg(long, env = "TWEESTAP_MAIL_FROM")]
     pub mail_from: Option<String>,

@@ -1,4 +1,4 @@
-use std::{io::BufRead, net::SocketAddr, sync::Arc};
+use std::{io::BufRead, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
     domain::clock::SystemClock,
@@ -66,6 +66,7 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
         }
     }
     spawn_housekeeping(&state, config.housekeeping(), config.date_reminders);
+    spawn_invitation_sender(&state, config.mail_per_minute);
     if let Some(listen) = config.metrics_listen {
         let at = server::metrics::serve(listen, state.core.clone()).await?;
         tracing::info!("metrics on http://{at}/metrics");
@@ -110,6 +111,23 @@ fn spawn_housekeeping(state: &AppState, settings: Housekeeping, date_reminders: 
                     Ok(n) => tracing::info!("sent {n} 'verplicht vanaf' reminders"),
                     Err(err) => tracing::warn!("reminders failed: {err:?}"),
                 }
+            }
+        }
+    });
+}
+
+/// An import's invitations, one at a time at `per_minute`: every instance
+/// looks, and the database's claim lets one of them send each.
+fn spawn_invitation_sender(state: &AppState, per_minute: u32) {
+    let core = state.core.clone();
+    let every = Duration::from_millis(60_000 / u64::from(per_minute.clamp(1, 6_000)));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = app::flows::office::send_waiting_invitations(&core, 1).await {
+                tracing::warn!("import invitation not sent: {err:?}");
             }
         }
     });

@@ -14,20 +14,18 @@ use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
-    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
 };
 
 use crate::{
     mail,
-    middleware::{client_ip, host_check, page_guard, same_origin, security_headers},
+    middleware::{body_limit, client_ip, host_check, page_guard, same_origin, security_headers},
     sms,
     state::AppState,
 };
 
-/// No form of the portal comes near this; a larger body is refused (413)
-/// before anything reads it.
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub use crate::middleware::body_limit::BODY_LIMIT;
 
 /// A request still unanswered after this is given up (503), so a slow
 /// client or a stuck dependency cannot hold a connection's work forever.
@@ -141,9 +139,8 @@ pub fn build(state: AppState) -> Router {
                     header::REFERRER_POLICY,
                     HeaderValue::from_static("same-origin"),
                 ))
-                // Innermost: it changes the request body's type, which only
-                // the routes accept, not the middleware above.
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+                // Innermost: the body each path may have.
+                .layer(middleware::from_fn(body_limit::middleware))
                 .layer(CompressionLayer::new()),
         );
     let router = if state.timed {

@@ -23,3 +23,28 @@ ALTER TABLE offices ADD COLUMN dormant_block INTEGER NOT NULL DEFAULT 0
 -- A removed account's rows in the Logboek: the actor id is set to NULL by
 -- the foreign key, so the id is kept here to name 'verwijderde gebruiker #id'.
 ALTER TABLE audit_log ADD COLUMN actor_removed_id INTEGER;
+
+-- 'Gebruikers importeren': the uploaded file, kept from its preview until
+-- it is imported (then emptied), and the import's outcome.
+CREATE TABLE imports (
+    id           INTEGER PRIMARY KEY,
+    office_id    INTEGER NOT NULL REFERENCES offices (id),
+    by_user_id   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    -- The file as uploaded, base64; '' once imported.
+    content      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    imported_at  INTEGER,
+    -- The counts, as the Logboek's entry gives them.
+    summary      TEXT
+);
+CREATE INDEX imports_office ON imports (office_id, id);
+
+-- The invitations an import still has to send, at a steady pace, each
+-- claimed by the one instance that sends it.
+CREATE TABLE import_invitations (
+    import_id  INTEGER NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    sent_at    INTEGER,
+    PRIMARY KEY (import_id, user_id)
+);
+CREATE INDEX import_invitations_waiting ON import_invitations (sent_at, import_id);

@@ -13,6 +13,7 @@ pub mod deadline;
 pub mod delivery;
 pub mod dormant;
 pub mod factors;
+pub mod import_plan;
 pub mod link_token;
 pub mod lockout;
 pub mod login_form;

@@ -72,7 +72,7 @@ pub async fn mail_reset_link(
         LinkKind::Reset,
         None,
         asked_by,
-        AuditAction::PasswordResetSent,
+        Some(AuditAction::PasswordResetSent),
     )
     .await?;
     mail::send_later(
@@ -94,12 +94,14 @@ pub async fn mail_reset_link(
 
 /// An invitation to `address` (the one the beheerder typed, confirmed by
 /// the link's use): the older invitation of the account no longer opens.
+/// `action`: its Logboek row (`None` for an import's, which has one row
+/// for the whole import).
 pub async fn mail_invitation(
     core: &Core,
     user: &UserRecord,
     address: &str,
     beheerder: &UserRecord,
-    action: AuditAction,
+    action: Option<AuditAction>,
 ) -> Result<(), AppError> {
     if user.blocked {
         return Err(AppError::invalid(
@@ -140,19 +142,21 @@ async fn issue(
     kind: LinkKind,
     address: Option<&str>,
     asked_by: AskedBy<'_>,
-    action: AuditAction,
+    action: Option<AuditAction>,
 ) -> Result<IssuedLink, AppError> {
     let now = core.now();
     let link = IssuedLink::new(kind, &core.links.lifetimes, now);
-    let entry = match asked_by {
-        AskedBy::Anyone => AuditEntry::own(user, action),
-        AskedBy::Beheerder(beheerder) => AuditEntry::on_behalf(beheerder, user, action),
-    };
     let mut batch = Batch::<Infallible>::new();
     batch
         .then(link_tokens::void_stmt(user.id, kind, now))
-        .then(link_tokens::insert_stmt(user.id, &link, address, now))
-        .then(audit::record_stmt(entry, now));
+        .then(link_tokens::insert_stmt(user.id, &link, address, now));
+    if let Some(action) = action {
+        let entry = match asked_by {
+            AskedBy::Anyone => AuditEntry::own(user, action),
+            AskedBy::Beheerder(beheerder) => AuditEntry::on_behalf(beheerder, user, action),
+        };
+        batch.then(audit::record_stmt(entry, now));
+    }
     let Ok(()) = core.db.write_batch(batch).await?;
     Ok(link)
 }
@@ -205,7 +209,7 @@ pub async fn mail_address_confirmation(
         LinkKind::Address,
         Some(address),
         asked_by,
-        AuditAction::EmailConfirmationSent,
+        Some(AuditAction::EmailConfirmationSent),
     )
     .await?;
     mail::send_later(

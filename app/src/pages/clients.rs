@@ -51,7 +51,10 @@ pub fn ClientsPage() -> impl IntoView {
     view! {
         <Title text="Cliënten – Tweestap" />
         <h1>"Cliënten"</h1>
-        <p><A href="/clienten/nieuw" attr:class="knop">"Nieuwe cliënt"</A></p>
+        <p class="knoppen">
+            <A href="/clienten/nieuw" attr:class="knop">"Nieuwe cliënt"</A>
+            <A href=super::import::PATH attr:class="knop">"Gebruikers importeren"</A>
+        </p>
         {super::widgets::loaded(rows, |rows| view! {
                     <table class="lijst" role="table">
                         <thead role="rowgroup"><tr role="row">

@@ -20,6 +20,7 @@ use super::{
     clients::{ClientEditPage, ClientUsersPage, ClientsPage},
     help::HelpPage,
     home::HomePage,
+    import::ImportPage,
     logbook::LogbookPage,
     my_details::MyDetailsPage,
     number_change::NumberChangePage,
@@ -109,6 +110,7 @@ page_group! { LinkPages, link_pages, __preload_link_pages:
 page_group! { AdminPages, admin_pages, __preload_admin_pages:
     ClientsRoute => ClientsPage,
     NewClientRoute => NewClientPage,
+    ImportRoute => ImportPage,
     NewClientUserRoute => NewClientUserPage,
     NewOfficeUserRoute => NewOfficeUserPage,
     ClientEditRoute => ClientEditPage,

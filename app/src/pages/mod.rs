@@ -8,6 +8,7 @@ pub mod authenticator;
 pub mod clients;
 pub mod help;
 pub mod home;
+pub mod import;
 pub mod lazy;
 pub mod logbook;
 pub mod login;

@@ -11,6 +11,7 @@ pub mod authenticators;
 pub mod batch;
 pub mod clients;
 pub mod codes;
+pub mod imports;
 pub mod lifecycle;
 pub mod link_tokens;
 mod migrations;

@@ -2,6 +2,7 @@
 //! the state it needs (`State<Arc<TrustedProxies>>`, `State<Hsts>`, …),
 //! handed to it by `router::build`, and none imports the router's state.
 
+pub mod body_limit;
 pub mod client_ip;
 pub mod host_check;
 pub mod page_guard;

@@ -92,6 +92,9 @@ pub(crate) const BEHEERDER: &[&str] = &[
     "unblock_user",
     "removal_of",
     "remove_user",
+    "preview_import",
+    "import_users",
+    "import_progress",
 ];
 
 /// Every field any of them reads, so no call is refused for a missing
@@ -127,6 +130,8 @@ const FORM: &[(&str, &str)] = &[
     ("new_password", "een lang nieuw wachtwoord"),
     ("repeat_password", "een lang nieuw wachtwoord"),
     ("deletes_account", "false"),
+    ("file", "abc"),
+    ("import_id", "1"),
 ];
 
 async fn every_server_function_checks_its_caller_first(engine: Engine) {

@@ -16,6 +16,7 @@ mod factor_changes;
 mod guards;
 mod hardening;
 mod housekeeping;
+mod import;
 mod logbook;
 mod login;
 mod mail;

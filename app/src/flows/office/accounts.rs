@@ -230,7 +230,7 @@ async fn invite(
         &user,
         person.email.as_str(),
         &beheerder.user,
-        AuditAction::UserInvited,
+        Some(AuditAction::UserInvited),
     )
     .await?;
     Ok(AddedUser::Invited { user_id: user.id })
@@ -351,7 +351,7 @@ pub async fn resend_invitation(
         &user,
         &address,
         &beheerder.user,
-        AuditAction::InvitationResent,
+        Some(AuditAction::InvitationResent),
     )
     .await
 }

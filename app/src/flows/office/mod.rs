@@ -9,6 +9,7 @@
 
 mod accounts;
 mod clients;
+mod import;
 mod lifecycle;
 mod logbook;
 mod office_users;
@@ -18,6 +19,7 @@ mod user_actions;
 
 pub use accounts::*;
 pub use clients::*;
+pub use import::*;
 pub use lifecycle::*;
 pub use logbook::*;
 pub use office_users::*;

@@ -329,6 +329,8 @@ impl TestApp {
             mail: options.mail,
             mail_outbox: dir.path().join("mail-outbox.jsonl"),
             mail_timeout_seconds: options.mail_timeout_seconds,
+            // The tests send an import's invitations themselves.
+            mail_per_minute: 120,
             mail_from: Some("Tweestap <noreply@voorbeeld.example>".into()),
             smtp_url: options.smtp_url.clone(),
             smtp_user: None,
