@@ -101,6 +101,30 @@ pub fn date_reminder_body(login: &str, office: &str, date: &str, days: i64) -> S
     )
 }
 
+/// The week's warning before the office's dormant rule blocks an account.
+/// No link: logging in the usual way is all it asks.
+pub fn dormant_warning_subject(login: &str) -> String {
+    format!("Je account {login} wordt over een week geblokkeerd")
+}
+
+pub fn dormant_warning_body(login: &str, office: &str, days: i64, on: &str) -> String {
+    format!(
+        "Beste gebruiker,\n\
+         \n\
+         Je hebt met je account {login} al {days} dagen of langer niet ingelogd op het portaal \
+         van {office}. Het kantoor blokkeert zulke accounts: dat gebeurt met het jouwe op of na \
+         {on}.\n\
+         \n\
+         Wil je het account houden, log dan voor die dag in zoals je gewend bent. Daarna telt \
+         het opnieuw. Wordt het toch geblokkeerd, dan kan het kantoor de blokkade opheffen.\n\
+         \n\
+         Deze melding bevat nooit een link; klik dus niet op links in een bericht dat op \
+         deze melding lijkt.\n\
+         \n\
+         Dit bericht is automatisch verstuurd; je kunt er niet op antwoorden.\n"
+    )
+}
+
 /// The reset link, mailed only to the account's own address. It names
 /// the login, as one address may serve several accounts.
 pub fn reset_link_subject(login: &str) -> String {

@@ -217,6 +217,10 @@ pub struct TrustedBrowserRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficeSettings {
     pub name: String,
+    /// 'Niet ingelogd': after these days a user counts as dormant.
+    pub dormant_days: i64,
+    /// Dormant accounts are blocked (a week after a warning by mail).
+    pub dormant_block: bool,
     /// Days a browser may skip the second factor (0: never).
     pub trust_days: i64,
     /// Passkeys count as a factor ('Passkeys toestaan').
@@ -341,14 +345,20 @@ pub enum UserFilter {
     Protected(Protection),
     /// Not logged in since the policy went to 'Ja'.
     NotSince,
+    /// Not logged in for the office's 'Niet ingelogd' days.
+    Dormant,
 }
 
 impl UserFilter {
     pub const NOT_SINCE_SLUG: &'static str = "niet-ingelogd";
+    pub const DORMANT_SLUG: &'static str = "lang-niet-ingelogd";
 
     pub fn from_slug(slug: &str) -> Option<UserFilter> {
         if slug == Self::NOT_SINCE_SLUG {
             return Some(UserFilter::NotSince);
+        }
+        if slug == Self::DORMANT_SLUG {
+            return Some(UserFilter::Dormant);
         }
         Protection::ALL
             .into_iter()
@@ -360,6 +370,7 @@ impl UserFilter {
         match self {
             UserFilter::Protected(p) => p.slug(),
             UserFilter::NotSince => Self::NOT_SINCE_SLUG,
+            UserFilter::Dormant => Self::DORMANT_SLUG,
         }
     }
 
@@ -375,13 +386,17 @@ impl UserFilter {
                 "Gebruikers met niets ingesteld (geen mobiel nummer, geen app, geen passkey)"
             }
             UserFilter::NotSince => "Gebruikers die niet meer hebben ingelogd sinds 'Ja'",
+            UserFilter::Dormant => {
+                "Gebruikers die lang niet hebben ingelogd (de dagen van 'Kantoor')"
+            }
         }
     }
 
-    pub fn keeps(self, protection: Protection, not_since: bool) -> bool {
+    pub fn keeps(self, protection: Protection, not_since: bool, dormant: bool) -> bool {
         match self {
             UserFilter::Protected(p) => p == protection,
             UserFilter::NotSince => not_since,
+            UserFilter::Dormant => dormant,
         }
     }
 }
@@ -396,6 +411,8 @@ pub struct OverviewCounts {
     pub nothing: i64,
     /// Not logged in since the policy went to 'Ja' (0 without a 'Ja').
     pub not_since: i64,
+    /// Not logged in for the office's 'Niet ingelogd' days.
+    pub dormant: i64,
     /// Invited and no password chosen yet: in none of the figures above.
     pub invited: i64,
 }
@@ -410,7 +427,7 @@ impl OverviewCounts {
         }
     }
 
-    pub fn add(&mut self, protection: Protection, not_since: bool, users: i64) {
+    pub fn add(&mut self, protection: Protection, not_since: bool, dormant: bool, users: i64) {
         self.users += users;
         match protection {
             Protection::Passkey => self.passkey += users,
@@ -421,6 +438,9 @@ impl OverviewCounts {
         if not_since {
             self.not_since += users;
         }
+        if dormant {
+            self.dormant += users;
+        }
     }
 
     pub fn plus(mut self, other: &OverviewCounts) -> OverviewCounts {
@@ -430,6 +450,7 @@ impl OverviewCounts {
         self.sms += other.sms;
         self.nothing += other.nothing;
         self.not_since += other.not_since;
+        self.dormant += other.dormant;
         self.invited += other.invited;
         self
     }
@@ -468,6 +489,16 @@ impl OverviewRow {
 pub struct Overview {
     pub totals: OverviewCounts,
     pub rows: Vec<OverviewRow>,
+    /// The office's 'Niet ingelogd' days, for the column's name.
+    pub dormant_days: i64,
+}
+
+impl Overview {
+    /// The column of dormant users, with the office's days: the page's
+    /// and the export's.
+    pub fn dormant_column(&self) -> String {
+        format!("Niet ingelogd in {} dagen", self.dormant_days)
+    }
 }
 
 /// 'Verplicht vanaf': the date a 'Ja' applies from, as a date field takes
@@ -496,6 +527,8 @@ pub struct OfficeUserRow {
     pub last_login: Option<String>,
     /// 'Account blokkeren'.
     pub blocked: bool,
+    /// Not logged in for the office's 'Niet ingelogd' days.
+    pub dormant: bool,
 }
 
 /// Where the login goes after a right password.
@@ -660,6 +693,8 @@ pub struct ClientUserRow {
     pub invitation: Option<Invitation>,
     /// 'Account blokkeren'.
     pub blocked: bool,
+    /// Not logged in for the office's 'Niet ingelogd' days.
+    pub dormant: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -112,6 +112,16 @@ fn spawn_housekeeping(state: &AppState, settings: Housekeeping, date_reminders: 
                     Err(err) => tracing::warn!("reminders failed: {err:?}"),
                 }
             }
+            // The offices' dormant rule: each warning and block claimed once.
+            match app::flows::dormant::run_due(&core).await {
+                Ok(done) if done.warned + done.blocked > 0 => tracing::info!(
+                    "dormant accounts: {} warned, {} blocked",
+                    done.warned,
+                    done.blocked
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::warn!("dormant rule failed: {err:?}"),
+            }
         }
     });
 }

@@ -55,7 +55,23 @@ pub fn clamp_days(days: i64) -> i64 {
 
 /// Quiet for `days` or more at `now`: the column on 'Overzicht'.
 pub fn is_dormant(quiet: &Quiet, days: i64, now: UnixTime) -> bool {
-    now - quiet.since() >= days * DAY
+    quiet.since() < dormant_before(days, now)
+}
+
+/// The same rule as a moment for a query: quiet since before it is
+/// dormant ('Overzicht' counts in SQL, `storage::overview`).
+pub fn dormant_before(days: i64, now: UnixTime) -> UnixTime {
+    now - days * DAY + 1
+}
+
+/// The office's 'Niet ingelogd' days as typed on 'Kantoor'.
+pub fn parse_days(typed: &str) -> Result<i64, String> {
+    match typed.trim().parse::<i64>() {
+        Ok(days) if (MIN_DAYS..=MAX_DAYS).contains(&days) => Ok(days),
+        _ => Err(format!(
+            "Niet ingelogd na (dagen): vul een aantal dagen in van {MIN_DAYS} tot en met {MAX_DAYS}."
+        )),
+    }
 }
 
 /// What the dormant block asks for this account (only where the office
@@ -147,6 +163,30 @@ mod tests {
         let q = quiet(None, None, false);
         assert_eq!(due(&q, 180, T0 + 179 * DAY), Due::Nothing);
         assert_eq!(due(&q, 180, T0 + 180 * DAY), Due::Block);
+    }
+
+    #[test]
+    fn the_query_moment_and_the_rule_agree_at_the_edge() {
+        let q = quiet(None, None, true);
+        for offset in [-1, 0, 1] {
+            let now = T0 + 180 * DAY + offset;
+            assert_eq!(is_dormant(&q, 180, now), now - T0 >= 180 * DAY, "{offset}");
+            assert_eq!(
+                q.since() < dormant_before(180, now),
+                is_dormant(&q, 180, now)
+            );
+        }
+    }
+
+    #[test]
+    fn typed_days_are_a_number_within_bounds() {
+        assert_eq!(parse_days(" 180 "), Ok(180));
+        for bad in ["", "29", "731", "zes", "-5"] {
+            assert!(
+                parse_days(bad).unwrap_err().starts_with("Niet ingelogd na"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

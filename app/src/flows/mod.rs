@@ -8,6 +8,7 @@
 pub mod account;
 pub mod authenticator;
 pub mod delivery;
+pub mod dormant;
 pub mod login;
 pub mod office;
 pub mod overview;

@@ -11,6 +11,7 @@ use crate::{
     domain::{
         clock::dutch_date_time,
         csv::Csv,
+        dormant,
         factors::{Factors, Number},
     },
     error::AppError,
@@ -18,7 +19,7 @@ use crate::{
     model::{Overview, OverviewCounts, OverviewRow, Protection, TwoFactorPolicy},
     session::AuthUser,
     storage::{
-        clients,
+        clients, offices,
         overview::{self, Group},
     },
 };
@@ -47,8 +48,10 @@ fn protection(group: &Group, passkeys_allowed: bool) -> Protection {
 pub async fn overview(core: &Core, auth: &AuthUser) -> Result<Overview, AppError> {
     let office_id = auth.user.office_id;
     let passkeys_allowed = factors::office_settings(core, office_id).await?.allowed;
+    let dormant_days = offices::dormant_rule(&core.db, office_id).await?.days;
+    let dormant_before = dormant::dormant_before(dormant_days, core.now());
     let mut per_client: HashMap<Option<i64>, OverviewCounts> = HashMap::new();
-    for group in overview::groups(&core.db, office_id).await? {
+    for group in overview::groups(&core.db, office_id, dormant_before).await? {
         let counts = per_client.entry(group.client_id).or_default();
         // Who has not chosen a password yet cannot log in at all: apart.
         if group.invited {
@@ -57,6 +60,7 @@ pub async fn overview(core: &Core, auth: &AuthUser) -> Result<Overview, AppError
             counts.add(
                 protection(&group, passkeys_allowed),
                 group.not_since,
+                group.dormant,
                 group.users,
             );
         }
@@ -86,7 +90,11 @@ pub async fn overview(core: &Core, auth: &AuthUser) -> Result<Overview, AppError
     let totals = rows
         .iter()
         .fold(OverviewCounts::default(), |t, r| t.plus(&r.counts));
-    Ok(Overview { totals, rows })
+    Ok(Overview {
+        totals,
+        rows,
+        dormant_days,
+    })
 }
 
 /// 'Exporteren' → the rows of 'Overzicht' as CSV.
@@ -101,6 +109,7 @@ pub async fn export_rows(core: &Core, auth: &AuthUser) -> Result<String, AppErro
         Protection::Sms.column(),
         Protection::Nothing.column(),
         "Niet ingelogd sinds 'Ja'",
+        &overview.dormant_column(),
         "Uitgenodigd",
     ]);
     let line = |name: &str, policy: &str, c: &OverviewCounts| {
@@ -113,6 +122,7 @@ pub async fn export_rows(core: &Core, auth: &AuthUser) -> Result<String, AppErro
             c.sms.to_string(),
             c.nothing.to_string(),
             c.not_since.to_string(),
+            c.dormant.to_string(),
             c.invited.to_string(),
         ]
     };
@@ -155,6 +165,7 @@ pub async fn export_users(core: &Core, auth: &AuthUser) -> Result<String, AppErr
             number: user.number,
             not_since: false,
             invited: false,
+            dormant: false,
             users: 1,
         };
         let last = user

@@ -242,7 +242,7 @@ pub fn ClientUsersPage() -> impl IntoView {
                                     <A href=format!("/clienten/{}/gebruikers", d.client.id)>"Alle gebruikers tonen"</A></p>
                             })}
                             {d.users.into_iter()
-                                .filter(|u| filter.get_untracked().is_none_or(|f| f.keeps(u.two_factor.protection, u.not_since)))
+                                .filter(|u| filter.get_untracked().is_none_or(|f| f.keeps(u.two_factor.protection, u.not_since, u.dormant)))
                                 .map(|u| view! { <UserCard user=u client_id=d.client.id reset=reset end=end number=number passkeys=passkeys changed=changed /> }).collect_view()}
                         </section>
                     }),

@@ -37,14 +37,28 @@ pub async fn save_office_passkeys(allowed: String, passwordless: String) -> Resu
     .await
 }
 
+/// 'Niet ingelogd': the days, and 'Automatisch blokkeren'.
+#[server(endpoint = "save_office_dormant")]
+pub async fn save_office_dormant(
+    dormant_days: String,
+    dormant_block: String,
+) -> Result<(), AppError> {
+    serve::beheerder(move |core, auth| async move {
+        flows::office::set_office_dormant(&core, &auth, &dormant_days, dormant_block == "ja").await
+    })
+    .await
+}
+
 #[component]
 pub fn OfficePage() -> impl IntoView {
     let save = ServerAction::<SaveOfficeSettings>::new();
     let saves = super::successes(save);
     let passkeys = ServerAction::<SaveOfficePasskeys>::new();
     let passkey_saves = super::successes(passkeys);
+    let dormant = ServerAction::<SaveOfficeDormant>::new();
+    let dormant_saves = super::successes(dormant);
     let settings = Resource::new(
-        move || (saves.get(), passkey_saves.get()),
+        move || (saves.get(), passkey_saves.get(), dormant_saves.get()),
         |_| load_office_settings(),
     );
     view! {
@@ -76,6 +90,20 @@ pub fn OfficePage() -> impl IntoView {
                             </p>
                             <button type="submit" disabled=move || passkeys.pending().get()>"Passkey-instellingen opslaan"</button>
                         </ActionForm>
+                        <h2>"Niet ingelogd"</h2>
+                        <ActionForm action=dormant>
+                            <div class="veld">
+                                <label for="dormant_days">"Niet ingelogd na (dagen)"</label>
+                                <input id="dormant_days" name="dormant_days" type="text" inputmode="numeric"
+                                    value=s.dormant_days.to_string() aria-describedby="dormant-uitleg" />
+                            </div>
+                            <super::widgets::JaNeeField legend="Automatisch blokkeren" name="dormant_block" id_prefix="blokkeren" yes=s.dormant_block />
+                            <p class="uitleg" id="dormant-uitleg">
+                                "'Overzicht' telt per cliënt wie zo lang niet heeft ingelogd. Met 'Automatisch blokkeren' wordt zo'n account geblokkeerd; "
+                                "de gebruiker krijgt een week eerder een e-mail en kan dat voorkomen door in te loggen. Een beheerder heft een blokkade op bij de gebruiker."
+                            </p>
+                            <button type="submit" disabled=move || dormant.pending().get()>"Instelling niet ingelogd opslaan"</button>
+                        </ActionForm>
                     })}
         {super::widgets::action_done(passkeys, "De passkey-instellingen zijn opgeslagen.")}
         // Only when there is one: the days' message above has the page's alert.
@@ -83,6 +111,11 @@ pub fn OfficePage() -> impl IntoView {
             <p class="melding fout" role="alert">{e.to_string()}</p>
         })}
         <StepUpIfAsked asked=asks_step_up(passkeys) />
+        {super::widgets::action_done(dormant, "De instelling 'Niet ingelogd' is opgeslagen.")}
+        {move || dormant.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| view! {
+            <p class="melding fout" role="alert">{e.to_string()}</p>
+        })}
+        <StepUpIfAsked asked=asks_step_up(dormant) />
         {super::widgets::action_done(save, "De instellingen van het kantoor zijn opgeslagen.")}
         <p class="melding fout" role="alert">
             {move || save.value().get().and_then(Result::err).filter(|e| *e != AppError::StepUpRequired).map(|e| e.to_string())}

@@ -83,7 +83,7 @@ pub fn OfficeUsersPage() -> impl IntoView {
                         </tr></thead>
                         <tbody role="rowgroup">
                             {rows.into_iter()
-                                .filter(|u| filter.get_untracked().is_none_or(|f| f.keeps(u.two_factor.protection, u.not_since)))
+                                .filter(|u| filter.get_untracked().is_none_or(|f| f.keeps(u.two_factor.protection, u.not_since, u.dormant)))
                                 .map(|u| view! {
                                 <tr role="row">
                                     <td role="cell" data-label="Naam"><A href=format!("/kantoorgebruikers/{}", u.id)>{u.display_name}</A></td>

@@ -31,8 +31,10 @@ pub fn OverviewPage() -> impl IntoView {
         <Title text="Overzicht – Tweestap" />
         <h1>"Overzicht"</h1>
         <p class="uitleg">"Hoe ver de inlog met twee-factor-authenticatie is, per cliënt en voor de eigen kantoorgebruikers. Elk getal opent de gebruikers erachter."</p>
-        {super::widgets::loaded(overview, |o| view! {
-            <Totals totals=o.totals />
+        {super::widgets::loaded(overview, |o| {
+            let dormant = o.dormant_column();
+            view! {
+            <Totals totals=o.totals dormant=dormant.clone() />
             <div class="knoppen">
                 <a class="knop" href=EXPORT_ROWS_PATH download="tweestap-overzicht.csv">"Exporteren"</a>
                 <a href=EXPORT_USERS_PATH download="tweestap-gebruikers.csv">"Alle gebruikers exporteren (CSV)"</a>
@@ -45,18 +47,19 @@ pub fn OverviewPage() -> impl IntoView {
                     <th scope="col" role="columnheader" class="getal">"Gebruikers"</th>
                     {Protection::ALL.map(|p| view! { <th scope="col" role="columnheader" class="getal">{p.column()}</th> })}
                     <th scope="col" role="columnheader" class="getal">"Niet ingelogd sinds 'Ja'"</th>
+                    <th scope="col" role="columnheader" class="getal">{dormant.clone()}</th>
                     <th scope="col" role="columnheader" class="getal">"Uitgenodigd"</th>
                 </tr></thead>
                 <tbody role="rowgroup">
-                    {o.rows.into_iter().map(|row| view! { <Row row /> }).collect_view()}
+                    {o.rows.into_iter().map(|row| view! { <Row row dormant=dormant.clone() /> }).collect_view()}
                 </tbody>
             </table>
-        })}
+        }})}
     }
 }
 
 #[component]
-fn Totals(totals: OverviewCounts) -> impl IntoView {
+fn Totals(totals: OverviewCounts, dormant: String) -> impl IntoView {
     view! {
         <ul class="totalen" aria-label="Totalen" data-testid="totalen">
             <li><span class="getal">{totals.users}</span>"Gebruikers"</li>
@@ -64,18 +67,20 @@ fn Totals(totals: OverviewCounts) -> impl IntoView {
                 <li><span class="getal">{totals.of(p)}</span>{p.column()}</li>
             })}
             <li><span class="getal">{totals.not_since}</span>"Niet ingelogd sinds 'Ja'"</li>
+            <li><span class="getal" data-testid="lang-niet-ingelogd">{totals.dormant}</span>{dormant}</li>
             <li><span class="getal" data-testid="uitgenodigd">{totals.invited}</span>"Uitgenodigd"</li>
         </ul>
     }
 }
 
 #[component]
-fn Row(row: OverviewRow) -> impl IntoView {
+fn Row(row: OverviewRow, dormant: String) -> impl IntoView {
     let name = row.name.clone();
     // The column as the phone's card labels it; the link names its row too.
-    let figure = move |count: i64, column: &'static str, href: String| {
+    let figure = move |count: i64, column: &str, href: String| {
+        let column = column.to_string();
         view! {
-            <td role="cell" class="getal" data-label=column>
+            <td role="cell" class="getal" data-label=column.clone()>
                 <A href=href attr:aria-label=format!("{column}, {name}: {count}")>{count}</A>
             </td>
         }
@@ -105,6 +110,11 @@ fn Row(row: OverviewRow) -> impl IntoView {
             {figure(row.counts.users, "Gebruikers", row.users_href(None))}
             {cells}
             {not_since}
+            {figure(
+                row.counts.dormant,
+                &dormant,
+                row.users_href(Some(UserFilter::Dormant)),
+            )}
             <td role="cell" class="getal" data-label="Uitgenodigd">{row.counts.invited}</td>
         </tr>
     }

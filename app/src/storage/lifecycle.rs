@@ -122,3 +122,45 @@ pub async fn other_beheerders(db: &Db, office_id: i64, except: i64) -> StorageRe
     .await?;
     Ok(row.try_get("n")?)
 }
+
+/// The office's unblocked, non-invited accounts quiet since before
+/// `quiet_before` (the dormant task's candidates; the rule judges each).
+pub async fn dormant_candidates(
+    db: &Db,
+    office_id: i64,
+    quiet_before: UnixTime,
+) -> StorageResult<Vec<i64>> {
+    let rows = Stmt::new(
+        "SELECT id FROM users WHERE office_id = $1 AND blocked_at IS NULL \
+         AND invitation_pending = $3 AND created_at < $2 \
+         AND COALESCE(last_login_at, 0) < $2 AND COALESCE(unblocked_at, 0) < $2 ORDER BY id",
+    )
+    .bind(office_id)
+    .bind(quiet_before)
+    .bind(false)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+/// Claims the warning of this quiet spell (begun at `since`): true for the
+/// one caller, of any instance, that may send it.
+pub async fn claim_warning(
+    db: &Db,
+    user_id: i64,
+    since: UnixTime,
+    now: UnixTime,
+) -> StorageResult<bool> {
+    let claimed = db
+        .execute(
+            Stmt::new(
+                "UPDATE users SET dormant_warned_at = $3 WHERE id = $1 AND blocked_at IS NULL \
+                 AND (dormant_warned_at IS NULL OR dormant_warned_at < $2)",
+            )
+            .bind(user_id)
+            .bind(since)
+            .bind(now),
+        )
+        .await?;
+    Ok(claimed == 1)
+}

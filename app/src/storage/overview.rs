@@ -16,6 +16,8 @@ pub struct Group {
     pub not_since: bool,
     /// Invited, no password chosen yet: counted apart.
     pub invited: bool,
+    /// Quiet since before the office's 'Niet ingelogd' cutoff.
+    pub dormant: bool,
     pub users: i64,
 }
 
@@ -29,11 +31,21 @@ macro_rules! set_up_columns {
     };
 }
 
+/// Whether user `u` has been quiet since before `$2` (no login, creation
+/// or unblocking after it): 'Niet ingelogd in … dagen' (`domain::dormant`).
+macro_rules! dormant_column {
+    () => {
+        "CAST(CASE WHEN u.created_at < $2 AND COALESCE(u.last_login_at, 0) < $2 \
+                        AND COALESCE(u.unblocked_at, 0) < $2 THEN 1 ELSE 0 END AS BIGINT) AS dormant, "
+    };
+}
+
 /// Per client user and client: what is set up; each an index lookup
 /// (`passkeys_user`, the authenticators' key, `client_users_client`).
 pub const CLIENT_GROUPS: &str = concat!(
     "SELECT cu.client_id AS client_id, ",
     set_up_columns!(),
+    dormant_column!(),
     "CAST(CASE WHEN c.two_factor_since IS NOT NULL \
                    AND (u.last_login_at IS NULL OR u.last_login_at < c.two_factor_since) \
               THEN 1 ELSE 0 END AS BIGINT) AS not_since, \
@@ -42,37 +54,43 @@ pub const CLIENT_GROUPS: &str = concat!(
      JOIN client_users cu ON cu.client_id = c.id \
      JOIN users u ON u.id = cu.user_id \
      WHERE c.office_id = $1 \
-     GROUP BY 1, 2, 3, 4, 5, 6"
+     GROUP BY 1, 2, 3, 4, 5, 6, 7"
 );
 
 /// The office's own users: the same, against each user's own switch.
 pub const OFFICE_GROUPS: &str = concat!(
     "SELECT ",
     set_up_columns!(),
+    dormant_column!(),
     "CAST(CASE WHEN u.two_factor_required_since IS NOT NULL \
                    AND (u.last_login_at IS NULL OR u.last_login_at < u.two_factor_required_since) \
               THEN 1 ELSE 0 END AS BIGINT) AS not_since, \
         COUNT(*) AS users \
      FROM users u \
      WHERE u.office_id = $1 AND u.kind = 'kantoor' \
-     GROUP BY 1, 2, 3, 4, 5"
+     GROUP BY 1, 2, 3, 4, 5, 6"
 );
 
-pub fn client_groups_stmt(office_id: i64) -> Stmt {
-    Stmt::new(CLIENT_GROUPS).bind(office_id)
+/// `dormant_before`: quiet since before this time counts as dormant.
+pub fn client_groups_stmt(office_id: i64, dormant_before: i64) -> Stmt {
+    Stmt::new(CLIENT_GROUPS)
+        .bind(office_id)
+        .bind(dormant_before)
 }
 
-pub fn office_groups_stmt(office_id: i64) -> Stmt {
-    Stmt::new(OFFICE_GROUPS).bind(office_id)
+pub fn office_groups_stmt(office_id: i64, dormant_before: i64) -> Stmt {
+    Stmt::new(OFFICE_GROUPS)
+        .bind(office_id)
+        .bind(dormant_before)
 }
 
 /// Every group of the office: its clients' users, then its own.
-pub async fn groups(db: &Db, office_id: i64) -> StorageResult<Vec<Group>> {
+pub async fn groups(db: &Db, office_id: i64, dormant_before: i64) -> StorageResult<Vec<Group>> {
     use sqlx::Row;
     let mut groups = Vec::new();
     for (stmt, per_client) in [
-        (client_groups_stmt(office_id), true),
-        (office_groups_stmt(office_id), false),
+        (client_groups_stmt(office_id, dormant_before), true),
+        (office_groups_stmt(office_id, dormant_before), false),
     ] {
         for r in stmt.fetch_all(db.pool()).await? {
             groups.push(Group {
@@ -86,6 +104,7 @@ pub async fn groups(db: &Db, office_id: i64) -> StorageResult<Vec<Group>> {
                 number: r.try_get::<i64, _>("has_number")? == 1,
                 not_since: r.try_get::<i64, _>("not_since")? == 1,
                 invited: r.try_get::<i64, _>("invited")? == 1,
+                dormant: r.try_get::<i64, _>("dormant")? == 1,
                 users: r.try_get("users")?,
             });
         }

@@ -8,7 +8,7 @@ use super::{
     Db, StorageError, StorageResult,
 };
 use crate::{
-    domain::{clock::UnixTime, deadline::Deadline},
+    domain::{clock::UnixTime, deadline::Deadline, dormant::Quiet},
     model::UserKind,
 };
 
@@ -393,4 +393,25 @@ pub async fn ids_with_any_email(db: &Db, email: &str) -> StorageResult<Vec<i64>>
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+/// The dates the dormant rule counts from (`domain::dormant`).
+pub async fn quiet(db: &Db, user_id: i64) -> StorageResult<Option<Quiet>> {
+    let row = Stmt::new(
+        "SELECT created_at, last_login_at, unblocked_at, dormant_warned_at, email \
+         FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(Quiet {
+            created_at: r.try_get("created_at")?,
+            last_login_at: r.try_get("last_login_at")?,
+            unblocked_at: r.try_get("unblocked_at")?,
+            warned_at: r.try_get("dormant_warned_at")?,
+            has_address: r.try_get::<Option<String>, _>("email")?.is_some(),
+        })
+    })
+    .transpose()
 }

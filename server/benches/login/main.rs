@@ -279,7 +279,11 @@ async fn overview(db: &Db, office: i64) -> anyhow::Result<report::OverviewRun> {
     let mut users = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        let groups = app::storage::overview::groups(db, office).await?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs() as i64;
+        let dormant_before = app::domain::dormant::dormant_before(180, now);
+        let groups = app::storage::overview::groups(db, office, dormant_before).await?;
         let clients = app::storage::clients::list_for_office(db, office).await?;
         times.push(started.elapsed());
         users = groups.iter().map(|g| g.users).sum();

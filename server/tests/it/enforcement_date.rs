@@ -353,15 +353,15 @@ async fn the_overview_counts_the_office_and_exports_it(engine: Engine) {
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM");
     let text = String::from_utf8(csv[3..].to_vec()).unwrap();
     assert!(
-        text.starts_with("Cliënt;Twee-factor-authenticatie;Gebruikers;Met passkey;Met app;Alleen SMS;Met niets;Niet ingelogd sinds 'Ja';Uitgenodigd\r\n"),
+        text.starts_with("Cliënt;Twee-factor-authenticatie;Gebruikers;Met passkey;Met app;Alleen SMS;Met niets;Niet ingelogd sinds 'Ja';Niet ingelogd in 180 dagen;Uitgenodigd\r\n"),
         "{text}"
     );
     assert!(
-        text.contains("\r\n\"Jansen; \"\"de Beste\"\"\nBV\";Ja;0;0;0;0;0;0;0\r\n"),
+        text.contains("\r\n\"Jansen; \"\"de Beste\"\"\nBV\";Ja;0;0;0;0;0;0;0;0\r\n"),
         "{text}"
     );
     assert!(
-        text.contains("\r\nZorggroep Horizon;Ja;2;0;0;2;0;1;0\r\n"),
+        text.contains("\r\nZorggroep Horizon;Ja;2;0;0;2;0;1;0;0\r\n"),
         "{text}"
     );
     assert!(text.contains("\r\nTotaal;;8;"), "{text}");
@@ -406,8 +406,8 @@ async fn the_overview_query_uses_indexes(engine: Engine) {
     let app = TestApp::start(engine).await;
     let db = &app.state.core.db;
     for stmt in [
-        overview::client_groups_stmt(1),
-        overview::office_groups_stmt(1),
+        overview::client_groups_stmt(1, app.now()),
+        overview::office_groups_stmt(1, app.now()),
     ] {
         let plan = match db.engine() {
             DbEngine::Sqlite => plans::explain(db, &stmt).await.unwrap(),

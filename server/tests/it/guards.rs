@@ -95,6 +95,7 @@ pub(crate) const BEHEERDER: &[&str] = &[
     "preview_import",
     "import_users",
     "import_progress",
+    "save_office_dormant",
 ];
 
 /// Every field any of them reads, so no call is refused for a missing
@@ -132,6 +133,8 @@ const FORM: &[(&str, &str)] = &[
     ("deletes_account", "false"),
     ("file", "abc"),
     ("import_id", "1"),
+    ("dormant_days", "180"),
+    ("dormant_block", "nee"),
 ];
 
 async fn every_server_function_checks_its_caller_first(engine: Engine) {

@@ -11,6 +11,7 @@ mod accounts;
 mod attempt_limits;
 mod authenticator;
 mod batches;
+mod dormant;
 mod enforcement_date;
 mod factor_changes;
 mod guards;

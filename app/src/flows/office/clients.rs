@@ -19,7 +19,7 @@ use crate::{
     storage::{
         audit::{self, AuditEntry},
         batch::Batch,
-        clients,
+        clients, offices,
         users::{self},
     },
 };
@@ -125,7 +125,12 @@ pub async fn save_policy(
 pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserRow>, AppError> {
     let mut rows = Vec::new();
     let since = clients::since(&core.db, client_id).await?;
+    let mut days = None;
     for user in users::users_of_client(&core.db, client_id).await? {
+        let days = match days {
+            Some(days) => days,
+            None => *days.insert(offices::dormant_rule(&core.db, user.office_id).await?.days),
+        };
         let two_factor = factors::state_of(core, &user).await?;
         let last_login = users::last_login(&core.db, user.id).await?;
         rows.push(ClientUserRow {
@@ -138,6 +143,7 @@ pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserR
             mobile_unconfirmed: user.mobile.is_some() && !user.mobile_confirmed,
             last_login: last_login.map(dutch_date_time),
             blocked: user.blocked,
+            dormant: super::lifecycle::is_dormant(core, &user, days).await?,
             login_name: user.login_name,
             display_name: user.display_name,
         });

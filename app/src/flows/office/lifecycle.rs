@@ -16,6 +16,7 @@
 use super::scope::*;
 use crate::{
     core::Core,
+    domain::dormant,
     error::AppError,
     factors::{self, ChangedBy, LoginChange, LoginChanges},
     model::{AuditAction, Removal, UserKind},
@@ -24,9 +25,24 @@ use crate::{
         audit::{self, AuditEntry},
         batch::Batch,
         lifecycle,
-        users::UserRecord,
+        users::{self, UserRecord},
     },
 };
+
+/// 'Niet ingelogd in … dagen' for one user of the lists (`days`: the
+/// office's); an invited user has not begun and is never dormant.
+pub(super) async fn is_dormant(
+    core: &Core,
+    user: &UserRecord,
+    days: i64,
+) -> Result<bool, AppError> {
+    if user.invited {
+        return Ok(false);
+    }
+    Ok(users::quiet(&core.db, user.id)
+        .await?
+        .is_some_and(|quiet| dormant::is_dormant(&quiet, days, core.now())))
+}
 
 /// Why a lifecycle statement changed nothing.
 #[derive(Debug, Clone, Copy)]

@@ -18,7 +18,7 @@ use crate::{
     storage::{
         audit::{self, AuditEntry},
         batch::Batch,
-        clients,
+        clients, offices,
         users::{self, OfficeUserUpdate, UserRecord},
     },
 };
@@ -26,10 +26,15 @@ use crate::{
 /// 'Kantoorgebruikers': the office's staff logins.
 pub async fn office_users(core: &Core, auth: &AuthUser) -> Result<Vec<OfficeUserRow>, AppError> {
     let mut rows = Vec::new();
+    let days = offices::dormant_rule(&core.db, auth.user.office_id)
+        .await?
+        .days;
     for id in users::office_user_ids(&core.db, auth.user.office_id).await? {
         if let Some(user) = users::find(&core.db, id).await? {
             let last_login = users::last_login(&core.db, user.id).await?;
+            let dormant = super::lifecycle::is_dormant(core, &user, days).await?;
             rows.push(OfficeUserRow {
+                dormant,
                 invitation: super::accounts::invitation_of(core, &user).await?,
                 last_login: last_login.map(dutch_date_time),
                 not_since: policy::not_logged_in_since(user.two_factor_since, last_login),

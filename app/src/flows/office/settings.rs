@@ -2,7 +2,7 @@
 
 use crate::{
     core::Core,
-    domain::{factors::passwordless_allowed, trusted_browser},
+    domain::{dormant, factors::passwordless_allowed, trusted_browser},
     error::AppError,
     factors::{self},
     model::{AuditAction, OfficeSettings},
@@ -10,6 +10,7 @@ use crate::{
     storage::{
         audit::{self, AuditEntry},
         batch::Batch,
+        offices::{self, DormantRule},
         passkeys::{self as stored_passkeys, OfficePasskeys},
         trusted,
     },
@@ -21,11 +22,14 @@ pub async fn office_settings(
     beheerder: &AuthUser,
 ) -> Result<OfficeSettings, AppError> {
     let passkeys = factors::office_settings(core, beheerder.user.office_id).await?;
+    let rule = offices::dormant_rule(&core.db, beheerder.user.office_id).await?;
     Ok(OfficeSettings {
         name: beheerder.user.office_name.clone(),
         trust_days: trusted::office_days(&core.db, beheerder.user.office_id).await?,
         passkeys_allowed: passkeys.allowed,
         passkeys_passwordless: passkeys.passwordless,
+        dormant_days: rule.days,
+        dormant_block: rule.block,
     })
 }
 
@@ -107,6 +111,50 @@ pub async fn set_office_passkeys(
                     &beheerder.user,
                     &beheerder.user.office_name,
                     AuditAction::OfficePasskeys,
+                )
+            },
+            core.now(),
+        ));
+    let Ok(()) = core.db.write_batch(batch).await?;
+    Ok(())
+}
+
+/// 'Niet ingelogd': the days after which a user counts as dormant, and
+/// whether such accounts are blocked (a week after a warning by mail).
+/// Either changes who may log in, so it needs the beheerder's step-up.
+pub async fn set_office_dormant(
+    core: &Core,
+    beheerder: &AuthUser,
+    typed_days: &str,
+    block: bool,
+) -> Result<(), AppError> {
+    let days = dormant::parse_days(typed_days).map_err(AppError::Invalid)?;
+    let office_id = beheerder.user.office_id;
+    let old = offices::dormant_rule(&core.db, office_id).await?;
+    let new = DormantRule { days, block };
+    if new == old {
+        return Ok(());
+    }
+    session::require_step_up(core, beheerder)?;
+    let text = |rule: DormantRule| {
+        format!(
+            "{} dagen, blokkeren: {}",
+            rule.days,
+            if rule.block { "Ja" } else { "Nee" }
+        )
+    };
+    let (old, new_text) = (text(old), text(new));
+    let mut batch = Batch::<std::convert::Infallible>::new();
+    batch
+        .then(offices::set_dormant_rule_stmt(office_id, new))
+        .then(audit::record_stmt(
+            AuditEntry {
+                old_value: Some(&old),
+                new_value: Some(&new_text),
+                ..AuditEntry::in_office(
+                    &beheerder.user,
+                    &beheerder.user.office_name,
+                    AuditAction::OfficeDormant,
                 )
             },
             core.now(),
