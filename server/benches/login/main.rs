@@ -26,6 +26,7 @@
 mod argon;
 mod child;
 mod frontend;
+mod import;
 mod pg_stats;
 mod prepare;
 mod process;
@@ -233,6 +234,12 @@ async fn verifications(
         app::storage::Engine::Postgres => settings.scale_postgres,
     };
     verification_runs(&runs, false, report).await?;
+    step(&format!(
+        "{:?}: 'Gebruikers importeren', {} rows",
+        db.engine(),
+        import::ROWS
+    ));
+    report.imports.push(import::run(&db).await?);
     if scale {
         step(&format!(
             "{:?}: filling the database as years of use would",
