@@ -20,11 +20,14 @@ pub enum Lapsed {
     LoginCounters,
     /// Mailed links past their end (used or voided ones end too).
     LinkTokens,
+    /// A file for 'Gebruikers importeren' previewed a day ago and never
+    /// imported.
+    ImportUploads,
     AuditRows,
 }
 
 impl Lapsed {
-    pub const ALL: [Lapsed; 10] = [
+    pub const ALL: [Lapsed; 11] = [
         Lapsed::Sessions,
         Lapsed::WaitingLogins,
         Lapsed::SmsCodes,
@@ -34,6 +37,7 @@ impl Lapsed {
         Lapsed::TrustedBrowsers,
         Lapsed::LoginCounters,
         Lapsed::LinkTokens,
+        Lapsed::ImportUploads,
         Lapsed::AuditRows,
     ];
 
@@ -48,6 +52,7 @@ impl Lapsed {
             Lapsed::TrustedBrowsers => "trusted_browsers",
             Lapsed::LoginCounters => "login_counters",
             Lapsed::LinkTokens => "link_tokens",
+            Lapsed::ImportUploads => "import_uploads",
             Lapsed::AuditRows => "audit_rows",
         }
     }
@@ -117,6 +122,13 @@ impl Lapsed {
                  (SELECT id FROM link_tokens WHERE expires_at < $1 LIMIT $2)",
             )
             .bind(cut.now)
+            .bind(limit),
+            // A day, as the SMS codes: a preview is imported within minutes.
+            Lapsed::ImportUploads => Stmt::new(
+                "DELETE FROM imports WHERE id IN \
+                 (SELECT id FROM imports WHERE imported_at IS NULL AND created_at < $1 LIMIT $2)",
+            )
+            .bind(cut.sms_created_before)
             .bind(limit),
             Lapsed::AuditRows => Stmt::new(
                 "DELETE FROM audit_log WHERE id IN \

@@ -300,6 +300,20 @@ async fn every_refused_row_says_why_and_a_file_that_is_no_csv_saves_nothing(engi
         .call("preview_import", &[("file", "!!geen base64!!")])
         .await;
     assert_eq!(garbled.status, 422, "{}", garbled.body);
+
+    // The previewed file, never imported, goes after a day.
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM imports").await, 1);
+    app.clock.advance(2 * 24 * 60 * 60);
+    let core = &app.state.core;
+    app::housekeeping::purge_now(
+        &core.db,
+        &app.config.housekeeping(),
+        &core.sessions.lifetime,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM imports").await, 0);
 }
 
 async fn two_imports_of_one_file_at_once_make_each_person_once(engine: Engine) {
