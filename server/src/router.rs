@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use app::{shell, App};
 use axum::{
+    extract::DefaultBodyLimit,
     http::{header, HeaderValue, StatusCode},
     middleware,
     routing::{get, post},
@@ -139,8 +140,11 @@ pub fn build(state: AppState) -> Router {
                     header::REFERRER_POLICY,
                     HeaderValue::from_static("same-origin"),
                 ))
-                // Innermost: the body each path may have.
+                // Innermost: the body each path may have. axum's own limit
+                // for its extractors (2 MB) makes room for the largest; the
+                // layer above it is the one that decides per path.
                 .layer(middleware::from_fn(body_limit::middleware))
+                .layer(DefaultBodyLimit::max(body_limit::IMPORT_BODY_LIMIT))
                 .layer(CompressionLayer::new()),
         );
     let router = if state.timed {

@@ -128,7 +128,8 @@ pub struct OfficeLogRow {
     pub subject: Option<String>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
-    /// The actor's login name; none for a failed login or a deleted user.
+    /// The actor's login name ('verwijderde gebruiker #id' once removed);
+    /// none for a failed login or the portal itself.
     pub actor: Option<String>,
 }
 
@@ -138,7 +139,8 @@ pub struct OfficeLogRow {
 /// every value is bound, none is spliced in.
 pub async fn office_page(db: &Db, query: &OfficeLogQuery<'_>) -> StorageResult<Vec<OfficeLogRow>> {
     let mut sql = String::from(
-        "SELECT a.id, a.at, a.action, a.subject, a.old_value, a.new_value, u.login_name AS actor \
+        "SELECT a.id, a.at, a.action, a.subject, a.old_value, a.new_value, \
+                COALESCE(u.login_name, 'verwijderde gebruiker #' || a.actor_removed_id) AS actor \
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
          WHERE a.office_id = $1",
     );
