@@ -46,7 +46,7 @@ test("a beheerder sets 'Ja' with a date, opens 'Overzicht', follows 'Met niets' 
   const bytes = require('node:fs').readFileSync(path) as Buffer;
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const text = bytes.subarray(3).toString('utf8');
-  expect(text.split('\r\n')[0]).toBe("Cliënt;Twee-factor-authenticatie;Gebruikers;Met passkey;Met app;Alleen SMS;Met niets;Niet ingelogd sinds 'Ja';Uitgenodigd");
+  expect(text.split('\r\n')[0]).toBe("Cliënt;Twee-factor-authenticatie;Gebruikers;Met passkey;Met app;Alleen SMS;Met niets;Niet ingelogd sinds 'Ja';Niet ingelogd in 180 dagen;Uitgenodigd");
   expect(text).toContain('Bakkerij De Korenbloem;Ja, vanaf ');
 
   // 'Met niets' of Bakkerij: the client's users who have nothing set up.

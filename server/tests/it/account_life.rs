@@ -25,6 +25,7 @@ on_both_engines!(
     no_beheerder_blocks_or_removes_themselves_and_one_always_remains,
     the_download_holds_every_kind_of_row_and_no_secret,
     blocks_of_each_other_at_once_never_leave_the_office_without_a_beheerder,
+    a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account,
 );
 
 async fn beheerder(app: &TestApp) -> Browser {
@@ -502,4 +503,94 @@ async fn blocks_of_each_other_at_once_never_leave_the_office_without_a_beheerder
                 .unwrap();
         }
     }
+}
+
+/// The other ways in: a browser trusted before the block, and the
+/// invitation's link of an invited account that is blocked.
+async fn a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account(engine: Engine) {
+    let app = TestApp::start_with_mail(engine).await;
+    let mut admin = beheerder(&app).await;
+    // zorg's browser is remembered ('Dit apparaat onthouden').
+    let mut zorg = app.browser();
+    assert_eq!(zorg.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
+    let code = app.last_code_to(ZORG_PHONE).await;
+    assert_eq!(zorg.verify_and_remember(&code).await.status, 200);
+    zorg.call("logout", &[]).await;
+    assert_eq!(
+        zorg.login("zorg", PASSWORD).await.body,
+        "\"LoggedIn\"",
+        "the trusted browser skips the code"
+    );
+    assert_eq!(
+        admin.call("block_user", &[("user_id", ZORG)]).await.status,
+        200
+    );
+    let refused = zorg.login("zorg", PASSWORD).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        admin.call("unblock_user", &[("user_id", ZORG)]).await.status,
+        200
+    );
+    assert_eq!(
+        zorg.login("zorg", PASSWORD).await.body,
+        "\"NeedsCode\"",
+        "the block forgot the trusted browser"
+    );
+
+    // An invited user, blocked before choosing a password.
+    let invited = admin
+        .call(
+            "invite_client_user",
+            &[
+                ("client_id", "3"),
+                ("display_name", "Ivo Uitgenodigd"),
+                ("login_name", "ivo"),
+                ("email", "ivo@voorbeeld.example"),
+                ("mobile", ""),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    let body = &app.mails_to("ivo@voorbeeld.example", 1).await[0].body;
+    let token = body
+        .split("/welkom/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect(body)
+        .to_string();
+    let ivo = Stmt::new("SELECT id AS n FROM users WHERE login_name = $1")
+        .bind("ivo")
+        .fetch_one(app.state.core.db.pool())
+        .await
+        .unwrap()
+        .try_get::<i64, _>("n")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        admin.call("block_user", &[("user_id", &ivo)]).await.status,
+        200
+    );
+    let opened = app
+        .browser()
+        .call("link_account", &[("page", "welkom"), ("token", &token)])
+        .await;
+    assert_eq!(opened.status, 410, "voided by the block: {}", opened.body);
+    let chosen = app
+        .browser()
+        .call(
+            "choose_password",
+            &[
+                ("page", "welkom"),
+                ("token", &token),
+                ("new_password", "een heel goed wachtwoord"),
+                ("repeat_password", "een heel goed wachtwoord"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status, 410, "{}", chosen.body);
+    let resent = admin
+        .call("resend_invitation", &[("user_id", &ivo)])
+        .await;
+    assert_eq!(resent.status, 422, "{}", resent.body);
+    assert!(resent.body.contains("geblokkeerd"), "{}", resent.body);
 }
