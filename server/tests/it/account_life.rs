@@ -528,7 +528,10 @@ async fn a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account(
     let refused = zorg.login("zorg", PASSWORD).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(
-        admin.call("unblock_user", &[("user_id", ZORG)]).await.status,
+        admin
+            .call("unblock_user", &[("user_id", ZORG)])
+            .await
+            .status,
         200
     );
     assert_eq!(
@@ -588,9 +591,7 @@ async fn a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account(
         )
         .await;
     assert_eq!(chosen.status, 410, "{}", chosen.body);
-    let resent = admin
-        .call("resend_invitation", &[("user_id", &ivo)])
-        .await;
+    let resent = admin.call("resend_invitation", &[("user_id", &ivo)]).await;
     assert_eq!(resent.status, 422, "{}", resent.body);
     assert!(resent.body.contains("geblokkeerd"), "{}", resent.body);
 }
