@@ -829,7 +829,9 @@ pub fn proposed_login_name(name: &str) -> String {
     proposal.chars().take(30).collect()
 }
 
-fn without_accent(c: char) -> char {
+/// A Latin letter without its accent ('ë' → 'e'), for names made into
+/// logins and headers matched by their letters.
+pub fn without_accent(c: char) -> char {
     match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
         'ç' => 'c',

@@ -1,6 +1,6 @@
 import { expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { codeFromOutbox, hydrated, login, logout, open, PASSWORD, smsCount, stepUp } from './helpers';
+import { codeFromOutbox, hydrated, login, logout, mailsIn, open, PASSWORD, smsCount, stepUp } from './helpers';
 import { NARROW, fits } from './narrow';
 
 // An account's whole life: brought in from the office's own file, blocked,
@@ -12,21 +12,7 @@ if (!base || !mailFile) throw new Error('PASSWORDS_BASE_URL and PASSWORDS_MAIL_O
 test.use({ baseURL: base });
 test.describe.configure({ mode: 'serial' });
 
-type MailLine = { to: string; subject: string; body: string };
-
-function mailsTo(address: string): MailLine[] {
-  let text = '';
-  try {
-    text = readFileSync(mailFile!, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as MailLine)
-    .filter((mail) => mail.to === address);
-}
+const mailsTo = (address: string) => mailsIn(mailFile!, address);
 
 async function invitationFor(address: string): Promise<string> {
   let link = '';

@@ -166,3 +166,20 @@ export async function openAuthenticator(page: Page) {
   await expect(page).toHaveURL(/\/mijn-gegevens\/authenticator$/);
   await hydrated(page);
 }
+
+export type MailLine = { to: string; subject: string; body: string };
+
+/** The mails to `address` in the mail outbox `file` (JSON lines), oldest first. */
+export function mailsIn(file: string, address: string): MailLine[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as MailLine)
+    .filter((mail) => mail.to === address);
+}

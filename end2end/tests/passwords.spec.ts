@@ -1,6 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { codeFromOutbox, hydrated, login, logout, open, smsCount, stepUp } from './helpers';
+import { codeFromOutbox, hydrated, login, logout, mailsIn, open, smsCount, stepUp } from './helpers';
 import { NARROW, fits } from './narrow';
 
 // New passwords change demo logins: on a portal of their own (scripts/test
@@ -15,21 +14,7 @@ test.describe.configure({ mode: 'serial' });
 const ZORG = '+31612345602';
 const HOVENIER = '+31612345601';
 
-type MailLine = { to: string; subject: string; body: string };
-
-function mailsTo(address: string): MailLine[] {
-  let text = '';
-  try {
-    text = readFileSync(mailFile!, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as MailLine)
-    .filter((mail) => mail.to === address);
-}
+const mailsTo = (address: string) => mailsIn(mailFile!, address);
 
 /** The newest link to `path` in a mail to `address`, once it has arrived. */
 async function linkTo(address: string, path = 'wachtwoord-herstellen'): Promise<string> {

@@ -586,16 +586,8 @@ fn normalise_header(cell: &str) -> String {
 /// Maps accented Latin letters to their base letter and dash variants to `-`.
 fn fold_letter(c: char) -> char {
     match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'ý' | 'ÿ' => 'y',
         '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-        other => other,
+        other => crate::model::without_accent(other),
     }
 }
 

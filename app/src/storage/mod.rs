@@ -41,6 +41,14 @@ use sqlx::{
 use batch::{one_statement, Batch, RowMap, Stmt, DIVISION_BY_ZERO};
 use sqlite_worker::SqliteWorker;
 
+/// A transaction's isolation on PostgreSQL: its default (READ COMMITTED),
+/// or SERIALIZABLE for a batch whose condition reads rows it does not write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    Default,
+    Serializable,
+}
+
 /// PostgreSQL's SQLSTATEs for a transaction that raced another: it was
 /// undone, and may simply run again.
 const SERIALIZATION_FAILURE: &str = "40001";
@@ -230,7 +238,7 @@ impl Db {
                 true => Ok(Ok(())),
                 // A condition failed and nothing was kept: the step-by-step
                 // run finds which (or succeeds, if the state moved on).
-                false => self.write_step_by_step(&batch).await,
+                false => self.write_step_by_step(&batch, Isolation::Default).await,
             },
         }
     }
@@ -250,7 +258,10 @@ impl Db {
         }
         let mut tries = 0;
         loop {
-            match self.write_serialisable(&batch).await {
+            match self
+                .write_step_by_step(&batch, Isolation::Serializable)
+                .await
+            {
                 Err(StorageError::Sqlx(sqlx::Error::Database(e)))
                     if tries < 5
                         && matches!(
@@ -263,22 +274,6 @@ impl Db {
                 other => return other,
             }
         }
-    }
-
-    async fn write_serialisable<C: Copy>(&self, batch: &Batch<C>) -> StorageResult<Result<(), C>> {
-        let mut tx = self.begin_write().await?;
-        Stmt::new("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
-            .execute_on(&mut *tx)
-            .await?;
-        for (stmt, why) in &batch.steps {
-            let changed = stmt.clone().execute_on(&mut *tx).await?;
-            if let (0, Some(why)) = (changed, why) {
-                tx.rollback().await?;
-                return Ok(Err(*why));
-            }
-        }
-        tx.commit().await.map_err(StorageError::from)?;
-        Ok(Ok(()))
     }
 
     /// PostgreSQL: the whole batch as one statement, so one round trip and
@@ -298,8 +293,17 @@ impl Db {
 
     /// The batch in a transaction, a statement at a time, stopping at the
     /// first condition that fails.
-    async fn write_step_by_step<C: Copy>(&self, batch: &Batch<C>) -> StorageResult<Result<(), C>> {
+    async fn write_step_by_step<C: Copy>(
+        &self,
+        batch: &Batch<C>,
+        isolation: Isolation,
+    ) -> StorageResult<Result<(), C>> {
         let mut tx = self.begin_write().await?;
+        if isolation == Isolation::Serializable {
+            Stmt::new("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                .execute_on(&mut *tx)
+                .await?;
+        }
         for (stmt, why) in &batch.steps {
             // The rare path (a condition failed in the one-statement try):
             // the batch is borrowed, so each statement runs as a copy.

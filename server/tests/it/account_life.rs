@@ -9,7 +9,7 @@
 use app::storage::batch::Stmt;
 use sqlx::Row;
 
-use crate::common::{bind_app_with_codes, Browser, Engine, TestApp};
+use crate::common::{bind_app_with_codes, Engine, TestApp};
 
 const PASSWORD: &str = "Welkom-2fa!";
 const MEDEWERKER: &str = "2";
@@ -28,16 +28,6 @@ on_both_engines!(
     a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account,
 );
 
-async fn beheerder(app: &TestApp) -> Browser {
-    let mut browser = app.browser();
-    assert_eq!(
-        browser.login("beheerder", PASSWORD).await.body,
-        "\"LoggedIn\""
-    );
-    browser.step_up_by_sms(app, PASSWORD, None).await;
-    browser
-}
-
 async fn count(app: &TestApp, sql: &'static str, bind: &str) -> i64 {
     let row = Stmt::new(sql)
         .bind(bind)
@@ -51,7 +41,7 @@ async fn a_blocked_account_is_refused_on_every_way_in_and_a_wrong_password_revea
     engine: Engine,
 ) {
     let app = TestApp::start_with_mail(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     // Before the block: a wrong password's answer, a session, a reset link.
     let mut guesser = app.browser();
     let wrong_before = guesser.login("medewerker", "geraden wachtwoord").await;
@@ -135,7 +125,7 @@ async fn a_blocked_account_is_refused_on_every_way_in_and_a_wrong_password_revea
 
 async fn blocking_ends_a_login_waiting_for_its_code(engine: Engine) {
     let app = TestApp::start_with_mail(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let mut zorg = app.browser();
     assert_eq!(zorg.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
     let code = app.last_code_to(ZORG_PHONE).await;
@@ -166,7 +156,7 @@ async fn removal_deletes_every_row_of_the_account_and_renames_its_logboek_subjec
     zorg.step_up_by_sms(&app, PASSWORD, Some(ZORG_PHONE)).await;
     bind_app_with_codes(&app, &mut zorg, ZORG_PHONE).await;
 
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let asked = admin
         .call("removal_of", &[("user_id", ZORG), ("client_id", "3")])
         .await;
@@ -269,7 +259,7 @@ async fn removal_deletes_every_row_of_the_account_and_renames_its_logboek_subjec
 
 async fn a_client_user_with_another_client_only_loses_that_one(engine: Engine) {
     let app = TestApp::start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let multi = count(
         &app,
         "SELECT id AS n FROM users WHERE login_name = $1",
@@ -325,7 +315,7 @@ async fn a_client_user_with_another_client_only_loses_that_one(engine: Engine) {
 
 async fn no_beheerder_blocks_or_removes_themselves_and_one_always_remains(engine: Engine) {
     let app = TestApp::start_with_mail(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     for (endpoint, form) in [
         ("block_user", vec![("user_id", "1")]),
         ("removal_of", vec![("user_id", "1"), ("client_id", "0")]),
@@ -456,7 +446,7 @@ async fn the_download_holds_every_kind_of_row_and_no_secret(engine: Engine) {
         .any(|a| a == "user.data_exported"));
 
     // A beheerder makes the same download for the user.
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let theirs = admin.get("/gebruikers/5/gegevens.json").await;
     assert_eq!(theirs.status, 200, "{}", theirs.body);
     assert!(
@@ -509,7 +499,7 @@ async fn blocks_of_each_other_at_once_never_leave_the_office_without_a_beheerder
 /// invitation's link of an invited account that is blocked.
 async fn a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account(engine: Engine) {
     let app = TestApp::start_with_mail(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     // zorg's browser is remembered ('Dit apparaat onthouden').
     let mut zorg = app.browser();
     assert_eq!(zorg.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");

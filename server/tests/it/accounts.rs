@@ -29,17 +29,6 @@ async fn start(engine: Engine) -> TestApp {
     TestApp::start_with_mail(engine).await
 }
 
-/// 'beheerder' logged in and stepped up (no factor: the password alone).
-async fn beheerder(app: &TestApp) -> Browser {
-    let mut browser = app.browser();
-    assert_eq!(
-        browser.login("beheerder", PASSWORD).await.body,
-        "\"LoggedIn\""
-    );
-    browser.step_up_by_sms(app, PASSWORD, None).await;
-    browser
-}
-
 /// The token of the newest invitation mailed to `address`.
 async fn invitation_to(app: &TestApp, address: &str, count: usize) -> String {
     let mails = app.mails_to(address, count).await;
@@ -92,7 +81,7 @@ async fn a_beheerder_adds_a_client_and_invites_a_user_who_chooses_a_password_and
     engine: Engine,
 ) {
     let app = start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let branches = admin.call("office_branches", &[]).await;
     assert_eq!(branches.status, 200, "{}", branches.body);
     let branch = first_branch(&branches.body);
@@ -199,7 +188,7 @@ async fn a_beheerder_adds_a_client_and_invites_a_user_who_chooses_a_password_and
 
 async fn a_login_name_or_address_the_office_has_is_offered_never_a_second_account(engine: Engine) {
     let app = start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     // 'bakker' (Bakkerij De Korenbloem) by login name, 'hovenier' by address.
     let by_login = invite(
         &mut admin,
@@ -278,7 +267,7 @@ async fn a_resent_invitation_voids_the_earlier_link_and_a_late_one_shows_as_expi
     engine: Engine,
 ) {
     let app = start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let invited = invite(
         &mut admin,
         ZORGGROEP,
@@ -301,7 +290,7 @@ async fn a_resent_invitation_voids_the_earlier_link_and_a_late_one_shows_as_expi
     app.clock.advance(7 * 24 * 3600);
     let late = choose(&mut ria, &second, CHOSEN).await;
     assert_eq!((late.status, &late.body), (voided.status, &voided.body));
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let detail = admin.call("client_detail", &[("id", ZORGGROEP)]).await;
     assert!(
         detail.body.contains("\"invitation\":\"Expired\""),
@@ -322,7 +311,7 @@ async fn a_resent_invitation_voids_the_earlier_link_and_a_late_one_shows_as_expi
 
 async fn two_hundred_parallel_uses_of_an_invitation_set_one_password(engine: Engine) {
     let app = start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     invite(
         &mut admin,
         ZORGGROEP,
@@ -490,7 +479,7 @@ async fn every_action_needs_the_step_up_and_bad_input_names_its_field(engine: En
 
 async fn a_colleague_is_invited_and_a_beheerder_sends_a_reset_link(engine: Engine) {
     let app = start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let branch = first_branch(&admin.call("office_branches", &[]).await.body);
     let invited = admin
         .call(
@@ -588,7 +577,7 @@ async fn a_colleague_is_invited_and_a_beheerder_sends_a_reset_link(engine: Engin
 /// could have, leaves hovenier's password as it was (ASVS 6.4.6).
 async fn no_function_a_beheerder_calls_sets_another_users_password(engine: Engine) {
     let app = start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let planted = "overgenomen door de beheerder";
     let hovenier = "4";
     let form = [

@@ -16,16 +16,6 @@ on_both_engines!(
     the_setting_needs_the_step_up_and_refuses_a_bad_number,
 );
 
-async fn beheerder(app: &TestApp) -> Browser {
-    let mut browser = app.browser();
-    assert_eq!(
-        browser.login("beheerder", PASSWORD).await.body,
-        "\"LoggedIn\""
-    );
-    browser.step_up_by_sms(app, PASSWORD, None).await;
-    browser
-}
-
 async fn set_rule(admin: &mut Browser, days: &str, block: &str) {
     let saved = admin
         .call(
@@ -39,7 +29,7 @@ async fn set_rule(admin: &mut Browser, days: &str, block: &str) {
 async fn the_rule_warns_a_week_before_then_blocks_once_across_two_instances(engine: Engine) {
     let app = TestApp::start_with_mail(engine).await;
     let other = app.another_instance().await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     set_rule(&mut admin, "30", "ja").await;
 
     app.clock.advance(22 * DAY);
@@ -114,7 +104,7 @@ async fn a_warned_count(app: &TestApp) -> usize {
 
 async fn the_overview_counts_the_quiet_and_a_login_takes_one_out(engine: Engine) {
     let app = TestApp::start(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     set_rule(&mut admin, "30", "nee").await;
     let dormant = |body: &str| {
         let v: Value = serde_json::from_str(body).expect(body);
@@ -127,7 +117,7 @@ async fn the_overview_counts_the_quiet_and_a_login_takes_one_out(engine: Engine)
     assert_eq!(dormant(&before.body), (0, 30));
 
     app.clock.advance(30 * DAY);
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let quiet = dormant(&admin.call("overview", &[]).await.body).0;
     let users: i64 = {
         let v: Value = serde_json::from_str(&admin.call("overview", &[]).await.body).unwrap();

@@ -11,24 +11,12 @@ use sqlx::Row;
 use crate::common::{Browser, Engine, TestApp};
 use app::storage::batch::Stmt;
 
-const PASSWORD: &str = "Welkom-2fa!";
-
 on_both_engines!(
     a_file_as_excel_writes_it_is_previewed_imported_and_a_second_import_changes_nothing,
     every_refused_row_says_why_and_a_file_that_is_no_csv_saves_nothing,
     two_imports_of_one_file_at_once_make_each_person_once,
     the_invitations_go_out_once_across_two_instances,
 );
-
-async fn beheerder(app: &TestApp) -> Browser {
-    let mut browser = app.browser();
-    assert_eq!(
-        browser.login("beheerder", PASSWORD).await.body,
-        "\"LoggedIn\""
-    );
-    browser.step_up_by_sms(app, PASSWORD, None).await;
-    browser
-}
 
 /// Text as Windows-1252 bytes (the file Dutch Excel saves).
 fn windows_1252(text: &str) -> Vec<u8> {
@@ -83,7 +71,7 @@ async fn a_file_as_excel_writes_it_is_previewed_imported_and_a_second_import_cha
     engine: Engine,
 ) {
     let app = TestApp::start_with_mail(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let users_before = count(&app, "SELECT COUNT(*) AS n FROM users").await;
     let (status, shown, body) = preview(&mut admin, &windows_1252(EXCEL)).await;
     assert_eq!(status, 200, "{body}");
@@ -216,7 +204,7 @@ async fn a_file_as_excel_writes_it_is_previewed_imported_and_a_second_import_cha
 
 async fn every_refused_row_says_why_and_a_file_that_is_no_csv_saves_nothing(engine: Engine) {
     let app = TestApp::start_with_mail(engine).await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let csv = "Naam,Cliënt,E-mailadres,Inlognaam,Mobiel nummer,Vestiging,Iets anders\n\
         Ann,A,ann@a.example,,06-1,,x\n\
         Bob,B,bob@b.example,,,Zwolle,x\n\
@@ -319,8 +307,8 @@ async fn every_refused_row_says_why_and_a_file_that_is_no_csv_saves_nothing(engi
 
 async fn two_imports_of_one_file_at_once_make_each_person_once(engine: Engine) {
     let app = TestApp::start_with_mail(engine).await;
-    let mut first = beheerder(&app).await;
-    let mut second = beheerder(&app).await;
+    let mut first = app.beheerder().await;
+    let mut second = app.beheerder().await;
     let mut csv = String::from("Cliënt;Naam;E-mailadres\r\n");
     for i in 0..40 {
         csv.push_str(&format!(
@@ -366,7 +354,7 @@ async fn two_imports_of_one_file_at_once_make_each_person_once(engine: Engine) {
 async fn the_invitations_go_out_once_across_two_instances(engine: Engine) {
     let app = TestApp::start_with_mail(engine).await;
     let other = app.another_instance().await;
-    let mut admin = beheerder(&app).await;
+    let mut admin = app.beheerder().await;
     let mut csv = String::from("Cliënt;Naam;E-mailadres\r\n");
     for i in 0..12 {
         csv.push_str(&format!("Klant;Persoon {i};q{i}@voorbeeld.example\r\n"));

@@ -129,6 +129,9 @@ fn random_suffix() -> String {
     format!("{:x}_{}_{n}", nanos, std::process::id())
 }
 
+/// Every demo login's password (`server::seed`).
+pub const DEMO_PASSWORD: &str = "Welkom-2fa!";
+
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
@@ -483,6 +486,18 @@ impl TestApp {
             cookie: None,
             host: (!loopback_served).then(|| public_host(&self.config.public_url)),
         }
+    }
+
+    /// The demo's 'beheerder' logged in and stepped up (no factor: the
+    /// password alone), for the beheerder's functions.
+    pub async fn beheerder(&self) -> Browser {
+        let mut browser = self.browser();
+        assert_eq!(
+            browser.login("beheerder", DEMO_PASSWORD).await.body,
+            "\"LoggedIn\""
+        );
+        browser.step_up_by_sms(self, DEMO_PASSWORD, None).await;
+        browser
     }
 }
 
