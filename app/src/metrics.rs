@@ -13,6 +13,8 @@ pub const SECOND_STEPS: &str = "tweestap_second_steps_total";
 pub const SMS_SENT: &str = "tweestap_sms_sent_total";
 pub const SMS_PROVIDER_REFUSALS: &str = "tweestap_sms_provider_refusals_total";
 pub const SMS_DELIVERY: &str = "tweestap_sms_delivery_reports_total";
+pub const SMS_REPORTS_REFUSED: &str = "tweestap_sms_delivery_reports_refused_total";
+pub const CEREMONIES_REFUSED: &str = "tweestap_passkey_ceremonies_refused_total";
 pub const LOCKOUTS: &str = "tweestap_lockouts_total";
 pub const STEP_UPS: &str = "tweestap_step_ups_total";
 pub const HASH_QUEUE: &str = "tweestap_hash_queue_length";
@@ -21,12 +23,14 @@ pub const PURGED_ROWS: &str = "tweestap_purged_rows_total";
 pub const REQUEST_SECONDS: &str = "tweestap_http_request_duration_seconds";
 
 /// Every metric with its help text, for the exporter's `# HELP` lines.
-pub const ALL: [(&str, &str); 11] = [
+pub const ALL: [(&str, &str); 13] = [
     (LOGINS, "Password steps by outcome: password_wrong, held_back (locked or too busy), second_step_asked, logged_in."),
     (SECOND_STEPS, "Second steps (login and step-up) by factor (sms, app, herstelcode, passkey; a wrong six-digit code: code) and outcome (ok, wrong)."),
     (SMS_SENT, "SMS taken by a provider, by provider; failover=true when an earlier provider refused it."),
     (SMS_PROVIDER_REFUSALS, "SMS a provider refused or did not take in time, by provider."),
     (SMS_DELIVERY, "Delivery reports applied, by provider and status (sent, delivered, undelivered, failed)."),
+    (SMS_REPORTS_REFUSED, "Delivery reports refused as not from the provider (a wrong signature or secret URL), by provider: probing shows here."),
+    (CEREMONIES_REFUSED, "'Inloggen met een passkey' refused before a ceremony was stored, by reason (address: its limit; full: the open ceremonies at their cap; off: no office allows it)."),
     (LOCKOUTS, "Accounts locked after too many wrong passwords or codes."),
     (STEP_UPS, "'Bevestig dat jij het bent' by outcome (ok, refused)."),
     (HASH_QUEUE, "Password checks waiting for a free hasher."),
@@ -78,6 +82,16 @@ pub fn sms_refused(provider: &'static str) {
 
 pub fn sms_delivery(provider: &'static str, status: &'static str) {
     counter!(SMS_DELIVERY, "provider" => provider, "status" => status).increment(1);
+}
+
+/// A delivery report not from the provider it names.
+pub fn sms_report_refused(provider: &'static str) {
+    counter!(SMS_REPORTS_REFUSED, "provider" => provider).increment(1);
+}
+
+/// 'Inloggen met een passkey' refused before a ceremony was stored.
+pub fn ceremony_refused(reason: &'static str) {
+    counter!(CEREMONIES_REFUSED, "reason" => reason).increment(1);
 }
 
 pub fn lockout() {

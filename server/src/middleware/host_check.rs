@@ -60,11 +60,34 @@ fn host_of(request: &Request) -> Option<&str> {
         .or_else(|| request.uri().authority().map(|a| a.as_str()))
 }
 
+/// One `Host` field, and an absolute-form target (or HTTP/2's authority)
+/// naming the same host as `Host` where both are sent: RFC 9112 §3.2 asks
+/// for 400 otherwise, and the check above would read only one of them.
+fn one_authority(request: &Request) -> bool {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let (first, second) = (hosts.next(), hosts.next());
+    if second.is_some() {
+        return false;
+    }
+    match (request.uri().authority(), first) {
+        (Some(authority), Some(host)) => host
+            .to_str()
+            .is_ok_and(|host| host.eq_ignore_ascii_case(authority.as_str())),
+        _ => true,
+    }
+}
+
 pub async fn middleware(
     State(hosts): State<Arc<AllowedHosts>>,
     request: Request,
     next: Next,
 ) -> Response {
+    if !one_authority(&request) {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "Geweigerd: het verzoek noemt meer dan één adres.",
+        );
+    }
     let host = host_of(&request).unwrap_or("");
     if !hosts.allows(host) {
         tracing::warn!(

@@ -65,6 +65,7 @@ pub async fn twilio(
         .is_some_and(|sig| twilio::signed(keys.auth_token.expose_secret(), &url, &params, sig));
     if !signed {
         tracing::warn!("refused a Twilio status report without a valid signature");
+        app::metrics::sms_report_refused("twilio");
         return StatusCode::FORBIDDEN;
     }
     let reference = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
@@ -89,6 +90,7 @@ pub async fn cm(
     };
     if !cm::secret_matches(expected, &secret) {
         tracing::warn!("refused a CM.com status report at a URL without our secret");
+        app::metrics::sms_report_refused("cm");
         return StatusCode::FORBIDDEN;
     }
     let Ok(reports) = cm::reports(&body) else {

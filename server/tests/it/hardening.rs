@@ -20,6 +20,7 @@ use server::config::Config;
 const PASSWORD: &str = "Welkom-2fa!";
 
 on_both_engines!(
+    two_hosts_or_a_target_naming_another_host_get_400,
     a_cross_site_form_post_is_refused_and_changes_nothing,
     a_same_origin_call_works,
     a_login_flood_is_answered_at_once_and_pages_stay_fast,
@@ -557,4 +558,38 @@ async fn the_dev_pages_answer_only_a_loopback_name(engine: Engine) {
         status_for_host(&app, "GET", "/inloggen", "portaal.voorbeeld.example").await,
         200
     );
+}
+
+/// The status line's code of a request written by hand (a client library
+/// would not send two `Host` fields).
+async fn raw_status(app: &TestApp, request: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 64];
+    let read = stream.read(&mut answer).await.unwrap();
+    let line = String::from_utf8_lossy(&answer[..read]).to_string();
+    line.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {line:?}"))
+}
+
+async fn two_hosts_or_a_target_naming_another_host_get_400(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let ours = app.base.trim_start_matches("http://").to_string();
+    let plain = format!("GET /inloggen HTTP/1.1\r\nHost: {ours}\r\nConnection: close\r\n\r\n");
+    assert_eq!(raw_status(&app, &plain).await, 200);
+    let two = format!(
+        "GET /inloggen HTTP/1.1\r\nHost: {ours}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(raw_status(&app, &two).await, 400);
+    let elsewhere = format!(
+        "GET http://evil.example/inloggen HTTP/1.1\r\nHost: {ours}\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(raw_status(&app, &elsewhere).await, 400);
+    let absolute_ours =
+        format!("GET http://{ours}/inloggen HTTP/1.1\r\nHost: {ours}\r\nConnection: close\r\n\r\n");
+    assert_eq!(raw_status(&app, &absolute_ours).await, 200);
 }

@@ -11,7 +11,7 @@ on_both_engines!(
     metrics_move_with_a_login_and_stay_off_the_public_port,
 );
 
-async fn get(url: &str) -> (u16, String) {
+pub(crate) async fn get(url: &str) -> (u16, String) {
     let answer = reqwest::get(url).await.expect("answered");
     let status = answer.status().as_u16();
     (status, answer.text().await.unwrap_or_default())
@@ -19,6 +19,10 @@ async fn get(url: &str) -> (u16, String) {
 
 async fn health_answers_and_readiness_follows_the_database(engine: Engine) {
     let app = TestApp::start(engine).await;
+    // The same database, behind a proxy on this machine.
+    let behind_proxy = app
+        .another_instance_with(|c| c.trusted_proxies = "127.0.0.1".parse().unwrap())
+        .await;
     assert_eq!(
         get(&format!("{}/healthz", app.base)).await,
         (200, "ok".into())
@@ -42,6 +46,22 @@ async fn health_answers_and_readiness_follows_the_database(engine: Engine) {
     let (status, reason) = get(&format!("{}/readyz", app.base)).await;
     assert_eq!(status, 503);
     assert!(reason.contains("29991231000099"), "{reason}");
+    // Asked from elsewhere (through a trusted proxy on this machine): not
+    // ready, and not why.
+    let from_elsewhere = reqwest::Client::new()
+        .get(format!("{}/readyz", behind_proxy.base))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_elsewhere.status().as_u16(), 503);
+    let told = from_elsewhere.text().await.unwrap();
+    assert_eq!(told, "not ready", "no reason for a caller elsewhere");
+    let (_, own) = get(&format!("{}/readyz", behind_proxy.base)).await;
+    assert!(
+        own.contains("29991231000099"),
+        "this machine hears why: {own}"
+    );
     assert_eq!(
         get(&format!("{}/healthz", app.base)).await.0,
         200,
@@ -96,7 +116,8 @@ async fn health_answers_and_readiness_follows_the_database(engine: Engine) {
 
 /// The value of the series `name{labels}` in a Prometheus text page (0
 /// when it is not there yet).
-fn value(page: &str, series: &str) -> f64 {
+/// A series' value on a metrics page (0 when absent).
+pub(crate) fn value(page: &str, series: &str) -> f64 {
     page.lines()
         .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
         .unwrap_or(0.0)

@@ -146,7 +146,18 @@ async fn a_signed_twilio_report_reaches_the_code_page_and_the_logbook(engine: En
 
 async fn forged_replayed_and_stale_twilio_reports_change_nothing(engine: Engine) {
     let stub = GatewayStub::start(Mode::Accept).await;
-    let app = with_twilio(engine, &stub).await;
+    let app = TestApp::start_with(
+        engine,
+        Options {
+            twilio: Some(stub.base.clone()),
+            metrics: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let metrics = app.metrics_url.clone().expect("metrics on");
+    let refused = "tweestap_sms_delivery_reports_refused_total{provider=\"twilio\"}";
+    let before = crate::operations::value(&crate::operations::get(&metrics).await.1, refused);
     let mut zorg = at_code_page(&app).await;
     let sms = stub.received().pop().unwrap();
     let reference = reference_in(&sms.callback);
@@ -160,6 +171,10 @@ async fn forged_replayed_and_stale_twilio_reports_change_nothing(engine: Engine)
     assert_eq!(undelivered.send(&app.base, None).await, 403);
     let wrong_key = undelivered.signature("not-the-token");
     assert_eq!(undelivered.send(&app.base, Some(wrong_key)).await, 403);
+    // Probing shows in the metrics (other tests share the recorder: at
+    // least these two).
+    let after = crate::operations::value(&crate::operations::get(&metrics).await.1, refused);
+    assert!(after >= before + 2.0, "{before} → {after}");
     let delivered = TwilioReport {
         sms: &sms,
         status: "delivered",
