@@ -11,6 +11,20 @@ use crate::model::Protection;
 /// the browser's answer; after that its challenge no longer counts.
 pub const CEREMONY_SECONDS: i64 = 5 * 60;
 
+/// 'Inloggen met een passkey' begun from one source address (as the
+/// password gate counts them, /64 for IPv6). The login page begins one at
+/// each view, for the login name's autofill: generous for an office behind
+/// one address, a brake on a script that fills the table.
+pub const PASSWORDLESS_BEGIN_ADDRESS: super::link_token::RateRule = super::link_token::RateRule {
+    max: 300,
+    seconds: 15 * 60,
+};
+
+/// Open passwordless ceremonies at most, of every address together: a full
+/// table refuses new ones (and says so in the metrics) before the disk
+/// fills. Lapsed ones are deleted as new ones begin.
+pub const OPEN_PASSWORDLESS_CAP: i64 = 10_000;
+
 /// The account's mobile number, as far as it is a factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {

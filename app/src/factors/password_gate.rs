@@ -41,11 +41,7 @@ pub async fn judge_password(
 
     if let Some(address) = &address {
         if let Some(wait) = throttle::get(&core.db, address).await?.locked_for(now) {
-            return Err(AppError::TooMany(format!(
-                "Er zijn vanaf jouw internetverbinding te veel onjuiste inlogpogingen gedaan. \
-                 Je kunt het {} opnieuw proberen.",
-                minutes_text(wait)
-            )));
+            return Err(address_held_back(wait));
         }
     }
     let reserved = match throttle::reserve(&core.db, &account, &PASSWORD_ACCOUNT, now).await? {
@@ -74,6 +70,16 @@ pub async fn judge_password(
         }
     }
     Ok(right)
+}
+
+/// Too many failed tries from the sender's address: wrong passwords, or
+/// passkey answers that named no account's own passkey.
+pub fn address_held_back(wait: i64) -> AppError {
+    AppError::TooMany(format!(
+        "Er zijn vanaf jouw internetverbinding te veel onjuiste inlogpogingen gedaan. \
+         Je kunt het {} opnieuw proberen.",
+        minutes_text(wait)
+    ))
 }
 
 pub fn held_back(wait: i64) -> AppError {

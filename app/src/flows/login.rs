@@ -5,12 +5,16 @@
 //! starts the logged-in session in the same transaction.
 
 use crate::{
-    core::{internal, Core},
+    core::{client_ip, internal, Core},
     domain::{
         clock::{dutch_hour_minute, UnixTime},
         clock_offset,
         delivery::{Delivery, Reason},
-        factors::{passwordless_allowed, sms_at_once, LoginDemand},
+        factors::{
+            passwordless_allowed, sms_at_once, LoginDemand, CEREMONY_SECONDS,
+            OPEN_PASSWORDLESS_CAP, PASSWORDLESS_BEGIN_ADDRESS,
+        },
+        lockout::{address_source, PASSWORD_ADDRESS},
         login_form::{check_password_input, LoginName},
         phone::MobileNumber,
         sms_quota, totp,
@@ -21,15 +25,21 @@ use crate::{
         PasskeyAnswer, Proof,
     },
     metrics,
-    model::{mask_phone, AuditAction, CodeStatus, LoginOutcome, PasskeyChallenge, SmsDelivery},
+    model::{
+        mask_phone, minutes_text, AuditAction, CodeStatus, LoginOutcome, PasskeyChallenge,
+        SmsDelivery,
+    },
     session::{self, PendingLogin},
     storage::{
         audit::{self, AuditEntry},
         batch::Batch,
         codes as stored_codes,
+        passkeys::{self as stored_passkeys, Purpose},
         second_step::StepState,
         sessions::{self, Stage},
-        sms_messages, trusted,
+        sms_messages,
+        throttle::{self, Counter},
+        trusted,
         users::{self, UserRecord},
     },
 };
@@ -332,7 +342,38 @@ pub fn passkeys_offered(core: &Core) -> bool {
 
 /// 'Inloggen met een passkey' on the login page, first half: a ceremony
 /// any passkey of this portal may answer.
+/// 'Inloggen met een passkey', first half: needs no login, so it is
+/// bounded before a ceremony is stored: refused where no office allows
+/// it, held to a number per source address, and refused while the open
+/// ceremonies are at their cap (lapsed ones are dropped first).
 pub async fn begin_passwordless(core: &Core) -> Result<PasskeyChallenge, AppError> {
+    if !stored_passkeys::any_passwordless(&core.db).await? {
+        metrics::ceremony_refused("off");
+        return Err(AppError::invalid(
+            "Inloggen met een passkey zonder wachtwoord staat uit. Log in met je wachtwoord.",
+        ));
+    }
+    let now = core.now();
+    if let Some(ip) = client_ip() {
+        let counter = Counter::PasswordlessBegun(address_source(ip));
+        if let Err(wait) =
+            throttle::take_window(&core.db, &counter, &PASSWORDLESS_BEGIN_ADDRESS, now).await?
+        {
+            metrics::ceremony_refused("address");
+            return Err(AppError::TooMany(format!(
+                "Er is vanaf jouw internetverbinding te vaak om een passkey gevraagd. \
+                 Je kunt het {} opnieuw proberen, of log in met je wachtwoord.",
+                minutes_text(wait)
+            )));
+        }
+    }
+    stored_passkeys::drop_lapsed(&core.db, now - CEREMONY_SECONDS, 500).await?;
+    let open =
+        stored_passkeys::open_count(&core.db, Purpose::Passwordless, OPEN_PASSWORDLESS_CAP).await?;
+    if open >= OPEN_PASSWORDLESS_CAP {
+        metrics::ceremony_refused("full");
+        return Err(AppError::Busy);
+    }
     factors::begin_passwordless(core).await
 }
 
@@ -346,8 +387,30 @@ pub async fn begin_passwordless(core: &Core) -> Result<PasskeyChallenge, AppErro
 pub async fn passwordless(core: &Core, ceremony: &str, response: &str) -> Result<(), AppError> {
     let answer = PasskeyAnswer::parse(ceremony, response, true)?;
     let unknown = || AppError::invalid(factors::WRONG_PASSKEY);
-    let user_id = answer.claimed_user(core).await?.ok_or_else(unknown)?;
-    let user = users::find(&core.db, user_id).await?.ok_or_else(unknown)?;
+    // Anyone may send this: what says nothing about an account counts
+    // against the sender's address (as the password step's), never the
+    // account's, so a stranger cannot lock its owner out.
+    let address = client_ip().map(|ip| Counter::Address(address_source(ip)));
+    if let Some(address) = &address {
+        if let Some(wait) = throttle::get(&core.db, address)
+            .await?
+            .locked_for(core.now())
+        {
+            return Err(factors::address_held_back(wait));
+        }
+    }
+    let sender_tried = || async {
+        if let Some(address) = &address {
+            throttle::count_failure(&core.db, address, &PASSWORD_ADDRESS, core.now()).await?;
+        }
+        Ok::<_, AppError>(unknown())
+    };
+    let Some(user) = (match answer.claimed_user(core).await? {
+        Some(user_id) => users::find(&core.db, user_id).await?,
+        None => None,
+    }) else {
+        return Err(sender_tried().await?);
+    };
     let office = factors::office_settings(core, user.office_id).await?;
     if !passwordless_allowed(office.allowed, office.passwordless) {
         return Err(AppError::invalid(
@@ -355,13 +418,17 @@ pub async fn passwordless(core: &Core, ceremony: &str, response: &str) -> Result
              daarna kun je je passkey gebruiken.",
         ));
     }
-    if user.blocked {
+    // Judged before anything counts for the account: an answer that does
+    // not verify with one of its own passkeys is the sender's failed try.
+    // One that does but fails a later check (a counter gone backwards) is
+    // judged again below, where it counts for the account.
+    match factors::judge_assertion(core, &user, "", &answer, core.now()).await? {
+        factors::Assertion::Wrong { cloned: false } => return Err(sender_tried().await?),
+        factors::Assertion::Wrong { cloned: true } => {}
         // Said only to the passkey's holder, as the password step says it
         // only after the right password.
-        return match factors::judge_assertion(core, &user, "", &answer, core.now()).await? {
-            factors::Assertion::Right(_) => refuse_blocked(core, &user).await,
-            factors::Assertion::Wrong { .. } => Err(unknown()),
-        };
+        factors::Assertion::Right(_) if user.blocked => return refuse_blocked(core, &user).await,
+        factors::Assertion::Right(_) => {}
     }
     let held_by = session::request_session_hash(core);
     let unheld = session::start_unheld(core, &user).await?;

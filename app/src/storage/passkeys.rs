@@ -6,6 +6,8 @@ use super::{
     batch::{Columns, Stmt},
     Db, StorageResult,
 };
+use sqlx::Row;
+
 use crate::domain::clock::UnixTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,6 +248,46 @@ pub async fn ceremony(
         },
     )
     .await
+}
+
+/// Deletes up to `most` ceremonies begun before `before` (lapsed: their
+/// answer is refused anyway), so a flood's rows go as they lapse rather
+/// than at the next purge.
+pub async fn drop_lapsed(db: &Db, before: UnixTime, most: i64) -> StorageResult<u64> {
+    db.execute(
+        Stmt::new(
+            "DELETE FROM passkey_ceremonies WHERE id IN \
+             (SELECT id FROM passkey_ceremonies WHERE created_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(most),
+    )
+    .await
+}
+
+/// Open ceremonies of `purpose`, counted up to `cap` (enough to compare).
+pub async fn open_count(db: &Db, purpose: Purpose, cap: i64) -> StorageResult<i64> {
+    let row = Stmt::new(
+        "SELECT COUNT(*) AS n FROM \
+         (SELECT 1 FROM passkey_ceremonies WHERE purpose = $1 LIMIT $2) open",
+    )
+    .bind(purpose.as_str())
+    .bind(cap)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Whether any office allows the login without the password.
+pub async fn any_passwordless(db: &Db) -> StorageResult<bool> {
+    let row = Stmt::new(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM offices \
+         WHERE passkeys_allowed = $1 AND passkeys_passwordless = $1 LIMIT 1) one",
+    )
+    .bind(true)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
 /// Uses the ceremony up; changes no row when a parallel request did.

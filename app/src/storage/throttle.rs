@@ -28,6 +28,8 @@ pub enum Counter {
     ResetMails(i64),
     /// 'Stuur herstellink' from one source address (a window).
     ResetForm(String),
+    /// 'Inloggen met een passkey' begun from one source address (a window).
+    PasswordlessBegun(String),
 }
 
 impl Counter {
@@ -39,6 +41,7 @@ impl Counter {
             Counter::Address(ip) => Arg::from(format!("address:{ip}")),
             Counter::ResetMails(user_id) => Arg::from(format!("reset-mails:{user_id}")),
             Counter::ResetForm(ip) => Arg::from(format!("reset-form:{ip}")),
+            Counter::PasswordlessBegun(ip) => Arg::from(format!("passwordless:{ip}")),
         }
     }
 

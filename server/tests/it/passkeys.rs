@@ -36,6 +36,8 @@ on_both_engines!(
     removing_one_and_the_office_switches_need_the_step_up,
     parallel_copies_of_one_registration_store_one_passkey,
     a_blocked_accounts_passkey_logs_in_nowhere,
+    forged_passwordless_answers_hold_back_the_sender_never_the_owner,
+    the_passwordless_start_is_bounded_per_address_and_off_where_no_office_allows_it,
 );
 
 fn options() -> Options {
@@ -295,9 +297,14 @@ async fn a_passkey_logs_in_without_the_password_where_the_office_allows_it(engin
         )
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
-    let (_, status, body) = passwordless(&app, &mut key, &handle).await;
-    assert_eq!(status, 422, "{body}");
-    assert!(body.contains("zonder wachtwoord"), "{body}");
+    // No office allows it now: not even a ceremony begins.
+    let refused = app.browser().call("begin_passwordless", &[]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("zonder wachtwoord"),
+        "{}",
+        refused.body
+    );
     // The passkey still answers the second step.
     let (_, status, body) = second_step_with(&app, &mut key, "zorg").await;
     assert_eq!(status, 200, "{body}");
@@ -806,4 +813,142 @@ async fn a_blocked_accounts_passkey_logs_in_nowhere(engine: Engine) {
     let login = app.browser().login("zorg", PASSWORD).await;
     assert_eq!(login.status, 403, "{}", login.body);
     assert_eq!(active_sessions(&app).await, 1, "only the beheerder's");
+}
+
+/// A server function called from `from` (a client behind the trusted
+/// proxy on loopback), as the browser calls it.
+async fn call_from(
+    app: &TestApp,
+    from: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> crate::common::Answer {
+    let browser = app.browser();
+    let mut request = browser
+        .http
+        .post(format!("{}/api/{endpoint}", browser.base))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", from)
+        .form(form);
+    if let Some(host) = &browser.host {
+        request = request.header("host", host);
+    }
+    let answer = request.send().await.unwrap();
+    crate::common::Answer {
+        status: answer.status().as_u16(),
+        set_cookie: Vec::new(),
+        location: None,
+        body: answer.text().await.unwrap(),
+    }
+}
+
+/// 'Inloggen met een passkey' from `from`, answered by `key` naming `handle`.
+async fn passwordless_from(
+    app: &TestApp,
+    from: &str,
+    key: &mut Key,
+    handle: &str,
+) -> (u16, String) {
+    let (ceremony, options) = challenge(&call_from(app, from, "begin_passwordless", &[]).await);
+    let response = assert_with(key, &options, Some(handle));
+    let answer = call_from(
+        app,
+        from,
+        "passwordless",
+        &[("ceremony", &ceremony), ("response", &response)],
+    )
+    .await;
+    (answer.status, answer.body)
+}
+
+async fn forged_passwordless_answers_hold_back_the_sender_never_the_owner(engine: Engine) {
+    let app = TestApp::start_with(engine, options()).await;
+    let proxied = app
+        .another_instance_with(|c| c.trusted_proxies = "127.0.0.1".parse().unwrap())
+        .await;
+    let mut zorg = logged_in(&app, "zorg", ZORG).await;
+    let mut zorgs = register(&app, &mut zorg, ZORG).await;
+    zorg.call("logout", &[]).await;
+    // The stranger's throw-away key (any soft key will do: hovenier's).
+    let mut hovenier = logged_in(&app, "hovenier", HOVENIER).await;
+    let mut throwaway = register(&app, &mut hovenier, HOVENIER).await;
+    let handle = handle_of(&app, "zorg").await;
+
+    // Far more than the account's ten: each is the sender's, not zorg's.
+    for n in 0..100 {
+        let (status, body) =
+            passwordless_from(&proxied, "203.0.113.7", &mut throwaway, &handle).await;
+        assert_eq!(status, 422, "forged answer {n}: {body}");
+    }
+    let (status, body) = passwordless_from(&proxied, "203.0.113.7", &mut throwaway, &handle).await;
+    assert_eq!(status, 429, "the sender is held back: {body}");
+    assert!(body.contains("internetverbinding"), "{body}");
+
+    // zorg is not locked: the passkey logs in without the password, and the
+    // password login asks the SMS code as always.
+    let (status, body) = passwordless_from(&proxied, "198.51.100.4", &mut zorgs, &handle).await;
+    assert_eq!(status, 200, "the owner logs in: {body}");
+    let mut browser = app.browser();
+    assert_eq!(browser.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
+    let status = browser.call("code_status", &[]).await;
+    assert!(
+        status.body.contains("\"locked_for\":null"),
+        "{}",
+        status.body
+    );
+    assert!(
+        !actions(&app).await.iter().any(|(a, _)| a == "code.failed"),
+        "nothing counted against zorg"
+    );
+}
+
+async fn the_passwordless_start_is_bounded_per_address_and_off_where_no_office_allows_it(
+    engine: Engine,
+) {
+    let app = TestApp::start_with(engine, options()).await;
+    let proxied = app
+        .another_instance_with(|c| c.trusted_proxies = "127.0.0.1".parse().unwrap())
+        .await;
+    let limit = app::domain::factors::PASSWORDLESS_BEGIN_ADDRESS.max;
+    for n in 0..limit {
+        let answer = call_from(&proxied, "203.0.113.8", "begin_passwordless", &[]).await;
+        assert_eq!(answer.status, 200, "start {n}: {}", answer.body);
+    }
+    let refused = call_from(&proxied, "203.0.113.8", "begin_passwordless", &[]).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    let other = call_from(&proxied, "198.51.100.9", "begin_passwordless", &[]).await;
+    assert_eq!(other.status, 200, "another address has its own count");
+    let stored = Stmt::new("SELECT COUNT(*) AS n FROM passkey_ceremonies")
+        .fetch_one(app.state.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap(),
+        limit + 1,
+        "the refused start stored nothing"
+    );
+
+    // Lapsed ceremonies go as new ones begin.
+    app.clock
+        .advance(app::domain::factors::CEREMONY_SECONDS + 1);
+    let answer = call_from(&proxied, "198.51.100.10", "begin_passwordless", &[]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let stored = Stmt::new("SELECT COUNT(*) AS n FROM passkey_ceremonies")
+        .fetch_one(app.state.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap(), 1);
+
+    // No office allows it: nothing begins.
+    let mut beheerder = logged_in(&app, "beheerder", "").await;
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
+    let saved = beheerder
+        .call(
+            "save_office_passkeys",
+            &[("allowed", "ja"), ("passwordless", "nee")],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let off = call_from(&proxied, "198.51.100.11", "begin_passwordless", &[]).await;
+    assert_eq!(off.status, 422, "{}", off.body);
 }
