@@ -21,7 +21,9 @@ use tower_http::{
 
 use crate::{
     mail,
-    middleware::{body_limit, client_ip, host_check, page_guard, same_origin, security_headers},
+    middleware::{
+        body_limit, client_ip, form_text, host_check, page_guard, same_origin, security_headers,
+    },
     sms,
     state::AppState,
 };
@@ -144,6 +146,8 @@ pub fn build(state: AppState) -> Router {
                 // for its extractors (2 MB) makes room for the largest; the
                 // layer above it is the one that decides per path.
                 .layer(middleware::from_fn(body_limit::middleware))
+                // Within the limit: every server function's form, read once.
+                .layer(middleware::from_fn(form_text::middleware))
                 .layer(DefaultBodyLimit::max(body_limit::IMPORT_BODY_LIMIT))
                 .layer(CompressionLayer::new()),
         );

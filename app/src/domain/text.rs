@@ -40,6 +40,16 @@ fn plain(field: &str, input: &str) -> Result<String, String> {
     }
 }
 
+/// A 'Ja' / 'Nee' choice as the forms send it ("ja", "nee"); anything
+/// else is refused, naming the field, rather than read as 'Nee'.
+pub fn yes_no(field: &str, typed: &str) -> Result<bool, String> {
+    match typed {
+        "ja" => Ok(true),
+        "nee" => Ok(false),
+        _ => Err(format!("Kies bij '{field}' 'Ja' of 'Nee'.")),
+    }
+}
+
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_EMAIL_BYTES: usize = 200;
 

@@ -158,11 +158,8 @@ pub async fn set_my_two_factor(
     auth: &AuthUser,
     two_factor: String,
 ) -> Result<(), AppError> {
-    let on = match two_factor.as_str() {
-        "ja" => true,
-        "nee" => false,
-        _ => return Err(AppError::invalid("Kies 'Ja' of 'Nee'.")),
-    };
+    let on = crate::domain::text::yes_no("Inlog met twee-factor-authenticatie", &two_factor)
+        .map_err(AppError::Invalid)?;
     let state = factors::state_of(core, &auth.user).await?;
     if state.requirement != TwoFactorRequirement::UserChoice {
         return Err(AppError::invalid(

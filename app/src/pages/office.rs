@@ -31,8 +31,7 @@ pub async fn save_office_settings(trust_days: String) -> Result<(), AppError> {
 #[server(endpoint = "save_office_passkeys")]
 pub async fn save_office_passkeys(allowed: String, passwordless: String) -> Result<(), AppError> {
     serve::beheerder(move |core, auth| async move {
-        flows::office::set_office_passkeys(&core, &auth, allowed == "ja", passwordless == "ja")
-            .await
+        flows::office::set_office_passkeys_typed(&core, &auth, &allowed, &passwordless).await
     })
     .await
 }
@@ -44,7 +43,7 @@ pub async fn save_office_dormant(
     dormant_block: String,
 ) -> Result<(), AppError> {
     serve::beheerder(move |core, auth| async move {
-        flows::office::set_office_dormant(&core, &auth, &dormant_days, dormant_block == "ja").await
+        flows::office::set_office_dormant(&core, &auth, &dormant_days, &dormant_block).await
     })
     .await
 }

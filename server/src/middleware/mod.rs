@@ -4,6 +4,7 @@
 
 pub mod body_limit;
 pub mod client_ip;
+pub mod form_text;
 pub mod host_check;
 pub mod page_guard;
 pub mod same_origin;

@@ -11,7 +11,8 @@ on_both_engines!(every_server_function_checks_its_caller_first);
 const PASSWORD: &str = "Welkom-2fa!";
 
 /// The second step of a login.
-const PENDING: &[&str] = &[
+pub(crate) const PENDING: &[&str] = &[
+    "verify_code",
     "code_status",
     "sms_delivery",
     "verify_recovery_code",
@@ -62,6 +63,17 @@ pub(crate) const ANYONE: &[&str] = &[
     "confirm_email",
 ];
 
+/// The login itself, for anyone: its password step, the passkey's way in
+/// without the password, and 'Uitloggen' (which ends whatever session
+/// the browser has, or none).
+pub(crate) const LOGIN: &[&str] = &[
+    "login",
+    "begin_passwordless",
+    "passwordless",
+    "passkeys_offered",
+    "logout",
+];
+
 /// A logged-in beheerder.
 pub(crate) const BEHEERDER: &[&str] = &[
     "reset_authenticator",
@@ -100,7 +112,7 @@ pub(crate) const BEHEERDER: &[&str] = &[
 
 /// Every field any of them reads, so no call is refused for a missing
 /// field before its guard is reached.
-const FORM: &[(&str, &str)] = &[
+pub(crate) const FORM: &[(&str, &str)] = &[
     ("id", "1"),
     ("user_id", "1"),
     ("client_id", "1"),

@@ -18,6 +18,7 @@ mod guards;
 mod hardening;
 mod housekeeping;
 mod import;
+mod inputs;
 mod logbook;
 mod login;
 mod mail;

@@ -118,15 +118,9 @@ fn parse_update(
                 .to_string(),
         )
     };
-    let two_factor_required = match two_factor.as_str() {
-        "ja" => true,
-        "nee" => false,
-        _ => {
-            return Err(AppError::invalid(
-                "Kies bij 'Inlog met twee-factor-authenticatie' 'Ja' of 'Nee'.",
-            ))
-        }
-    };
+    let two_factor_required =
+        crate::domain::text::yes_no("Inlog met twee-factor-authenticatie", two_factor)
+            .map_err(AppError::Invalid)?;
     let stored = user.two_factor_from.map(clients::required_from);
     let two_factor_from = if two_factor_required {
         typed_date(two_factor_from, stored.as_ref(), now)?

@@ -2,7 +2,7 @@
 
 use crate::{
     core::Core,
-    domain::{dormant, factors::passwordless_allowed, trusted_browser},
+    domain::{dormant, factors::passwordless_allowed, text::yes_no, trusted_browser},
     error::AppError,
     factors::{self},
     model::{AuditAction, OfficeSettings},
@@ -73,6 +73,19 @@ pub async fn set_office_days(
     Ok(())
 }
 
+/// The passkey switches as the form sends them ('ja' / 'nee').
+pub async fn set_office_passkeys_typed(
+    core: &Core,
+    beheerder: &AuthUser,
+    allowed: &str,
+    passwordless: &str,
+) -> Result<(), AppError> {
+    let allowed = yes_no("Passkeys toestaan", allowed).map_err(AppError::Invalid)?;
+    let passwordless = yes_no("Inloggen met een passkey zonder wachtwoord", passwordless)
+        .map_err(AppError::Invalid)?;
+    set_office_passkeys(core, beheerder, allowed, passwordless).await
+}
+
 /// 'Kantoor': passkeys at all, and instead of the password. Either change
 /// alters how the office's users log in, so it needs the beheerder's
 /// step-up; turning passkeys off leaves each user their other factors.
@@ -126,9 +139,10 @@ pub async fn set_office_dormant(
     core: &Core,
     beheerder: &AuthUser,
     typed_days: &str,
-    block: bool,
+    typed_block: &str,
 ) -> Result<(), AppError> {
     let days = dormant::parse_days(typed_days).map_err(AppError::Invalid)?;
+    let block = yes_no("Automatisch blokkeren", typed_block).map_err(AppError::Invalid)?;
     let office_id = beheerder.user.office_id;
     let old = offices::dormant_rule(&core.db, office_id).await?;
     let new = DormantRule { days, block };
