@@ -160,6 +160,9 @@ pub struct SessionRow {
     pub logged_in: String,
     pub last_seen: String,
     pub this_session: bool,
+    /// How it logged in ('Wachtwoord en SMS-code', …); `None`: not kept
+    /// for sessions from before that was.
+    pub method: Option<String>,
 }
 
 /// 'Mijn gegevens' → 'Passkeys'.

@@ -7,6 +7,7 @@ use leptos::prelude::use_context;
 use crate::{
     core::{core, internal, Core},
     domain::{
+        login_method::LoginMethod,
         session_lifetime::{second_factor_state, SessionState},
         step_up,
         token::{looks_like_token, new_session_token, token_hash},
@@ -48,6 +49,9 @@ pub struct AuthUser {
     pub logged_in_at: i64,
     /// A message to show once (see `SessionRecord::notice`).
     pub notice: Option<String>,
+    /// How the login behind this session proved its user (`None`: a
+    /// session from before this was kept).
+    pub login_method: Option<LoginMethod>,
 }
 
 impl AuthUser {
@@ -145,6 +149,7 @@ pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Opt
             stepped_up_at: session.stepped_up_at,
             logged_in_at: session.logged_in_at,
             notice: session.notice,
+            login_method: session.login_method,
         })
     }))
 }
@@ -211,13 +216,21 @@ pub async fn require_pending() -> Result<PendingLogin, AppError> {
 /// Starts a session under a fresh id and sets its cookie. A session the
 /// browser already had is ended first, so an id planted before login is
 /// never the one that becomes logged in. Returns the new session's key.
-pub async fn start(core: &Core, user: &UserRecord, stage: Stage) -> Result<String, AppError> {
+/// `method`: how a logged-in session proved its user (`None` for a login
+/// that waits for its second step).
+pub async fn start(
+    core: &Core,
+    user: &UserRecord,
+    stage: Stage,
+    method: Option<LoginMethod>,
+) -> Result<String, AppError> {
     if let Some(old) = token_from_headers(&request_headers(), core.sessions.secure_cookie) {
         sessions::delete(&core.db, &token_hash(&old)).await?;
     }
     let active_client_id = first_client(core, user).await?;
     let now = core.now();
-    let (token, record) = new_record(user, stage, active_client_id, None, now, now);
+    let (token, mut record) = new_record(user, stage, active_client_id, None, now, now);
+    record.login_method = method;
     sessions::insert(&core.db, &record).await?;
     set_session_cookie(core, &token)?;
     Ok(record.id_hash)
@@ -237,30 +250,39 @@ pub async fn start_unheld(core: &Core, user: &UserRecord) -> Result<String, AppE
 /// A logged-in session to replace `pending` with (`sessions::replace_on`),
 /// and its browser token for [`set_session_cookie`] once that is committed.
 /// It keeps the client the pending login chose at its start.
-pub fn next_for(core: &Core, pending: &PendingLogin) -> (String, SessionRecord) {
+pub fn next_for(
+    core: &Core,
+    pending: &PendingLogin,
+    method: LoginMethod,
+) -> (String, SessionRecord) {
     let now = core.now();
-    new_record(
+    let (token, mut record) = new_record(
         &pending.user,
         Stage::Active,
         pending.session.active_client_id,
         None,
         now,
         now,
-    )
+    );
+    record.login_method = Some(method);
+    (token, record)
 }
 
 /// The session a step-up renews `auth`'s into: a new id, proven now, the
 /// same login (its absolute limit does not start again).
 pub fn stepped_up_for(core: &Core, auth: &AuthUser) -> (String, SessionRecord) {
     let now = core.now();
-    new_record(
+    let (token, mut record) = new_record(
         &auth.user,
         Stage::Active,
         auth.active_client_id,
         Some(now),
         auth.logged_in_at,
         now,
-    )
+    );
+    // The same login: how it proved its user stays.
+    record.login_method = auth.login_method;
+    (token, record)
 }
 
 /// Appends a `Set-Cookie` header to the current answer.
@@ -302,6 +324,7 @@ fn new_record(
         last_seen_at: now,
         stepped_up_at,
         notice: None,
+        login_method: None,
     };
     (token, record)
 }

@@ -48,3 +48,9 @@ CREATE TABLE import_invitations (
     PRIMARY KEY (import_id, user_id)
 );
 CREATE INDEX import_invitations_waiting ON import_invitations (sent_at, import_id);
+
+-- How each session logged in (domain::login_method, RFC 8176's names):
+-- kept through renewals; a 'Ja' that comes into force ends the sessions
+-- the password alone made. NULL: a waiting login, or a session from
+-- before this column.
+ALTER TABLE sessions ADD COLUMN login_method TEXT;

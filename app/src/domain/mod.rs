@@ -17,6 +17,7 @@ pub mod import_plan;
 pub mod link_token;
 pub mod lockout;
 pub mod login_form;
+pub mod login_method;
 pub mod password;
 pub mod password_rules;
 pub mod phone;

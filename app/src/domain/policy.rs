@@ -52,6 +52,17 @@ pub enum PolicyAsks {
     From(Deadline),
 }
 
+/// Whether the office (a client's 'Ja', or an office user's switch) asks
+/// a second factor at `now`, whatever the user chose themselves: a
+/// session the password alone made no longer holds then.
+pub fn mandated_now(subject: &PolicySubject, now: UnixTime) -> bool {
+    let office_only = PolicySubject {
+        own_choice: false,
+        ..subject.clone()
+    };
+    asks(&office_only, now) == PolicyAsks::Yes
+}
+
 pub fn strictest(policies: &[ClientPolicy]) -> TwoFactorRequirement {
     let has = |p: TwoFactorPolicy| policies.iter().any(|c| c.policy == p);
     if has(TwoFactorPolicy::Ja) {

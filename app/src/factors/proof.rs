@@ -14,7 +14,9 @@ use crate::{
         clock_offset,
         code_verdict::{verdict, AppAnswer, SmsAnswer, Verdict},
         codes::{self, Unusable, MAX_ATTEMPTS_PER_CODE},
-        lockout, recovery,
+        lockout,
+        login_method::LoginMethod,
+        recovery,
         session_lifetime::{second_factor_state, SessionState},
     },
     error::AppError,
@@ -95,6 +97,18 @@ pub enum Proof {
 }
 
 impl Proof {
+    /// How a login this proof ends proved its user (`passwordless`: the
+    /// passkey stood in for the password too).
+    pub fn login_method(&self, passwordless: bool) -> LoginMethod {
+        match self {
+            Proof::App { .. } => LoginMethod::PasswordApp,
+            Proof::Sms { .. } => LoginMethod::PasswordSms,
+            Proof::Recovery { .. } => LoginMethod::PasswordRecovery,
+            Proof::Passkey(_) if passwordless => LoginMethod::Passkey,
+            Proof::Passkey(_) => LoginMethod::PasswordPasskey,
+        }
+    }
+
     /// As the audit log and the metrics name the factor.
     pub fn factor(&self) -> &'static str {
         match self {

@@ -8,9 +8,11 @@ use crate::{
         clock::UnixTime,
         deadline::Deadline,
         factors::{self as rules, Factors, LoginDemand, Number, Offer},
+        login_method::LoginMethod,
         policy::{self, PolicyAsks, PolicySubject},
     },
     model::{DateNotice, TwoFactorState, UserKind},
+    session::AuthUser,
     storage::{
         authenticators,
         clients::{self, required_from},
@@ -57,6 +59,17 @@ impl Standing {
 pub async fn standing(core: &Core, user: &UserRecord) -> StorageResult<Standing> {
     let policy = policy_subject(core, user).await?;
     standing_with(core, user, policy, core.now()).await
+}
+
+/// A session the password alone made, for a user a 'Ja' now applies to
+/// (saved at once, or a 'Verplicht vanaf' that has come): it no longer
+/// holds. Only the policy is read, and only for such sessions.
+pub async fn password_session_lapsed(core: &Core, auth: &AuthUser) -> StorageResult<bool> {
+    if !auth.login_method.is_some_and(LoginMethod::password_only) {
+        return Ok(false);
+    }
+    let subject = policy_subject(core, &auth.user).await?;
+    Ok(policy::mandated_now(&subject, core.now()))
 }
 
 /// The standing of `user` under `policy`, already read, at `now`.

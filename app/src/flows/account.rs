@@ -199,6 +199,7 @@ async fn own_sessions(core: &Core, auth: &AuthUser) -> Result<Vec<SessionRow>, A
             logged_in: dutch_date_time(s.logged_in_at),
             last_seen: dutch_date_time(s.last_seen_at),
             this_session: s.id_hash == auth.session_hash,
+            method: s.login_method.map(|m| m.dutch().to_string()),
         })
         .collect())
 }

@@ -16,6 +16,7 @@ use crate::{
         },
         lockout::{address_source, PASSWORD_ADDRESS},
         login_form::{check_password_input, LoginName},
+        login_method::LoginMethod,
         phone::MobileNumber,
         sms_quota, totp,
     },
@@ -102,13 +103,14 @@ async fn password_step(
     if record.blocked {
         refuse_blocked(core, &record).await?;
     }
-    let outcome = after_password(core, &record).await?;
+    let (outcome, method) = after_password(core, &record).await?;
     audit::record(
         &core.db,
         AuditEntry {
             office_id: Some(user.office_id),
             actor_user_id: Some(user.user_id),
             subject: Some(name.as_str()),
+            new_value: method.map(LoginMethod::dutch),
             ..AuditEntry::new(match outcome {
                 LoginOutcome::LoggedIn => AuditAction::LoginOk,
                 _ => AuditAction::LoginPasswordOk,
@@ -132,30 +134,38 @@ pub(crate) async fn refuse_blocked<T>(core: &Core, user: &UserRecord) -> Result<
     Err(AppError::Blocked)
 }
 
-/// After a right password: log in, or start the second step.
-pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutcome, AppError> {
+/// After a right password: log in (and how), or start the second step.
+async fn after_password(
+    core: &Core,
+    user: &UserRecord,
+) -> Result<(LoginOutcome, Option<LoginMethod>), AppError> {
     let standing = factors::standing(core, user).await?;
-    let demand = match standing.login_demand(false) {
+    let (demand, trusted) = match standing.login_demand(false) {
         // Only where a factor is asked can a trusted browser stand in.
         LoginDemand::Factor(_) => {
-            standing.login_demand(factors::recognised_browser(core, user).await?)
+            let trusted = factors::recognised_browser(core, user).await?;
+            (standing.login_demand(trusted), trusted)
         }
-        other => other,
+        other => (other, false),
     };
     match demand {
         LoginDemand::Password => {
-            session::start(core, user, Stage::Active).await?;
+            let method = match trusted {
+                true => LoginMethod::PasswordTrustedBrowser,
+                false => LoginMethod::Password,
+            };
+            session::start(core, user, Stage::Active, Some(method)).await?;
             core.db
                 .execute(users::stamp_login(user.id, core.now()))
                 .await?;
-            Ok(LoginOutcome::LoggedIn)
+            Ok((LoginOutcome::LoggedIn, Some(method)))
         }
         LoginDemand::EnrolNumber => {
-            session::start(core, user, Stage::SecondFactor).await?;
-            Ok(LoginOutcome::NeedsMobile)
+            session::start(core, user, Stage::SecondFactor, None).await?;
+            Ok((LoginOutcome::NeedsMobile, None))
         }
         LoginDemand::Factor(_) => {
-            let session_hash = session::start(core, user, Stage::SecondFactor).await?;
+            let session_hash = session::start(core, user, Stage::SecondFactor, None).await?;
             if let (true, Some(mobile)) = (sms_at_once(&standing.factors), &user.mobile) {
                 // A failed send is reported on the code page, which offers
                 // 'Nieuwe code sturen'; the login itself goes on.
@@ -171,7 +181,7 @@ pub async fn after_password(core: &Core, user: &UserRecord) -> Result<LoginOutco
                     tracing::warn!(user = %user.login_name, "no code sent at login: {err:?}");
                 }
             }
-            Ok(LoginOutcome::NeedsCode)
+            Ok((LoginOutcome::NeedsCode, None))
         }
     }
 }
@@ -458,12 +468,16 @@ async fn log_in_with(
     answer: &Answer,
     remember: bool,
 ) -> Result<(), AppError> {
+    let passwordless = matches!(answer, Answer::Passkey(passkey) if passkey.passwordless);
     let proven = factors::prove(
         core,
         CodeContext::Login(session_hash),
         answer,
         "Er is nog geen code verstuurd. Kies 'Nieuwe code sturen'.",
-        |state, proof, batch, now| finish_login(core, state, proof, batch, now),
+        |state, proof, batch, now| {
+            let method = proof.login_method(passwordless);
+            finish_login(core, state, proof, method, batch, now)
+        },
     )
     .await?;
     session::set_session_cookie(core, &proven.finished.token)?;
@@ -488,6 +502,7 @@ fn finish_login(
     core: &Core,
     state: &StepState,
     proof: &Proof,
+    method: LoginMethod,
     batch: &mut Batch<Lost>,
     now: UnixTime,
 ) -> Result<Finished, AppError> {
@@ -496,7 +511,7 @@ fn finish_login(
         session: session.clone(),
         user: user.clone(),
     };
-    let (token, mut record) = session::next_for(core, &pending);
+    let (token, mut record) = session::next_for(core, &pending, method);
     if let Proof::App { step } = proof {
         record.notice = clock_offset::drift_notice(*step, now);
     }
@@ -541,7 +556,7 @@ fn finish_login(
     }
     batch.then(audit::record_stmt(
         AuditEntry {
-            new_value: Some(proof.factor()),
+            new_value: Some(method.dutch()),
             ..AuditEntry::own(user, AuditAction::LoginOk)
         },
         now,

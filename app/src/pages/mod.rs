@@ -125,8 +125,9 @@ pub mod serve {
         F: Future<Output = Result<T, AppError>>,
     {
         respond(async {
-            let auth = session::require_user().await?;
-            flow(core()?, auth).await
+            let core = core()?;
+            let auth = still_holds(&core, session::require_user().await?).await?;
+            flow(core, auth).await
         })
         .await
     }
@@ -137,9 +138,20 @@ pub mod serve {
         F: Future<Output = Result<T, AppError>>,
     {
         respond(async {
-            let auth = session::require_beheerder().await?;
-            flow(core()?, auth).await
+            let core = core()?;
+            let auth = still_holds(&core, session::require_beheerder().await?).await?;
+            flow(core, auth).await
         })
         .await
+    }
+
+    /// A session the password alone made ends at its next request once a
+    /// 'Ja' applies to its user (`factors::password_session_lapsed`).
+    async fn still_holds(core: &Core, auth: AuthUser) -> Result<AuthUser, AppError> {
+        if crate::factors::password_session_lapsed(core, &auth).await? {
+            crate::storage::sessions::delete(&core.db, &auth.session_hash).await?;
+            return Err(AppError::NotLoggedIn);
+        }
+        Ok(auth)
     }
 }

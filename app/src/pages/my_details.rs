@@ -261,6 +261,7 @@ fn Sessions(rows: Vec<SessionRow>, end: ServerAction<EndMySession>) -> impl Into
                         <strong>{if s.this_session { "Deze sessie" } else { "Andere sessie" }}</strong>
                         <br />
                         <small>{format!("Ingelogd {}, laatst actief {}.", s.logged_in, s.last_seen)}</small>
+                        {s.method.clone().map(|m| view! { <br /><small data-testid="sessie-methode">{format!("Ingelogd met: {m}.")}</small> })}
                         {(!s.this_session).then(|| view! {
                             <ActionForm action=end>
                                 <input type="hidden" name="reference" value=reference.clone() />

@@ -65,6 +65,7 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
                 last_seen_at: now,
                 stepped_up_at: None,
                 notice: None,
+                login_method: None,
             }),
         ),
         (

@@ -8,7 +8,7 @@ use super::{
     batch::{Columns, Stmt},
     Db, StorageError, StorageResult,
 };
-use crate::domain::clock::UnixTime;
+use crate::domain::{clock::UnixTime, login_method::LoginMethod};
 
 /// A session waits for its second factor, or is logged in. Going from one
 /// to the other always means a new session row under a new id.
@@ -53,6 +53,8 @@ pub struct SessionRecord {
     pub stepped_up_at: Option<UnixTime>,
     /// A message for the user, shown once (the phone's clock is off).
     pub notice: Option<String>,
+    /// How the login behind it proved its user; `None` while it waits.
+    pub login_method: Option<LoginMethod>,
 }
 
 pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
@@ -61,8 +63,8 @@ pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
 }
 
 pub fn insert_stmt(session: &SessionRecord) -> Stmt {
-    Stmt::new("INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+    Stmt::new("INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice, login_method) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
         .bind(session.id_hash.as_str())
         .bind(session.user_id)
         .bind(session.stage.as_db())
@@ -73,6 +75,7 @@ pub fn insert_stmt(session: &SessionRecord) -> Stmt {
         .bind(session.last_seen_at)
         .bind(session.stepped_up_at)
         .bind(session.notice.as_deref())
+        .bind(session.login_method.map(LoginMethod::as_db))
 }
 
 /// Ends session `old` if it is still at `stage`; as a statement it changes
@@ -95,7 +98,7 @@ pub fn end_others_stmt(user_id: i64, keep: [Option<&str>; 2]) -> Stmt {
 }
 
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
-    let stmt = Stmt::new("SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice \
+    let stmt = Stmt::new("SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice, login_method \
          FROM sessions WHERE id_hash = $1")
         .bind(id_hash);
     db.read_row(stmt, session_record).await
@@ -116,6 +119,10 @@ pub fn session_record(r: &dyn Columns) -> StorageResult<SessionRecord> {
         last_seen_at: r.int("last_seen_at")?,
         stepped_up_at: r.opt_int("stepped_up_at")?,
         notice: r.opt_text("notice")?,
+        login_method: r
+            .opt_text("login_method")?
+            .as_deref()
+            .and_then(LoginMethod::from_db),
     })
 }
 
@@ -188,7 +195,7 @@ pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {
 pub async fn active_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<SessionRecord>> {
     let rows = Stmt::new(
         "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, \
-                logged_in_at, last_seen_at, stepped_up_at, notice \
+                logged_in_at, last_seen_at, stepped_up_at, notice, login_method \
          FROM sessions WHERE user_id = $1 AND stage = $2 ORDER BY last_seen_at DESC",
     )
     .bind(user_id)

@@ -207,6 +207,7 @@ async fn one(
             last_seen_at: now,
             stepped_up_at: None,
             notice: None,
+            login_method: None,
         },
     )
     .await?;

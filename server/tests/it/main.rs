@@ -21,6 +21,7 @@ mod import;
 mod inputs;
 mod logbook;
 mod login;
+mod login_method;
 mod mail;
 mod operations;
 mod passkeys;

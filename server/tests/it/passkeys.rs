@@ -267,7 +267,7 @@ async fn register_then_log_in_with_the_password_and_the_passkey(engine: Engine) 
     assert_eq!(browser.call("my_details", &[]).await.status, 200);
     assert!(actions(&app)
         .await
-        .contains(&("login.ok".into(), Some("passkey".into()))));
+        .contains(&("login.ok".into(), Some("Wachtwoord en passkey".into()))));
     let list = browser.call("my_passkeys", &[]).await;
     assert!(list.body.contains("\"last_used\":\""), "{}", list.body);
 }
@@ -282,6 +282,7 @@ async fn a_passkey_logs_in_without_the_password_where_the_office_allows_it(engin
 
     let (mut browser, status, body) = passwordless(&app, &mut key, &handle).await;
     assert_eq!(status, 200, "{body}");
+    assert!(session_with(&app, "hwk+user").await, "without the password");
     let whoami = browser.call("whoami", &[]).await;
     assert_eq!(whoami.status, 200);
     assert!(whoami.body.contains("zorg"), "{}", whoami.body);
@@ -308,6 +309,7 @@ async fn a_passkey_logs_in_without_the_password_where_the_office_allows_it(engin
     // The passkey still answers the second step.
     let (_, status, body) = second_step_with(&app, &mut key, "zorg").await;
     assert_eq!(status, 200, "{body}");
+    assert!(session_with(&app, "pwd+hwk").await, "with the password");
 
     // Passkeys off: not a factor any more, so the SMS is asked again.
     let saved = beheerder
@@ -951,4 +953,16 @@ async fn the_passwordless_start_is_bounded_per_address_and_off_where_no_office_a
     assert_eq!(saved.status, 200, "{}", saved.body);
     let off = call_from(&proxied, "198.51.100.11", "begin_passwordless", &[]).await;
     assert_eq!(off.status, 422, "{}", off.body);
+}
+
+/// Whether a logged-in session logged in by `method`.
+async fn session_with(app: &TestApp, method: &str) -> bool {
+    let row = Stmt::new(
+        "SELECT COUNT(*) AS n FROM sessions WHERE stage = 'active' AND login_method = $1",
+    )
+    .bind(method)
+    .fetch_one(app.state.core.db.pool())
+    .await
+    .unwrap();
+    sqlx::Row::try_get::<i64, _>(&row, "n").unwrap() > 0
 }

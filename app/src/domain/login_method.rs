@@ -1,0 +1,118 @@
+//! How a session logged in, kept with it through every renewal: what the
+//! Logboek and the session lists show, what a 'Ja' coming into force
+//! judges (a password-only session ends), and what an application that
+//! relies on Tweestap receives as `amr` (RFC 8176).
+
+/// The way a login proved its user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoginMethod {
+    /// The password alone (no second factor was asked).
+    Password,
+    /// The password and an SMS code.
+    PasswordSms,
+    /// The password and a code of the authenticator app.
+    PasswordApp,
+    /// The password and a passkey.
+    PasswordPasskey,
+    /// A passkey with user verification, without the password.
+    Passkey,
+    /// The password and a herstelcode.
+    PasswordRecovery,
+    /// The password, a trusted browser standing in for the second factor.
+    PasswordTrustedBrowser,
+}
+
+impl LoginMethod {
+    pub const ALL: [LoginMethod; 7] = [
+        LoginMethod::Password,
+        LoginMethod::PasswordSms,
+        LoginMethod::PasswordApp,
+        LoginMethod::PasswordPasskey,
+        LoginMethod::Passkey,
+        LoginMethod::PasswordRecovery,
+        LoginMethod::PasswordTrustedBrowser,
+    ];
+
+    /// As stored with the session.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            LoginMethod::Password => "pwd",
+            LoginMethod::PasswordSms => "pwd+sms",
+            LoginMethod::PasswordApp => "pwd+otp",
+            LoginMethod::PasswordPasskey => "pwd+hwk",
+            LoginMethod::Passkey => "hwk+user",
+            LoginMethod::PasswordRecovery => "pwd+recovery",
+            LoginMethod::PasswordTrustedBrowser => "pwd+trusted",
+        }
+    }
+
+    pub fn from_db(stored: &str) -> Option<LoginMethod> {
+        Self::ALL.into_iter().find(|m| m.as_db() == stored)
+    }
+
+    /// RFC 8176's Authentication Method Reference values. A herstelcode is
+    /// a one-time code (`otp`); a passkey a hardware-bound key (`hwk`),
+    /// with user verification (`user`) when it stands alone; a trusted
+    /// browser is no factor of the login itself, so it adds nothing.
+    pub fn amr(self) -> &'static [&'static str] {
+        match self {
+            LoginMethod::Password | LoginMethod::PasswordTrustedBrowser => &["pwd"],
+            LoginMethod::PasswordSms => &["pwd", "sms", "mfa"],
+            LoginMethod::PasswordApp | LoginMethod::PasswordRecovery => &["pwd", "otp", "mfa"],
+            LoginMethod::PasswordPasskey => &["pwd", "hwk", "mfa"],
+            LoginMethod::Passkey => &["hwk", "user", "mfa"],
+        }
+    }
+
+    /// As the Logboek and the session lists say it.
+    pub fn dutch(self) -> &'static str {
+        match self {
+            LoginMethod::Password => "Wachtwoord",
+            LoginMethod::PasswordSms => "Wachtwoord en SMS-code",
+            LoginMethod::PasswordApp => "Wachtwoord en authenticator app",
+            LoginMethod::PasswordPasskey => "Wachtwoord en passkey",
+            LoginMethod::Passkey => "Passkey (zonder wachtwoord)",
+            LoginMethod::PasswordRecovery => "Wachtwoord en herstelcode",
+            LoginMethod::PasswordTrustedBrowser => "Wachtwoord op een onthouden apparaat",
+        }
+    }
+
+    /// Nothing but the password proved this login: a 'Ja' that comes into
+    /// force ends such a session. (A trusted browser was the second step
+    /// the office allowed in its place.)
+    pub fn password_only(self) -> bool {
+        self == LoginMethod::Password
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_method_is_stored_and_read_back_and_named() {
+        for method in LoginMethod::ALL {
+            assert_eq!(LoginMethod::from_db(method.as_db()), Some(method));
+            assert!(!method.dutch().is_empty());
+            let amr = method.amr();
+            // RFC 8176 names only.
+            for value in amr {
+                assert!(
+                    ["pwd", "sms", "otp", "hwk", "swk", "user", "mfa"].contains(value),
+                    "{value}"
+                );
+            }
+            // 'mfa' exactly where two factors proved the login.
+            let factors =
+                amr.iter().filter(|v| **v != "mfa").count() - usize::from(amr.contains(&"user"));
+            assert_eq!(
+                amr.contains(&"mfa"),
+                factors >= 2 || method == LoginMethod::Passkey,
+                "{method:?}"
+            );
+        }
+        assert_eq!(LoginMethod::from_db("iets"), None);
+        assert!(LoginMethod::Password.password_only());
+        assert!(!LoginMethod::PasswordTrustedBrowser.password_only());
+    }
+}
