@@ -941,6 +941,32 @@ async fn the_passwordless_start_is_bounded_per_address_and_off_where_no_office_a
         .unwrap();
     assert_eq!(sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap(), 1);
 
+    // The open ceremonies at their cap (a flood from many addresses): a
+    // new start is refused, and nothing more is stored.
+    let cap = app::domain::factors::OPEN_PASSWORDLESS_CAP;
+    Stmt::new(
+        "INSERT INTO passkey_ceremonies (id, purpose, session_hash, state, created_at) \
+         SELECT 'vloed-' || n, 'passwordless', '', '{}', $1 FROM \
+         (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $2) \
+          SELECT n FROM c) flood",
+    )
+    .bind(app.now())
+    .bind(cap)
+    .execute_on(app.state.core.db.pool())
+    .await
+    .unwrap();
+    let full = call_from(&proxied, "198.51.100.12", "begin_passwordless", &[]).await;
+    assert_eq!(full.status, 503, "{}", full.body);
+    let stored = Stmt::new("SELECT COUNT(*) AS n FROM passkey_ceremonies")
+        .fetch_one(app.state.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap(), cap + 1);
+    Stmt::new("DELETE FROM passkey_ceremonies WHERE id LIKE 'vloed-%'")
+        .execute_on(app.state.core.db.pool())
+        .await
+        .unwrap();
+
     // No office allows it: nothing begins.
     let mut beheerder = logged_in(&app, "beheerder", "").await;
     beheerder.step_up_by_sms(&app, PASSWORD, None).await;

@@ -405,6 +405,19 @@ async fn a_number_typed_at_login_is_not_saved_once_a_factor_exists(engine: Engin
         )
         .await
         .unwrap();
+    // The old session stays as one the new rule keeps (a password-only
+    // session would end now that the switch applies; see login_method.rs).
+    app.state
+        .core
+        .db
+        .execute(
+            app::storage::batch::Stmt::new(
+                "UPDATE sessions SET login_method = 'pwd+trusted' WHERE user_id = $1",
+            )
+            .bind(MEDEWERKER_ID),
+        )
+        .await
+        .unwrap();
     let typed_by_thief = async || {
         let mut thief = app.browser();
         assert_eq!(
