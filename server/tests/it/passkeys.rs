@@ -920,12 +920,8 @@ async fn the_passwordless_start_is_bounded_per_address_and_off_where_no_office_a
     assert_eq!(refused.status, 429, "{}", refused.body);
     let other = call_from(&proxied, "198.51.100.9", "begin_passwordless", &[]).await;
     assert_eq!(other.status, 200, "another address has its own count");
-    let stored = Stmt::new("SELECT COUNT(*) AS n FROM passkey_ceremonies")
-        .fetch_one(app.state.core.db.pool())
-        .await
-        .unwrap();
     assert_eq!(
-        sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap(),
+        ceremonies(&app).await,
         limit + 1,
         "the refused start stored nothing"
     );
@@ -935,11 +931,7 @@ async fn the_passwordless_start_is_bounded_per_address_and_off_where_no_office_a
         .advance(app::domain::factors::CEREMONY_SECONDS + 1);
     let answer = call_from(&proxied, "198.51.100.10", "begin_passwordless", &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let stored = Stmt::new("SELECT COUNT(*) AS n FROM passkey_ceremonies")
-        .fetch_one(app.state.core.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap(), 1);
+    assert_eq!(ceremonies(&app).await, 1);
 
     // The open ceremonies at their cap (a flood from many addresses): a
     // new start is refused, and nothing more is stored.
@@ -957,26 +949,14 @@ async fn the_passwordless_start_is_bounded_per_address_and_off_where_no_office_a
     .unwrap();
     let full = call_from(&proxied, "198.51.100.12", "begin_passwordless", &[]).await;
     assert_eq!(full.status, 503, "{}", full.body);
-    let stored = Stmt::new("SELECT COUNT(*) AS n FROM passkey_ceremonies")
-        .fetch_one(app.state.core.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap(), cap + 1);
+    assert_eq!(ceremonies(&app).await, cap + 1);
     Stmt::new("DELETE FROM passkey_ceremonies WHERE id LIKE 'vloed-%'")
         .execute_on(app.state.core.db.pool())
         .await
         .unwrap();
 
     // No office allows it: nothing begins.
-    let mut beheerder = logged_in(&app, "beheerder", "").await;
-    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
-    let saved = beheerder
-        .call(
-            "save_office_passkeys",
-            &[("allowed", "ja"), ("passwordless", "nee")],
-        )
-        .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    passwordless_off(&app).await;
     let off = call_from(&proxied, "198.51.100.11", "begin_passwordless", &[]).await;
     assert_eq!(off.status, 422, "{}", off.body);
 }
@@ -991,4 +971,27 @@ async fn session_with(app: &TestApp, method: &str) -> bool {
     .await
     .unwrap();
     sqlx::Row::try_get::<i64, _>(&row, "n").unwrap() > 0
+}
+
+/// The beheerder turns the login without the password off for the office
+/// (after a step-up with the password: the beheerder has no factor).
+async fn passwordless_off(app: &TestApp) {
+    let mut beheerder = logged_in(app, "beheerder", "").await;
+    beheerder.step_up_by_sms(app, PASSWORD, None).await;
+    let saved = beheerder
+        .call(
+            "save_office_passkeys",
+            &[("allowed", "ja"), ("passwordless", "nee")],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+}
+
+/// The passkey ceremonies stored, of every purpose.
+async fn ceremonies(app: &TestApp) -> i64 {
+    let stored = Stmt::new("SELECT COUNT(*) AS n FROM passkey_ceremonies")
+        .fetch_one(app.state.core.db.pool())
+        .await
+        .unwrap();
+    sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap()
 }
