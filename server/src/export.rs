@@ -31,6 +31,7 @@ pub async fn my_data(State(core): State<Core>, headers: HeaderMap) -> Response {
         let auth = session::authenticate(&core, &headers)
             .await?
             .ok_or(AppError::NotLoggedIn)?;
+        let auth = app::factors::session_still_holds(&core, auth).await?;
         app::flows::account::my_data(&core, &auth).await
     }
     .await;
@@ -47,6 +48,7 @@ pub async fn user_data(
         let auth = session::authenticate(&core, &headers)
             .await?
             .ok_or(AppError::NotLoggedIn)?;
+        let auth = app::factors::session_still_holds(&core, auth).await?;
         let auth = session::beheerder_only(auth)?;
         app::flows::office::user_data(&core, &auth, user_id).await
     }
@@ -64,6 +66,7 @@ async fn export(core: &Core, headers: &HeaderMap, file: &'static str, which: Whi
         let auth = session::authenticate(core, headers)
             .await?
             .ok_or(AppError::NotLoggedIn)?;
+        let auth = app::factors::session_still_holds(core, auth).await?;
         let auth = session::beheerder_only(auth)?;
         match which {
             Which::Rows => app::flows::overview::export_rows(core, &auth).await,

@@ -11,12 +11,13 @@ use crate::{
         login_method::LoginMethod,
         policy::{self, PolicyAsks, PolicySubject},
     },
+    error::AppError,
     model::{DateNotice, TwoFactorState, UserKind},
     session::AuthUser,
     storage::{
         authenticators,
         clients::{self, required_from},
-        passkeys, recovery as stored_recovery,
+        passkeys, recovery as stored_recovery, sessions,
         users::UserRecord,
         StorageResult,
     },
@@ -61,15 +62,21 @@ pub async fn standing(core: &Core, user: &UserRecord) -> StorageResult<Standing>
     standing_with(core, user, policy, core.now()).await
 }
 
-/// A session the password alone made, for a user a 'Ja' now applies to
-/// (saved at once, or a 'Verplicht vanaf' that has come): it no longer
-/// holds. Only the policy is read, and only for such sessions.
-pub async fn password_session_lapsed(core: &Core, auth: &AuthUser) -> StorageResult<bool> {
+/// The logged-in session as every entry point takes it (server functions
+/// through `pages::serve`, the downloads): one the password alone made,
+/// for a user a 'Ja' now applies to (saved at once, or a 'Verplicht vanaf'
+/// that has come), no longer holds and is ended here. Only the policy is
+/// read, and only for such sessions.
+pub async fn session_still_holds(core: &Core, auth: AuthUser) -> Result<AuthUser, AppError> {
     if !auth.login_method.is_some_and(LoginMethod::password_only) {
-        return Ok(false);
+        return Ok(auth);
     }
     let subject = policy_subject(core, &auth.user).await?;
-    Ok(policy::mandated_now(&subject, core.now()))
+    if policy::mandated_now(&subject, core.now()) {
+        sessions::delete(&core.db, &auth.session_hash).await?;
+        return Err(AppError::NotLoggedIn);
+    }
+    Ok(auth)
 }
 
 /// The standing of `user` under `policy`, already read, at `now`.

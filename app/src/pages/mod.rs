@@ -95,6 +95,7 @@ pub mod serve {
     use crate::{
         core::{core, respond, Core},
         error::AppError,
+        factors,
         session::{self, AuthUser, PendingLogin},
     };
 
@@ -126,7 +127,7 @@ pub mod serve {
     {
         respond(async {
             let core = core()?;
-            let auth = still_holds(&core, session::require_user().await?).await?;
+            let auth = factors::session_still_holds(&core, session::require_user().await?).await?;
             flow(core, auth).await
         })
         .await
@@ -139,19 +140,10 @@ pub mod serve {
     {
         respond(async {
             let core = core()?;
-            let auth = still_holds(&core, session::require_beheerder().await?).await?;
+            let auth =
+                factors::session_still_holds(&core, session::require_beheerder().await?).await?;
             flow(core, auth).await
         })
         .await
-    }
-
-    /// A session the password alone made ends at its next request once a
-    /// 'Ja' applies to its user (`factors::password_session_lapsed`).
-    async fn still_holds(core: &Core, auth: AuthUser) -> Result<AuthUser, AppError> {
-        if crate::factors::password_session_lapsed(core, &auth).await? {
-            crate::storage::sessions::delete(&core.db, &auth.session_hash).await?;
-            return Err(AppError::NotLoggedIn);
-        }
-        Ok(auth)
     }
 }

@@ -175,6 +175,9 @@ async fn a_password_only_session_ends_when_ja_applies(engine: Engine) {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let saved = admin.call("save_office_user", &form).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
+    // Also at the downloads, which are no server functions.
+    let download = medewerker.get("/mijn-gegevens/gegevens.json").await;
+    assert_eq!(download.status, 401, "{}", download.body);
     assert_eq!(medewerker.call("whoami", &[]).await.status, 401);
 
     // A session that proved a factor stays: zorg's ('Ja' all along).
