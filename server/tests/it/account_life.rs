@@ -26,6 +26,7 @@ on_both_engines!(
     the_download_holds_every_kind_of_row_and_no_secret,
     blocks_of_each_other_at_once_never_leave_the_office_without_a_beheerder,
     a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account,
+    parallel_copies_of_a_block_or_a_removal_do_it_once,
 );
 
 async fn count(app: &TestApp, sql: &'static str, bind: &str) -> i64 {
@@ -584,4 +585,56 @@ async fn a_trusted_browser_and_an_invitation_open_nothing_for_a_blocked_account(
     let resent = admin.call("resend_invitation", &[("user_id", &ivo)]).await;
     assert_eq!(resent.status, 422, "{}", resent.body);
     assert!(resent.body.contains("geblokkeerd"), "{}", resent.body);
+}
+
+/// Twenty copies of one 'Account blokkeren', then of one 'Verwijderen':
+/// each done once (one Logboek row, one notice), every copy answered 200.
+async fn parallel_copies_of_a_block_or_a_removal_do_it_once(engine: Engine) {
+    let app = TestApp::start_with_mail(engine).await;
+    let admin = app.beheerder().await;
+    // Twenty copies of one request, each from the same stepped-up session.
+    let copies = |endpoint: &'static str, form: Vec<(&'static str, &'static str)>| {
+        (0..20)
+            .map(|_| {
+                let mut copy = admin.with_cookie_at(&app.base);
+                let form = form.clone();
+                tokio::spawn(async move { copy.call(endpoint, &form).await })
+            })
+            .collect::<Vec<_>>()
+    };
+    for task in copies("block_user", vec![("user_id", MEDEWERKER)]) {
+        let answer = task.await.unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let mut done = 0;
+    for task in copies(
+        "remove_user",
+        vec![
+            ("user_id", MEDEWERKER),
+            ("client_id", "0"),
+            ("deletes_account", "true"),
+        ],
+    ) {
+        let answer = task.await.unwrap();
+        // Done by this copy or another, or found gone before it began.
+        if answer.status == 200 {
+            done += 1;
+        } else {
+            assert!(
+                answer.body.contains("bestaat niet (meer)"),
+                "{} {}",
+                answer.status,
+                answer.body
+            );
+        }
+    }
+    assert!(done >= 1);
+    let actions = app.audit_actions().await;
+    for action in ["user.blocked", "user.removed"] {
+        assert_eq!(
+            actions.iter().filter(|a| *a == action).count(),
+            1,
+            "{action}: {actions:?}"
+        );
+    }
 }

@@ -220,6 +220,7 @@ async fn serialised(
     change: LoginChange,
     mut batch: Batch<Refused>,
 ) -> Result<(), AppError> {
+    let removal = change == LoginChange::Removed;
     let changes = LoginChanges::new(
         core,
         ChangedBy::Beheerder(beheerder),
@@ -228,7 +229,16 @@ async fn serialised(
     )?;
     changes.add_to(&mut batch, core.now());
     if let Err(Refused::LastBeheerder) = core.db.write_batch_serialised(batch).await? {
-        return Err(AppError::invalid(LAST_BEHEERDER));
+        // The statement also changes nothing when a parallel request did
+        // the same first: then that one stands (and told and audited it).
+        let done = match users::find(&core.db, user.id).await? {
+            None => removal,
+            Some(now) => !removal && now.blocked,
+        };
+        return match done {
+            true => Ok(()),
+            false => Err(AppError::invalid(LAST_BEHEERDER)),
+        };
     }
     changes.announce(core).await;
     Ok(())
