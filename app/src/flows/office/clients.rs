@@ -38,7 +38,7 @@ pub async fn client_detail(
     let client = own_client(core, auth, id).await?;
     Ok(ClientDetail {
         client,
-        users: client_users(core, id).await?,
+        users: client_users(core, auth.user.office_id, id).await?,
     })
 }
 
@@ -122,17 +122,18 @@ pub async fn save_policy(
 
 /// The rows of a client's tab 'Gebruikers' (the client is the
 /// beheerder's own: the caller checked).
-pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserRow>, AppError> {
+pub async fn client_users(
+    core: &Core,
+    office_id: i64,
+    client_id: i64,
+) -> Result<Vec<ClientUserRow>, AppError> {
     let mut rows = Vec::new();
     let since = clients::since(&core.db, client_id).await?;
-    let mut days = None;
+    let days = offices::dormant_rule(&core.db, office_id).await?.days;
     for user in users::users_of_client(&core.db, client_id).await? {
-        let days = match days {
-            Some(days) => days,
-            None => *days.insert(offices::dormant_rule(&core.db, user.office_id).await?.days),
-        };
         let two_factor = factors::state_of(core, &user).await?;
-        let last_login = users::last_login(&core.db, user.id).await?;
+        let (last_login, dormant) =
+            super::lifecycle::last_login_and_dormant(core, &user, days).await?;
         rows.push(ClientUserRow {
             invitation: super::accounts::invitation_of(core, &user).await?,
             not_since: policy::not_logged_in_since(since, last_login),
@@ -143,7 +144,7 @@ pub async fn client_users(core: &Core, client_id: i64) -> Result<Vec<ClientUserR
             mobile_unconfirmed: user.mobile.is_some() && !user.mobile_confirmed,
             last_login: last_login.map(dutch_date_time),
             blocked: user.blocked,
-            dormant: super::lifecycle::is_dormant(core, &user, days).await?,
+            dormant,
             login_name: user.login_name,
             display_name: user.display_name,
         });

@@ -16,7 +16,7 @@
 use super::scope::*;
 use crate::{
     core::Core,
-    domain::dormant,
+    domain::{clock::UnixTime, dormant},
     error::AppError,
     factors::{self, ChangedBy, LoginChange, LoginChanges},
     model::{AuditAction, Removal, UserKind},
@@ -29,19 +29,19 @@ use crate::{
     },
 };
 
-/// 'Niet ingelogd in … dagen' for one user of the lists (`days`: the
-/// office's); an invited user has not begun and is never dormant.
-pub(super) async fn is_dormant(
+/// When a user of the lists last logged in, and whether 'Niet ingelogd
+/// in … dagen' holds for them (`days`: the office's): one read of their
+/// dates. An invited user has not begun and is never dormant.
+pub(super) async fn last_login_and_dormant(
     core: &Core,
     user: &UserRecord,
     days: i64,
-) -> Result<bool, AppError> {
-    if user.invited {
-        return Ok(false);
-    }
-    Ok(users::quiet(&core.db, user.id)
-        .await?
-        .is_some_and(|quiet| dormant::is_dormant(&quiet, days, core.now())))
+) -> Result<(Option<UnixTime>, bool), AppError> {
+    let Some(quiet) = users::quiet(&core.db, user.id).await? else {
+        return Ok((None, false));
+    };
+    let dormant = !user.invited && dormant::is_dormant(&quiet, days, core.now());
+    Ok((quiet.last_login_at, dormant))
 }
 
 /// Why a lifecycle statement changed nothing.

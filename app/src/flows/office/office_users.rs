@@ -31,8 +31,8 @@ pub async fn office_users(core: &Core, auth: &AuthUser) -> Result<Vec<OfficeUser
         .days;
     for id in users::office_user_ids(&core.db, auth.user.office_id).await? {
         if let Some(user) = users::find(&core.db, id).await? {
-            let last_login = users::last_login(&core.db, user.id).await?;
-            let dormant = super::lifecycle::is_dormant(core, &user, days).await?;
+            let (last_login, dormant) =
+                super::lifecycle::last_login_and_dormant(core, &user, days).await?;
             rows.push(OfficeUserRow {
                 dormant,
                 invitation: super::accounts::invitation_of(core, &user).await?,
