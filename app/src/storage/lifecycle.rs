@@ -130,11 +130,12 @@ pub async fn dormant_candidates(
     office_id: i64,
     quiet_before: UnixTime,
 ) -> StorageResult<Vec<i64>> {
-    let rows = Stmt::new(
-        "SELECT id FROM users WHERE office_id = $1 AND blocked_at IS NULL \
-         AND invitation_pending = $3 AND created_at < $2 \
-         AND COALESCE(last_login_at, 0) < $2 AND COALESCE(unblocked_at, 0) < $2 ORDER BY id",
-    )
+    let rows = Stmt::new(concat!(
+        "SELECT u.id FROM users u WHERE u.office_id = $1 AND u.blocked_at IS NULL \
+         AND u.invitation_pending = $3 AND ",
+        quiet_before_2!(),
+        " ORDER BY u.id"
+    ))
     .bind(office_id)
     .bind(quiet_before)
     .bind(false)

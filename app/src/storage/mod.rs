@@ -6,6 +6,17 @@
 //! own migrations in `app/migrations/<engine>/`, kept step for step alike.
 //! Times are Unix seconds in plain integer columns on both.
 
+/// Whether user `u` has been quiet since before `$2` (no login, creation
+/// or unblocking after it): 'Niet ingelogd in … dagen' in SQL, for
+/// 'Overzicht' and the dormant task alike; the moment is
+/// `domain::dormant::dormant_before`.
+macro_rules! quiet_before_2 {
+    () => {
+        "u.created_at < $2 AND COALESCE(u.last_login_at, 0) < $2 \
+         AND COALESCE(u.unblocked_at, 0) < $2"
+    };
+}
+
 pub mod audit;
 pub mod authenticators;
 pub mod batch;

@@ -31,12 +31,14 @@ macro_rules! set_up_columns {
     };
 }
 
-/// Whether user `u` has been quiet since before `$2` (no login, creation
-/// or unblocking after it): 'Niet ingelogd in … dagen' (`domain::dormant`).
+/// 'Niet ingelogd in … dagen' as a 0/1 column (`quiet_before_2!`).
 macro_rules! dormant_column {
     () => {
-        "CAST(CASE WHEN u.created_at < $2 AND COALESCE(u.last_login_at, 0) < $2 \
-                        AND COALESCE(u.unblocked_at, 0) < $2 THEN 1 ELSE 0 END AS BIGINT) AS dormant, "
+        concat!(
+            "CAST(CASE WHEN ",
+            quiet_before_2!(),
+            " THEN 1 ELSE 0 END AS BIGINT) AS dormant, "
+        )
     };
 }
 
