@@ -16,6 +16,7 @@ on_both_engines!(
     every_refused_row_says_why_and_a_file_that_is_no_csv_saves_nothing,
     two_imports_of_one_file_at_once_make_each_person_once,
     the_invitations_go_out_once_across_two_instances,
+    twenty_copies_of_one_import_import_it_once,
 );
 
 /// Text as Windows-1252 bytes (the file Dutch Excel saves).
@@ -384,4 +385,43 @@ async fn the_invitations_go_out_once_across_two_instances(engine: Engine) {
             1
         );
     }
+}
+
+async fn twenty_copies_of_one_import_import_it_once(engine: Engine) {
+    let app = TestApp::start_with_mail(engine).await;
+    let mut admin = app.beheerder().await;
+    let csv = "Cliënt;Naam;E-mailadres\r\nKlant;Een Persoon;een@voorbeeld.example\r\n";
+    let (_, shown, _) = preview(&mut admin, csv.as_bytes()).await;
+    let id = shown["import_id"].to_string();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let mut copy = admin.with_cookie_at(&app.base);
+            let id = id.clone();
+            tokio::spawn(async move { copy.call("import_users", &[("import_id", &id)]).await })
+        })
+        .collect();
+    let mut imported = 0;
+    for task in tasks {
+        let answer = task.await.unwrap();
+        match answer.status {
+            200 => imported += 1,
+            _ => assert!(answer.body.contains("al geïmporteerd"), "{}", answer.body),
+        }
+    }
+    assert_eq!(imported, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM users WHERE pending_email = 'een@voorbeeld.example'"
+        )
+        .await,
+        1
+    );
+    let rows = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .filter(|a| a == "users.imported")
+        .count();
+    assert_eq!(rows, 1);
 }
