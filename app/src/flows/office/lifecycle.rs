@@ -44,12 +44,16 @@ pub(super) async fn last_login_and_dormant(
     Ok((quiet.last_login_at, dormant))
 }
 
-/// Why a lifecycle statement changed nothing.
+/// Why a block or a removal changed nothing.
 #[derive(Debug, Clone, Copy)]
 enum Refused {
-    /// The office's last beheerder (or the state changed meanwhile).
+    /// The office's last beheerder (or a parallel copy did it first).
     LastBeheerder,
 }
+
+/// The user was no longer at that client (a parallel removal).
+#[derive(Debug, Clone, Copy)]
+struct NotThere;
 
 const LAST_BEHEERDER: &str =
     "Dit is de laatste beheerder van het kantoor. Maak eerst iemand anders beheerder.";
@@ -173,10 +177,7 @@ async fn leave_client(
     let now = core.now();
     let mut batch = Batch::new();
     batch
-        .must_change(
-            lifecycle::leave_client_stmt(user.id, client.id),
-            Refused::LastBeheerder,
-        )
+        .must_change(lifecycle::leave_client_stmt(user.id, client.id), NotThere)
         .then(audit::record_stmt(
             AuditEntry {
                 old_value: Some(&client.name),
@@ -187,7 +188,7 @@ async fn leave_client(
     core.db
         .write_batch(batch)
         .await?
-        .map_err(|_| AppError::invalid("Deze gebruiker hoort al niet meer bij deze cliënt."))
+        .map_err(|NotThere| AppError::invalid("Deze gebruiker hoort al niet meer bij deze cliënt."))
 }
 
 /// The account and everything of it deleted; the Logboek's rows about it
