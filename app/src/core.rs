@@ -11,6 +11,7 @@ use crate::{
         clock::{Clock, UnixTime},
         link_token::Lifetimes,
         password::Passwords,
+        return_to::ProtectedHosts,
         secret_box::Keyring,
         session_lifetime::SessionLifetime,
         token::random_bytes,
@@ -45,14 +46,19 @@ pub struct Core {
 pub struct LinkSettings {
     pub public_url: String,
     pub lifetimes: Lifetimes,
+    /// The hosts a login may return to besides the portal (`--protect`).
+    pub protected: ProtectedHosts,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SessionSettings {
     pub lifetime: SessionLifetime,
     /// Set when the portal is served over https, so the cookie never travels
     /// in the clear.
     pub secure_cookie: bool,
+    /// `--cookie-domain`: the parent domain the session cookie is set for,
+    /// so the reverse-proxy check sees it on the protected hosts.
+    pub cookie_domain: Option<String>,
 }
 
 impl Core {

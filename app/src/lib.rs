@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/inloggen") view=pages::login::LoginPage />
                 <Route path=path!("/inloggen/code") view={Lazy::<CodeRoute>::new()} />
                 <Route path=path!("/inloggen/mobiel") view={Lazy::<MobileRoute>::new()} />
+                <Route path=path!("/inloggen/bevestigen") view={Lazy::<ConfirmForApplicationRoute>::new()} />
                 <Route path=path!("/wachtwoord-vergeten") view={Lazy::<ForgotPasswordRoute>::new()} />
                 <Route path=path!("/wachtwoord-herstellen/:token") view={Lazy::<ResetPasswordRoute>::new()} />
                 <Route path=path!("/welkom/:token") view={Lazy::<WelcomeRoute>::new()} />
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("clienten/:id/gebruikers") view={Lazy::<ClientUsersRoute>::new()} />
                     <Route path=path!("clienten/:id/gebruikers/nieuw") view={Lazy::<NewClientUserRoute>::new()} />
                     <Route path=path!("kantoor") view={Lazy::<OfficeRoute>::new()} />
+                    <Route path=path!("kantoor/koppelingen") view={Lazy::<ApplicationsRoute>::new()} />
                     <Route path=path!("kantoorgebruikers") view={Lazy::<OfficeUsersRoute>::new()} />
                     <Route path=path!("kantoorgebruikers/nieuw") view={Lazy::<NewOfficeUserRoute>::new()} />
                     <Route path=path!("kantoorgebruikers/:id") view={Lazy::<OfficeUserEditRoute>::new()} />

@@ -21,9 +21,12 @@ pub const HASH_QUEUE: &str = "tweestap_hash_queue_length";
 pub const HASH_REFUSALS: &str = "tweestap_hash_refusals_total";
 pub const PURGED_ROWS: &str = "tweestap_purged_rows_total";
 pub const REQUEST_SECONDS: &str = "tweestap_http_request_duration_seconds";
+pub const OIDC: &str = "tweestap_oidc_total";
+pub const FORWARD_AUTH: &str = "tweestap_forward_auth_total";
+pub const BACKCHANNEL: &str = "tweestap_backchannel_logouts_total";
 
 /// Every metric with its help text, for the exporter's `# HELP` lines.
-pub const ALL: [(&str, &str); 13] = [
+pub const ALL: [(&str, &str); 16] = [
     (LOGINS, "Password steps by outcome: password_wrong, held_back (locked or too busy), second_step_asked, logged_in."),
     (SECOND_STEPS, "Second steps (login and step-up) by factor (sms, app, herstelcode, passkey; a wrong six-digit code: code) and outcome (ok, wrong)."),
     (SMS_SENT, "SMS taken by a provider, by provider; failover=true when an earlier provider refused it."),
@@ -37,6 +40,9 @@ pub const ALL: [(&str, &str); 13] = [
     (HASH_REFUSALS, "Logins answered 'te druk' because the hashing queue was full."),
     (PURGED_ROWS, "Lapsed rows deleted by the scheduled purge, by kind."),
     (REQUEST_SECONDS, "Time to answer a request, by route."),
+    (OIDC, "OpenID Connect by event: code (issued), token (issued), refused (an authorization or token request refused, by error), replay (a code used twice), userinfo."),
+    (FORWARD_AUTH, "GET /auth/verify by outcome: pass, login (no session), step_up (too weak or too old), refused (not a protected host)."),
+    (BACKCHANNEL, "Back-channel logout tokens by outcome: sent, retry, given_up."),
 ];
 
 /// What a password step came to.
@@ -113,4 +119,16 @@ pub fn hash_refused() {
 
 pub fn purged(kind: &'static str, rows: u64) {
     counter!(PURGED_ROWS, "kind" => kind).increment(rows);
+}
+
+pub fn oidc(event: &'static str, detail: &'static str) {
+    counter!(OIDC, "event" => event, "detail" => detail).increment(1);
+}
+
+pub fn forward_auth(outcome: &'static str) {
+    counter!(FORWARD_AUTH, "outcome" => outcome).increment(1);
+}
+
+pub fn backchannel(outcome: &'static str) {
+    counter!(BACKCHANNEL, "outcome" => outcome).increment(1);
 }

@@ -933,11 +933,21 @@ pub enum AuditAction {
     UsersImported,
     /// 'Mijn gegevens downloaden', by the user or a beheerder for them.
     DataExported,
+    OidcLogin,
+    OidcRefused,
+    OidcCodeReplayed,
+    OidcLogout,
+    OidcLogoutFailed,
+    ApplicationAdded,
+    ApplicationSecret,
+    ApplicationOff,
+    ApplicationOn,
+    ApplicationRemoved,
 }
 
 impl AuditAction {
     /// In the order the Logboek's 'Soort' list shows them.
-    pub const ALL: [AuditAction; 54] = [
+    pub const ALL: [AuditAction; 64] = [
         AuditAction::LoginOk,
         AuditAction::LoginPasswordOk,
         AuditAction::LoginFailed,
@@ -992,6 +1002,16 @@ impl AuditAction {
         AuditAction::OfficeDormant,
         AuditAction::UsersImported,
         AuditAction::DataExported,
+        AuditAction::OidcLogin,
+        AuditAction::OidcRefused,
+        AuditAction::OidcCodeReplayed,
+        AuditAction::OidcLogout,
+        AuditAction::OidcLogoutFailed,
+        AuditAction::ApplicationAdded,
+        AuditAction::ApplicationSecret,
+        AuditAction::ApplicationOff,
+        AuditAction::ApplicationOn,
+        AuditAction::ApplicationRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -1050,6 +1070,16 @@ impl AuditAction {
             AuditAction::OfficeDormant => "office.dormant",
             AuditAction::UsersImported => "users.imported",
             AuditAction::DataExported => "user.data_exported",
+            AuditAction::OidcLogin => "oidc.login",
+            AuditAction::OidcRefused => "oidc.refused",
+            AuditAction::OidcCodeReplayed => "oidc.code_replayed",
+            AuditAction::OidcLogout => "oidc.logout",
+            AuditAction::OidcLogoutFailed => "oidc.logout_failed",
+            AuditAction::ApplicationAdded => "application.added",
+            AuditAction::ApplicationSecret => "application.secret",
+            AuditAction::ApplicationOff => "application.off",
+            AuditAction::ApplicationOn => "application.on",
+            AuditAction::ApplicationRemoved => "application.removed",
         }
     }
 
@@ -1111,6 +1141,18 @@ impl AuditAction {
             AuditAction::OfficeDormant => "Instelling 'Niet ingelogd' van kantoor gewijzigd",
             AuditAction::UsersImported => "Gebruikers geïmporteerd",
             AuditAction::DataExported => "Gegevens gedownload (AVG)",
+            AuditAction::OidcLogin => "Ingelogd bij koppeling",
+            AuditAction::OidcRefused => "Koppeling geweigerd",
+            AuditAction::OidcCodeReplayed => {
+                "Code van koppeling twee keer gebruikt (toegang ingetrokken)"
+            }
+            AuditAction::OidcLogout => "Afgemeld bij koppeling",
+            AuditAction::OidcLogoutFailed => "Afmelden bij koppeling mislukt",
+            AuditAction::ApplicationAdded => "Koppeling toegevoegd",
+            AuditAction::ApplicationSecret => "Nieuw geheim voor koppeling",
+            AuditAction::ApplicationOff => "Koppeling uitgezet",
+            AuditAction::ApplicationOn => "Koppeling aangezet",
+            AuditAction::ApplicationRemoved => "Koppeling verwijderd",
         }
     }
 
@@ -1289,4 +1331,37 @@ mod tests {
         assert_eq!(mask_phone("7"), "7");
         assert_eq!(mask_phone(""), "");
     }
+}
+
+/// 'Koppelingen': the office's registered applications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationsView {
+    pub applications: Vec<ApplicationRow>,
+    /// The address applications find the provider at (its issuer).
+    pub issuer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub name: String,
+    pub client_id: String,
+    /// With a secret; otherwise public (PKCE only).
+    pub confidential: bool,
+    pub redirect_uris: Vec<String>,
+    pub logout_uri: Option<String>,
+    /// 'Voor wie', as the list says it.
+    pub audience: String,
+    /// 'Twee factoren' or 'Passkey'.
+    pub strength: String,
+    pub enabled: bool,
+    /// 'Laatst gebruikt', or `None`: never.
+    pub last_used: Option<String>,
+}
+
+/// A registration or a new secret: the secret is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationCredentials {
+    pub client_id: String,
+    pub secret: Option<String>,
 }

@@ -5,12 +5,12 @@ use http::{header, HeaderMap, HeaderValue};
 use leptos::prelude::use_context;
 
 use crate::{
-    core::{core, internal, Core},
+    core::{core, internal, Core, SessionSettings},
     domain::{
         login_method::LoginMethod,
         session_lifetime::{second_factor_state, SessionState},
         step_up,
-        token::{looks_like_token, new_session_token, token_hash},
+        token::{looks_like_token, new_opaque_id, new_session_token, token_hash},
     },
     error::AppError,
     model::UserKind,
@@ -27,12 +27,16 @@ pub const COOKIE_NAME: &str = "tweestap_sessie";
 /// accepts it only when Secure, for this host alone, on path `/`, so no
 /// sibling subdomain can plant or overwrite it.
 pub const SECURE_COOKIE_NAME: &str = "__Host-tweestap_sessie";
+/// Under https with `--cookie-domain`: the cookie reaches the protected
+/// applications' hosts (`/auth/verify`), so it cannot be `__Host-`; the
+/// `__Secure-` prefix still makes the browser refuse it over http.
+pub const SHARED_SECURE_COOKIE_NAME: &str = "__Secure-tweestap_sessie";
 
-pub fn cookie_name(secure: bool) -> &'static str {
-    if secure {
-        SECURE_COOKIE_NAME
-    } else {
-        COOKIE_NAME
+pub fn cookie_name(settings: &SessionSettings) -> &'static str {
+    match (settings.secure_cookie, &settings.cookie_domain) {
+        (true, None) => SECURE_COOKIE_NAME,
+        (true, Some(_)) => SHARED_SECURE_COOKIE_NAME,
+        (false, _) => COOKIE_NAME,
     }
 }
 
@@ -52,6 +56,8 @@ pub struct AuthUser {
     /// How the login behind this session proved its user (`None`: a
     /// session from before this was kept).
     pub login_method: Option<LoginMethod>,
+    /// The login's stable name towards applications (OIDC `sid`).
+    pub sid: String,
 }
 
 impl AuthUser {
@@ -62,12 +68,17 @@ impl AuthUser {
     }
 }
 
-pub fn token_from_headers(headers: &HeaderMap, secure: bool) -> Option<String> {
-    cookie_token(headers, cookie_name(secure))
+pub fn token_from_headers(headers: &HeaderMap, settings: &SessionSettings) -> Option<String> {
+    cookie_token(headers, cookie_name(settings))
 }
 
 /// A well-formed token in the cookie `name`, if the request has one.
 pub fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
+    cookie_value(headers, name).filter(|v| looks_like_token(v))
+}
+
+/// The cookie `name`'s value as sent, if the request has one.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -76,26 +87,29 @@ pub fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(Result::ok)
         .find(|c| c.name() == name)
         .map(|c| c.value().to_string())
-        .filter(|v| looks_like_token(v))
 }
 
-pub fn session_cookie(token: &str, secure: bool) -> String {
-    let name = cookie_name(secure);
+pub fn session_cookie(token: &str, settings: &SessionSettings) -> String {
+    let name = cookie_name(settings);
     let mut cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax");
-    if secure {
+    if let Some(domain) = &settings.cookie_domain {
+        cookie.push_str("; Domain=");
+        cookie.push_str(domain);
+    }
+    if settings.secure_cookie {
         cookie.push_str("; Secure");
     }
     cookie
 }
 
-pub fn expired_cookie(secure: bool) -> String {
-    format!("{}; Max-Age=0", session_cookie("", secure))
+pub fn expired_cookie(settings: &SessionSettings) -> String {
+    format!("{}; Max-Age=0", session_cookie("", settings))
 }
 
 /// The key of the request's session cookie, if it carries one; whether
 /// there is such a session is for the caller's read to find out.
 pub fn request_session_hash(core: &Core) -> Option<String> {
-    token_from_headers(&request_headers(), core.sessions.secure_cookie).map(|t| token_hash(&t))
+    token_from_headers(&request_headers(), &core.sessions).map(|t| token_hash(&t))
 }
 
 /// A request's session, whatever its stage, with its user. Expired
@@ -104,7 +118,7 @@ pub async fn lookup(
     core: &Core,
     headers: &HeaderMap,
 ) -> StorageResult<Option<(SessionRecord, UserRecord)>> {
-    let Some(token) = token_from_headers(headers, core.sessions.secure_cookie) else {
+    let Some(token) = token_from_headers(headers, &core.sessions) else {
         return Ok(None);
     };
     let hash = token_hash(&token);
@@ -150,6 +164,7 @@ pub async fn authenticate(core: &Core, headers: &HeaderMap) -> StorageResult<Opt
             logged_in_at: session.logged_in_at,
             notice: session.notice,
             login_method: session.login_method,
+            sid: session.sid,
         })
     }))
 }
@@ -224,7 +239,7 @@ pub async fn start(
     stage: Stage,
     method: Option<LoginMethod>,
 ) -> Result<String, AppError> {
-    if let Some(old) = token_from_headers(&request_headers(), core.sessions.secure_cookie) {
+    if let Some(old) = token_from_headers(&request_headers(), &core.sessions) {
         sessions::delete(&core.db, &token_hash(&old)).await?;
     }
     let active_client_id = first_client(core, user).await?;
@@ -270,7 +285,11 @@ pub fn next_for(
 
 /// The session a step-up renews `auth`'s into: a new id, proven now, the
 /// same login (its absolute limit does not start again).
-pub fn stepped_up_for(core: &Core, auth: &AuthUser) -> (String, SessionRecord) {
+pub fn stepped_up_for(
+    core: &Core,
+    auth: &AuthUser,
+    proved: LoginMethod,
+) -> (String, SessionRecord) {
     let now = core.now();
     let (token, mut record) = new_record(
         &auth.user,
@@ -280,8 +299,10 @@ pub fn stepped_up_for(core: &Core, auth: &AuthUser) -> (String, SessionRecord) {
         auth.logged_in_at,
         now,
     );
-    // The same login: how it proved its user stays.
-    record.login_method = auth.login_method;
+    // The same login under its own name; how it proved its user gains
+    // what the step-up proved (a passkey after an SMS login).
+    record.login_method = Some(LoginMethod::after_step_up(auth.login_method, proved));
+    record.sid = auth.sid.clone();
     (token, record)
 }
 
@@ -291,7 +312,7 @@ pub fn add_cookie(value: &str) -> Result<(), AppError> {
 }
 
 pub fn set_session_cookie(core: &Core, token: &str) -> Result<(), AppError> {
-    set_cookie(&session_cookie(token, core.sessions.secure_cookie))
+    set_cookie(&session_cookie(token, &core.sessions))
 }
 
 async fn first_client(core: &Core, user: &UserRecord) -> StorageResult<Option<i64>> {
@@ -325,16 +346,17 @@ fn new_record(
         stepped_up_at,
         notice: None,
         login_method: None,
+        sid: new_opaque_id(),
     };
     (token, record)
 }
 
 /// Ends the request's session, if any, and clears the cookie.
 pub async fn end(core: &Core) -> Result<(), AppError> {
-    if let Some(token) = token_from_headers(&request_headers(), core.sessions.secure_cookie) {
+    if let Some(token) = token_from_headers(&request_headers(), &core.sessions) {
         sessions::delete(&core.db, &token_hash(&token)).await?;
     }
-    set_cookie(&expired_cookie(core.sessions.secure_cookie))
+    set_cookie(&expired_cookie(&core.sessions))
 }
 
 fn set_cookie(value: &str) -> Result<(), AppError> {
@@ -348,6 +370,20 @@ fn set_cookie(value: &str) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::session_lifetime::SessionLifetime;
+
+    const PLAIN: SessionSettings = SessionSettings {
+        lifetime: SessionLifetime {
+            idle_seconds: 60,
+            absolute_seconds: 600,
+        },
+        secure_cookie: false,
+        cookie_domain: None,
+    };
+    const SECURE: SessionSettings = SessionSettings {
+        secure_cookie: true,
+        ..PLAIN
+    };
 
     #[test]
     fn only_well_formed_session_cookies_are_read() {
@@ -357,32 +393,42 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_str(&format!("andere=1; {COOKIE_NAME}={token}")).unwrap(),
         );
-        assert_eq!(token_from_headers(&headers, false), Some(token.clone()));
+        assert_eq!(token_from_headers(&headers, &PLAIN), Some(token.clone()));
         // Under https only the __Host- cookie counts.
-        assert_eq!(token_from_headers(&headers, true), None);
+        assert_eq!(token_from_headers(&headers, &SECURE), None);
         headers.insert(
             header::COOKIE,
             HeaderValue::from_str(&format!("{SECURE_COOKIE_NAME}={token}")).unwrap(),
         );
-        assert_eq!(token_from_headers(&headers, true), Some(token));
+        assert_eq!(token_from_headers(&headers, &SECURE), Some(token));
 
         headers.insert(
             header::COOKIE,
             HeaderValue::from_static("tweestap_sessie=' OR 1=1 --"),
         );
-        assert_eq!(token_from_headers(&headers, false), None);
+        assert_eq!(token_from_headers(&headers, &PLAIN), None);
     }
 
     #[test]
     fn cookie_flags() {
-        let c = session_cookie("abc", false);
+        let c = session_cookie("abc", &PLAIN);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
-        let secure = session_cookie("abc", true);
+        let secure = session_cookie("abc", &SECURE);
         assert!(
             secure.starts_with("__Host-tweestap_sessie=abc; Path=/;")
                 && secure.ends_with("; Secure")
         );
         assert!(!secure.contains("Domain"));
-        assert!(expired_cookie(false).contains("Max-Age=0"));
+        assert!(expired_cookie(&PLAIN).contains("Max-Age=0"));
+        // Shared with the protected applications' hosts: no __Host-.
+        let shared = SessionSettings {
+            cookie_domain: Some("kantoor.nl".into()),
+            ..SECURE
+        };
+        let c = session_cookie("abc", &shared);
+        assert!(
+            c.starts_with("__Secure-tweestap_sessie=abc;") && c.contains("; Domain=kantoor.nl"),
+            "{c}"
+        );
     }
 }

@@ -8,8 +8,9 @@ use anyhow::{bail, Context};
 use app::{
     core::{Core, LinkSettings, SessionSettings},
     domain::{
-        clock::Clock, link_token::Lifetimes, password::Passwords, retention::AuditRetention,
-        secret_box::Keyring, session_lifetime::SessionLifetime,
+        clock::Clock, link_token::Lifetimes, oidc::Strength, password::Passwords,
+        retention::AuditRetention, return_to::ProtectedHosts, secret_box::Keyring,
+        session_lifetime::SessionLifetime,
     },
     housekeeping::Housekeeping,
     mail::{MailSender, MailSettings},
@@ -305,6 +306,15 @@ pub struct Config {
     /// the environment only (TWEESTAP_KEYS).
     #[arg(skip = secret_from_env(KEYS_ENV))]
     pub keys: Option<SecretString>,
+    /// A host behind the reverse-proxy check (GET /auth/verify), as
+    /// host[:port], with `=passkey` when its login must be a passkey; a
+    /// login started there may return there. Repeat, or separate by commas.
+    #[arg(long = "protect", env = "TWEESTAP_PROTECT", value_delimiter = ',', value_parser = ProtectedHosts::parse_one)]
+    pub protect: Vec<(String, Strength)>,
+    /// The parent domain the session cookie is set for (e.g. kantoor.nl),
+    /// so the protected hosts under it receive it. Unset: this host only.
+    #[arg(long, env = "TWEESTAP_COOKIE_DOMAIN")]
+    pub cookie_domain: Option<String>,
     /// Folder with the built site (pkg/ with wasm, js, css); cargo-leptos sets it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -319,6 +329,11 @@ impl Config {
             },
             // The same reading of the public URL as HSTS and the outbox rule.
             secure_cookie: self.public_origin().is_ok_and(|origin| origin.is_https()),
+            cookie_domain: self
+                .cookie_domain
+                .as_deref()
+                .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase())
+                .filter(|d| !d.is_empty()),
         }
     }
 
@@ -447,7 +462,34 @@ impl Config {
                 self.listen
             );
         }
+        self.validate_cookie_domain()?;
         self.validate_mail(&public)
+    }
+
+    /// The cookie domain must cover the portal's own host (or the browser
+    /// drops the cookie) and every protected host (or the check there
+    /// never sees a session).
+    fn validate_cookie_domain(&self) -> anyhow::Result<()> {
+        let Some(domain) = self.session_settings().cookie_domain else {
+            return Ok(());
+        };
+        let under = |host: &str| {
+            let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+            host == domain || host.ends_with(&format!(".{domain}"))
+        };
+        let public = url::Url::parse(&self.public_url)?;
+        if !public.host_str().is_some_and(under) {
+            bail!(
+                "--cookie-domain {domain} does not cover the public URL's host ({})",
+                self.public_url
+            );
+        }
+        for (host, _) in &self.protect {
+            if !under(host) {
+                bail!("--protect {host} is not under --cookie-domain {domain}: the check there would never see the session");
+            }
+        }
+        Ok(())
     }
 
     /// The same rule for the mail outbox as for the SMS one: it shows what
@@ -755,6 +797,7 @@ impl Config {
                     lifetimes: Lifetimes {
                         invitation_seconds: self.invitation_days.clamp(1, 90) * 24 * 60 * 60,
                     },
+                    protected: ProtectedHosts(self.protect.clone()),
                 },
             },
         })

@@ -5,10 +5,12 @@
 pub mod config;
 pub mod dev_outbox;
 pub mod export;
+pub mod forward_auth;
 pub mod health;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;
+pub mod oidc;
 pub mod precompress;
 pub mod router;
 pub mod seed;

@@ -67,6 +67,12 @@ async fn serve(config: server::config::Config, state: AppState) -> anyhow::Resul
     }
     spawn_housekeeping(&state, config.housekeeping(), config.date_reminders);
     spawn_invitation_sender(&state, config.mail_per_minute);
+    // A signing key before the first token; every instance may try, the
+    // database keeps one.
+    if let Err(err) = app::flows::oidc::housekeeping(&state.core).await {
+        tracing::warn!("OpenID Connect keys: {err:?}");
+    }
+    server::oidc::backchannel::spawn(state.core.clone());
     if let Some(listen) = config.metrics_listen {
         let at = server::metrics::serve(listen, state.core.clone()).await?;
         tracing::info!("metrics on http://{at}/metrics");
@@ -121,6 +127,10 @@ fn spawn_housekeeping(state: &AppState, settings: Housekeeping, date_reminders: 
                 ),
                 Ok(_) => {}
                 Err(err) => tracing::warn!("dormant rule failed: {err:?}"),
+            }
+            // Signing keys rotate; lapsed codes and tokens go.
+            if let Err(err) = app::flows::oidc::housekeeping(&core).await {
+                tracing::warn!("OpenID Connect housekeeping failed: {err:?}");
             }
         }
     });

@@ -90,6 +90,8 @@ pub fn build(state: AppState) -> Router {
             &format!("{}/{{secret}}", sms::cm::STATUS_PATH),
             post(sms::reports::cm),
         );
+    // The OpenID Connect provider: its own answers, outside the page guard.
+    let router = router.merge(crate::oidc::routes());
     // Development only: outside the page guard, and absent unless the
     // outbox is the SMS sender.
     let router = match state.outbox.clone() {
@@ -161,6 +163,9 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(crate::health::healthz))
         .route("/readyz", get(crate::health::readyz))
+        // A reverse proxy asks by whatever address it reaches us at; the
+        // answer's links come from the public URL, never from `Host`.
+        .route(crate::forward_auth::PATH, get(crate::forward_auth::verify))
         .merge(router)
         .with_state(state)
 }

@@ -83,6 +83,30 @@ impl LoginMethod {
     pub fn password_only(self) -> bool {
         self == LoginMethod::Password
     }
+
+    /// How strong a proof this is, for [`LoginMethod::after_step_up`]:
+    /// the password alone, a second step, a passkey.
+    fn rank(self) -> u8 {
+        match self {
+            LoginMethod::Password => 0,
+            LoginMethod::PasswordTrustedBrowser => 1,
+            LoginMethod::PasswordSms | LoginMethod::PasswordApp | LoginMethod::PasswordRecovery => {
+                2
+            }
+            LoginMethod::PasswordPasskey | LoginMethod::Passkey => 3,
+        }
+    }
+
+    /// What a session counts as after a step-up that `proved` this way: the
+    /// stronger of the two, the newer when equally strong. A passkey after
+    /// an SMS login makes it a passkey session (an application that asks
+    /// for one gets it); an SMS step-up never weakens a passkey login.
+    pub fn after_step_up(before: Option<LoginMethod>, proved: LoginMethod) -> LoginMethod {
+        match before {
+            Some(before) if before.rank() > proved.rank() => before,
+            _ => proved,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +138,30 @@ mod tests {
         assert_eq!(LoginMethod::from_db("iets"), None);
         assert!(LoginMethod::Password.password_only());
         assert!(!LoginMethod::PasswordTrustedBrowser.password_only());
+    }
+
+    #[test]
+    fn a_step_up_only_ever_strengthens_a_session() {
+        use LoginMethod::*;
+        assert_eq!(
+            LoginMethod::after_step_up(Some(PasswordSms), PasswordPasskey),
+            PasswordPasskey
+        );
+        assert_eq!(
+            LoginMethod::after_step_up(Some(Passkey), PasswordSms),
+            Passkey
+        );
+        assert_eq!(
+            LoginMethod::after_step_up(Some(PasswordApp), PasswordSms),
+            PasswordSms
+        );
+        assert_eq!(LoginMethod::after_step_up(None, Password), Password);
+        for before in LoginMethod::ALL {
+            for proved in LoginMethod::ALL {
+                let after = LoginMethod::after_step_up(Some(before), proved);
+                assert!(after == before || after == proved);
+                assert!(after.rank() >= before.rank().max(proved.rank()));
+            }
+        }
     }
 }

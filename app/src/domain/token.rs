@@ -33,6 +33,12 @@ pub fn looks_like_token(value: &str) -> bool {
 /// every provider's reference field (CM.com takes 32 letters and digits).
 /// Unguessable, so a forged report cannot name an SMS it has not seen.
 pub fn new_sms_reference() -> String {
+    new_opaque_id()
+}
+
+/// 128 random bits as 32 hex digits: a name that says nothing and cannot
+/// be guessed (an SMS's reference, a session's `sid`, a user's `sub`).
+pub fn new_opaque_id() -> String {
     random_bytes::<16>()
         .iter()
         .map(|b| format!("{b:02x}"))

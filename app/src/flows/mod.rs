@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod dormant;
 pub mod login;
 pub mod office;
+pub mod oidc;
 pub mod overview;
 pub mod passkeys;
 pub mod recovery_links;

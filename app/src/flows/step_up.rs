@@ -6,7 +6,8 @@
 use crate::{
     core::Core,
     domain::{
-        clock::UnixTime, login_form::LoginName, phone::MobileNumber, recovery, sms_quota, step_up,
+        clock::UnixTime, login_form::LoginName, login_method::LoginMethod, phone::MobileNumber,
+        recovery, sms_quota, step_up,
     },
     error::AppError,
     factors::{self, Answer, CodeContext, Lost, Notice, PasskeyAnswer, Proof},
@@ -140,7 +141,7 @@ async fn prove_once(
         // A user with no factor at all: the password was the proof.
         None => {
             let mut batch = Batch::new();
-            let token = renew(core, auth, &mut batch, core.now());
+            let token = renew(core, auth, LoginMethod::Password, &mut batch, core.now());
             match core.db.write_batch(batch).await? {
                 Ok(()) => token,
                 Err(_) => return Err(AppError::NotLoggedIn),
@@ -152,7 +153,7 @@ async fn prove_once(
                 context(auth),
                 answer,
                 "Vraag eerst een SMS-code aan met 'Stuur mij een SMS-code'.",
-                |_, _, batch, now| Ok(renew(core, auth, batch, now)),
+                |_, proof, batch, now| Ok(renew(core, auth, proof.login_method(false), batch, now)),
             )
             .await?;
             if let Proof::Recovery { .. } = proven.proof {
@@ -166,8 +167,14 @@ async fn prove_once(
 
 /// Appends the renewal: the session goes on under a new id, proven now
 /// (only if it is still there), and the audit row. Returns the new token.
-fn renew(core: &Core, auth: &AuthUser, batch: &mut Batch<Lost>, now: UnixTime) -> String {
-    let (token, record) = session::stepped_up_for(core, auth);
+fn renew(
+    core: &Core,
+    auth: &AuthUser,
+    proved: LoginMethod,
+    batch: &mut Batch<Lost>,
+    now: UnixTime,
+) -> String {
+    let (token, record) = session::stepped_up_for(core, auth, proved);
     batch
         .must_change(
             sessions::end_at_stage_stmt(&auth.session_hash, Stage::Active),

@@ -16,6 +16,7 @@ use leptos_router::LazyRoute;
 use super::{
     account_life::{MyDataPage, UserDataPage},
     accounts::{NewClientPage, NewClientUserPage, NewOfficeUserPage},
+    applications::{ApplicationsPage, ConfirmForApplicationPage},
     authenticator::{AuthenticatorPage, BindPage},
     clients::{ClientEditPage, ClientUsersPage, ClientsPage},
     help::HelpPage,
@@ -98,6 +99,7 @@ page_group! { PortalPages, portal_pages, __preload_portal_pages:
     PasskeyWizardRoute => PasskeyWizardPage,
     ChangePasswordRoute => ChangePasswordPage,
     MyDataRoute => MyDataPage,
+    ConfirmForApplicationRoute => ConfirmForApplicationPage,
 }
 
 page_group! { LinkPages, link_pages, __preload_link_pages:
@@ -116,6 +118,7 @@ page_group! { AdminPages, admin_pages, __preload_admin_pages:
     ClientEditRoute => ClientEditPage,
     ClientUsersRoute => ClientUsersPage,
     OfficeRoute => OfficePage,
+    ApplicationsRoute => ApplicationsPage,
     OfficeUsersRoute => OfficeUsersPage,
     OfficeUserEditRoute => OfficeUserEditPage,
     LogbookRoute => LogbookPage,

@@ -67,6 +67,18 @@ pub fn LoginPage() -> impl IntoView {
     // After a new password (a reset link, or the first one chosen).
     let query = leptos_router::hooks::use_query_map();
     let saved = move || query.with(|q| q.get_str("wachtwoord") == Some("opgeslagen"));
+    // A login for one of the office's applications names it; the name
+    // comes from the portal, never from the link.
+    let (application, set_application) = signal(None::<String>);
+    Effect::new(move |_| {
+        if let Some(client) = query.with_untracked(|q| q.get("koppeling")) {
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(name)) = super::applications::application_name(client).await {
+                    set_application.set(Some(name));
+                }
+            });
+        }
+    });
 
     // Asked by the browser once hydrated, and only where it can use a
     // passkey: a resource here would make the server stream the page in
@@ -125,6 +137,9 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Inloggen – Tweestap" />
         <main class="inloggen">
             <h1>"Inloggen"</h1>
+            {move || application.get().map(|name| view! {
+                <p class="koppeling" data-testid="koppeling">"Je logt in bij " <strong>{name}</strong> "."</p>
+            })}
             <Show when=saved>
                 <p class="melding bevestiging" role="status" data-testid="wachtwoord-opgeslagen">"Je wachtwoord is opgeslagen. Log nu in."</p>
             </Show>

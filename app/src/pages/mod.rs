@@ -4,6 +4,7 @@
 
 pub mod account_life;
 pub mod accounts;
+pub mod applications;
 pub mod authenticator;
 pub mod clients;
 pub mod help;

@@ -63,6 +63,8 @@ pub fn OfficePage() -> impl IntoView {
     view! {
         <Title text="Kantoor – Tweestap" />
         <h1>"Kantoor"</h1>
+        <p><leptos_router::components::A href=super::applications::PATH>"Koppelingen"</leptos_router::components::A>
+            ": toepassingen van het kantoor die via dit portaal inloggen."</p>
         {super::widgets::loaded(settings, move |s| view! {
                         <p>{s.name.clone()}</p>
                         <ActionForm action=save>

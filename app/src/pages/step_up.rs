@@ -119,11 +119,14 @@ where
 }
 
 #[component]
-fn StepUpForm(
+pub fn StepUpForm(
     status: StepUpStatus,
     prove: ServerAction<StepUp>,
     send: ServerAction<SendStepUpSms>,
     proven_by_passkey: WriteSignal<usize>,
+    /// What the form is for, instead of a change to the login.
+    #[prop(optional)]
+    intro: Option<String>,
 ) -> impl IntoView {
     let ticks = use_ticks();
     let here = passkeys_here();
@@ -159,12 +162,12 @@ fn StepUpForm(
     view! {
         <section class="bevestigen" aria-labelledby="bevestig-kop">
             <h2 id="bevestig-kop">"Bevestig dat jij het bent"</h2>
-            <p>{if needs_code {
+            <p>{intro.unwrap_or_else(|| if needs_code {
                 "Voor een wijziging van je inlog vragen we je wachtwoord en een code van je huidige tweede factor. \
                  Zo kan niemand anders dit wijzigen, ook niet als die jouw sessie in handen heeft."
             } else {
                 "Voor een wijziging van je inlog vragen we eerst je wachtwoord."
-            }}</p>
+            }.to_string())}</p>
             <ActionForm action=prove>
                 <div class="veld">
                     <label for="stepup_password">"Wachtwoord"</label>

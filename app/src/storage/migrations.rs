@@ -48,6 +48,7 @@ const STEPS: &[Step] = steps!(
     "20261202000013_sms_delivery",
     "20261206000014_link_tokens",
     "20261206000015_account_life",
+    "20261206000016_oidc",
 );
 
 fn files(engine: Engine) -> impl Iterator<Item = (&'static str, &'static str)> {

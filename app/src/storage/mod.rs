@@ -27,6 +27,7 @@ pub mod lifecycle;
 pub mod link_tokens;
 mod migrations;
 pub mod offices;
+pub mod oidc;
 pub mod overview;
 pub mod passkeys;
 pub mod personal_data;

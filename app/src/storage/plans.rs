@@ -66,6 +66,7 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
                 stepped_up_at: None,
                 notice: None,
                 login_method: None,
+                sid: "sid".into(),
             }),
         ),
         (

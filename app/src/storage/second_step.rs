@@ -30,7 +30,7 @@ pub struct StepState {
 // Column names: the session's and the user's under their own names (for
 // `session_record` and `user_record`), the code's prefixed.
 const READ: &str = "SELECT s.id_hash, s.user_id, s.stage, s.active_client_id, s.pending_mobile, \
-        s.created_at, s.logged_in_at, s.last_seen_at, s.stepped_up_at, s.notice, s.login_method, \
+        s.created_at, s.logged_in_at, s.last_seen_at, s.stepped_up_at, s.notice, s.login_method, s.sid, \
         u.id, u.office_id, o.name AS office_name, u.kind, u.login_name, u.display_name, \
         u.email, u.mobile, b.name AS branch, u.is_beheerder, u.two_factor_required, \
         u.two_factor_chosen, u.mobile_confirmed, u.two_factor_required_from, \

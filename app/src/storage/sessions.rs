@@ -55,6 +55,9 @@ pub struct SessionRecord {
     pub notice: Option<String>,
     /// How the login behind it proved its user; `None` while it waits.
     pub login_method: Option<LoginMethod>,
+    /// The login's stable name towards applications (OIDC `sid`): kept
+    /// through every renewal, unlike `id_hash`.
+    pub sid: String,
 }
 
 pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
@@ -63,8 +66,8 @@ pub async fn insert(db: &Db, session: &SessionRecord) -> StorageResult<()> {
 }
 
 pub fn insert_stmt(session: &SessionRecord) -> Stmt {
-    Stmt::new("INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice, login_method) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+    Stmt::new("INSERT INTO sessions (id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice, login_method, sid) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
         .bind(session.id_hash.as_str())
         .bind(session.user_id)
         .bind(session.stage.as_db())
@@ -76,6 +79,7 @@ pub fn insert_stmt(session: &SessionRecord) -> Stmt {
         .bind(session.stepped_up_at)
         .bind(session.notice.as_deref())
         .bind(session.login_method.map(LoginMethod::as_db))
+        .bind(session.sid.as_str())
 }
 
 /// Ends session `old` if it is still at `stage`; as a statement it changes
@@ -98,7 +102,7 @@ pub fn end_others_stmt(user_id: i64, keep: [Option<&str>; 2]) -> Stmt {
 }
 
 pub async fn find(db: &Db, id_hash: &str) -> StorageResult<Option<SessionRecord>> {
-    let stmt = Stmt::new("SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice, login_method \
+    let stmt = Stmt::new("SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, logged_in_at, last_seen_at, stepped_up_at, notice, login_method, sid \
          FROM sessions WHERE id_hash = $1")
         .bind(id_hash);
     db.read_row(stmt, session_record).await
@@ -123,6 +127,7 @@ pub fn session_record(r: &dyn Columns) -> StorageResult<SessionRecord> {
             .opt_text("login_method")?
             .as_deref()
             .and_then(LoginMethod::from_db),
+        sid: r.opt_text("sid")?.unwrap_or_default(),
     })
 }
 
@@ -195,7 +200,7 @@ pub async fn delete(db: &Db, id_hash: &str) -> StorageResult<()> {
 pub async fn active_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<SessionRecord>> {
     let rows = Stmt::new(
         "SELECT id_hash, user_id, stage, active_client_id, pending_mobile, created_at, \
-                logged_in_at, last_seen_at, stepped_up_at, notice, login_method \
+                logged_in_at, last_seen_at, stepped_up_at, notice, login_method, sid \
          FROM sessions WHERE user_id = $1 AND stage = $2 ORDER BY last_seen_at DESC",
     )
     .bind(user_id)

@@ -208,6 +208,7 @@ async fn one(
             stepped_up_at: None,
             notice: None,
             login_method: None,
+            sid: app::domain::token::new_opaque_id(),
         },
     )
     .await?;

@@ -31,6 +31,59 @@ fn is_open_page(path: &str) -> bool {
             .any(|kind| path.starts_with(kind.path()))
 }
 
+/// Where a login started from an application or a protected host goes
+/// back to: kept in a short-lived cookie of its own from the login (or
+/// step-up) page's `terug` on, so every way of logging in (password and
+/// code, passkey, trusted browser) ends at `/`, which follows it.
+const RETURN_COOKIE: &str = "tweestap_terug";
+const RETURN_SECONDS: i64 = 15 * 60;
+
+fn return_cookie_name(core: &Core) -> &'static str {
+    if core.sessions.secure_cookie {
+        "__Host-tweestap_terug"
+    } else {
+        RETURN_COOKIE
+    }
+}
+
+fn return_cookie(core: &Core, value: Option<&str>) -> Option<HeaderValue> {
+    let name = return_cookie_name(core);
+    let secure = if core.sessions.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = match value {
+        Some(to) => {
+            let encoded: String = url::form_urlencoded::byte_serialize(to.as_bytes()).collect();
+            format!("{name}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age={RETURN_SECONDS}{secure}")
+        }
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&cookie).ok()
+}
+
+/// The checked return address in `raw`, if it may be followed.
+fn checked_return(core: &Core, raw: &str) -> Option<String> {
+    app::domain::return_to::checked(raw, &core.links.public_url, &core.links.protected)
+}
+
+/// The request's `terug`, from the query of the login or step-up page.
+fn asked_return(request: &Request) -> Option<String> {
+    url::form_urlencoded::parse(request.uri().query()?.as_bytes())
+        .find(|(name, _)| name == "terug")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// The return address kept in the cookie, if any.
+fn kept_return(core: &Core, request: &Request) -> Option<String> {
+    let raw = app::session::cookie_value(request.headers(), return_cookie_name(core))?;
+    let decoded: String = url::form_urlencoded::parse(format!("x={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    checked_return(core, &decoded)
+}
+
 pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
@@ -48,6 +101,25 @@ pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Re
         }
     };
     let second_step = path == CODE_PATH || path == MOBILE_PATH;
+    // The way back after the login: set on the login and step-up pages
+    // (only an address that may be followed), followed and cleared at `/`.
+    let return_to = if path == LOGIN_PATH || path == app::flows::oidc::CONFIRM_PAGE {
+        Some(asked_return(&request).and_then(|raw| checked_return(&core, &raw)))
+    } else {
+        None
+    };
+    if path == "/" && stage == Some(Stage::Active) {
+        if let Some(to) = kept_return(&core, &request) {
+            let mut response = Redirect::to(&to).into_response();
+            if let Some(clear) = return_cookie(&core, None) {
+                response.headers_mut().append(header::SET_COOKIE, clear);
+            }
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return response;
+        }
+    }
     let redirect = match (stage, path) {
         (Some(Stage::Active), _) if path == LOGIN_PATH || second_step => Some("/"),
         // Starting over at the login page is always allowed.
@@ -62,6 +134,11 @@ pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Re
         Some(to) => Redirect::to(to).into_response(),
         None => next.run(request).await,
     };
+    if let Some(kept) = return_to {
+        if let Some(cookie) = return_cookie(&core, kept.as_deref()) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
     // Pages carry personal data: never keep them in a shared or local cache.
     response
         .headers_mut()

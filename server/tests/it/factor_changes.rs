@@ -522,6 +522,7 @@ async fn every_change_of_a_login_setting_ends_other_access_audits_and_announces(
                 stepped_up_at: None,
                 notice: None,
                 login_method: None,
+                sid: "sid".into(),
             },
         )
         .await

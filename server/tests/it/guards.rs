@@ -61,6 +61,7 @@ pub(crate) const ANYONE: &[&str] = &[
     "link_account",
     "choose_password",
     "confirm_email",
+    "application_name",
 ];
 
 /// The login itself, for anyone: its password step, the passkey's way in
@@ -108,6 +109,11 @@ pub(crate) const BEHEERDER: &[&str] = &[
     "import_users",
     "import_progress",
     "save_office_dormant",
+    "applications",
+    "register_application",
+    "new_application_secret",
+    "switch_application",
+    "remove_application",
 ];
 
 /// Every field any of them reads, so no call is refused for a missing
@@ -147,6 +153,13 @@ pub(crate) const FORM: &[(&str, &str)] = &[
     ("import_id", "1"),
     ("dormant_days", "180"),
     ("dormant_block", "nee"),
+    ("redirect_uris", "https://app.voorbeeld.example/terug"),
+    ("logout_uri", ""),
+    ("kind", "vertrouwelijk"),
+    ("clients", "alle"),
+    ("chosen", ""),
+    ("strength", "twee"),
+    ("on", "false"),
 ];
 
 async fn every_server_function_checks_its_caller_first(engine: Engine) {

@@ -23,6 +23,7 @@ mod logbook;
 mod login;
 mod login_method;
 mod mail;
+mod oidc;
 mod operations;
 mod passkeys;
 mod passwords;

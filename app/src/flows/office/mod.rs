@@ -8,6 +8,7 @@
 //! invitations); `scope` says what a beheerder may reach.
 
 mod accounts;
+mod applications;
 mod clients;
 mod import;
 mod lifecycle;
@@ -18,6 +19,7 @@ mod settings;
 mod user_actions;
 
 pub use accounts::*;
+pub use applications::*;
 pub use clients::*;
 pub use import::*;
 pub use lifecycle::*;

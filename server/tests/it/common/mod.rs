@@ -293,6 +293,8 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: url,
             demo_seed: true,
+            protect: Vec::new(),
+            cookie_domain: None,
             session_idle_minutes: options.idle_minutes,
             session_absolute_hours: options.absolute_hours,
             audit_retention_days: 730,

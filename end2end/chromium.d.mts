@@ -1,0 +1,2 @@
+// Types for chromium.mjs, for the TypeScript that imports it.
+export declare const chromiumLaunchOptions: { executablePath: string; args: string[] };
