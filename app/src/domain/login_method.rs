@@ -1,7 +1,8 @@
 //! How a session logged in, kept with it through every renewal: what the
 //! Logboek and the session lists show, what a 'Ja' coming into force
-//! judges (a password-only session ends), and what an application that
-//! relies on Tweestap receives as `amr` (RFC 8176).
+//! judges (a password-only session ends), what an application that
+//! relies on Tweestap receives as `amr` (RFC 8176), and how strong it is
+//! against what an application or a protected host asks (`Strength`).
 
 /// The way a login proved its user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,28 +85,79 @@ impl LoginMethod {
         self == LoginMethod::Password
     }
 
-    /// How strong a proof this is, for [`LoginMethod::after_step_up`]:
-    /// the password alone, a second step, a passkey.
-    fn rank(self) -> u8 {
-        match self {
-            LoginMethod::Password => 0,
-            LoginMethod::PasswordTrustedBrowser => 1,
-            LoginMethod::PasswordSms | LoginMethod::PasswordApp | LoginMethod::PasswordRecovery => {
-                2
-            }
-            LoginMethod::PasswordPasskey | LoginMethod::Passkey => 3,
+    /// The strongest level this method reaches: none for the password
+    /// alone; two factors for a second step (a trusted browser is the
+    /// second step the office allowed in its place); a passkey.
+    pub fn strength(self) -> Option<Strength> {
+        if self.password_only() {
+            return None;
         }
+        Some(match self {
+            LoginMethod::PasswordPasskey | LoginMethod::Passkey => Strength::Passkey,
+            _ => Strength::TwoFactors,
+        })
     }
 
     /// What a session counts as after a step-up that `proved` this way: the
-    /// stronger of the two, the newer when equally strong. A passkey after
+    /// stronger of the two ([`LoginMethod::strength`]), the newer when
+    /// equally strong. A passkey after
     /// an SMS login makes it a passkey session (an application that asks
     /// for one gets it); an SMS step-up never weakens a passkey login.
     pub fn after_step_up(before: Option<LoginMethod>, proved: LoginMethod) -> LoginMethod {
         match before {
-            Some(before) if before.rank() > proved.rank() => before,
+            Some(before) if before.strength() > proved.strength() => before,
             _ => proved,
         }
+    }
+}
+
+/// How strong the login behind a session must be for an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Strength {
+    /// 'Twee factoren': the office's own second step (a trusted browser
+    /// counts, as it does for the portal).
+    TwoFactors,
+    /// 'Passkey': phishing-resistant.
+    Passkey,
+}
+
+impl Strength {
+    pub const ALL: [Strength; 2] = [Strength::TwoFactors, Strength::Passkey];
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Strength::TwoFactors => "twee",
+            Strength::Passkey => "passkey",
+        }
+    }
+
+    pub fn from_db(stored: &str) -> Option<Strength> {
+        Self::ALL.into_iter().find(|s| s.as_db() == stored)
+    }
+
+    /// The `acr` value an ID token carries and `acr_values` may ask for.
+    pub fn acr(self) -> &'static str {
+        match self {
+            Strength::TwoFactors => "urn:tweestap:acr:twee-factoren",
+            Strength::Passkey => "urn:tweestap:acr:passkey",
+        }
+    }
+
+    pub fn dutch(self) -> &'static str {
+        match self {
+            Strength::TwoFactors => "Twee factoren",
+            Strength::Passkey => "Passkey",
+        }
+    }
+
+    /// The strongest level a session's login reaches (`None`: the
+    /// password alone, or a session from before methods were kept).
+    pub fn of(method: Option<LoginMethod>) -> Option<Strength> {
+        method?.strength()
+    }
+
+    pub fn met_by(self, method: Option<LoginMethod>) -> bool {
+        Strength::of(method).is_some_and(|reached| reached >= self)
     }
 }
 
@@ -160,7 +212,7 @@ mod tests {
             for proved in LoginMethod::ALL {
                 let after = LoginMethod::after_step_up(Some(before), proved);
                 assert!(after == before || after == proved);
-                assert!(after.rank() >= before.rank().max(proved.rank()));
+                assert!(after.strength() >= before.strength().max(proved.strength()));
             }
         }
     }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+pub use super::login_method::Strength;
 use super::{clock::UnixTime, login_method::LoginMethod};
 
 /// An authorization code opens once, within a minute.
@@ -20,63 +21,6 @@ pub const ID_TOKEN_SECONDS: i64 = 300;
 /// (`prompt=login`), and a step-up since that still falls short ends in
 /// `unmet_authentication_requirements` instead of another round.
 pub const SENT_AT_PARAM: &str = "tweestap_na";
-
-/// How strong the login behind a session must be for an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Strength {
-    /// 'Twee factoren': the office's own second step (a trusted browser
-    /// counts, as it does for the portal).
-    TwoFactors,
-    /// 'Passkey': phishing-resistant.
-    Passkey,
-}
-
-impl Strength {
-    pub const ALL: [Strength; 2] = [Strength::TwoFactors, Strength::Passkey];
-
-    pub fn as_db(self) -> &'static str {
-        match self {
-            Strength::TwoFactors => "twee",
-            Strength::Passkey => "passkey",
-        }
-    }
-
-    pub fn from_db(stored: &str) -> Option<Strength> {
-        Self::ALL.into_iter().find(|s| s.as_db() == stored)
-    }
-
-    /// The `acr` value an ID token carries and `acr_values` may ask for.
-    pub fn acr(self) -> &'static str {
-        match self {
-            Strength::TwoFactors => "urn:tweestap:acr:twee-factoren",
-            Strength::Passkey => "urn:tweestap:acr:passkey",
-        }
-    }
-
-    pub fn dutch(self) -> &'static str {
-        match self {
-            Strength::TwoFactors => "Twee factoren",
-            Strength::Passkey => "Passkey",
-        }
-    }
-
-    /// The strongest level a login method reaches; `None`: the password
-    /// alone (or a session from before methods were kept).
-    pub fn of(method: Option<LoginMethod>) -> Option<Strength> {
-        match method? {
-            LoginMethod::Password => None,
-            LoginMethod::PasswordSms
-            | LoginMethod::PasswordApp
-            | LoginMethod::PasswordRecovery
-            | LoginMethod::PasswordTrustedBrowser => Some(Strength::TwoFactors),
-            LoginMethod::PasswordPasskey | LoginMethod::Passkey => Some(Strength::Passkey),
-        }
-    }
-
-    pub fn met_by(self, method: Option<LoginMethod>) -> bool {
-        Strength::of(method).is_some_and(|reached| reached >= self)
-    }
-}
 
 /// Which of the office's users an application is for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,14 +33,36 @@ pub const SECOND_FACTOR_SECONDS: i64 = 15 * 60;
 /// write; once a minute is precise enough for an idle limit of minutes.
 const TOUCH_AFTER_SECONDS: i64 = 60;
 
+/// A session is live at a moment when it logged in after
+/// `logged_in_after` and was last seen after `seen_after`: the limits as
+/// bounds, for a query that asks the same of many sessions at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveBounds {
+    pub logged_in_after: UnixTime,
+    pub seen_after: UnixTime,
+}
+
+impl LiveBounds {
+    pub fn holds(&self, logged_in_at: UnixTime, last_seen_at: UnixTime) -> bool {
+        logged_in_at > self.logged_in_after && last_seen_at > self.seen_after
+    }
+}
+
 impl SessionLifetime {
+    pub fn live_bounds(&self, now: UnixTime) -> LiveBounds {
+        LiveBounds {
+            logged_in_after: now - self.absolute_seconds,
+            seen_after: now - self.idle_seconds,
+        }
+    }
+
     pub fn state(
         &self,
         created_at: UnixTime,
         last_seen_at: UnixTime,
         now: UnixTime,
     ) -> SessionState {
-        if now - created_at >= self.absolute_seconds || now - last_seen_at >= self.idle_seconds {
+        if !self.live_bounds(now).holds(created_at, last_seen_at) {
             SessionState::Expired
         } else if now - last_seen_at >= TOUCH_AFTER_SECONDS {
             SessionState::LiveNeedsTouch

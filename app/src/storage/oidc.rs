@@ -13,6 +13,7 @@ use crate::domain::{
     clock::UnixTime,
     login_method::LoginMethod,
     oidc::{Audience, ClientChoice, Strength},
+    session_lifetime::LiveBounds,
 };
 
 /// A registered application.
@@ -377,12 +378,7 @@ pub fn grant_stmt(
 }
 
 /// Whether a logged-in session of this name is still within its limits.
-pub async fn session_live(
-    db: &Db,
-    sid: &str,
-    idle_after: UnixTime,
-    absolute_after: UnixTime,
-) -> StorageResult<bool> {
+pub async fn session_live(db: &Db, sid: &str, live: LiveBounds) -> StorageResult<bool> {
     let row = db
         .read_row(
             Stmt::new(
@@ -390,8 +386,8 @@ pub async fn session_live(
                  AND last_seen_at > $2 AND logged_in_at > $3",
             )
             .bind(sid)
-            .bind(idle_after)
-            .bind(absolute_after),
+            .bind(live.seen_after)
+            .bind(live.logged_in_after),
             |r| r.int("n"),
         )
         .await?;
@@ -427,19 +423,15 @@ pub struct Ended {
 }
 
 /// The grants whose session is gone or past its limits.
-pub async fn ended_grants(
-    db: &Db,
-    idle_after: UnixTime,
-    absolute_after: UnixTime,
-) -> StorageResult<Vec<Ended>> {
+pub async fn ended_grants(db: &Db, live: LiveBounds) -> StorageResult<Vec<Ended>> {
     let rows = Stmt::new(
         "SELECT g.sid, g.application_id, g.user_id, g.subject FROM oidc_grants g \
          WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.sid = g.sid AND s.stage = 'active' \
                AND s.last_seen_at > $1 AND s.logged_in_at > $2) \
          ORDER BY g.created_at LIMIT 200",
     )
-    .bind(idle_after)
-    .bind(absolute_after)
+    .bind(live.seen_after)
+    .bind(live.logged_in_after)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

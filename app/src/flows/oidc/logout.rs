@@ -113,14 +113,8 @@ pub struct LogoutToSend {
 /// delivery is taken by one instance only.
 pub async fn due_logouts(core: &Core) -> Result<Vec<LogoutToSend>, AppError> {
     let now = core.now();
-    let lifetime = core.sessions.lifetime;
-    for ended in stored::ended_grants(
-        &core.db,
-        now - lifetime.idle_seconds,
-        now - lifetime.absolute_seconds,
-    )
-    .await?
-    {
+    let live = core.sessions.lifetime.live_bounds(now);
+    for ended in stored::ended_grants(&core.db, live).await? {
         let mut batch = Batch::new();
         batch
             .must_change(stored::take_grant_stmt(&ended), ())

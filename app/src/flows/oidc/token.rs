@@ -19,7 +19,7 @@ use crate::{
         audit::{self, AuditEntry},
         batch::Batch,
         oidc::{self as stored, AccessToken, Taken},
-        users,
+        users::{self, UserRecord},
     },
 };
 
@@ -61,6 +61,16 @@ fn pkce_holds(verifier: &str, challenge: &str) -> bool {
             &URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
             challenge,
         )
+}
+
+/// The user behind a code or an access token, while the session it came
+/// from lives (the portal's own limits) and the account is not blocked.
+async fn live_user(core: &Core, sid: &str, user_id: i64) -> Result<Option<UserRecord>, AppError> {
+    let live = core.sessions.lifetime.live_bounds(core.now());
+    if !stored::session_live(&core.db, sid, live).await? {
+        return Ok(None);
+    }
+    Ok(users::find(&core.db, user_id).await?.filter(|u| !u.blocked))
 }
 
 pub async fn token(
@@ -173,18 +183,7 @@ pub async fn token(
             "code_verifier does not match",
         )));
     }
-    let lifetime = core.sessions.lifetime;
-    let live = stored::session_live(
-        &core.db,
-        &code.sid,
-        now - lifetime.idle_seconds,
-        now - lifetime.absolute_seconds,
-    )
-    .await?;
-    let user = users::find(&core.db, code.user_id)
-        .await?
-        .filter(|u| !u.blocked);
-    let (Some(user), true) = (user, live) else {
+    let Some(user) = live_user(core, &code.sid, code.user_id).await? else {
         return Ok(Err(refuse(
             400,
             "invalid_grant",
@@ -259,18 +258,7 @@ pub async fn userinfo(core: &Core, bearer: Option<&str>) -> Result<Option<Value>
     else {
         return Ok(None);
     };
-    let lifetime = core.sessions.lifetime;
-    if !stored::session_live(
-        &core.db,
-        &sid,
-        now - lifetime.idle_seconds,
-        now - lifetime.absolute_seconds,
-    )
-    .await?
-    {
-        return Ok(None);
-    }
-    let Some(user) = users::find(&core.db, user_id).await?.filter(|u| !u.blocked) else {
+    let Some(user) = live_user(core, &sid, user_id).await? else {
         return Ok(None);
     };
     let subject = subject_of(core, user.id).await?;
