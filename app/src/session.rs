@@ -68,6 +68,36 @@ impl AuthUser {
     }
 }
 
+/// A cookie of this host alone, beside the session's: under https it
+/// carries the `__Host-` prefix (Secure, this host, path `/`), so no
+/// sibling subdomain can plant or overwrite it.
+pub struct HostCookie {
+    pub plain: &'static str,
+    pub secure: &'static str,
+}
+
+impl HostCookie {
+    pub fn name(&self, secure: bool) -> &'static str {
+        if secure {
+            self.secure
+        } else {
+            self.plain
+        }
+    }
+
+    /// Its `Set-Cookie` value: `value` kept `max_age` seconds (0: gone).
+    pub fn set(&self, value: &str, max_age: i64, secure: bool) -> String {
+        let mut cookie = format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}",
+            self.name(secure)
+        );
+        if secure {
+            cookie.push_str("; Secure");
+        }
+        cookie
+    }
+}
+
 pub fn token_from_headers(headers: &HeaderMap, settings: &SessionSettings) -> Option<String> {
     cookie_token(headers, cookie_name(settings))
 }

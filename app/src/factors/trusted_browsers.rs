@@ -14,7 +14,7 @@ use crate::{
     },
     error::AppError,
     model::AuditAction,
-    session,
+    session::{self, HostCookie},
     storage::{
         audit::{self, AuditEntry},
         trusted,
@@ -25,34 +25,18 @@ use crate::{
 
 use super::notices::{notify, Notice};
 
-const COOKIE_NAME: &str = "tweestap_vertrouwd";
-/// Under https: sent only over TLS, to this host alone (see the session cookie).
-const SECURE_COOKIE_NAME: &str = "__Host-tweestap_vertrouwd";
-
-fn cookie_name(secure: bool) -> &'static str {
-    if secure {
-        SECURE_COOKIE_NAME
-    } else {
-        COOKIE_NAME
-    }
-}
-
-fn cookie(token: &str, max_age: i64, secure: bool) -> String {
-    let mut value = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}",
-        cookie_name(secure)
-    );
-    if secure {
-        value.push_str("; Secure");
-    }
-    value
-}
+/// For this host alone, also where the session's cookie is shared with
+/// the protected hosts (`--cookie-domain`): they have no use for it.
+const COOKIE: HostCookie = HostCookie {
+    plain: "tweestap_vertrouwd",
+    secure: "__Host-tweestap_vertrouwd",
+};
 
 /// The request's trusted-browser token, hashed.
 pub fn request_token_hash(core: &Core) -> Option<String> {
     session::cookie_token(
         &session::request_headers(),
-        cookie_name(core.sessions.secure_cookie),
+        COOKIE.name(core.sessions.secure_cookie),
     )
     .map(|token| token_hash(&token))
 }
@@ -102,11 +86,7 @@ pub async fn remember_browser(
         expires_at,
     )
     .await?;
-    session::add_cookie(&cookie(
-        &token,
-        expires_at - now,
-        core.sessions.secure_cookie,
-    ))?;
+    session::add_cookie(&COOKIE.set(&token, expires_at - now, core.sessions.secure_cookie))?;
     audit::record(
         &core.db,
         AuditEntry {

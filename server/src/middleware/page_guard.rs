@@ -11,7 +11,8 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 
-use app::{core::Core, storage::sessions::Stage};
+use app::{core::Core, session::HostCookie, storage::sessions::Stage};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 
 pub const LOGIN_PATH: &str = "/inloggen";
 
@@ -35,30 +36,23 @@ fn is_open_page(path: &str) -> bool {
 /// back to: kept in a short-lived cookie of its own from the login (or
 /// step-up) page's `terug` on, so every way of logging in (password and
 /// code, passkey, trusted browser) ends at `/`, which follows it.
-const RETURN_COOKIE: &str = "tweestap_terug";
+const RETURN_COOKIE: HostCookie = HostCookie {
+    plain: "tweestap_terug",
+    secure: "__Host-tweestap_terug",
+};
 const RETURN_SECONDS: i64 = 15 * 60;
 
-fn return_cookie_name(core: &Core) -> &'static str {
-    if core.sessions.secure_cookie {
-        "__Host-tweestap_terug"
-    } else {
-        RETURN_COOKIE
-    }
-}
-
+/// The cookie keeping `value` (percent-encoded: a cookie value has no
+/// room for `;`, `,` or spaces), or clearing it.
 fn return_cookie(core: &Core, value: Option<&str>) -> Option<HeaderValue> {
-    let name = return_cookie_name(core);
-    let secure = if core.sessions.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = core.sessions.secure_cookie;
     let cookie = match value {
-        Some(to) => {
-            let encoded: String = url::form_urlencoded::byte_serialize(to.as_bytes()).collect();
-            format!("{name}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age={RETURN_SECONDS}{secure}")
-        }
-        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        Some(to) => RETURN_COOKIE.set(
+            &utf8_percent_encode(to, NON_ALPHANUMERIC).to_string(),
+            RETURN_SECONDS,
+            secure,
+        ),
+        None => RETURN_COOKIE.set("", 0, secure),
     };
     HeaderValue::from_str(&cookie).ok()
 }
@@ -77,11 +71,9 @@ fn asked_return(request: &Request) -> Option<String> {
 
 /// The return address kept in the cookie, if any.
 fn kept_return(core: &Core, request: &Request) -> Option<String> {
-    let raw = app::session::cookie_value(request.headers(), return_cookie_name(core))?;
-    let decoded: String = url::form_urlencoded::parse(format!("x={raw}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())?;
-    checked_return(core, &decoded)
+    let name = RETURN_COOKIE.name(core.sessions.secure_cookie);
+    let raw = app::session::cookie_value(request.headers(), name)?;
+    checked_return(core, &percent_decode_str(&raw).decode_utf8().ok()?)
 }
 
 pub async fn pages(State(core): State<Core>, request: Request, next: Next) -> Response {

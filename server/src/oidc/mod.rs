@@ -131,9 +131,10 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
     let form = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .ok()
+            .map(|v| v.into_owned())
     };
     Some((form(id)?, form(secret)?))
 }
@@ -217,5 +218,29 @@ async fn end_session(core: Core, headers: HeaderMap, pairs: Vec<(String, String)
             end.ended.then(|| session::expired_cookie(&core.sessions)),
         ),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_decoded_halves() {
+        let mut headers = HeaderMap::new();
+        let encoded = STANDARD.encode("app%3A1:geh+eim%25");
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {encoded}")).unwrap(),
+        );
+        assert_eq!(
+            basic_credentials(&headers),
+            Some(("app:1".to_string(), "geh eim%".to_string()))
+        );
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
+        assert_eq!(basic_credentials(&headers), None);
     }
 }

@@ -727,7 +727,9 @@ fn verify_request(app: &TestApp, original: &str, cookie: Option<&str>) -> reqwes
     request
 }
 
-async fn the_reverse_proxy_check(engine: Engine) {
+/// A portal that guards `wiki.voorbeeld.example` (`--protect`), and the
+/// first instance on its database, which must live as long.
+async fn protecting_wiki(engine: Engine) -> (TestApp, TestApp) {
     let first = TestApp::start(engine).await;
     let app = first
         .another_instance_with(|c| {
@@ -738,6 +740,11 @@ async fn the_reverse_proxy_check(engine: Engine) {
                 ];
         })
         .await;
+    (first, app)
+}
+
+async fn the_reverse_proxy_check(engine: Engine) {
+    let (_first, app) = protecting_wiki(engine).await;
     let page = "https://wiki.voorbeeld.example/notulen?week=12";
     // Nobody: nginx gets 401 with the way to the login and back.
     let answer = verify_request(&app, page, None).send().await.unwrap();
@@ -804,16 +811,7 @@ async fn the_reverse_proxy_check(engine: Engine) {
 }
 
 async fn a_return_address_is_followed_only_to_protected_hosts(engine: Engine) {
-    let first = TestApp::start(engine).await;
-    let app = first
-        .another_instance_with(|c| {
-            c.protect =
-                vec![
-                    app::domain::return_to::ProtectedHosts::parse_one("wiki.voorbeeld.example")
-                        .unwrap(),
-                ];
-        })
-        .await;
+    let (_first, app) = protecting_wiki(engine).await;
     let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     for evil in [
         "https://evil.example/",

@@ -7,10 +7,11 @@
 use http::HeaderMap;
 use url::form_urlencoded;
 
-use super::{admits, issuer, AUTHORIZE_PATH};
+use super::{admits, issuer, with_query, AUTHORIZE_PATH};
 use crate::{
     core::Core,
     domain::{
+        clock::UnixTime,
         oidc::{
             decide, single_values, AuthorizeRequest, Decision, RequestError, SessionView, Strength,
             CODE_SECONDS, SENT_AT_PARAM,
@@ -101,8 +102,10 @@ pub async fn authorize(
     let state = request.state.as_deref();
     match decide(&request, app.strength, view, now) {
         Decision::Issue => {
-            let auth = auth.ok_or(AppError::NotLoggedIn)?;
-            let code = issue_code(core, &app, &request, &auth).await?;
+            let (Some(auth), Some(view)) = (auth, view) else {
+                return Err(AppError::NotLoggedIn);
+            };
+            let code = issue_code(core, &app, &request, &auth, view.auth_time()).await?;
             crate::metrics::oidc("code", "issued");
             Ok(Authorized::Redirect(with_query(
                 redirect_uri,
@@ -173,15 +176,10 @@ async fn issue_code(
     app: &Application,
     request: &AuthorizeRequest,
     auth: &AuthUser,
+    auth_time: UnixTime,
 ) -> Result<String, AppError> {
     let now = core.now();
     let code = new_session_token();
-    let view = SessionView {
-        admitted: true,
-        method: auth.login_method,
-        logged_in_at: auth.logged_in_at,
-        stepped_up_at: auth.stepped_up_at,
-    };
     let stored = Code {
         code_hash: token_hash(&code),
         application_id: app.id,
@@ -190,7 +188,7 @@ async fn issue_code(
         redirect_uri: request.redirect_uri.clone(),
         code_challenge: request.code_challenge.clone(),
         nonce: request.nonce.clone(),
-        auth_time: view.auth_time(),
+        auth_time,
         login_method: auth.login_method.ok_or(AppError::NotLoggedIn)?,
         expires_at: now + CODE_SECONDS,
     };
@@ -198,23 +196,6 @@ async fn issue_code(
         .execute(stored::insert_code_stmt(&stored, now))
         .await?;
     Ok(code)
-}
-
-/// `base` with these parameters added to its query (those given).
-fn with_query(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
-    let mut url = match url::Url::parse(base) {
-        Ok(url) => url,
-        Err(_) => return base.to_string(),
-    };
-    {
-        let mut query = url.query_pairs_mut();
-        for (name, value) in pairs {
-            if let Some(value) = value {
-                query.append_pair(name, value);
-            }
-        }
-    }
-    url.to_string()
 }
 
 /// Our login or step-up page, with the request to come back to: the same

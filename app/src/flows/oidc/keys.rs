@@ -87,18 +87,45 @@ pub async fn rotate(core: &Core, now: UnixTime) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The stored keys with their times, read once per use: the first key is
+/// made here when there is none yet (a fresh database before the first
+/// housekeeping round).
+struct KeySet {
+    keys: Vec<SigningKey>,
+    times: Vec<KeyTimes>,
+    now: UnixTime,
+}
+
+impl KeySet {
+    async fn load(core: &Core) -> Result<KeySet, AppError> {
+        let now = core.now();
+        let mut keys = stored::signing_keys(&core.db).await?;
+        if keys.is_empty() {
+            rotate(core, now).await?;
+            keys = stored::signing_keys(&core.db).await?;
+        }
+        let times = keys.iter().map(times).collect();
+        Ok(KeySet { keys, times, now })
+    }
+
+    fn signer(&self) -> Option<&SigningKey> {
+        let signer = signing_keys::signer(&self.times, self.now)?;
+        self.keys.iter().find(|k| k.generation == signer.generation)
+    }
+
+    fn published(&self) -> impl Iterator<Item = &SigningKey> {
+        self.keys
+            .iter()
+            .filter(|k| signing_keys::published(&self.times, &times(k), self.now))
+    }
+}
+
 /// Signs `claims` with the key that signs now; `typ` for the header
 /// (`logout+jwt` for a logout token).
 pub async fn sign(core: &Core, claims: &impl Serialize, typ: &str) -> Result<String, AppError> {
-    let now = core.now();
-    let mut keys = stored::signing_keys(&core.db).await?;
-    if keys.is_empty() {
-        rotate(core, now).await?;
-        keys = stored::signing_keys(&core.db).await?;
-    }
-    let all: Vec<KeyTimes> = keys.iter().map(times).collect();
-    let signer = signing_keys::signer(&all, now)
-        .and_then(|t| keys.iter().find(|k| k.generation == t.generation))
+    let set = KeySet::load(core).await?;
+    let signer = set
+        .signer()
         .ok_or_else(|| internal("no signing key signs now"))?;
     let der = core
         .keys
@@ -116,16 +143,9 @@ pub async fn sign(core: &Core, claims: &impl Serialize, typ: &str) -> Result<Str
 
 /// The published key set (`jwks_uri`).
 pub async fn published(core: &Core) -> Result<Value, AppError> {
-    let now = core.now();
-    let mut keys = stored::signing_keys(&core.db).await?;
-    if keys.is_empty() {
-        rotate(core, now).await?;
-        keys = stored::signing_keys(&core.db).await?;
-    }
-    let all: Vec<KeyTimes> = keys.iter().map(times).collect();
-    let set: Vec<Value> = keys
-        .iter()
-        .filter(|k| signing_keys::published(&all, &times(k), now))
+    let set: Vec<Value> = KeySet::load(core)
+        .await?
+        .published()
         .map(|k| {
             json!({
                 "kty": "EC", "crv": "P-256", "x": k.public_x, "y": k.public_y,
@@ -140,12 +160,8 @@ pub async fn published(core: &Core) -> Result<Value, AppError> {
 /// whether or not it has lapsed (an `id_token_hint` may be old).
 pub async fn verified_claims(core: &Core, token: &str, issuer: &str) -> Option<Value> {
     let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
-    let now = core.now();
-    let keys = stored::signing_keys(&core.db).await.ok()?;
-    let all: Vec<KeyTimes> = keys.iter().map(times).collect();
-    let key = keys
-        .iter()
-        .find(|k| k.kid == kid && signing_keys::published(&all, &times(k), now))?;
+    let set = KeySet::load(core).await.ok()?;
+    let key = set.published().find(|k| k.kid == kid)?;
     let decoding = DecodingKey::from_ec_components(&key.public_x, &key.public_y).ok()?;
     let mut validation = jsonwebtoken::Validation::new(Algorithm::ES256);
     validation.validate_exp = false;

@@ -8,7 +8,7 @@
 use http::HeaderMap;
 use serde_json::json;
 
-use super::{issuer, keys};
+use super::{issuer, keys, with_query};
 use crate::{
     core::Core,
     domain::{
@@ -89,11 +89,7 @@ pub async fn end_session(
     }
     let redirect = match (app, get("post_logout_redirect_uri")) {
         (Some(app), Some(uri)) if hint.is_some() && app.redirect_uris.iter().any(|r| r == uri) => {
-            let mut url = url::Url::parse(uri).map_err(crate::core::internal)?;
-            if let Some(state) = get("state") {
-                url.query_pairs_mut().append_pair("state", state);
-            }
-            url.to_string()
+            with_query(uri, &[("state", get("state"))])
         }
         _ if ended => "/inloggen".to_string(),
         _ => "/".to_string(),

@@ -68,6 +68,23 @@ pub fn discovery(core: &Core) -> Value {
     })
 }
 
+/// `base` (an application's address) with these parameters added to its query (those given).
+pub(super) fn with_query(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    let mut url = match url::Url::parse(base) {
+        Ok(url) => url,
+        Err(_) => return base.to_string(),
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in pairs {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+    }
+    url.to_string()
+}
+
 /// The user's groups, as applications and the reverse proxy see them.
 async fn groups_of(core: &Core, user: &UserRecord) -> Result<Vec<String>, AppError> {
     let mut groups = Vec::new();
