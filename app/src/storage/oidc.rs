@@ -340,7 +340,8 @@ pub fn insert_token_stmt(token: &AccessToken<'_>) -> Stmt {
     .bind(token.expires_at)
 }
 
-/// An access token that is still good: its user and session's name.
+/// An access token that is still good, of an application still switched
+/// on: its user and session's name.
 pub async fn find_token(
     db: &Db,
     token_hash: &str,
@@ -348,11 +349,13 @@ pub async fn find_token(
 ) -> StorageResult<Option<(i64, String, i64)>> {
     db.read_row(
         Stmt::new(
-            "SELECT user_id, sid, application_id FROM oidc_access_tokens \
-             WHERE token_hash = $1 AND expires_at > $2",
+            "SELECT t.user_id, t.sid, t.application_id FROM oidc_access_tokens t \
+             JOIN oidc_applications a ON a.id = t.application_id \
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND a.enabled = $3",
         )
         .bind(token_hash)
-        .bind(now),
+        .bind(now)
+        .bind(true),
         |r| Ok((r.int("user_id")?, r.text("sid")?, r.int("application_id")?)),
     )
     .await

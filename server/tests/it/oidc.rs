@@ -24,6 +24,9 @@ on_both_engines!(
     back_channel_logout_on_logout_and_on_a_block,
     the_reverse_proxy_check,
     a_return_address_is_followed_only_to_protected_hosts,
+    logout_needs_a_hint_for_this_very_session,
+    switching_an_application_off_ends_its_tokens,
+    the_password_alone_never_gets_a_code,
 );
 
 const ZORG_PHONE: &str = "+31612345602";
@@ -859,4 +862,131 @@ async fn a_return_address_is_followed_only_to_protected_hosts(engine: Engine) {
     let home = zorg.get("/").await;
     assert_eq!(home.location.as_deref(), Some(page));
     assert_eq!(zorg.get("/").await.status, 200);
+}
+
+async fn userinfo_status(app: &TestApp, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/oidc/userinfo", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// zorg's tokens for `reg` in a session of their own.
+async fn tokens_for(app: &TestApp, reg: &Registered) -> (Browser, Value) {
+    let mut zorg = logged_in_zorg(app).await;
+    let code = code_of(&zorg.get(&authorize_path(&reg.client_id, &[])).await);
+    let (status, tokens) = exchange(app, reg, &code, None, true).await;
+    assert_eq!(status, 200, "{tokens}");
+    (zorg, tokens)
+}
+
+async fn logout_needs_a_hint_for_this_very_session(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let reg = register(&app, "vertrouwelijk", false, "alle", "twee", "").await;
+    let (mut zorg, tokens) = tokens_for(&app, &reg).await;
+    let (_, other) = tokens_for(&app, &reg).await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let still_in = |answer: &Answer| answer.status == 200;
+
+    // A bare link (logout CSRF) ends nothing.
+    let answer = zorg.get("/oidc/logout").await;
+    assert_eq!(answer.location.as_deref(), Some("/"));
+    assert!(still_in(&zorg.call("whoami", &[]).await));
+    // Nor a valid hint of another session, nor a forged one.
+    let other_hint = other["id_token"].as_str().unwrap();
+    zorg.get(&format!(
+        "/oidc/logout?id_token_hint={}",
+        encode(other_hint)
+    ))
+    .await;
+    assert!(still_in(&zorg.call("whoami", &[]).await));
+    let mut forged = hint.to_string();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    zorg.get(&format!("/oidc/logout?id_token_hint={}", encode(&forged)))
+        .await;
+    assert!(still_in(&zorg.call("whoami", &[]).await));
+
+    // Its own hint ends it, but never sends the browser to an address the
+    // application did not register.
+    let answer = zorg
+        .get(&format!(
+            "/oidc/logout?id_token_hint={}&post_logout_redirect_uri={}&state=s",
+            encode(hint),
+            encode("https://evil.example/")
+        ))
+        .await;
+    assert_eq!(answer.location.as_deref(), Some("/inloggen"));
+    assert_eq!(zorg.call("whoami", &[]).await.status, 401);
+    // A registered address is followed, with the state.
+    let (mut zorg, tokens) = tokens_for(&app, &reg).await;
+    let answer = zorg
+        .get(&format!(
+            "/oidc/logout?id_token_hint={}&post_logout_redirect_uri={}&state=s",
+            encode(tokens["id_token"].as_str().unwrap()),
+            encode(CALLBACK)
+        ))
+        .await;
+    assert_eq!(answer.location, Some(format!("{CALLBACK}?state=s")));
+    assert_eq!(zorg.call("whoami", &[]).await.status, 401);
+    // The access token of an ended session opens nothing.
+    assert_eq!(
+        userinfo_status(&app, tokens["access_token"].as_str().unwrap()).await,
+        401
+    );
+}
+
+async fn switching_an_application_off_ends_its_tokens(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let reg = register(&app, "vertrouwelijk", false, "alle", "twee", "").await;
+    let (_zorg, tokens) = tokens_for(&app, &reg).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(userinfo_status(&app, access).await, 200);
+    let mut beheerder = app.beheerder().await;
+    let list = beheerder.call("applications", &[]).await;
+    let id = serde_json::from_str::<Value>(&list.body).unwrap()["applications"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let off = beheerder
+        .call("switch_application", &[("id", &id), ("on", "false")])
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(userinfo_status(&app, access).await, 401);
+    // Its secret opens the token endpoint no more either.
+    let (status, body) = exchange(&app, &reg, "een-code", None, true).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+}
+
+async fn the_password_alone_never_gets_a_code(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let reg = register(&app, "vertrouwelijk", false, "alle", "twee", "").await;
+    // bakker's client asks no second factor: the password is all they have.
+    let mut bakker = app.browser();
+    assert_eq!(
+        bakker.login("bakker", DEMO_PASSWORD).await.body,
+        "\"LoggedIn\""
+    );
+    let answer = bakker.get(&authorize_path(&reg.client_id, &[])).await;
+    let location = answer.location.unwrap();
+    assert!(location.starts_with("/inloggen/bevestigen?"), "{location}");
+    // Confirming with the password again proves no more.
+    app.clock.advance(1);
+    bakker.step_up_by_sms(&app, DEMO_PASSWORD, None).await;
+    let answer = bakker.get(&param(&location, "terug").unwrap()).await;
+    let location = answer.location.unwrap();
+    assert!(location.starts_with(CALLBACK), "{location}");
+    assert_eq!(
+        param(&location, "error").as_deref(),
+        Some("unmet_authentication_requirements")
+    );
+    assert_eq!(param(&location, "code"), None);
 }
