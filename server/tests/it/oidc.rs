@@ -758,6 +758,16 @@ async fn the_reverse_proxy_check(engine: Engine) {
         "{location}"
     );
     assert_eq!(param(&location, "terug").as_deref(), Some(page));
+    // A forged Host or X-Forwarded-Host never becomes the way to the login.
+    let answer = verify_request(&app, page, None)
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    let forged = answer.headers()["location"].to_str().unwrap();
+    assert_eq!(forged, location);
     // Traefik and Caddy follow a 302.
     let answer = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
