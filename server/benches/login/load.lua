@@ -3,6 +3,7 @@
 --   <threads> get <path>
 --   <threads> posts <path> <file>   (one form body per line, taken in turn)
 --   <threads> codes <path> <file>
+--   <threads> verify <path> <session token> <original URL>   (a proxy's check)
 -- In `codes` mode each line of the file is "<session token> <form body>"
 -- (the right code, or a passkey's answer), one pending login each, dealt
 -- out over the threads so that every request is a first use of a right
@@ -17,6 +18,7 @@ function setup(thread)
 end
 
 local mode, path
+local verify_token, verify_url
 local lines, position = {}, 1
 
 function init(args)
@@ -30,6 +32,8 @@ function init(args)
       end
       index = index + 1
     end
+  elseif mode == "verify" then
+    verify_token, verify_url = args[4], args[5]
   elseif mode == "codes" then
     local index = 0
     for line in io.lines(args[4]) do
@@ -47,6 +51,11 @@ local form = "application/x-www-form-urlencoded"
 function request()
   if mode == "get" then
     return wrk.format("GET", path)
+  elseif mode == "verify" then
+    return wrk.format("GET", path, {
+      ["Cookie"] = "tweestap_sessie=" .. verify_token,
+      ["X-Original-URL"] = verify_url,
+    })
   elseif mode == "posts" then
     local line = lines[(position - 1) % #lines + 1]
     position = position + 1

@@ -27,6 +27,7 @@ mod argon;
 mod child;
 mod frontend;
 mod import;
+mod oidc;
 mod pg_stats;
 mod prepare;
 mod process;
@@ -136,6 +137,16 @@ async fn main() -> anyhow::Result<()> {
         Requests::Get { path: "/inloggen" },
     )?);
 
+    applications(
+        &paths,
+        &settings,
+        &server,
+        &sqlite_url,
+        "SQLite",
+        &mut report,
+    )
+    .await?;
+
     let logins_file = paths.work.join("logins.txt");
     {
         let db = Db::open(&sqlite_url).await?;
@@ -194,6 +205,7 @@ async fn main() -> anyhow::Result<()> {
         let server = ServerProcess::start(launch(&paths, url, &keys_spec, "postgres"))?;
         step(&format!("server on PostgreSQL at {}", server.base_url));
         verifications(&paths, &settings, &server, url, &keys, &mut report).await?;
+        applications(&paths, &settings, &server, url, "PostgreSQL", &mut report).await?;
     }
 
     report.took = started.elapsed();
@@ -208,6 +220,68 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(paths.work.join("plans.md"), &report.plans)?;
         println!("\n{}", report.plans);
     }
+    Ok(())
+}
+
+/// The reverse proxy's check and the token endpoint, on this engine.
+async fn applications(
+    paths: &Paths,
+    settings: &Settings,
+    server: &ServerProcess,
+    database_url: &str,
+    engine: &'static str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let db = Db::open(database_url).await?;
+    let prepared = oidc::prepare(&db).await?;
+    step(&format!(
+        "GET /auth/verify, a session that passes, {engine}"
+    ));
+    let verify = load(
+        paths,
+        server,
+        PAGE_CONCURRENCY,
+        settings.seconds,
+        Requests::Verify {
+            path: "/auth/verify",
+            token: &prepared.session_token,
+            original: oidc::ORIGINAL_URL,
+        },
+    )?;
+    // Each request spends a code; when a run spends them all, the
+    // refusals after that are no rate, so it runs again with more.
+    let tokens_file = paths.work.join(format!("tokens-{engine}.txt"));
+    let mut pool = settings.pool;
+    let mut round = 1;
+    let token = loop {
+        step(&format!(
+            "the token endpoint, {pool} codes, one each, {engine}"
+        ));
+        oidc::codes(&db, &prepared, pool, &tokens_file).await?;
+        let token = load(
+            paths,
+            server,
+            PAGE_CONCURRENCY,
+            settings.seconds,
+            Requests::PostForms {
+                path: "/oidc/token",
+                file: &tokens_file,
+            },
+        )?;
+        let ran_out = !token.clean() && token.requests >= pool as u64;
+        if !ran_out || round == POOL_ROUNDS {
+            break token;
+        }
+        // At least twice what the run got through (its refusals were cheap).
+        pool = pool.max(token.requests as usize) * 2;
+        round += 1;
+    };
+    db.close().await;
+    report.applications.push(report::ApplicationsRun {
+        engine,
+        verify,
+        token,
+    });
     Ok(())
 }
 

@@ -53,6 +53,7 @@ impl ServerProcess {
             // The scale run measures logins beside lapsed rows and then
             // times their purge itself; the server's own schedule waits.
             .env("TWEESTAP_PURGE_EVERY_MINUTES", "1440")
+            .env("TWEESTAP_PROTECT", crate::oidc::PROTECTED_HOST)
             .env(
                 "TWEESTAP_SMS_OUTBOX",
                 launch

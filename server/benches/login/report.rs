@@ -44,6 +44,15 @@ pub struct PurgeRun {
     pub seeded: Duration,
 }
 
+/// The office's other applications on this login, per engine.
+pub struct ApplicationsRun {
+    pub engine: &'static str,
+    /// `GET /auth/verify` for a session that passes.
+    pub verify: Load,
+    /// `POST /oidc/token`, each request a code's first use.
+    pub token: Load,
+}
+
 /// 'Overzicht' on the large database: its two grouped queries and the
 /// client list, as the page asks for them.
 pub struct OverviewRun {
@@ -78,6 +87,8 @@ pub struct Report {
     pub plans: String,
     /// What PostgreSQL saw during its runs (printed after the table).
     pub pg_stats: String,
+    /// `/auth/verify` and the token endpoint, per engine.
+    pub applications: Vec<ApplicationsRun>,
     /// 'Stuur herstellink' for known and unknown accounts.
     pub reset: Option<crate::recovery::ResetRun>,
     /// The password rules, microseconds per check.
@@ -358,6 +369,41 @@ impl Report {
                 ),
                 page,
                 &format!("server CPU {:.2} ms per request", page.cpu_ms_per_request()),
+                "",
+            );
+        }
+        for run in &self.applications {
+            let page = self.page.as_ref().map(|p| p.per_second());
+            load_row(
+                &mut t,
+                &format!(
+                    "`GET /auth/verify`, a session that passes, {} at once, {}",
+                    crate::PAGE_CONCURRENCY,
+                    run.engine
+                ),
+                &run.verify,
+                &match page {
+                    Some(page) => format!(
+                        "{:.1}× the login page's render; server CPU {:.2} ms per request",
+                        run.verify.per_second() / page.max(1e-9),
+                        run.verify.cpu_ms_per_request()
+                    ),
+                    None => String::new(),
+                },
+                "",
+            );
+            load_row(
+                &mut t,
+                &format!(
+                    "`POST /oidc/token`, a code's first use each, {} at once, {}",
+                    crate::PAGE_CONCURRENCY,
+                    run.engine
+                ),
+                &run.token,
+                &format!(
+                    "server CPU {:.2} ms per request, an ES256 signature each",
+                    run.token.cpu_ms_per_request()
+                ),
                 "",
             );
         }

@@ -71,6 +71,12 @@ pub enum Requests<'a> {
         path: &'a str,
         file: &'a Path,
     },
+    /// A reverse proxy's question about `original` for the session `token`.
+    Verify {
+        path: &'a str,
+        token: &'a str,
+        original: &'a str,
+    },
 }
 
 pub fn run(
@@ -96,6 +102,11 @@ pub fn run(
         Requests::Get { path } => cmd.args(["get", path]),
         Requests::PostForms { path, file } => cmd.args(["posts", path]).arg(file),
         Requests::Codes { path, file } => cmd.args(["codes", path]).arg(file),
+        Requests::Verify {
+            path,
+            token,
+            original,
+        } => cmd.args(["verify", path, token, original]),
     };
     crate::child::run_for(cmd, "BENCH")
 }
