@@ -20,7 +20,10 @@ use crate::{
     error::AppError,
     model::PasskeyChallenge,
     storage::{
-        passkeys::{self as stored, Ceremony, OfficePasskeys, Purpose, StoredPasskey},
+        passkeys::{
+            self as stored, Ceremony, Facts, Lookup, OfficePasskeys, OwnPasskey, Purpose,
+            StoredPasskey,
+        },
         users::UserRecord,
         StorageResult,
     },
@@ -48,8 +51,14 @@ pub fn relying_party_for(public_url: &str) -> Option<Webauthn> {
 
 /// The relying party, where passkeys are allowed for `office_id`.
 pub async fn relying_party(core: &Core, office_id: i64) -> Result<Arc<Webauthn>, AppError> {
+    allowing(core, office_settings(core, office_id).await?)
+}
+
+/// The relying party, where the office's switches (as [`switches`] gave
+/// them) allow passkeys.
+fn allowing(core: &Core, office: OfficePasskeys) -> Result<Arc<Webauthn>, AppError> {
     match &core.passkeys {
-        Some(rp) if office_settings(core, office_id).await?.allowed => Ok(rp.clone()),
+        Some(rp) if office.allowed => Ok(rp.clone()),
         _ => Err(AppError::invalid(UNAVAILABLE)),
     }
 }
@@ -58,14 +67,21 @@ pub async fn relying_party(core: &Core, office_id: i64) -> Result<Arc<Webauthn>,
 /// passkeys. What `standing` counts as a factor and every ceremony begins
 /// from.
 pub async fn office_settings(core: &Core, office_id: i64) -> StorageResult<OfficePasskeys> {
-    let settings = stored::office_settings(&core.db, office_id).await?;
-    Ok(match core.passkeys {
-        Some(_) => settings,
+    Ok(switches(
+        core,
+        stored::office_settings(&core.db, office_id).await?,
+    ))
+}
+
+/// The office's stored switches as they hold on this portal.
+pub fn switches(core: &Core, stored: OfficePasskeys) -> OfficePasskeys {
+    match core.passkeys {
+        Some(_) => stored,
         None => OfficePasskeys {
             allowed: false,
             passwordless: false,
         },
-    })
+    }
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
@@ -77,6 +93,10 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, AppError> {
 }
 
 fn stored_passkey(row: &StoredPasskey) -> Result<Passkey, AppError> {
+    serde_json::from_str(&row.passkey).map_err(internal)
+}
+
+fn own_passkey(row: &OwnPasskey) -> Result<Passkey, AppError> {
     serde_json::from_str(&row.passkey).map_err(internal)
 }
 
@@ -118,7 +138,15 @@ pub async fn fresh_ceremony(
     session_hash: &str,
     now: UnixTime,
 ) -> Result<Ceremony, AppError> {
-    match stored::ceremony(&core.db, id, purpose, session_hash).await? {
+    fresh(
+        stored::ceremony(&core.db, id, purpose, session_hash).await?,
+        now,
+    )
+}
+
+/// A ceremony as read, if it is still fresh.
+fn fresh(found: Option<Ceremony>, now: UnixTime) -> Result<Ceremony, AppError> {
+    match found {
         Some(c) if now - c.created_at <= CEREMONY_SECONDS => Ok(c),
         _ => Err(AppError::invalid(LAPSED)),
     }
@@ -258,17 +286,36 @@ pub async fn begin_passwordless(core: &Core) -> Result<PasskeyChallenge, AppErro
 pub struct PasskeyAnswer {
     pub ceremony: String,
     pub response: Box<PublicKeyCredential>,
+    /// The passkey it names, as stored (`credential_key`).
+    pub credential_id: String,
     /// Begun as a login without the password (not bound to a session).
     pub passwordless: bool,
 }
 
 impl PasskeyAnswer {
     pub fn parse(ceremony: &str, response: &str, passwordless: bool) -> Result<Self, AppError> {
+        let response: Box<PublicKeyCredential> = Box::new(parse(response)?);
         Ok(PasskeyAnswer {
             ceremony: ceremony.to_string(),
-            response: Box::new(parse(response)?),
+            credential_id: credential_key(response.get_credential_id()),
+            response,
             passwordless,
         })
+    }
+
+    /// What to read to judge it, as an answer in `session_hash` (a
+    /// passwordless one was begun in none).
+    pub fn lookup<'a>(&'a self, session_hash: &'a str) -> Lookup<'a> {
+        let (purpose, bound_to) = match self.passwordless {
+            true => (Purpose::Passwordless, ""),
+            false => (Purpose::Assert, session_hash),
+        };
+        Lookup {
+            ceremony: &self.ceremony,
+            purpose,
+            bound_to,
+            credential_id: &self.credential_id,
+        }
     }
 
     /// The account the passkey says it belongs to (a passwordless login
@@ -283,6 +330,19 @@ impl PasskeyAnswer {
         };
         Ok(stored::user_of_handle(&core.db, &handle.to_string()).await?)
     }
+}
+
+/// What `answer` is judged against for `user`, read alone: the
+/// passwordless login's first look, before it has a session. The second
+/// step reads the same inside its one read.
+pub async fn passkey_facts(
+    core: &Core,
+    user: &UserRecord,
+    answer: &PasskeyAnswer,
+) -> Result<Facts, AppError> {
+    stored::facts(&core.db, user.id, &answer.lookup(""))
+        .await?
+        .ok_or(AppError::NotLoggedIn)
 }
 
 /// A use that proved the user: what storing it changes.
@@ -308,31 +368,24 @@ pub enum Assertion {
 pub const WRONG_PASSKEY: &str =
     "Deze passkey is niet geaccepteerd. Gebruik een passkey van je eigen account, of kies een andere manier.";
 
-/// Judges `answer` as a proof for `user` in `session_hash`. Errors cost no
-/// try (a lapsed or used ceremony, passkeys not allowed).
-pub async fn judge_assertion(
+/// Judges `answer` as a proof for `user`, against `facts` as one read
+/// saw them. Errors cost no try (a lapsed or used ceremony, passkeys not
+/// allowed).
+pub fn judge_assertion(
     core: &Core,
     user: &UserRecord,
-    session_hash: &str,
+    facts: &Facts,
     answer: &PasskeyAnswer,
     now: UnixTime,
 ) -> Result<Assertion, AppError> {
-    let rp = relying_party(core, user.office_id).await?;
-    let (purpose, bound_to) = match answer.passwordless {
-        true => (Purpose::Passwordless, ""),
-        false => (Purpose::Assert, session_hash),
-    };
-    let begun = fresh_ceremony(core, &answer.ceremony, purpose, bound_to, now).await?;
-    let used_id = credential_key(answer.response.get_credential_id());
+    let rp = allowing(core, switches(core, facts.office))?;
+    let begun = fresh(facts.ceremony.clone(), now)?;
     // Only the user's own passkey can answer: one of another account, or
     // one that was removed, is not found among theirs.
-    let Some(row) = stored::by_credential(&core.db, &used_id)
-        .await?
-        .filter(|row| row.user_id == user.id)
-    else {
+    let Some(row) = &facts.passkey else {
         return Ok(Assertion::Wrong { cloned: false });
     };
-    let mut key = stored_passkey(&row)?;
+    let mut key = own_passkey(row)?;
     let checked = match answer.passwordless {
         true => {
             let state: DiscoverableAuthentication =

@@ -160,10 +160,22 @@ impl Proof {
 async fn read_state(
     core: &Core,
     context: CodeContext<'_>,
+    answer: &Answer,
     now: UnixTime,
 ) -> Result<StepState, AppError> {
     let stage = context.stage();
-    match second_step::read(&core.db, context.session(), &context.key()).await? {
+    let passkey = match answer {
+        Answer::Passkey(passkey) => Some(passkey.lookup(context.session())),
+        _ => None,
+    };
+    match second_step::read(
+        &core.db,
+        context.session(),
+        &context.key(),
+        passkey.as_ref(),
+    )
+    .await?
+    {
         Some(state) if state.user.blocked => Err(AppError::Blocked),
         Some(state)
             if state.session.stage == stage
@@ -226,7 +238,7 @@ pub async fn prove<T>(
 ) -> Result<Proven<T>, AppError> {
     for _ in 0..ROUNDS {
         let now = core.now();
-        let mut state = read_state(core, context, now).await?;
+        let mut state = read_state(core, context, answer, now).await?;
         if !context.app_answers() {
             state.app = None;
             if let Answer::Passkey(_) = answer {
@@ -378,7 +390,11 @@ async fn judge(
             }
         }
         Answer::Passkey(passkey) => {
-            match judge_assertion(core, &state.user, &state.session.id_hash, passkey, now).await? {
+            let facts = state
+                .passkey
+                .as_ref()
+                .ok_or_else(|| internal("a passkey's answer read without its facts"))?;
+            match judge_assertion(core, &state.user, facts, passkey, now)? {
                 Assertion::Right(used) => Ok(Judged::Right(Proof::Passkey(used))),
                 Assertion::Wrong { cloned } => Ok(Judged::Wrong {
                     message: WRONG_PASSKEY.into(),

@@ -334,14 +334,20 @@ pub async fn begin_passkey(
 
 /// 'Inloggen met je passkey', second half: the passkey proves the second
 /// factor, as an app code would.
-pub async fn verify_passkey(
-    core: &Core,
-    pending: &PendingLogin,
-    ceremony: &str,
-    response: &str,
-) -> Result<(), AppError> {
-    let answer = Answer::Passkey(PasskeyAnswer::parse(ceremony, response, false)?);
-    log_in_with(core, &pending.session.id_hash, &answer, false).await
+pub async fn verify_passkey(core: &Core, ceremony: &str, response: &str) -> Result<(), AppError> {
+    // As `verify_code`: the waiting login, the ceremony and the passkey
+    // are all read inside `prove`'s one read.
+    let session_hash = session::request_session_hash(core).ok_or(AppError::NotLoggedIn)?;
+    let answer = match PasskeyAnswer::parse(ceremony, response, false) {
+        Ok(answer) => Answer::Passkey(answer),
+        Err(unreadable) => {
+            // The caller is checked before anything is said about the
+            // form (a read only on this path): no waiting login, no answer.
+            session::require_pending().await?;
+            return Err(unreadable);
+        }
+    };
+    log_in_with(core, &session_hash, &answer, false).await
 }
 
 /// Whether the login page offers 'Inloggen met een passkey': the portal's
@@ -421,7 +427,8 @@ pub async fn passwordless(core: &Core, ceremony: &str, response: &str) -> Result
     }) else {
         return Err(sender_tried().await?);
     };
-    let office = factors::office_settings(core, user.office_id).await?;
+    let facts = factors::passkey_facts(core, &user, &answer).await?;
+    let office = factors::switches(core, facts.office);
     if !passwordless_allowed(office.allowed, office.passwordless) {
         return Err(AppError::invalid(
             "Je kantoor staat inloggen zonder wachtwoord niet toe. Log in met je wachtwoord; \
@@ -432,7 +439,7 @@ pub async fn passwordless(core: &Core, ceremony: &str, response: &str) -> Result
     // not verify with one of its own passkeys is the sender's failed try.
     // One that does but fails a later check (a counter gone backwards) is
     // judged again below, where it counts for the account.
-    match factors::judge_assertion(core, &user, "", &answer, core.now()).await? {
+    match factors::judge_assertion(core, &user, &facts, &answer, core.now())? {
         factors::Assertion::Wrong { cloned: false } => return Err(sender_tried().await?),
         factors::Assertion::Wrong { cloned: true } => {}
         // Said only to the passkey's holder, as the password step says it

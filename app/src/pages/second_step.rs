@@ -51,8 +51,8 @@ pub async fn begin_login_passkey() -> Result<PasskeyChallenge, AppError> {
 /// 'Inloggen met je passkey', second half: the browser's answer.
 #[server(endpoint = "login_with_passkey")]
 pub async fn login_with_passkey(ceremony: String, response: String) -> Result<(), AppError> {
-    serve::pending(move |core, pending| async move {
-        flows::login::verify_passkey(&core, &pending, &ceremony, &response).await
+    serve::anyone(move |core| async move {
+        flows::login::verify_passkey(&core, &ceremony, &response).await
     })
     .await
 }

@@ -295,6 +295,109 @@ pub fn use_stmt(id: &str) -> Stmt {
     Stmt::new("DELETE FROM passkey_ceremonies WHERE id = $1").bind(id)
 }
 
+// ---------------------------------------------------------------- judging an answer
+
+/// Which ceremony and which passkey an answer names, for the read of what
+/// judging it needs ([`Facts`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Lookup<'a> {
+    pub ceremony: &'a str,
+    pub purpose: Purpose,
+    /// The session the ceremony was begun in ("" for a passwordless one).
+    pub bound_to: &'a str,
+    pub credential_id: &'a str,
+}
+
+/// The user's passkey an answer named, as judging it needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnPasskey {
+    pub id: i64,
+    /// webauthn-rs's `Passkey`, serialised.
+    pub passkey: String,
+    pub counter: i64,
+}
+
+/// What an answer is judged against besides the user, as one read saw it:
+/// the office's switches, the ceremony (if begun for this purpose in this
+/// session and not used), and the passkey (only if it is this user's: a
+/// removed one or another account's is not found).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub office: OfficePasskeys,
+    pub ceremony: Option<Ceremony>,
+    pub passkey: Option<OwnPasskey>,
+}
+
+/// The columns of [`Facts`], over `users u` and `offices o`.
+pub(super) const FACT_COLUMNS: &str = "o.passkeys_allowed, o.passkeys_passwordless, \
+     pc.id AS ceremony_id, pc.state AS ceremony_state, pc.created_at AS ceremony_created_at, \
+     pk.id AS passkey_id, pk.passkey AS passkey_passkey, pk.counter AS passkey_counter";
+
+/// The joins of [`Facts`] onto `users u`, their four placeholders from
+/// `$first` on (bound by [`bind_lookup`]).
+pub(super) fn fact_joins(first: usize) -> String {
+    format!(
+        "LEFT JOIN passkey_ceremonies pc ON pc.id = ${} AND pc.purpose = ${} AND pc.session_hash = ${} \
+         LEFT JOIN passkeys pk ON pk.credential_id = ${} AND pk.user_id = u.id",
+        first,
+        first + 1,
+        first + 2,
+        first + 3
+    )
+}
+
+pub(super) fn bind_lookup(stmt: Stmt, lookup: &Lookup<'_>) -> Stmt {
+    stmt.bind(lookup.ceremony)
+        .bind(lookup.purpose.as_str())
+        .bind(lookup.bound_to)
+        .bind(lookup.credential_id)
+}
+
+pub(super) fn facts_from_row(r: &dyn Columns) -> StorageResult<Facts> {
+    let ceremony = match r.opt_text("ceremony_id")? {
+        None => None,
+        Some(id) => Some(Ceremony {
+            id,
+            state: r.text("ceremony_state")?,
+            created_at: r.int("ceremony_created_at")?,
+        }),
+    };
+    let passkey = match r.opt_int("passkey_id")? {
+        None => None,
+        Some(id) => Some(OwnPasskey {
+            id,
+            passkey: r.text("passkey_passkey")?,
+            counter: r.int("passkey_counter")?,
+        }),
+    };
+    Ok(Facts {
+        office: OfficePasskeys {
+            allowed: r.flag("passkeys_allowed")?,
+            passwordless: r.flag("passkeys_passwordless")?,
+        },
+        ceremony,
+        passkey,
+    })
+}
+
+static FACTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {FACT_COLUMNS} FROM users u JOIN offices o ON o.id = u.office_id {} WHERE u.id = $1",
+        fact_joins(2)
+    )
+});
+
+/// [`Facts`] for `user_id`'s answer, read alone (the passwordless login
+/// looks before it has a session; the second step reads them inside its
+/// one read). `None`: no such user.
+pub async fn facts(db: &Db, user_id: i64, lookup: &Lookup<'_>) -> StorageResult<Option<Facts>> {
+    db.read_row(
+        bind_lookup(Stmt::new(FACTS.as_str()).bind(user_id), lookup),
+        facts_from_row,
+    )
+    .await
+}
+
 // ---------------------------------------------------------------- the office's switches
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

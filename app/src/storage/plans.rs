@@ -10,7 +10,7 @@ use super::{
     audit::{self, AuditEntry},
     authenticators,
     batch::Stmt,
-    codes,
+    codes, passkeys,
     purge::Lapsed,
     second_step,
     sessions::{self, SessionRecord, Stage},
@@ -33,7 +33,20 @@ pub fn login_statements(now: i64) -> Vec<(String, Stmt)> {
         ),
         (
             "second step: the one read".into(),
-            second_step::read_stmt(&hash, &hash),
+            second_step::read_stmt(&hash, &hash, None),
+        ),
+        (
+            "second step: the one read, for a passkey's answer".into(),
+            second_step::read_stmt(
+                &hash,
+                &hash,
+                Some(&passkeys::Lookup {
+                    ceremony: &hash,
+                    purpose: passkeys::Purpose::Assert,
+                    bound_to: &hash,
+                    credential_id: &hash,
+                }),
+            ),
         ),
         ("second step: the counter, compare-and-set".into(), counter),
         (

@@ -38,6 +38,7 @@ on_both_engines!(
     a_blocked_accounts_passkey_logs_in_nowhere,
     forged_passwordless_answers_hold_back_the_sender_never_the_owner,
     the_passwordless_start_is_bounded_per_address_and_off_where_no_office_allows_it,
+    an_answer_is_judged_on_what_holds_when_it_arrives,
 );
 
 fn options() -> Options {
@@ -994,4 +995,113 @@ async fn ceremonies(app: &TestApp) -> i64 {
         .await
         .unwrap();
     sqlx::Row::try_get::<i64, _>(&stored, "n").unwrap()
+}
+
+/// The password step and a ceremony begun while the passkey still counts;
+/// the key's signed answer, to post later.
+async fn begun(app: &TestApp, key: &mut Key, login: &str) -> (Browser, String, String) {
+    let mut browser = app.browser();
+    assert_eq!(browser.login(login, PASSWORD).await.body, "\"NeedsCode\"");
+    let (ceremony, options) = challenge(&browser.call("begin_login_passkey", &[]).await);
+    let response = assert_with(key, &options, None);
+    (browser, ceremony, response)
+}
+
+async fn answer_later(browser: &mut Browser, ceremony: &str, response: &str) -> (u16, String) {
+    let answer = browser
+        .call(
+            "login_with_passkey",
+            &[("ceremony", ceremony), ("response", response)],
+        )
+        .await;
+    (answer.status, answer.body)
+}
+
+/// The second step reads the ceremony, the passkey and the office's
+/// switches inside its one read: an answer signed while all held is
+/// refused when, by the time it arrives, the passkey was removed, the
+/// office switched passkeys off, or the key is another account's.
+async fn an_answer_is_judged_on_what_holds_when_it_arrives(engine: Engine) {
+    let app = TestApp::start_with(engine, options()).await;
+    let mut zorg = logged_in(&app, "zorg", ZORG).await;
+    let mut key = register(&app, &mut zorg, ZORG).await;
+    let mut hovenier = logged_in(&app, "hovenier", HOVENIER).await;
+    let mut hoveniers = register(&app, &mut hovenier, HOVENIER).await;
+
+    // Removed between the ceremony and the answer: zorg's own step-up,
+    // in the session that removed it (the door ends only the others).
+    let mut spare = register_stepped_up(&mut zorg, "Tweede").await;
+    let (ceremony, options) = challenge(&zorg.call("begin_step_up_passkey", &[]).await);
+    let response = assert_with(&mut key, &options, None);
+    let rows = json(&zorg.call("my_passkeys", &[]).await.body);
+    let id = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == "Testsleutel")
+        .map(|row| row["id"].as_i64().unwrap().to_string())
+        .unwrap();
+    let removed = zorg.call("remove_passkey", &[("id", &id)]).await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    let late = zorg
+        .call(
+            "step_up_passkey",
+            &[
+                ("password", PASSWORD),
+                ("ceremony", &ceremony),
+                ("response", &response),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, 422, "{}", late.body);
+    assert!(late.body.contains("niet geaccepteerd"), "{}", late.body);
+
+    // Another account's key, signing zorg's ceremony under its own id.
+    let mut browser = app.browser();
+    browser.login("zorg", PASSWORD).await;
+    let (ceremony, options) = challenge(&browser.call("begin_login_passkey", &[]).await);
+    let mut options: RequestChallengeResponse = serde_json::from_str(&options).unwrap();
+    options.public_key.allow_credentials = vec![AllowCredentials {
+        type_: "public-key".into(),
+        id: decode(&hoveniers.credential_id).into(),
+        transports: None,
+    }];
+    let foreign = hoveniers
+        .authenticator
+        .do_authentication(origin(), options)
+        .unwrap();
+    let (status, body) = answer_later(
+        &mut browser,
+        &ceremony,
+        &serde_json::to_string(&foreign).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(browser.call("my_details", &[]).await.status, 401);
+
+    // Passkeys switched off for the office between the two.
+    let (mut late, ceremony, response) = begun(&app, &mut spare, "zorg").await;
+    let mut beheerder = logged_in(&app, "beheerder", "").await;
+    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
+    let saved = beheerder
+        .call(
+            "save_office_passkeys",
+            &[("allowed", "nee"), ("passwordless", "nee")],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let (status, body) = answer_later(&mut late, &ceremony, &response).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("niet beschikbaar"), "{body}");
+    assert_eq!(late.call("my_details", &[]).await.status, 401);
+
+    // Of zorg's logins only the session that made the keys is in.
+    let zorgs = Stmt::new(
+        "SELECT COUNT(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE u.login_name = 'zorg' AND s.stage = 'active'",
+    )
+    .fetch_one(app.state.core.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(sqlx::Row::try_get::<i64, _>(&zorgs, "n").unwrap(), 1);
 }
