@@ -73,16 +73,18 @@ pub async fn clients_of_user(db: &Db, user_id: i64) -> StorageResult<Vec<ClientR
         .collect()
 }
 
-pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<ClientRow>> {
-    let rows = Stmt::new(
+pub fn list_for_office_stmt(office_id: i64) -> Stmt {
+    Stmt::new(
         "SELECT c.id, c.name, b.name AS branch, c.two_factor_policy, c.two_factor_from, \
                 (SELECT COUNT(*) FROM client_users cu WHERE cu.client_id = c.id) AS user_count \
          FROM clients c JOIN branches b ON b.id = c.branch_id \
          WHERE c.office_id = $1 ORDER BY c.name, c.id",
     )
     .bind(office_id)
-    .fetch_all(db.pool())
-    .await?;
+}
+
+pub async fn list_for_office(db: &Db, office_id: i64) -> StorageResult<Vec<ClientRow>> {
+    let rows = list_for_office_stmt(office_id).fetch_all(db.pool()).await?;
     rows.iter()
         .map(|r| {
             let policy: String = r.try_get("two_factor_policy")?;

@@ -17,20 +17,34 @@
 //!   run them again beside the small database, then time the purge of what
 //!   has lapsed. `TWEESTAP_BENCH_SCALE=postgres`: on PostgreSQL only.
 //!
-//! On PostgreSQL the bench also prints what PostgreSQL itself saw during
-//! the verification runs (`pg_stats`): checkpoints, autovacuum, dead rows
-//! and `pg_stat_statements`.
 //! - `TWEESTAP_BENCH_PLANS=1`: print each engine's query plan of the
 //!   statements a login and the purge run (also kept in target/bench/plans.md).
+//! - `TWEESTAP_BENCH_PROFILE=1`: `perf record` the server during the
+//!   app-code and passkey runs and print each profile's top functions
+//!   (also kept in target/bench/profiles.md).
+//! - `TWEESTAP_BENCH_ONLY=verifications`: only the verification runs (and
+//!   pgbench), for profiling; `=overview`: only 'Overzicht' of the large
+//!   database on PostgreSQL, with its plans.
+//! - `TWEESTAP_BENCH_SERVER=PATH`: another build of the server, such as an
+//!   older one kept to profile beside this one.
+//!
+//! On PostgreSQL the bench also prints what PostgreSQL itself saw during
+//! the verification runs (`pg_stats`): checkpoints, autovacuum, dead rows
+//! and `pg_stat_statements`; and it runs pgbench on the server's own
+//! statements of one app-code verification (`pgbench`), PostgreSQL's
+//! ceiling for them.
 
 mod argon;
 mod child;
 mod frontend;
 mod import;
 mod oidc;
+mod passkey_check;
 mod pg_stats;
+mod pgbench;
 mod prepare;
 mod process;
+mod profile;
 mod recovery;
 mod report;
 mod wrk;
@@ -67,6 +81,12 @@ struct Settings {
     scale_sqlite: bool,
     scale_postgres: bool,
     plans: bool,
+    /// Only the verification runs (and pgbench): for profiling.
+    only_verifications: bool,
+    /// Only 'Overzicht' of the large database, on PostgreSQL.
+    only_overview: bool,
+    /// `perf record` of the server during the app-code and passkey runs.
+    profile: bool,
 }
 
 impl Settings {
@@ -90,6 +110,10 @@ impl Settings {
             scale_postgres: std::env::var("TWEESTAP_BENCH_SCALE")
                 .is_ok_and(|v| v == "1" || v == "postgres"),
             plans: number("TWEESTAP_BENCH_PLANS", 0u8)? == 1,
+            only_verifications: std::env::var("TWEESTAP_BENCH_ONLY")
+                .is_ok_and(|v| v == "verifications"),
+            only_overview: std::env::var("TWEESTAP_BENCH_ONLY").is_ok_and(|v| v == "overview"),
+            profile: number("TWEESTAP_BENCH_PROFILE", 0u8)? == 1,
         })
     }
 }
@@ -120,6 +144,26 @@ async fn main() -> anyhow::Result<()> {
     let sqlite_url = format!("sqlite://{}", paths.work.join("bench.db").display());
     let server = ServerProcess::start(launch(&paths, &sqlite_url, &keys_spec, "sqlite"))?;
     step(&format!("server on SQLite at {}", server.base_url));
+
+    if let (true, Some(url)) = (settings.only_overview, &settings.postgres_url) {
+        drop(server);
+        let db = Db::open(url).await?;
+        let office = prepare::large_database(&db).await?;
+        db.close().await;
+        report
+            .overviews
+            .push(overview(url, office, &mut report.pg_stats).await?);
+        return finish(&paths, &settings, report, started);
+    }
+    if settings.only_verifications {
+        verifications(&paths, &settings, &server, &sqlite_url, &keys, &mut report).await?;
+        drop(server);
+        if let Some(url) = &settings.postgres_url {
+            let server = ServerProcess::start(launch(&paths, url, &keys_spec, "postgres"))?;
+            verifications(&paths, &settings, &server, url, &keys, &mut report).await?;
+        }
+        return finish(&paths, &settings, report, started);
+    }
 
     // Idle: started, one page served, nothing else.
     reqwest::get(format!("{}/inloggen", server.base_url))
@@ -208,6 +252,16 @@ async fn main() -> anyhow::Result<()> {
         applications(&paths, &settings, &server, url, "PostgreSQL", &mut report).await?;
     }
 
+    finish(&paths, &settings, report, started)
+}
+
+/// Prints the table and what goes after it, and keeps them in `target/bench`.
+fn finish(
+    paths: &Paths,
+    settings: &Settings,
+    mut report: Report,
+    started: Instant,
+) -> anyhow::Result<()> {
     report.took = started.elapsed();
     let table = report::beside_previous(&report.render(), paths.previous.as_deref());
     std::fs::write(paths.work.join("results.md"), &table)?;
@@ -219,6 +273,10 @@ async fn main() -> anyhow::Result<()> {
     if settings.plans {
         std::fs::write(paths.work.join("plans.md"), &report.plans)?;
         println!("\n{}", report.plans);
+    }
+    if !report.profiles.is_empty() {
+        std::fs::write(paths.work.join("profiles.md"), &report.profiles)?;
+        println!("\n{}", report.profiles);
     }
     Ok(())
 }
@@ -308,6 +366,28 @@ async fn verifications(
         app::storage::Engine::Postgres => settings.scale_postgres,
     };
     verification_runs(&runs, false, report).await?;
+    if db.engine() == app::storage::Engine::Sqlite {
+        step("a passkey's check alone: webauthn-rs, its JSON, OpenSSL");
+        report.passkey_check = Some(passkey_check::cost(2_000)?);
+    }
+    if db.engine() == app::storage::Engine::Postgres {
+        step("pgbench: the server's statements of one app-code verification");
+        // Enough logins for pgbench to run about as long as the server's
+        // run at three times its rate (it ends sooner when faster).
+        let server_rate = report
+            .verifications
+            .iter()
+            .rev()
+            .find(|v| v.engine == db.engine() && v.factor == Factor::App)
+            .map_or(0.0, |v| v.load.per_second());
+        let pool = ((server_rate * 3.0 * settings.seconds.as_secs_f64()) as usize)
+            .max(settings.pool.min(20_000));
+        let shape = (VERIFY_CONCURRENCY as usize, pool);
+        match pgbench::ceiling(&db, database_url, server, keys, &paths.work, shape).await {
+            Ok(run) => report.pgbench = Some(run),
+            Err(err) => step(&format!("no pgbench row: {err:#}")),
+        }
+    }
     step(&format!(
         "{:?}: 'Gebruikers importeren', {} rows",
         db.engine(),
@@ -323,7 +403,9 @@ async fn verifications(
         let office = prepare::large_database(&db).await?;
         let seeded = seeding.elapsed();
         step(&format!("filled in {:.0} s", seeded.as_secs_f64()));
-        report.overviews.push(overview(&db, office).await?);
+        report
+            .overviews
+            .push(overview(database_url, office, &mut report.pg_stats).await?);
         verification_runs(&runs, true, report).await?;
         step("purging what has lapsed");
         report.purges.push(purge(&db, seeded).await?);
@@ -354,25 +436,43 @@ async fn pg_window(db: &Db) -> Option<pg_stats::Counters> {
 }
 
 /// 'Overzicht' of the large office: what its page reads (the grouped
-/// counts and the client list), five times.
-async fn overview(db: &Db, office: i64) -> anyhow::Result<report::OverviewRun> {
+/// counts and the client list). First cold, as the first request after a
+/// restart sees it (PostgreSQL restarted, a new pool), then five times
+/// warm. On PostgreSQL each statement's plan, as it ran, goes beside the
+/// table.
+async fn overview(
+    database_url: &str,
+    office: i64,
+    plans: &mut String,
+) -> anyhow::Result<report::OverviewRun> {
+    let probe = Db::open(database_url).await?;
+    let engine = probe.engine();
+    if engine == app::storage::Engine::Postgres {
+        pg_stats::restart(&probe).await?;
+    }
+    probe.close().await;
+    let db = Db::open(database_url).await?;
     let mut times = Vec::new();
     let mut users = 0;
-    for _ in 0..5 {
+    for _ in 0..6 {
         let started = Instant::now();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_secs() as i64;
-        let dormant_before = app::domain::dormant::dormant_before(180, now);
-        let groups = app::storage::overview::groups(db, office, dormant_before).await?;
-        let clients = app::storage::clients::list_for_office(db, office).await?;
+        let dormant_before = app::domain::dormant::dormant_before(180, prepare::unix_now());
+        let groups = app::storage::overview::groups(&db, office, dormant_before).await?;
+        let clients = app::storage::clients::list_for_office(&db, office).await?;
         times.push(started.elapsed());
         users = groups.iter().map(|g| g.users).sum();
         anyhow::ensure!(clients.len() as i64 == prepare::SCALE_CLIENTS, "clients");
     }
+    if engine == app::storage::Engine::Postgres {
+        let dormant_before = app::domain::dormant::dormant_before(180, prepare::unix_now());
+        plans.push_str(&pg_stats::analyzed_plans(&db, office, dormant_before).await?);
+    }
+    db.close().await;
+    let cold = times.remove(0);
     times.sort();
     Ok(report::OverviewRun {
-        engine: db.engine(),
+        engine,
+        cold,
         best: times[0],
         worst: times[times.len() - 1],
         users,
@@ -431,9 +531,10 @@ async fn verification_runs(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     for factor in [Factor::App, Factor::Passkey, Factor::Sms] {
-        let (run, pg) = verification(runs, factor, at_scale).await?;
+        let (run, pg, profile) = verification(runs, factor, at_scale).await?;
         report.verifications.push(run);
         report.pg_stats.push_str(&pg);
+        report.profiles.push_str(&profile);
     }
     Ok(())
 }
@@ -455,7 +556,7 @@ async fn verification(
     runs: &Runs<'_>,
     factor: Factor,
     at_scale: bool,
-) -> anyhow::Result<(VerifyRun, String)> {
+) -> anyhow::Result<(VerifyRun, String, String)> {
     let Runs {
         paths,
         settings,
@@ -482,6 +583,15 @@ async fn verification(
         ));
         let window = pg_window(db).await;
         let wal = WalWatch::start(database_url);
+        let perf = match settings.profile && factor != Factor::Sms && !at_scale {
+            true => Some(profile::Recording::start(
+                server.pid(),
+                &paths
+                    .work
+                    .join(format!("perf-{factor:?}-{engine:?}.data").to_lowercase()),
+            )?),
+            false => None,
+        };
         let load = load(
             paths,
             server,
@@ -495,6 +605,10 @@ async fn verification(
                 file: &file,
             },
         )?;
+        let profile = match perf {
+            Some(recording) => recording.top(&format!("{factor:?} codes on {engine:?}"))?,
+            None => String::new(),
+        };
         let ran_out = !load.clean() && load.requests >= pool as u64;
         // Twice as many: the run's request count cannot size it, as the
         // refusals after the pool ran out are far cheaper than a login.
@@ -521,7 +635,7 @@ async fn verification(
                 at_scale,
                 wal: wal.and_then(WalWatch::stop),
             };
-            return Ok((run, pg));
+            return Ok((run, pg, profile));
         }
         step(&format!(
             "the {pool} prepared logins ran out ({} failed); again with {next}",
@@ -562,7 +676,7 @@ async fn metrics_pair(
             database_url: sqlite_url,
             keys,
         };
-        let (run, _) = verification(&runs, Factor::App, false).await?;
+        let (run, _, _) = verification(&runs, Factor::App, false).await?;
         db.close().await;
         if let Some(url) = &server.metrics_url {
             let page = reqwest::get(url).await?.error_for_status()?.text().await?;
@@ -678,7 +792,11 @@ fn paths() -> anyhow::Result<Paths> {
         .parent()
         .context("the server crate lives in the workspace")?
         .to_path_buf();
-    let binary = workspace.join("target/release/server");
+    // Another build of the server (an older one, to profile it beside
+    // this one) may be named; the default is the release just built.
+    let binary = std::env::var_os("TWEESTAP_BENCH_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target/release/server"));
     let site_root = workspace.join("target/site");
     for needed in [&binary, &site_root.join("pkg")] {
         anyhow::ensure!(

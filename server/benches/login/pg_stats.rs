@@ -130,3 +130,92 @@ pub async fn since(db: &Db, before: &Counters, what: &str) -> anyhow::Result<Str
     out.push('\n');
     Ok(out)
 }
+
+/// A program of the PostgreSQL the bench runs on (Debian's, newest).
+pub fn pg_bin(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin").join(name))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    anyhow::Context::context(found.pop(), format!("no {name} under /usr/lib/postgresql"))
+}
+
+/// The data directory; `scripts/pg-temp` keeps the server's log beside it.
+pub async fn data_directory(db: &Db) -> anyhow::Result<std::path::PathBuf> {
+    let data: String = sqlx::query("SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+        .fetch_one(db.pool())
+        .await?
+        .try_get("setting")?;
+    Ok(data.into())
+}
+
+/// Restarts the server (`pg_ctl restart`, with the options it was started
+/// with): its shared buffers start empty, as after a deploy or a crash.
+pub async fn restart(db: &Db) -> anyhow::Result<()> {
+    let data = data_directory(db).await?;
+    let log = data
+        .parent()
+        .map(|d| d.join("server.log"))
+        .unwrap_or_else(|| data.join("restart.log"));
+    let pg_ctl = pg_bin("pg_ctl")?;
+    // PostgreSQL will not run as root: as `scripts/pg-temp` does.
+    let mut command = if unsafe_is_root() {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
+        c
+    } else {
+        std::process::Command::new(&pg_ctl)
+    };
+    let status = command
+        .arg("-D")
+        .arg(&data)
+        .arg("-l")
+        .arg(&log)
+        .args(["-m", "fast", "-w", "restart"])
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "pg_ctl restart failed");
+    Ok(())
+}
+
+fn unsafe_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().next().map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// 'Overzicht''s statements as PostgreSQL ran them (`EXPLAIN (ANALYZE,
+/// BUFFERS)`), as Markdown.
+pub async fn analyzed_plans(db: &Db, office: i64, dormant_before: i64) -> anyhow::Result<String> {
+    use app::storage::{clients, overview};
+    let mut out = String::from("### 'Overzicht' on PostgreSQL, as it ran (warm)\n");
+    for (what, stmt) in [
+        (
+            "clients' users, grouped",
+            overview::client_groups_stmt(office, dormant_before),
+        ),
+        (
+            "the office's own users, grouped",
+            overview::office_groups_stmt(office, dormant_before),
+        ),
+        ("the client list", clients::list_for_office_stmt(office)),
+    ] {
+        let rows = stmt
+            .prefixed("EXPLAIN (ANALYZE, BUFFERS) ")
+            .fetch_all(db.pool())
+            .await?;
+        let _ = writeln!(out, "\n{what}\n```");
+        for row in rows {
+            let _ = writeln!(out, "{}", row.try_get::<String, _>("QUERY PLAN")?);
+        }
+        let _ = writeln!(out, "```");
+    }
+    Ok(out)
+}
