@@ -24,7 +24,7 @@
 //!   (also kept in target/bench/profiles.md).
 //! - `TWEESTAP_BENCH_ONLY=verifications`: only the verification runs (and
 //!   pgbench), for profiling; `=overview`: only 'Overzicht' of the large
-//!   database on PostgreSQL, with its plans.
+//!   database on each engine (PostgreSQL's with its plans).
 //! - `TWEESTAP_BENCH_SERVER=PATH`: another build of the server, such as an
 //!   older one kept to profile beside this one.
 //!
@@ -145,14 +145,17 @@ async fn main() -> anyhow::Result<()> {
     let server = ServerProcess::start(launch(&paths, &sqlite_url, &keys_spec, "sqlite"))?;
     step(&format!("server on SQLite at {}", server.base_url));
 
-    if let (true, Some(url)) = (settings.only_overview, &settings.postgres_url) {
+    if settings.only_overview {
         drop(server);
-        let db = Db::open(url).await?;
-        let office = prepare::large_database(&db).await?;
-        db.close().await;
-        report
-            .overviews
-            .push(overview(url, office, &mut report.pg_stats).await?);
+        let urls = std::iter::once(sqlite_url.as_str()).chain(settings.postgres_url.as_deref());
+        for url in urls {
+            let db = Db::open(url).await?;
+            let office = prepare::large_database(&db).await?;
+            db.close().await;
+            report
+                .overviews
+                .push(overview(url, office, &mut report.pg_stats).await?);
+        }
         return finish(&paths, &settings, report, started);
     }
     if settings.only_verifications {
