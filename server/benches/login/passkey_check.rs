@@ -7,12 +7,9 @@
 
 use std::{process::Command, time::Instant};
 
-use anyhow::Context;
-use app::factors;
-use webauthn_authenticator_rs::{softpasskey::SoftPasskey, WebauthnAuthenticator};
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication};
 
-use crate::prepare::PASSKEY_ORIGIN;
+use crate::prepare::{self, PASSKEY_ORIGIN};
 
 pub struct PasskeyCheck {
     /// webauthn-rs's check of one answer.
@@ -24,15 +21,9 @@ pub struct PasskeyCheck {
 }
 
 pub fn cost(rounds: u32) -> anyhow::Result<PasskeyCheck> {
-    let rp = factors::relying_party_for(PASSKEY_ORIGIN).context("no relying party")?;
+    let (rp, mut key, passkey) =
+        prepare::soft_passkey(webauthn_rs::prelude::Uuid::from_bytes([7; 16]))?;
     let origin = url::Url::parse(PASSKEY_ORIGIN)?;
-    let handle = webauthn_rs::prelude::Uuid::from_bytes([7; 16]);
-    let (creation, registration) = rp.start_passkey_registration(handle, "bench", "Bench", None)?;
-    let mut key = WebauthnAuthenticator::new(SoftPasskey::new(true));
-    let made = key
-        .do_registration(origin.clone(), creation)
-        .map_err(|e| anyhow::anyhow!("soft key: {e:?}"))?;
-    let passkey = rp.finish_passkey_registration(&made, &registration)?;
     let (request, state) = rp.start_passkey_authentication(std::slice::from_ref(&passkey))?;
     let answer = key
         .do_authentication(origin, request)

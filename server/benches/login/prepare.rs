@@ -258,16 +258,8 @@ async fn passkey_answer(
     session_hash: &str,
     now: i64,
 ) -> anyhow::Result<String> {
-    use webauthn_authenticator_rs::{softpasskey::SoftPasskey, WebauthnAuthenticator};
-    let rp = factors::relying_party_for(PASSKEY_ORIGIN).context("no relying party")?;
+    let (rp, mut key, passkey) = soft_passkey(webauthn_rs_proto_uuid(user))?;
     let origin = url::Url::parse(PASSKEY_ORIGIN)?;
-    let handle = webauthn_rs_proto_uuid(user);
-    let (creation, registration) = rp.start_passkey_registration(handle, "bench", "Bench", None)?;
-    let mut key = WebauthnAuthenticator::new(SoftPasskey::new(true));
-    let made = key
-        .do_registration(origin.clone(), creation)
-        .map_err(|e| anyhow::anyhow!("soft key: {e:?}"))?;
-    let passkey = rp.finish_passkey_registration(&made, &registration)?;
     let stored = serde_json::to_string(&passkey)?;
     let mut insert = Batch::<()>::new();
     insert.must_change(
@@ -309,6 +301,30 @@ async fn passkey_answer(
         ceremony,
         url::form_urlencoded::byte_serialize(response.as_bytes()).collect::<String>()
     ))
+}
+
+/// A soft passkey (webauthn-authenticator-rs's `SoftPasskey`) registered
+/// through webauthn-rs as the server would, for `handle`: the relying
+/// party, the key, and the passkey as the server stores it.
+pub fn soft_passkey(
+    handle: webauthn_rs::prelude::Uuid,
+) -> anyhow::Result<(
+    webauthn_rs::prelude::Webauthn,
+    webauthn_authenticator_rs::WebauthnAuthenticator<
+        webauthn_authenticator_rs::softpasskey::SoftPasskey,
+    >,
+    webauthn_rs::prelude::Passkey,
+)> {
+    use webauthn_authenticator_rs::{softpasskey::SoftPasskey, WebauthnAuthenticator};
+    let rp = factors::relying_party_for(PASSKEY_ORIGIN).context("no relying party")?;
+    let origin = url::Url::parse(PASSKEY_ORIGIN)?;
+    let (creation, registration) = rp.start_passkey_registration(handle, "bench", "Bench", None)?;
+    let mut key = WebauthnAuthenticator::new(SoftPasskey::new(true));
+    let made = key
+        .do_registration(origin, creation)
+        .map_err(|e| anyhow::anyhow!("soft key: {e:?}"))?;
+    let passkey = rp.finish_passkey_registration(&made, &registration)?;
+    Ok((rp, key, passkey))
 }
 
 /// A user handle for the bench's passkeys: unique per user is all it needs.

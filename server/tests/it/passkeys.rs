@@ -288,17 +288,8 @@ async fn a_passkey_logs_in_without_the_password_where_the_office_allows_it(engin
     assert_eq!(whoami.status, 200);
     assert!(whoami.body.contains("zorg"), "{}", whoami.body);
 
-    // The beheerder turns the login without password off (after a step-up
-    // with the password: the beheerder has no factor).
-    let mut beheerder = logged_in(&app, "beheerder", "").await;
-    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
-    let saved = beheerder
-        .call(
-            "save_office_passkeys",
-            &[("allowed", "ja"), ("passwordless", "nee")],
-        )
-        .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    // The beheerder turns the login without password off.
+    passwordless_off(&app).await;
     // No office allows it now: not even a ceremony begins.
     let refused = app.browser().call("begin_passwordless", &[]).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
@@ -313,13 +304,7 @@ async fn a_passkey_logs_in_without_the_password_where_the_office_allows_it(engin
     assert!(session_with(&app, "pwd+hwk").await, "with the password");
 
     // Passkeys off: not a factor any more, so the SMS is asked again.
-    let saved = beheerder
-        .call(
-            "save_office_passkeys",
-            &[("allowed", "nee"), ("passwordless", "nee")],
-        )
-        .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    office_passkeys(&app, "nee", "nee").await;
     let mut browser = app.browser();
     let before = app.outbox_count_to(ZORG).await;
     assert_eq!(browser.login("zorg", PASSWORD).await.body, "\"NeedsCode\"");
@@ -337,26 +322,11 @@ async fn a_removed_passkey_or_another_users_never_logs_in(engine: Engine) {
 
     // hovenier's key answering zorg's second step, with its own id put
     // in the allow-list: judged against zorg's passkeys, it is not one.
-    let mut browser = app.browser();
-    browser.login("zorg", PASSWORD).await;
-    let (ceremony, options) = challenge(&browser.call("begin_login_passkey", &[]).await);
-    let mut options: RequestChallengeResponse = serde_json::from_str(&options).unwrap();
-    options.public_key.allow_credentials = vec![AllowCredentials {
-        type_: "public-key".into(),
-        id: decode(&hoveniers.credential_id).into(),
-        transports: None,
-    }];
-    let foreign = hoveniers
-        .authenticator
-        .do_authentication(origin(), options)
-        .unwrap();
+    let (mut browser, ceremony, foreign) = foreign_answer(&app, &mut hoveniers, "zorg").await;
     let answer = browser
         .call(
             "login_with_passkey",
-            &[
-                ("ceremony", &ceremony),
-                ("response", &serde_json::to_string(&foreign).unwrap()),
-            ],
+            &[("ceremony", &ceremony), ("response", &foreign)],
         )
         .await;
     assert_eq!(answer.status, 422, "{}", answer.body);
@@ -613,6 +583,25 @@ async fn zorg_id(app: &TestApp) -> i64 {
     count(app, "SELECT id AS n FROM users WHERE login_name = 'zorg'").await
 }
 
+/// 'Bevestigen' of the step-up with the password and a passkey's answer.
+async fn step_up_with(
+    browser: &mut Browser,
+    password: &str,
+    ceremony: &str,
+    response: &str,
+) -> crate::common::Answer {
+    browser
+        .call(
+            "step_up_passkey",
+            &[
+                ("password", password),
+                ("ceremony", ceremony),
+                ("response", response),
+            ],
+        )
+        .await
+}
+
 async fn the_step_up_accepts_a_passkey(engine: Engine) {
     let app = TestApp::start_with(engine, options()).await;
     let mut zorg = logged_in(&app, "zorg", ZORG).await;
@@ -628,30 +617,13 @@ async fn the_step_up_accepts_a_passkey(engine: Engine) {
 
     let (ceremony, options) = challenge(&browser.call("begin_step_up_passkey", &[]).await);
     let response = assert_with(&mut key, &options, None);
-    let wrong_password = browser
-        .call(
-            "step_up_passkey",
-            &[
-                ("password", "niet-het-wachtwoord"),
-                ("ceremony", &ceremony),
-                ("response", &response),
-            ],
-        )
-        .await;
+    let wrong_password =
+        step_up_with(&mut browser, "niet-het-wachtwoord", &ceremony, &response).await;
     assert_eq!(wrong_password.status, 422, "the password is asked too");
     let (ceremony, options) = challenge(&browser.call("begin_step_up_passkey", &[]).await);
     let response = assert_with(&mut key, &options, None);
     let old_cookie = browser.cookie.clone();
-    let proven = browser
-        .call(
-            "step_up_passkey",
-            &[
-                ("password", PASSWORD),
-                ("ceremony", &ceremony),
-                ("response", &response),
-            ],
-        )
-        .await;
+    let proven = step_up_with(&mut browser, PASSWORD, &ceremony, &response).await;
     assert_eq!(proven.status, 200, "{}", proven.body);
     assert_ne!(browser.cookie, old_cookie, "the session id is renewed");
     // Stepped up: a second passkey may be added.
@@ -977,12 +949,17 @@ async fn session_with(app: &TestApp, method: &str) -> bool {
 /// The beheerder turns the login without the password off for the office
 /// (after a step-up with the password: the beheerder has no factor).
 async fn passwordless_off(app: &TestApp) {
+    office_passkeys(app, "ja", "nee").await;
+}
+
+/// The beheerder sets the office's two passkey switches ('ja' / 'nee').
+async fn office_passkeys(app: &TestApp, allowed: &str, passwordless: &str) {
     let mut beheerder = logged_in(app, "beheerder", "").await;
     beheerder.step_up_by_sms(app, PASSWORD, None).await;
     let saved = beheerder
         .call(
             "save_office_passkeys",
-            &[("allowed", "ja"), ("passwordless", "nee")],
+            &[("allowed", allowed), ("passwordless", passwordless)],
         )
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
@@ -1005,6 +982,26 @@ async fn begun(app: &TestApp, key: &mut Key, login: &str) -> (Browser, String, S
     let (ceremony, options) = challenge(&browser.call("begin_login_passkey", &[]).await);
     let response = assert_with(key, &options, None);
     (browser, ceremony, response)
+}
+
+/// The password step of `login` and a ceremony for its second step,
+/// answered by `key` (another account's) signing under its own id, as an
+/// attacker holding that key would: the browser, the ceremony, the answer.
+async fn foreign_answer(app: &TestApp, key: &mut Key, login: &str) -> (Browser, String, String) {
+    let mut browser = app.browser();
+    browser.login(login, PASSWORD).await;
+    let (ceremony, options) = challenge(&browser.call("begin_login_passkey", &[]).await);
+    let mut options: RequestChallengeResponse = serde_json::from_str(&options).unwrap();
+    options.public_key.allow_credentials = vec![AllowCredentials {
+        type_: "public-key".into(),
+        id: decode(&key.credential_id).into(),
+        transports: None,
+    }];
+    let foreign = key
+        .authenticator
+        .do_authentication(origin(), options)
+        .unwrap();
+    (browser, ceremony, serde_json::to_string(&foreign).unwrap())
 }
 
 async fn answer_later(browser: &mut Browser, ceremony: &str, response: &str) -> (u16, String) {
@@ -1043,53 +1040,19 @@ async fn an_answer_is_judged_on_what_holds_when_it_arrives(engine: Engine) {
         .unwrap();
     let removed = zorg.call("remove_passkey", &[("id", &id)]).await;
     assert_eq!(removed.status, 200, "{}", removed.body);
-    let late = zorg
-        .call(
-            "step_up_passkey",
-            &[
-                ("password", PASSWORD),
-                ("ceremony", &ceremony),
-                ("response", &response),
-            ],
-        )
-        .await;
+    let late = step_up_with(&mut zorg, PASSWORD, &ceremony, &response).await;
     assert_eq!(late.status, 422, "{}", late.body);
     assert!(late.body.contains("niet geaccepteerd"), "{}", late.body);
 
     // Another account's key, signing zorg's ceremony under its own id.
-    let mut browser = app.browser();
-    browser.login("zorg", PASSWORD).await;
-    let (ceremony, options) = challenge(&browser.call("begin_login_passkey", &[]).await);
-    let mut options: RequestChallengeResponse = serde_json::from_str(&options).unwrap();
-    options.public_key.allow_credentials = vec![AllowCredentials {
-        type_: "public-key".into(),
-        id: decode(&hoveniers.credential_id).into(),
-        transports: None,
-    }];
-    let foreign = hoveniers
-        .authenticator
-        .do_authentication(origin(), options)
-        .unwrap();
-    let (status, body) = answer_later(
-        &mut browser,
-        &ceremony,
-        &serde_json::to_string(&foreign).unwrap(),
-    )
-    .await;
+    let (mut browser, ceremony, foreign) = foreign_answer(&app, &mut hoveniers, "zorg").await;
+    let (status, body) = answer_later(&mut browser, &ceremony, &foreign).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(browser.call("my_details", &[]).await.status, 401);
 
     // Passkeys switched off for the office between the two.
     let (mut late, ceremony, response) = begun(&app, &mut spare, "zorg").await;
-    let mut beheerder = logged_in(&app, "beheerder", "").await;
-    beheerder.step_up_by_sms(&app, PASSWORD, None).await;
-    let saved = beheerder
-        .call(
-            "save_office_passkeys",
-            &[("allowed", "nee"), ("passwordless", "nee")],
-        )
-        .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    office_passkeys(&app, "nee", "nee").await;
     let (status, body) = answer_later(&mut late, &ceremony, &response).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("niet beschikbaar"), "{body}");
