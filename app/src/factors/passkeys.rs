@@ -20,10 +20,7 @@ use crate::{
     error::AppError,
     model::PasskeyChallenge,
     storage::{
-        passkeys::{
-            self as stored, Ceremony, Facts, Lookup, OfficePasskeys, OwnPasskey, Purpose,
-            StoredPasskey,
-        },
+        passkeys::{self as stored, Ceremony, Facts, Lookup, OfficePasskeys, Purpose},
         users::UserRecord,
         StorageResult,
     },
@@ -54,8 +51,9 @@ pub async fn relying_party(core: &Core, office_id: i64) -> Result<Arc<Webauthn>,
     allowing(core, office_settings(core, office_id).await?)
 }
 
-/// The relying party, where the office's switches (as [`switches`] gave
-/// them) allow passkeys.
+/// The relying party, where the office's switches allow passkeys: none
+/// where the portal's address carries no passkeys, whatever is stored
+/// (the rule [`switches`] applies for what is shown and counted).
 fn allowing(core: &Core, office: OfficePasskeys) -> Result<Arc<Webauthn>, AppError> {
     match &core.passkeys {
         Some(rp) if office.allowed => Ok(rp.clone()),
@@ -92,12 +90,9 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, AppError> {
     serde_json::from_str(text).map_err(|_| AppError::invalid(UNREADABLE))
 }
 
-fn stored_passkey(row: &StoredPasskey) -> Result<Passkey, AppError> {
-    serde_json::from_str(&row.passkey).map_err(internal)
-}
-
-fn own_passkey(row: &OwnPasskey) -> Result<Passkey, AppError> {
-    serde_json::from_str(&row.passkey).map_err(internal)
+/// webauthn-rs's `Passkey` as the database keeps it (`passkeys.passkey`).
+fn stored_passkey(text: &str) -> Result<Passkey, AppError> {
+    serde_json::from_str(text).map_err(internal)
 }
 
 /// How a credential id is stored and looked up.
@@ -181,7 +176,7 @@ pub async fn begin_registration(
     let exclude = stored::of_user(&core.db, user.id)
         .await?
         .iter()
-        .map(|row| stored_passkey(row).map(|p| p.cred_id().clone()))
+        .map(|row| stored_passkey(&row.passkey).map(|p| p.cred_id().clone()))
         .collect::<Result<Vec<CredentialID>, _>>()?;
     let (options, state): (_, PasskeyRegistration) = rp
         .start_passkey_registration(handle, &user.login_name, &user.display_name, Some(exclude))
@@ -257,7 +252,7 @@ pub async fn begin_assertion(
     let keys = stored::of_user(&core.db, user.id)
         .await?
         .iter()
-        .map(stored_passkey)
+        .map(|row| stored_passkey(&row.passkey))
         .collect::<Result<Vec<_>, _>>()?;
     if keys.is_empty() {
         return Err(AppError::invalid("Je hebt nog geen passkey."));
@@ -378,14 +373,14 @@ pub fn judge_assertion(
     answer: &PasskeyAnswer,
     now: UnixTime,
 ) -> Result<Assertion, AppError> {
-    let rp = allowing(core, switches(core, facts.office))?;
+    let rp = allowing(core, facts.office)?;
     let begun = fresh(facts.ceremony.clone(), now)?;
     // Only the user's own passkey can answer: one of another account, or
     // one that was removed, is not found among theirs.
     let Some(row) = &facts.passkey else {
         return Ok(Assertion::Wrong { cloned: false });
     };
-    let mut key = own_passkey(row)?;
+    let mut key = stored_passkey(&row.passkey)?;
     let checked = match answer.passwordless {
         true => {
             let state: DiscoverableAuthentication =

@@ -58,18 +58,6 @@ pub async fn count_of_user(db: &Db, user_id: i64) -> StorageResult<i64> {
     (&row as &dyn Columns).int("n")
 }
 
-/// The passkey with this credential id, whoever has it.
-pub async fn by_credential(db: &Db, credential_id: &str) -> StorageResult<Option<StoredPasskey>> {
-    db.read_row(
-        Stmt::built(format!(
-            "SELECT {COLUMNS} FROM passkeys WHERE credential_id = $1"
-        ))
-        .bind(credential_id),
-        from_row,
-    )
-    .await
-}
-
 /// What a registration stores.
 #[derive(Debug, Clone)]
 pub struct NewPasskey<'a> {
