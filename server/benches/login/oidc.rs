@@ -16,13 +16,11 @@ use app::{
         password::hash_blocking,
         token::{new_opaque_id, new_session_token, token_hash},
     },
-    model::UserKind,
     storage::{
         batch::Batch,
         offices,
         oidc::{self as stored, Code, NewApplication},
-        sessions::{self, SessionRecord, Stage},
-        users::{self, NewUser},
+        sessions::Stage,
         Db,
     },
 };
@@ -51,43 +49,20 @@ pub async fn prepare(db: &Db) -> anyhow::Result<Prepared> {
     let office = offices::create_office(db, &format!("Koppelkantoor {now}"), now).await?;
     let branch = offices::create_branch(db, office, "Koppelen").await?;
     let login = format!("koppel-{now}");
-    let user = users::create_user(
+    let user = crate::prepare::office_user(
         db,
-        &NewUser {
-            office_id: office,
-            kind: UserKind::Office,
-            login_name: &login,
-            display_name: &login,
-            email: None,
-            mobile: None,
-            password_hash: &hash_blocking("niet-gebruikt-wachtwoord")?,
-            branch_id: Some(branch),
-            is_beheerder: false,
-            two_factor_required: true,
-        },
+        (office, branch),
+        &login,
+        &hash_blocking("niet-gebruikt-wachtwoord")?,
+        None,
+        true,
         now,
     )
     .await?;
-    let session_token = new_session_token();
-    let sid = new_opaque_id();
-    sessions::insert(
-        db,
-        &SessionRecord {
-            id_hash: token_hash(&session_token),
-            user_id: user,
-            stage: Stage::Active,
-            active_client_id: None,
-            pending_mobile: None,
-            created_at: now,
-            logged_in_at: now,
-            last_seen_at: now,
-            stepped_up_at: None,
-            notice: None,
-            login_method: Some(LoginMethod::PasswordSms),
-            sid: sid.clone(),
-        },
-    )
-    .await?;
+    let (session_token, session) =
+        crate::prepare::session(db, user, Stage::Active, Some(LoginMethod::PasswordSms), now)
+            .await?;
+    let sid = session.sid;
 
     let client_id = new_opaque_id();
     let secret_hash = token_hash(SECRET);

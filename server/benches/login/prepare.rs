@@ -59,6 +59,62 @@ pub const PASSKEY_ORIGIN: &str = "http://localhost:3000";
 
 /// Writes `count` lines of "<session token> <form body>" to `file`, the
 /// body the right answer for that pending login.
+/// One office user of `office`'s `branch`, as the bench needs them.
+pub async fn office_user(
+    db: &Db,
+    (office, branch): (i64, i64),
+    login: &str,
+    password_hash: &str,
+    mobile: Option<&str>,
+    two_factor_required: bool,
+    now: i64,
+) -> anyhow::Result<i64> {
+    Ok(users::create_user(
+        db,
+        &NewUser {
+            office_id: office,
+            kind: UserKind::Office,
+            login_name: login,
+            display_name: login,
+            email: None,
+            mobile,
+            password_hash,
+            branch_id: Some(branch),
+            is_beheerder: false,
+            two_factor_required,
+        },
+        now,
+    )
+    .await?)
+}
+
+/// A session of `user` at `stage`, begun now: its cookie value and record.
+pub async fn session(
+    db: &Db,
+    user: i64,
+    stage: Stage,
+    login_method: Option<app::domain::login_method::LoginMethod>,
+    now: i64,
+) -> anyhow::Result<(String, SessionRecord)> {
+    let token = new_session_token();
+    let record = SessionRecord {
+        id_hash: token_hash(&token),
+        user_id: user,
+        stage,
+        active_client_id: None,
+        pending_mobile: None,
+        created_at: now,
+        logged_in_at: now,
+        last_seen_at: now,
+        stepped_up_at: None,
+        notice: None,
+        login_method,
+        sid: app::domain::token::new_opaque_id(),
+    };
+    sessions::insert(db, &record).await?;
+    Ok((token, record))
+}
+
 /// `count` office users without a second factor, all with the demo
 /// password; writes one login form body per line to `file`.
 pub async fn login_accounts(db: &Db, count: usize, file: &Path) -> anyhow::Result<()> {
@@ -69,20 +125,13 @@ pub async fn login_accounts(db: &Db, count: usize, file: &Path) -> anyhow::Resul
     let mut lines = String::new();
     for i in 0..count {
         let login = format!("inlog-{now}-{i}");
-        users::create_user(
+        office_user(
             db,
-            &NewUser {
-                office_id: office,
-                kind: UserKind::Office,
-                login_name: &login,
-                display_name: &login,
-                email: None,
-                mobile: None,
-                password_hash: &password_hash,
-                branch_id: Some(branch),
-                is_beheerder: false,
-                two_factor_required: false,
-            },
+            (office, branch),
+            &login,
+            &password_hash,
+            None,
+            false,
             now,
         )
         .await?;
@@ -175,43 +224,18 @@ async fn one(
     now: i64,
 ) -> anyhow::Result<(String, Proof)> {
     let mobile = "+31612345678";
-    let user = users::create_user(
+    let user = office_user(
         db,
-        &NewUser {
-            office_id: office,
-            kind: UserKind::Office,
-            login_name: login,
-            display_name: login,
-            email: None,
-            mobile: Some(mobile),
-            password_hash,
-            branch_id: Some(branch),
-            is_beheerder: false,
-            two_factor_required: true,
-        },
+        (office, branch),
+        login,
+        password_hash,
+        Some(mobile),
+        true,
         now,
     )
     .await?;
-    let token = new_session_token();
-    let session_hash = token_hash(&token);
-    sessions::insert(
-        db,
-        &SessionRecord {
-            id_hash: session_hash.clone(),
-            user_id: user,
-            stage: Stage::SecondFactor,
-            active_client_id: None,
-            pending_mobile: None,
-            created_at: now,
-            logged_in_at: now,
-            last_seen_at: now,
-            stepped_up_at: None,
-            notice: None,
-            login_method: None,
-            sid: app::domain::token::new_opaque_id(),
-        },
-    )
-    .await?;
+    let (token, pending) = session(db, user, Stage::SecondFactor, None, now).await?;
+    let session_hash = pending.id_hash;
     let proof = match factor {
         Factor::App => {
             let secret = totp::new_secret();

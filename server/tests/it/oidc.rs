@@ -596,15 +596,7 @@ async fn a_user_outside_the_application_is_refused(engine: Engine) {
     );
     // Switched off: nobody.
     let mut beheerder = app.beheerder().await;
-    let list = beheerder.call("applications", &[]).await;
-    let id = serde_json::from_str::<Value>(&list.body).unwrap()["applications"][0]["id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
-    let off = beheerder
-        .call("switch_application", &[("id", &id), ("on", "false")])
-        .await;
-    assert_eq!(off.status, 200, "{}", off.body);
+    switch_first_off(&mut beheerder).await;
     let answer = beheerder.get(&authorize_path(&reg.client_id, &[])).await;
     assert_eq!((answer.status, answer.location), (400, None));
 }
@@ -958,15 +950,7 @@ async fn switching_an_application_off_ends_its_tokens(engine: Engine) {
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(userinfo_status(&app, access).await, 200);
     let mut beheerder = app.beheerder().await;
-    let list = beheerder.call("applications", &[]).await;
-    let id = serde_json::from_str::<Value>(&list.body).unwrap()["applications"][0]["id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
-    let off = beheerder
-        .call("switch_application", &[("id", &id), ("on", "false")])
-        .await;
-    assert_eq!(off.status, 200, "{}", off.body);
+    switch_first_off(&mut beheerder).await;
     assert_eq!(userinfo_status(&app, access).await, 401);
     // Its secret opens the token endpoint no more either.
     let (status, body) = exchange(&app, &reg, "een-code", None, true).await;
@@ -999,4 +983,17 @@ async fn the_password_alone_never_gets_a_code(engine: Engine) {
         Some("unmet_authentication_requirements")
     );
     assert_eq!(param(&location, "code"), None);
+}
+
+/// 'Uitzetten' of the office's first application, by its beheerder.
+async fn switch_first_off(beheerder: &mut Browser) {
+    let list = beheerder.call("applications", &[]).await;
+    let id = serde_json::from_str::<Value>(&list.body).unwrap()["applications"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let off = beheerder
+        .call("switch_application", &[("id", &id), ("on", "false")])
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
 }
