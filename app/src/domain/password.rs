@@ -220,39 +220,18 @@ impl Passwords {
         password: String,
         stored: Option<String>,
     ) -> Result<bool, PasswordError> {
-        self.queue_verify(password, stored)?.await
-    }
-
-    /// [`Passwords::verify`], queued now: the caller does its database part
-    /// while the hash runs, and awaits the answer after. Dropped unawaited,
-    /// a check that has not begun is skipped.
-    pub fn queue_verify(
-        &self,
-        password: String,
-        stored: Option<String>,
-    ) -> Result<impl std::future::Future<Output = Result<bool, PasswordError>> + Send, PasswordError>
-    {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
-        let answered = self.queue(move |work| verify_with(work, &password, &hash))?;
-        Ok(async move {
-            let ok = answered.await.map_err(|_| PasswordError::Stopped)?;
-            Ok(known && ok)
-        })
+        let ok = self
+            .run(move |work| verify_with(work, &password, &hash))
+            .await?;
+        Ok(known && ok)
     }
 
     async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce(&mut WorkArea) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
-        self.queue(job)?.await.map_err(|_| PasswordError::Stopped)
-    }
-
-    /// Sends `job` to the workers; its answer arrives on the receiver.
-    fn queue<T: Send + 'static>(
-        &self,
-        job: impl FnOnce(&mut WorkArea) -> T + Send + 'static,
-    ) -> Result<oneshot::Receiver<T>, PasswordError> {
         let (answer, answered) = oneshot::channel();
         let watch = std::sync::Arc::new(std::sync::Mutex::new(Some(answer)));
         let sender = watch.clone();
@@ -274,7 +253,7 @@ impl Passwords {
             flume::TrySendError::Full(_) => PasswordError::Busy,
             flume::TrySendError::Disconnected(_) => PasswordError::Stopped,
         })?;
-        Ok(answered)
+        answered.await.map_err(|_| PasswordError::Stopped)
     }
 }
 

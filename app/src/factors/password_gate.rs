@@ -17,12 +17,10 @@ use crate::{
 /// Checks a password for `name` (`stored`: its hash, `None` for an unknown
 /// name, which is checked against a dummy hash and is never right).
 ///
-/// Per login name the try is counted *before* the hash's answer is used,
-/// so parallel guesses cannot slip past the limit; while the name is held
-/// back that answer is never awaited, and a right password is refused
-/// with the same message as a wrong one. The hash is queued first and
-/// runs while the counters are read and written: a login's database part
-/// costs no hashing time. Per source address only judged
+/// Per login name the try is counted *before* the hash is checked, so
+/// parallel guesses cannot slip past the limit; while the name is held
+/// back the password is not checked at all, and a right one is refused
+/// with the same message as a wrong one. Per source address only judged
 /// failures count: the address limit is a coarse brake far above the
 /// account's, and counting in-flight logins there would let a busy office
 /// behind one address lock itself out.
@@ -32,15 +30,11 @@ pub async fn judge_password(
     stored: Option<String>,
     password: String,
 ) -> Result<bool, AppError> {
-    let answer = match core.passwords.queue_verify(password, stored) {
-        Ok(answer) => answer,
-        Err(PasswordError::Busy) => {
-            // A flood: answered at once, before any database work.
-            crate::metrics::hash_refused();
-            return Err(AppError::Busy);
-        }
-        Err(err) => return Err(internal(err)),
-    };
+    if core.passwords.is_full() {
+        // A flood: answered at once, before any database work.
+        crate::metrics::hash_refused();
+        return Err(AppError::Busy);
+    }
     let now = core.now();
     let account = Counter::Account(name.as_str().to_string());
     let address = client_ip().map(|ip| Counter::Address(address_source(ip)));
@@ -54,7 +48,16 @@ pub async fn judge_password(
         Ok(reserved) => reserved,
         Err(wait) => return Err(held_back(wait)),
     };
-    let right = answer.await.map_err(internal)?;
+    let right = match core.passwords.verify(password, stored).await {
+        Ok(right) => right,
+        Err(PasswordError::Busy) => {
+            crate::metrics::hash_refused();
+            // Not judged: the try is given back.
+            throttle::refund(&core.db, &account, now).await?;
+            return Err(AppError::Busy);
+        }
+        Err(err) => return Err(internal(err)),
+    };
     if right {
         throttle::reset(&core.db, &account, now).await?;
     } else {

@@ -190,6 +190,12 @@ pub fn forget_stmt(counter: &Counter) -> Stmt {
     Stmt::new("DELETE FROM login_throttle WHERE key = $1").bind(counter.key())
 }
 
+/// Gives back one reserved try that was never judged.
+pub async fn refund(db: &Db, counter: &Counter, now: UnixTime) -> StorageResult<()> {
+    update(db, counter, now, |t| Some(t.refund())).await?;
+    Ok(())
+}
+
 /// Applies `step` to the stored state, retrying when another request
 /// changed it in between. `None` from `step`: change nothing. A step that
 /// changes nothing writes nothing. Returns the state as it now stands.
