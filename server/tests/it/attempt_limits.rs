@@ -2,7 +2,7 @@
 //! session, and passwords cannot be guessed without limit: under parallel
 //! requests, across two server instances, on SQLite and on PostgreSQL.
 
-use crate::common::{bind_app, Engine, TestApp};
+use crate::common::{bind_app, Browser, Engine, TestApp};
 use app::{domain::totp, storage::audit};
 
 const PASSWORD: &str = "Welkom-2fa!";
@@ -15,6 +15,7 @@ on_both_engines!(
     parallel_password_guesses_are_judged_ten_times,
     a_hundred_failures_from_one_address_hold_the_address_back,
     one_ipv6_slash_64_counts_as_one_address,
+    a_flood_that_is_held_back_takes_no_place_in_the_hashing_queue,
 );
 
 /// Logs hovenier in, steps up and binds an app; returns the secret.
@@ -256,4 +257,56 @@ async fn one_ipv6_slash_64_counts_as_one_address(engine: Engine) {
         200,
         "the next /64 has its own counter"
     );
+}
+
+/// 200 parallel logins at once, each with its own wrong password; the
+/// statuses in the order they were sent.
+async fn flood(guesser: &Browser, login: &str) -> Vec<u16> {
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let mut browser = guesser.with_cookie_at(&guesser.base);
+            let login = login.to_string();
+            tokio::spawn(async move { browser.login(&login, &format!("Geraden-{i}")).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+/// A held-back name, or a held-back address, is answered before any hash
+/// is queued: 200 parallel tries (the queue holds 64) are each told to
+/// wait, none is told the server is busy, and the office's other users
+/// still log in.
+async fn a_flood_that_is_held_back_takes_no_place_in_the_hashing_queue(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let mut guesser = app.browser();
+    for _ in 0..10 {
+        assert_eq!(guesser.login("bakker", "Geraden-123").await.status, 401);
+    }
+    let statuses = flood(&guesser, "bakker").await;
+    assert!(statuses.iter().all(|s| *s == 429), "{statuses:?}");
+    let mut colleague = app.browser();
+    assert_eq!(colleague.login("medewerker", PASSWORD).await.status, 200);
+
+    // The address: a hundred judged failures (bakker's ten among them),
+    // spread over names so that none is held back first, hold it back.
+    app.clock.advance(15 * 60);
+    let mut held = None;
+    for i in 0..100 {
+        let answer = guesser
+            .login(&format!("gebruiker{}", i % 10), "Geraden-123")
+            .await;
+        if answer.status == 429 {
+            held = Some(answer.body);
+            break;
+        }
+        assert_eq!(answer.status, 401, "{}", answer.body);
+    }
+    let held = held.expect("a hundred failures hold the address back");
+    assert!(held.contains("internetverbinding"), "{held}");
+    let statuses = flood(&guesser, "iemand-anders").await;
+    assert!(statuses.iter().all(|s| *s == 429), "{statuses:?}");
 }
