@@ -149,7 +149,10 @@ pub async fn pending_logins(
     file: &Path,
 ) -> anyhow::Result<()> {
     let now = unix_now();
-    let label = format!("bench-{}-{now}", factor.name());
+    // Unique within the second too: two preparations may start in one.
+    static PREPARED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let round = PREPARED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let label = format!("bench-{}-{now}-{round}", factor.name());
     let office = offices::create_office(db, &format!("Benchkantoor {label}"), now).await?;
     let branch = offices::create_branch(db, office, "Bench").await?;
     // Nobody logs in with it: these users start at the second step.
